@@ -1,0 +1,27 @@
+"""handkeras: a Keras-style Sequential framework on numpy, with every gradient derived by hand.
+
+Port a Keras script by changing its imports: ``import handkeras as keras``,
+``from handkeras import layers``.
+"""
+
+from handkeras import activations
+from handkeras import backend
+from handkeras import callbacks
+from handkeras import config
+from handkeras import initializers
+from handkeras import layers
+from handkeras import losses
+from handkeras import metrics
+from handkeras import models
+from handkeras import optimizers
+from handkeras import regularizers
+from handkeras import utils
+from handkeras.layers import Input
+from handkeras.models import Sequential
+from handkeras.variables import Variable
+
+__version__ = "0.1.0"
+
+__all__ = ["Input", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
+           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
+           "utils"]

@@ -1,0 +1,88 @@
+"""Global numeric settings: the float type, epsilon, the random generator and layer-name counters.
+
+Keras keeps these in ``keras.config`` and ``keras.backend``; handkeras keeps them here, in one place,
+so that ``set_floatx("float64")`` or ``set_random_seed(0)`` reaches every module at once.
+"""
+
+import re
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_VALID_FLOATX = ("float16", "float32", "float64")
+
+_rng = np.random.default_rng()
+_name_counters = {}
+
+
+def floatx():
+    """The default float type, as a string (``"float32"`` unless changed)."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Set the default float type: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    global _FLOATX
+    if value not in _VALID_FLOATX:
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {list(_VALID_FLOATX)}.")
+    _FLOATX = str(value)
+
+
+def epsilon():
+    """The fuzz factor used to keep divisions and logarithms finite (``1e-7``)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by :func:`epsilon`."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def rng():
+    """The process-wide random generator behind initializers, shuffling and dropout."""
+    return _rng
+
+
+def set_random_seed(seed):
+    """Seed the generator behind initializers, shuffling and dropout (and numpy's global one).
+
+    After ``set_random_seed(n)``, building and fitting the same model on the same data is bitwise
+    reproducible.
+    """
+    global _rng
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative integer, received {seed!r}.")
+    _rng = np.random.default_rng(int(seed))
+    np.random.seed(int(seed) % 2**32)
+
+
+def seed_generator(seed):
+    """A generator for a ``seed=`` argument: a fresh one seeded by it, or the global one for None."""
+    if seed is None:
+        return _rng
+    return np.random.default_rng(seed)
+
+
+def snake_case(name):
+    """``"BatchNormalization"`` -> ``"batch_normalization"``, as Keras names layers and file keys."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """``dense``, then ``dense_1``, ``dense_2``... counted per process until :func:`clear_session`."""
+    count = _name_counters.get(prefix, 0)
+    _name_counters[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session():
+    """Reset the layer-name counters, as ``keras.backend.clear_session()`` does."""
+    _name_counters.clear()
+
+
+def cast_to_floatx(x):
+    """``x`` as a numpy array of floatx, copying only when the dtype differs."""
+    return np.asarray(x, dtype=_FLOATX)

@@ -1,0 +1,20 @@
+"""Turning Keras string identifiers ("relu", "adam", "mse") into objects, with errors that help."""
+
+
+def lookup(kind, identifier, table):
+    """``table[identifier]``, or a ``ValueError`` naming the bad value and listing the valid ones.
+
+    ``kind`` names the argument for the message ("activation", "loss", ...). Lookups ignore case, as
+    Keras's do for most families.
+    """
+    if not isinstance(identifier, str):
+        raise TypeError(
+            f"Could not interpret {kind} identifier {identifier!r}: expected a string name or a "
+            f"{kind} object, received {type(identifier).__name__}."
+        )
+    key = identifier if identifier in table else identifier.lower()
+    if key not in table:
+        raise ValueError(
+            f"Unknown {kind}: {identifier!r}. Valid {kind} names are: {sorted(table)}."
+        )
+    return table[key]

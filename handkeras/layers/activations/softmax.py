@@ -1,0 +1,31 @@
+"""Softmax layer."""
+
+from handkeras import activations
+from handkeras.layers.layer import Layer
+
+
+class Softmax(Layer):
+    """Softmax along ``axis`` (default -1), with its full Jacobian in backward."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    @property
+    def output_activation(self):
+        return activations.softmax if self.axis in (-1, None) else None
+
+    def forward(self, x, training=False):
+        y = activations.softmax(x, axis=self.axis)
+        if training:
+            self.logits, self._y = x, y
+        return y
+
+    def backward(self, dy, input_gradient=True):
+        return activations.softmax.vjp(self.logits, self._y, dy, axis=self.axis)
+
+    def backward_from_logits(self, dz, input_gradient=True):
+        return dz
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

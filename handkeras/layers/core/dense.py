@@ -1,0 +1,95 @@
+"""Dense: ``activation(x @ kernel + bias)`` on the last axis."""
+
+import numpy as np
+
+from handkeras import activations
+from handkeras import initializers
+from handkeras import regularizers
+from handkeras.layers.layer import Layer
+
+
+class Dense(Layer):
+    """Densely connected layer, with Keras's arguments and weight layout (kernel ``(in, units)``).
+
+    Backward: with ``z = x W + b`` and ``dz`` the gradient at ``z``, ``dW = x^T dz``,
+    ``db = sum(dz over rows)`` and ``dx = dz W^T``. All three are sums over the batch.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(
+                f"Dense '{self.name}': `units` must be a positive integer, received {units!r}."
+            )
+        if kernel_constraint is not None or bias_constraint is not None or lora_rank is not None:
+            raise NotImplementedError(
+                f"Dense '{self.name}': constraints and LoRA are not supported by handkeras."
+            )
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    @property
+    def output_activation(self):
+        return self.activation
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"Dense '{self.name}' needs a known last input dimension, received shape {input_shape}."
+            )
+        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer,
+                                      "kernel", regularizer=self.kernel_regularizer)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias",
+                                        regularizer=self.bias_regularizer)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False):
+        z = x @ self.kernel.value
+        if self.use_bias:
+            z += self.bias.value
+        y = z if self.activation is activations.linear else self.activation(z)
+        if training:
+            self._x, self.logits, self._y = x, z, y
+        return y
+
+    def backward(self, dy, input_gradient=True):
+        dz = self.activation.vjp(self.logits, self._y, dy)
+        return self.backward_from_logits(dz, input_gradient)
+
+    def backward_from_logits(self, dz, input_gradient=True):
+        """Backward from the gradient at the pre-activation ``z`` (used when the loss fuses it)."""
+        x2 = self._x.reshape(-1, self._x.shape[-1])
+        dz2 = dz.reshape(-1, self.units)
+        if self.trainable:
+            self.gradients = [x2.T @ dz2]
+            if self.use_bias:
+                self.gradients.append(dz2.sum(axis=0))
+        if input_gradient:
+            return dz @ self.kernel.value.T
+        return None
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": self.kernel_regularizer and regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": None,
+            "bias_constraint": None,
+        }

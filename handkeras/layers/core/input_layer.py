@@ -1,0 +1,55 @@
+"""InputLayer and ``Input``: declare a model's input shape up front."""
+
+from handkeras import backend
+from handkeras.layers.layer import Layer, normalize_shape
+
+
+class InputLayer(Layer):
+    """Marks the input of a Sequential model; it has no weights and passes data through.
+
+    As in Keras, a Sequential model does not list its InputLayer in ``model.layers``.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if batch_shape is not None:
+            shape, batch_size = batch_shape[1:], batch_shape[0]
+        if shape is None:
+            raise ValueError("InputLayer needs a `shape` (or `batch_shape`), received none.")
+        super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
+        self.shape = normalize_shape(shape)
+        self.batch_size = batch_size
+        self.batch_shape = (batch_size,) + self.shape
+        self.built = True
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, dy, input_gradient=True):
+        return dy
+
+    def get_config(self):
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False,
+                "name": self.name}
+
+
+class KerasTensor:
+    """What ``Input(...)`` returns: a symbolic input with a ``shape`` that starts a Sequential."""
+
+    def __init__(self, input_layer):
+        self._input_layer = input_layer
+        self.shape = input_layer.batch_shape
+        self.dtype = input_layer.dtype
+        self.name = input_layer.name
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None):
+    """A symbolic input of the given shape (batch dimension excluded), as ``keras.Input``."""
+    return KerasTensor(InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
+                                  batch_shape=batch_shape, name=name))

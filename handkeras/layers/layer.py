@@ -1,0 +1,220 @@
+"""Layer: the base of every handkeras layer.
+
+A layer is built once from its input shape (``build`` creates weights with ``add_weight``), then runs
+``forward(x, training)`` and, after a training-mode forward, ``backward(dy)``. ``backward`` returns the
+gradient of the loss with respect to the layer's input and leaves one gradient per trainable weight in
+``self.gradients``, as plain sums over the batch (the 1/N lives in the loss gradient, once). Layers
+never update their own weights: optimizers do.
+
+Inference keeps no state on the layer: ``forward(x, training=False)`` writes nothing to ``self``, so
+``predict`` is safe from several threads at once. A training-mode forward may cache what ``backward``
+needs.
+"""
+
+import numpy as np
+
+from handkeras import backend
+from handkeras import initializers as initializers_module
+from handkeras import regularizers as regularizers_module
+from handkeras.variables import Variable
+
+
+def normalize_shape(shape, argument="shape"):
+    """A shape as a tuple of ints (or None), from an int, a tuple or a list."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(None if dim is None else int(dim) for dim in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{argument}` must be a tuple of integers, received {shape!r}.") from None
+    if any(dim is not None and dim <= 0 for dim in shape):
+        raise ValueError(f"`{argument}` must hold positive integers, received {shape!r}.")
+    return shape
+
+
+class Layer:
+    """Base layer: naming, building, weights, gradients and config.
+
+    Keyword arguments ``input_shape``, ``input_dim`` and ``batch_input_shape`` (Keras 2 style) give the
+    first layer of a ``Sequential`` its input shape.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+        self._input_shape_argument = self._pop_input_shape(kwargs)
+        kwargs.pop("input_dim", None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword argument(s): {sorted(kwargs)}."
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Layer `name` must be a string, received {name!r}.")
+        self.name = name or backend.unique_name(backend.snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = dtype or backend.floatx()
+        self.activity_regularizer = regularizers_module.get(activity_regularizer)
+        self.built = False
+        self._weights = []
+        self.gradients = []
+        self._build_input_shape = None
+
+    @staticmethod
+    def _pop_input_shape(kwargs):
+        if "batch_input_shape" in kwargs:
+            return normalize_shape(kwargs.pop("batch_input_shape")[1:], "batch_input_shape")
+        if "input_shape" in kwargs:
+            return normalize_shape(kwargs.pop("input_shape"), "input_shape")
+        if kwargs.get("input_dim") is not None:
+            return normalize_shape((kwargs["input_dim"],), "input_dim")
+        return None
+
+    # ----------------------------------------------------------------------------- weights
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    def add_weight(self, shape, initializer="glorot_uniform", name=None, trainable=True,
+                   regularizer=None, dtype=None):
+        """Create, register and return a weight, initialized in floatx (or ``dtype``)."""
+        initializer = initializers_module.get(initializer)
+        value = np.asarray(initializer(tuple(shape), dtype or self.dtype), dtype=dtype or self.dtype)
+        variable = Variable(value, name=name or f"variable_{len(self._weights)}",
+                            trainable=trainable, path=f"{self.name}/{name}")
+        variable.regularizer = regularizers_module.get(regularizer)
+        self._weights.append(variable)
+        return variable
+
+    @property
+    def weights(self):
+        """All weights, in the order they were created (Keras's order)."""
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self._weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return list(self._weights)
+        return [w for w in self._weights if not w.trainable]
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def count_params(self):
+        """Number of scalars in all weights; the layer must be built."""
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so it has no weights to count. "
+                "Build it first (give the model an input shape, or call it on data)."
+            )
+        return int(sum(w.value.size for w in self.weights))
+
+    def get_weights(self):
+        """Copies of the weights' values, in ``weights`` order."""
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assign values to ``weights`` in order; every count and shape is checked before any is set."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(own)} weight arrays, received {len(weights)}."
+            )
+        values = [np.asarray(value) for value in weights]
+        for variable, value in zip(own, values):
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{variable.name}' has shape {variable.shape}, "
+                    f"received an array of shape {value.shape}."
+                )
+        for variable, value in zip(own, values):
+            variable.value[...] = value
+
+    # ----------------------------------------------------------------------------- building
+    def build(self, input_shape):
+        """Create the layer's weights for ``input_shape`` (batch dimension included, as None)."""
+
+    def build_once(self, input_shape):
+        """Build unless already built; remember the input shape for checks and configs."""
+        if not self.built:
+            input_shape = tuple(input_shape)
+            self.build(input_shape)
+            self._build_input_shape = input_shape
+            self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (both with the batch dimension)."""
+        return tuple(input_shape)
+
+    # ----------------------------------------------------------------------------- computing
+    def forward(self, x, training=False):
+        """Output for ``x``; in training mode, also caches what ``backward`` needs."""
+        raise NotImplementedError
+
+    def backward(self, dy, input_gradient=True):
+        """Gradient with respect to the input; sets ``self.gradients``.
+
+        With ``input_gradient=False`` (the first layer of a model) the input gradient is skipped and
+        None is returned.
+        """
+        raise NotImplementedError
+
+    def __call__(self, x, training=False):
+        """Apply the layer to an array, building it on first use."""
+        x = np.asarray(x, dtype=self.dtype)
+        self.build_once((None,) + x.shape[1:])
+        self.check_input_shape(x.shape)
+        return self.forward(x, training=training)
+
+    def check_input_shape(self, shape, argument="x"):
+        """Raise a ValueError naming this layer when ``shape`` does not fit its built input shape."""
+        expected = self._build_input_shape
+        if expected is None:
+            return
+        fits = len(shape) == len(expected) and all(
+            e is None or e == s for e, s in zip(expected[1:], shape[1:])
+        )
+        if not fits:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects input of shape {expected}, "
+                f"received {argument} with shape {tuple(shape)}."
+            )
+
+    # ----------------------------------------------------------------------------- regularization
+    def regularization_penalty(self):
+        """The sum of the weight regularizers' penalties on the current weights."""
+        return sum(
+            w.regularizer(w.value) for w in self.trainable_weights if w.regularizer is not None
+        )
+
+    def add_regularization_gradients(self):
+        """Add each weight regularizer's gradient to that weight's gradient."""
+        for weight, gradient in zip(self.trainable_weights, self.gradients):
+            if weight.regularizer is not None:
+                gradient += weight.regularizer.gradient(weight.value)
+
+    # ----------------------------------------------------------------------------- config
+    def get_config(self):
+        """Keras's config for this layer: enough to rebuild it (without weights) with from_config."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

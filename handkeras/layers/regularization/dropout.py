@@ -1,0 +1,45 @@
+"""Dropout: inverted dropout, active in training only."""
+
+import numpy as np
+
+from handkeras import backend
+from handkeras.layers.layer import Layer
+
+
+class Dropout(Layer):
+    """Zeroes a fraction ``rate`` of inputs in training and scales the rest by ``1 / (1 - rate)``.
+
+    In inference it is the identity. ``noise_shape`` broadcasts the mask (Keras's semantics) and
+    ``seed`` makes the masks reproducible.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(
+                f"Dropout '{self.name}': `rate` must be a number in [0, 1), received {rate!r}."
+            )
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            if training:
+                self._mask = None
+            return x
+        rng = self._rng or backend.rng()
+        shape = x.shape
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, x.shape))
+        keep = rng.random(shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+        self._mask = (keep >= self.rate) * np.asarray(1 / (1 - self.rate), x.dtype)
+        return x * self._mask
+
+    def backward(self, dy, input_gradient=True):
+        return dy if self._mask is None else dy * self._mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}

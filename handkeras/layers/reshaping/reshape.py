@@ -1,0 +1,46 @@
+"""Reshape: a new shape for each sample."""
+
+import math
+
+from handkeras.layers.layer import Layer
+
+
+class Reshape(Layer):
+    """Reshapes each sample to ``target_shape`` (one entry may be -1, inferred)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        target_shape = tuple(int(d) for d in target_shape)
+        if target_shape.count(-1) > 1 or any(d == 0 or d < -1 for d in target_shape):
+            raise ValueError(
+                f"Reshape '{self.name}': `target_shape` must hold positive integers and at most one "
+                f"-1, received {target_shape}."
+            )
+        self.target_shape = target_shape
+
+    def compute_output_shape(self, input_shape):
+        size = math.prod(input_shape[1:]) if None not in input_shape[1:] else None
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if size is not None and (size % known or (-1 not in self.target_shape and size != known)):
+            raise ValueError(
+                f"Reshape '{self.name}' cannot reshape input of shape {tuple(input_shape)} "
+                f"to {self.target_shape}."
+            )
+        shape = tuple(
+            (size // known if size is not None else None) if d == -1 else d for d in self.target_shape
+        )
+        return (input_shape[0],) + shape
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)
+
+    def forward(self, x, training=False):
+        if training:
+            self._input_shape = x.shape
+        return x.reshape((x.shape[0],) + self.target_shape)
+
+    def backward(self, dy, input_gradient=True):
+        return dy.reshape(self._input_shape) if input_gradient else None
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}

@@ -1,0 +1,253 @@
+"""Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
+
+from handkeras.layers.core.input_layer import InputLayer, KerasTensor
+from handkeras.layers.layer import Layer
+from handkeras.trainers.trainer import Trainer
+from handkeras.utils.summary import print_summary
+
+
+class Sequential(Trainer, Layer):
+    """A linear stack of layers, as ``keras.Sequential``.
+
+    A layer joins the model when it is passed to the constructor or to ``add``, never during a forward
+    pass. The model is built as soon as its input shape is known: from ``Input(shape=...)``, from
+    ``input_shape=`` / ``input_dim=`` on the first layer, from ``build(input_shape)``, or from the first
+    data it sees.
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._layers = []
+        self._input_layer = None
+        self._init_trainer()
+        for layer in layers or []:
+            self.add(layer)
+
+    # ----------------------------------------------------------------------------- structure
+    @property
+    def layers(self):
+        """The model's layers, without its InputLayer (as in Keras)."""
+        return list(self._layers)
+
+    def add(self, layer, rebuild=True):
+        """Append a layer (or set the input with ``Input``/``InputLayer`` before any layer)."""
+        if isinstance(layer, KerasTensor):
+            layer = layer._input_layer
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError(
+                    f"Sequential '{self.name}': an InputLayer can only be the first layer; the "
+                    f"model already has layers or an input."
+                )
+            self._input_layer = layer
+            self._build_from((None,) + layer.shape)
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential '{self.name}'.add expects a Layer, received {type(layer).__name__}: "
+                f"{layer!r}."
+            )
+        if layer is self or any(existing is layer for existing in self._layers):
+            raise ValueError(f"Layer '{layer.name}' is already part of Sequential '{self.name}'.")
+        names = {existing.name for existing in self._layers}
+        if layer.name in names:
+            raise ValueError(
+                f"Sequential '{self.name}' already has a layer named '{layer.name}': layer names "
+                "must be unique within a model."
+            )
+        if not self._layers and self._input_layer is None and layer._input_shape_argument:
+            self._input_layer = InputLayer(shape=layer._input_shape_argument)
+        if self.built:
+            shape = self.compute_output_shape(self._build_input_shape)
+            layer.build_once(shape)
+            layer.compute_output_shape(shape)
+        self._layers.append(layer)
+        if not self.built and self._input_layer is not None:
+            self._build_from((None,) + self._input_layer.shape)
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError(f"Sequential '{self.name}' has no layers to pop.")
+        return self._layers.pop()
+
+    def get_layer(self, name=None, index=None):
+        """The layer with this name (or at this index)."""
+        if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(
+                    f"Sequential '{self.name}' has {len(self._layers)} layers; index {index} is "
+                    "out of range."
+                )
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named {name!r} in Sequential '{self.name}'. Its layers are "
+            f"{[layer.name for layer in self._layers]}."
+        )
+
+    # ----------------------------------------------------------------------------- building
+    def build(self, input_shape=None):
+        """Build every layer for ``input_shape`` (batch dimension included, may be None)."""
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError(
+                    f"Sequential '{self.name}' cannot build without an input shape: pass "
+                    "`input_shape`, or start the model with `Input(shape=...)`."
+                )
+            input_shape = (None,) + self._input_layer.shape
+        self._build_from(tuple(input_shape))
+
+    def _build_from(self, input_shape):
+        if self.built:
+            return
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            layer.build_once(shape)
+            shape = layer.compute_output_shape(shape)
+        self._build_input_shape = tuple(input_shape)
+        self.built = True
+
+    def build_once(self, input_shape):
+        self._build_from(input_shape)
+
+    def _build_for(self, x):
+        if not self._layers:
+            raise ValueError(f"Sequential '{self.name}' has no layers: add some before using it.")
+        self._build_from((None,) + x.shape[1:])
+
+    @property
+    def input_shape(self):
+        if self._build_input_shape is None:
+            raise AttributeError(f"Sequential '{self.name}' is not built, so it has no input shape.")
+        return self._build_input_shape
+
+    @property
+    def output_shape(self):
+        return self.compute_output_shape(self.input_shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    # ----------------------------------------------------------------------------- weights
+    @Layer.trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self):
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self._layers for w in layer.non_trainable_weights]
+
+    @property
+    def gradients(self):
+        """The last backward's gradients, in ``trainable_weights`` order."""
+        return self._collect_gradients()
+
+    @gradients.setter
+    def gradients(self, value):
+        """Layer.__init__ initializes it; a Sequential derives it from its layers."""
+
+    def _collect_gradients(self):
+        grads = []
+        for layer in self._layers:
+            if layer.trainable_weights:
+                layer.add_regularization_gradients()
+                grads.extend(layer.gradients)
+        return grads
+
+    def add_regularization_gradients(self):
+        """Sublayers add theirs when gradients are collected."""
+
+    def regularization_penalty(self):
+        """Weight-regularization penalties, plus activity penalties of the last training forward."""
+        return (sum(layer.regularization_penalty() for layer in self._layers)
+                + getattr(self, "_activity_penalty", 0.0))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"Sequential '{self.name}' is not built yet. Give it an input shape (Input, "
+                "input_shape=, build()) or call it on data before counting parameters."
+            )
+        return int(sum(w.value.size for w in self.weights))
+
+    # ----------------------------------------------------------------------------- computing
+    def forward(self, x, training=False):
+        """Run every layer in order (see ``forward_with_activity_penalty``)."""
+        return self.forward_with_activity_penalty(x, training)[0]
+
+    def forward_with_activity_penalty(self, x, training=False):
+        """Outputs and the layers' activity-regularization penalties on this batch.
+
+        A training-mode forward also keeps what backward needs, the penalty included; inference
+        writes nothing to the model.
+        """
+        penalty = 0.0
+        for layer in self._layers:
+            x = layer.forward(x, training=training)
+            if layer.activity_regularizer is not None:
+                penalty += layer.activity_regularizer(x)
+                if training:
+                    layer._activity_output = x
+        if training:
+            self._activity_penalty = penalty
+        return x, penalty
+
+    def backward(self, dy, input_gradient=True, from_logits=False):
+        """Back-propagate ``dy`` through every layer; ``from_logits`` starts below the last activation.
+
+        With ``input_gradient=False`` the first layer skips its input gradient.
+        """
+        last = len(self._layers) - 1
+        for i in range(last, -1, -1):
+            layer = self._layers[i]
+            wants_input = input_gradient or i > 0
+            if i == last and from_logits:
+                dy = layer.backward_from_logits(dy, wants_input)
+                continue
+            if layer.activity_regularizer is not None:
+                dy = dy + layer.activity_regularizer.gradient(layer._activity_output)
+            dy = layer.backward(dy, wants_input)
+        return dy
+
+    def __call__(self, x, training=False):
+        """Outputs for ``x`` (an array), building the model on first use."""
+        from handkeras.trainers import data
+
+        x, _, _ = data.prepare(x)
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        return self.forward(x, training=training)
+
+    # ----------------------------------------------------------------------------- reporting
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the layers, their output shapes and parameter counts, then the totals."""
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def get_config(self):
+        layers = []
+        if self._input_layer is not None:
+            layers.append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
+        layers += [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                   for layer in self._layers]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}

@@ -1,0 +1,114 @@
+"""Input data for fit, evaluate and predict: conversion, checks, validation split and batching.
+
+Arrays are converted once at the entry (inputs to floatx), checked with errors that name the argument,
+and then only ever indexed: the caller's arrays are never modified.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from handkeras import backend
+
+
+def to_array(value, argument, dtype=None):
+    """``value`` as a numeric numpy array, or a ValueError naming ``argument``."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.array(value)
+        except ValueError as error:
+            raise ValueError(
+                f"`{argument}` must be a rectangular array; received a ragged list ({error})."
+            ) from None
+    else:
+        value = np.asarray(value)
+    if value.dtype == object or not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+        raise ValueError(
+            f"`{argument}` must hold numbers, received an array of dtype {value.dtype}."
+        )
+    if value.ndim == 0:
+        raise ValueError(f"`{argument}` must have a batch dimension, received a scalar.")
+    if dtype is not None and value.dtype != dtype:
+        value = value.astype(dtype)
+    return value
+
+
+def warn_non_finite(value, argument):
+    """One warning naming ``argument`` and the count when it holds NaN or inf."""
+    if value is not None and np.issubdtype(value.dtype, np.floating):
+        bad = value.size - int(np.count_nonzero(np.isfinite(value)))
+        if bad:
+            warnings.warn(f"`{argument}` holds {bad} NaN or infinite value(s).", RuntimeWarning,
+                          stacklevel=3)
+
+
+def prepare(x, y=None, sample_weight=None, prefix=""):
+    """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree."""
+    x = to_array(x, prefix + "x", backend.floatx())
+    y = to_array(y, prefix + "y")
+    if y is not None and np.issubdtype(y.dtype, np.floating) and y.dtype != backend.floatx():
+        y = y.astype(backend.floatx())
+    sample_weight = to_array(sample_weight, prefix + "sample_weight", backend.floatx())
+    if len(x) == 0:
+        raise ValueError(f"`{prefix}x` is empty: received {x.shape}, expected at least one row.")
+    for name, value in ((prefix + "y", y), (prefix + "sample_weight", sample_weight)):
+        if value is not None and len(value) != len(x):
+            raise ValueError(
+                f"`{prefix}x` and `{name}` must have the same number of rows, received "
+                f"{len(x)} and {len(value)}."
+            )
+    warn_non_finite(x, prefix + "x")
+    warn_non_finite(y, prefix + "y")
+    return x, y, sample_weight
+
+
+def check_batch_size(batch_size, argument="batch_size"):
+    """``batch_size`` as a positive int (None means Keras's 32)."""
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+        raise ValueError(f"`{argument}` must be a positive integer, received {batch_size!r}.")
+    return int(batch_size)
+
+
+def split_validation(arrays, validation_split):
+    """Keras's split: the last ``validation_split`` fraction of rows, taken before any shuffling."""
+    n = len(arrays[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"`validation_split={validation_split}` leaves an empty training or validation part "
+            f"of {n} rows (split at row {split_at})."
+        )
+    train = tuple(None if a is None else a[:split_at] for a in arrays)
+    valid = tuple(None if a is None else a[split_at:] for a in arrays)
+    return train, valid
+
+
+def batch_indices(n, batch_size, shuffle, rng):
+    """One epoch's batches of row indices: a fresh permutation, batch-wise shuffle, or in order.
+
+    Slices are returned when the order is sequential, so that those batches are views, not copies.
+    """
+    if shuffle == "batch":
+        starts = rng.permutation(range(0, n, batch_size))
+        return [np.arange(s, min(s + batch_size, n)) for s in starts]
+    if shuffle:
+        order = rng.permutation(n)
+        return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+    return [slice(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+
+
+def endless_batches(n, batch_size, shuffle):
+    """Batches of every epoch, one after the other, so ``steps_per_epoch`` can carry on across them."""
+    while True:
+        yield from batch_indices(n, batch_size, shuffle, backend.rng())
+
+
+def take(array, index):
+    """Rows ``index`` of ``array`` (None stays None)."""
+    return None if array is None else array[index]

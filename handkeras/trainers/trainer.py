@@ -1,0 +1,377 @@
+"""Trainer: compile, fit, evaluate and predict, with Keras's arguments and semantics.
+
+The loop knows nothing of the math: the model runs forward and backward, the loss gives the value
+and the gradient, the optimizer applies the update, the metrics keep running means, and the
+callbacks see the logs.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from handkeras.backend import floatx as x_dtype
+from handkeras import losses as losses_module
+from handkeras import metrics as metrics_module
+from handkeras import optimizers as optimizers_module
+from handkeras.callbacks.callback_list import CallbackList
+from handkeras.trainers import data
+
+
+class _DefaultOptimizer(str):
+    """The default ``"rmsprop"``, told apart from an explicit one so ``compile(lr=...)`` means SGD."""
+
+
+DEFAULT_OPTIMIZER = _DefaultOptimizer("rmsprop")
+
+
+class Trainer:
+    """Training machinery mixed into models (``Sequential``)."""
+
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._metrics = []
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._loss_weight = 1.0
+
+    # ----------------------------------------------------------------------------- compile
+    def compile(self, optimizer=DEFAULT_OPTIMIZER, loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True, lr=None):
+        """Configure training. ``lr`` (handkeras's shortcut): SGD at that rate when no optimizer is
+        given, the named optimizer at that rate for a string, an error for an optimizer object."""
+        if lr is None:
+            optimizer = optimizers_module.get(optimizer)
+        elif isinstance(optimizer, optimizers_module.Optimizer):
+            raise ValueError(
+                "compile: pass `lr` only with an optimizer name (or none); received both `lr` "
+                f"and the optimizer object {optimizer!r}. Set its `learning_rate` instead."
+            )
+        else:
+            name = "sgd" if optimizer is DEFAULT_OPTIMIZER else optimizer
+            optimizer = optimizers_module.get(name, learning_rate=lr)
+        loss = losses_module.get(loss)
+        weight = 1.0
+        if loss_weights is not None:
+            weights = loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+            if len(weights) != 1 or not isinstance(weights[0], numbers.Real):
+                raise ValueError(
+                    f"`loss_weights` must be one number (a Sequential has one output), "
+                    f"received {loss_weights!r}."
+                )
+            weight = float(weights[0])
+        compiled_metrics = [metrics_module.get(m) for m in self._as_list(metrics, "metrics")]
+        compiled_metrics += [metrics_module.get(m) for m in
+                             self._as_list(weighted_metrics, "weighted_metrics")]
+        for metric in compiled_metrics[len(self._as_list(metrics, "metrics")):]:
+            metric.weighted = True
+        self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
+        self._metrics = compiled_metrics
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
+        self.compiled = True
+
+    @staticmethod
+    def _as_list(value, argument):
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            raise ValueError(f"`{argument}` must be a list for a Sequential model, received a dict.")
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+
+    @property
+    def metrics_names(self):
+        return ["loss"] + [m.name for m in self._metrics]
+
+    @property
+    def metrics(self):
+        return [self._loss_tracker] + self._metrics
+
+    def _require_compiled(self, method):
+        if not self.compiled or self.loss is None:
+            raise RuntimeError(
+                f"You must call `compile(optimizer, loss)` before `{method}`"
+                + ("" if not self.compiled else ": the model was compiled without a `loss`") + "."
+            )
+
+    # ----------------------------------------------------------------------------- one step
+    def _training_loss(self):
+        """The loss to differentiate: fused with the output activation when that is exact."""
+        loss = self.loss
+        activation = getattr(self.layers[-1], "output_activation", None) if self.layers else None
+        if (loss.fusable_activation is not None and activation is loss.fusable_activation
+                and not loss.from_logits and self.layers[-1].activity_regularizer is None):
+            return loss.with_logits(), True
+        return loss, False
+
+    def compute_gradients(self, x, y, sample_weight=None):
+        """Loss and one gradient per trainable weight (``trainable_weights`` order), for one batch.
+
+        No update is applied: pass the gradients to ``optimizer.apply`` (a custom training loop).
+        """
+        self._require_compiled("compute_gradients")
+        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        self._build_for(x)
+        loss, _ = self._forward_backward(x, y, sample_weight, self._training_loss())
+        return loss, self._collect_gradients()
+
+    def _forward_backward(self, x, y, sample_weight, training_loss):
+        loss_fn, fused = training_loss
+        y_pred = self.forward(x, training=True)
+        if fused:
+            loss, grad = loss_fn.value_and_gradient(y, self.layers[-1].logits, sample_weight)
+        else:
+            loss, grad = loss_fn.value_and_gradient(y, y_pred, sample_weight)
+        if self._loss_weight != 1.0:
+            loss *= self._loss_weight
+            grad *= self._loss_weight
+        self.backward(grad, from_logits=fused, input_gradient=False)
+        return loss + self.regularization_penalty(), y_pred
+
+    def _train_step(self, x, y, sample_weight, training_loss):
+        loss, y_pred = self._forward_backward(x, y, sample_weight, training_loss)
+        self.optimizer.apply(self._collect_gradients(), self.trainable_weights)
+        return loss, y_pred
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight):
+        self._loss_tracker.update_state(loss, sample_weight=len(y_pred))
+        for metric in self._metrics:
+            weights = sample_weight if getattr(metric, "weighted", False) else None
+            metric.update_state(y, y_pred, sample_weight=weights)
+        return self._logs()
+
+    def _logs(self):
+        return {metric.name: float(metric.result()) for metric in self.metrics}
+
+    def _reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # ----------------------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs and return the ``History`` callback."""
+        self._require_compiled("fit")
+        batch_size = data.check_batch_size(batch_size)
+        validation_batch_size = data.check_batch_size(validation_batch_size or batch_size,
+                                                      "validation_batch_size")
+        self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
+                                  steps_per_epoch, validation_freq)
+        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        if y is None:
+            raise ValueError(f"fit: the loss {self.loss.name!r} needs targets, but `y` is None.")
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        validation = None
+        if validation_data is not None:
+            validation = self._unpack_validation_data(validation_data)
+            self.check_input_shape(validation[0].shape, "validation x")
+        elif validation_split:
+            (x, y, sample_weight), validation = data.split_validation(
+                (x, y, sample_weight), validation_split)
+        if class_weight is not None:
+            sample_weight = self._class_sample_weights(y, class_weight, sample_weight)
+
+        steps = steps_per_epoch or math.ceil(len(x) / batch_size)
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                                 verbose=1 if verbose == "auto" else verbose, epochs=epochs,
+                                 steps=steps)
+        training_loss = self._training_loss()
+        batches = data.endless_batches(len(x), batch_size, shuffle)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            logs = {}
+            for step in range(steps):
+                callbacks.on_train_batch_begin(step)
+                index = next(batches)
+                yb, swb = data.take(y, index), data.take(sample_weight, index)
+                loss, y_pred = self._train_step(x[index], yb, swb, training_loss)
+                logs = self._update_metrics(loss, yb, y_pred, swb)
+                callbacks.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = dict(sorted(logs.items()))
+            if validation is not None and self._validates_at(epoch, validation_freq):
+                val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
+                                                 validation_steps)
+                epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
+                epoch_logs = dict(sorted(epoch_logs.items()))
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(epoch_logs)
+        return callbacks.history
+
+    @staticmethod
+    def _check_fit_arguments(epochs, initial_epoch, validation_split, shuffle, steps_per_epoch,
+                             validation_freq):
+        for argument, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(f"`{argument}` must be a non-negative integer, received {value!r}.")
+        if not isinstance(validation_split, numbers.Real) or not 0 <= validation_split < 1:
+            raise ValueError(
+                f"`validation_split` must be a number in [0, 1), received {validation_split!r}."
+            )
+        if shuffle not in (True, False, "batch"):
+            raise ValueError(f"`shuffle` must be True, False or 'batch', received {shuffle!r}.")
+        if steps_per_epoch is not None and (isinstance(steps_per_epoch, bool) or not isinstance(
+                steps_per_epoch, numbers.Integral) or steps_per_epoch <= 0):
+            raise ValueError(
+                f"`steps_per_epoch` must be a positive integer or None, received {steps_per_epoch!r}."
+            )
+        if isinstance(validation_freq, numbers.Integral):
+            if isinstance(validation_freq, bool) or validation_freq <= 0:
+                raise ValueError(
+                    f"`validation_freq` must be a positive integer or a list of epochs, received "
+                    f"{validation_freq!r}."
+                )
+        elif not isinstance(validation_freq, (list, tuple, set)):
+            raise ValueError(
+                f"`validation_freq` must be a positive integer or a list of epochs, received "
+                f"{validation_freq!r}."
+            )
+
+    @staticmethod
+    def _validates_at(epoch, validation_freq):
+        if isinstance(validation_freq, numbers.Integral):
+            return (epoch + 1) % validation_freq == 0
+        return epoch + 1 in validation_freq
+
+    @staticmethod
+    def _unpack_validation_data(validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                f"val_sample_weight), received {type(validation_data).__name__}"
+                + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
+                + "."
+            )
+        return data.prepare(*validation_data, prefix="validation_")
+
+    def _class_sample_weights(self, y, class_weight, sample_weight):
+        """Per-sample weights from ``{class index: weight}`` (classes not listed weigh 1)."""
+        if not isinstance(class_weight, dict):
+            raise ValueError(f"`class_weight` must be a dict, received {type(class_weight).__name__}.")
+        width = self.compute_output_shape((None,) + self.input_shape[1:])[-1]
+        classes = width if width > 1 else 2
+        unknown = [key for key in class_weight if isinstance(key, bool) or
+                   not isinstance(key, numbers.Integral) or not 0 <= key < classes]
+        if unknown:
+            raise ValueError(
+                f"`class_weight` keys must be class indices in [0, {classes}), received {unknown}."
+            )
+        table = np.ones(classes, dtype=x_dtype())
+        for key, value in class_weight.items():
+            table[key] = value
+        one_hot = y.ndim > 1 and y.shape[-1] > 1
+        labels = np.argmax(y, axis=-1) if one_hot else np.rint(y.reshape(len(y))).astype(np.intp)
+        weights = table[np.clip(labels, 0, classes - 1)]
+        return weights if sample_weight is None else weights * sample_weight
+
+    # ----------------------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``."""
+        self._require_compiled("evaluate")
+        batch_size = data.check_batch_size(batch_size)
+        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        if y is None:
+            raise ValueError(f"evaluate: the loss {self.loss.name!r} needs targets, but `y` is None.")
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        total = steps or math.ceil(len(x) / batch_size)
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=1 if verbose == "auto" else verbose, epochs=1, steps=total)
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None):
+        self._reset_metrics()
+        callbacks.on_test_begin()
+        logs = {}
+        for step, index in enumerate(data.batch_indices(len(x), batch_size, False, None)):
+            if steps is not None and step >= steps:
+                break
+            callbacks.on_test_batch_begin(step)
+            yb, swb = data.take(y, index), data.take(sample_weight, index)
+            y_pred, activity_penalty = self.forward_with_activity_penalty(x[index], training=False)
+            loss = (self._loss_weight * self.loss(yb, y_pred, swb) + activity_penalty
+                    + sum(layer.regularization_penalty() for layer in self.layers))
+            logs = self._update_metrics(loss, yb, y_pred, swb)
+            callbacks.on_test_batch_end(step, logs)
+        callbacks.on_test_end(logs)
+        return logs
+
+    # ----------------------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
+        batch_size = data.check_batch_size(batch_size)
+        x, _, _ = data.prepare(x)
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        batches = data.batch_indices(len(x), batch_size, False, None)
+        if steps is not None:
+            batches = batches[:steps]
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=1 if verbose == "auto" else verbose, epochs=1,
+                                 steps=len(batches))
+        callbacks.on_predict_begin()
+        output = None
+        for step, index in enumerate(batches):
+            callbacks.on_predict_batch_begin(step)
+            y_pred = self.forward(x[index], training=False)
+            if output is None:
+                rows = min(len(x), len(batches) * batch_size)
+                output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
+            output[index] = y_pred
+            callbacks.on_predict_batch_end(step, {"outputs": y_pred})
+        callbacks.on_predict_end()
+        return output
+
+    # ----------------------------------------------------------------------------- single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the batch's loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        if class_weight is not None:
+            sample_weight = self._class_sample_weights(y, class_weight, sample_weight)
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        self._reset_metrics()
+        loss, y_pred = self._train_step(x, y, sample_weight, self._training_loss())
+        return self._batch_result(self._update_metrics(loss, y, y_pred, sample_weight), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch in inference mode."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
+        return self._batch_result(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch in inference mode."""
+        x, _, _ = data.prepare(x)
+        self._build_for(x)
+        self.check_input_shape(x.shape, "x")
+        return self.forward(x, training=False)
+
+    def _batch_result(self, logs, return_dict):
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names]
+        return values[0] if len(values) == 1 else values
