@@ -60,15 +60,15 @@ def _linear_vjp(x, y, dy):
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit, with Keras's options.
 
-    ``x`` where ``x > threshold`` (capped at ``max_value``), ``negative_slope * (x - threshold)``
-    below the threshold, and 0 in between when the slope is 0.
+    ``x`` where ``x > threshold`` (clipped to ``[0, max_value]`` when ``max_value`` is given, as
+    Keras clips), plus ``negative_slope * (x - threshold)`` below the threshold.
     """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return np.maximum(x, 0, dtype=x.dtype)
     above = x > threshold
     y = np.where(above, x, np.zeros((), x.dtype))
     if max_value is not None:
-        y = np.minimum(y, np.asarray(max_value, x.dtype))
+        y = np.clip(y, np.zeros((), x.dtype), np.asarray(max_value, x.dtype))
     if negative_slope != 0.0:
         y = y + np.where(above, 0, np.asarray(negative_slope, x.dtype) * (x - threshold))
     return y.astype(x.dtype, copy=False)
@@ -78,7 +78,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 def _relu_vjp(x, y, dy, negative_slope=0.0, max_value=None, threshold=0.0):
     above = x > threshold
     if max_value is not None:
-        slope = np.where(above & (x < max_value), 1.0, 0.0)
+        slope = np.where(above & (x > 0) & (x < max_value), 1.0, 0.0)
     else:
         slope = above.astype(dy.dtype)
     if negative_slope != 0.0:
