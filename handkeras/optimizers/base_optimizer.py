@@ -118,6 +118,13 @@ class Optimizer:
                     f"{type(self).__name__}.apply: gradient of shape {np.shape(grad)} does not match "
                     f"variable '{variable.path}' of shape {variable.shape}."
                 )
+        self.apply_unchecked(grads, variables)
+
+    def apply_unchecked(self, grads, variables):
+        """``apply`` without the argument checks, for the fit loop, whose gradients always match.
+
+        The gradients may be the layers' reused buffers: update rules must not keep references to them.
+        """
         self.build(variables)
         grads = self._clipped(grads)
         learning_rate = self.learning_rate
