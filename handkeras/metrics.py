@@ -73,6 +73,11 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
+            weight = 1.0 if sample_weight is None else sample_weight
+            self.total += values * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())

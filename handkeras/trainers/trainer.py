@@ -16,6 +16,7 @@ from handkeras import metrics as metrics_module
 from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.trainers import data
+from handkeras.trainers.train_step import TrainStep
 
 
 class _DefaultOptimizer(str):
@@ -116,26 +117,10 @@ class Trainer:
         self._require_compiled("compute_gradients")
         x, y, sample_weight = data.prepare(x, y, sample_weight)
         self._build_for(x)
-        loss, _ = self._forward_backward(x, y, sample_weight, self._training_loss())
-        return loss, self._collect_gradients()
-
-    def _forward_backward(self, x, y, sample_weight, training_loss):
-        loss_fn, fused = training_loss
-        y_pred = self.forward(x, training=True)
-        if fused:
-            loss, grad = loss_fn.value_and_gradient(y, self.layers[-1].logits, sample_weight)
-        else:
-            loss, grad = loss_fn.value_and_gradient(y, y_pred, sample_weight)
-        if self._loss_weight != 1.0:
-            loss *= self._loss_weight
-            grad *= self._loss_weight
-        self.backward(grad, from_logits=fused, input_gradient=False)
-        return loss + self.regularization_penalty(), y_pred
-
-    def _train_step(self, x, y, sample_weight, training_loss):
-        loss, y_pred = self._forward_backward(x, y, sample_weight, training_loss)
-        self.optimizer.apply(self._collect_gradients(), self.trainable_weights)
-        return loss, y_pred
+        self.check_input_shape(x.shape, "x")
+        step = TrainStep(self)
+        loss, _ = step.gradients(x, y, sample_weight)
+        return loss, [grad.copy() for grad in step.collect_gradients()]
 
     def _update_metrics(self, loss, y, y_pred, sample_weight):
         self._loss_tracker.update_state(loss, sample_weight=len(y_pred))
@@ -182,7 +167,7 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  verbose=1 if verbose == "auto" else verbose, epochs=epochs,
                                  steps=steps)
-        training_loss = self._training_loss()
+        train_step = TrainStep(self)
         batches = data.endless_batches(len(x), batch_size, shuffle)
         self.stop_training = False
         callbacks.on_train_begin()
@@ -195,7 +180,7 @@ class Trainer:
                 callbacks.on_train_batch_begin(step)
                 index = next(batches)
                 yb, swb = data.take(y, index), data.take(sample_weight, index)
-                loss, y_pred = self._train_step(x[index], yb, swb, training_loss)
+                loss, y_pred = train_step(x[index], yb, swb)
                 logs = self._update_metrics(loss, yb, y_pred, swb)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -351,7 +336,7 @@ class Trainer:
         self._build_for(x)
         self.check_input_shape(x.shape, "x")
         self._reset_metrics()
-        loss, y_pred = self._train_step(x, y, sample_weight, self._training_loss())
+        loss, y_pred = TrainStep(self)(x, y, sample_weight)
         return self._batch_result(self._update_metrics(loss, y, y_pred, sample_weight), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

@@ -59,7 +59,7 @@ class Dense(Layer):
         z = x @ self.kernel.value
         if self.use_bias:
             z += self.bias.value
-        y = z if self.activation is activations.linear else self.activation(z)
+        y = z if self.activation is activations.linear else self.activation.forward(z)
         if training:
             self._x, self.logits, self._y = x, z, y
         return y
@@ -69,13 +69,20 @@ class Dense(Layer):
         return self.backward_from_logits(dz, input_gradient)
 
     def backward_from_logits(self, dz, input_gradient=True):
-        """Backward from the gradient at the pre-activation ``z`` (used when the loss fuses it)."""
-        x2 = self._x.reshape(-1, self._x.shape[-1])
-        dz2 = dz.reshape(-1, self.units)
+        """Backward from the gradient at the pre-activation ``z`` (used when the loss fuses it).
+
+        The weight gradients are written into buffers reused from step to step.
+        """
+        x = self._x
+        if x.ndim != 2:
+            x = x.reshape(-1, x.shape[-1])
+        dz2 = dz if dz.ndim == 2 else dz.reshape(-1, self.units)
         if self.trainable:
-            self.gradients = [x2.T @ dz2]
+            if not self.gradients:
+                self.gradients = [np.empty_like(w.value) for w in self._weights]
+            np.matmul(x.T, dz2, out=self.gradients[0])
             if self.use_bias:
-                self.gradients.append(dz2.sum(axis=0))
+                np.add.reduce(dz2, axis=0, out=self.gradients[1])
         if input_gradient:
             return dz @ self.kernel.value.T
         return None
