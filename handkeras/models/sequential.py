@@ -170,12 +170,14 @@ class Sequential(Trainer, Layer):
         grads = []
         for layer in self._layers:
             if layer.trainable_weights:
-                layer.add_regularization_gradients()
                 grads.extend(layer.gradients)
         return grads
 
     def add_regularization_gradients(self):
-        """Sublayers add theirs when gradients are collected."""
+        """Add each sublayer's weight-regularization gradients (once per backward)."""
+        for layer in self._layers:
+            if layer.trainable_weights:
+                layer.add_regularization_gradients()
 
     def regularization_penalty(self):
         """Weight-regularization penalties, plus activity penalties of the last training forward."""
@@ -198,14 +200,14 @@ class Sequential(Trainer, Layer):
     def forward_with_activity_penalty(self, x, training=False):
         """Outputs and the layers' activity-regularization penalties on this batch.
 
-        A training-mode forward also keeps what backward needs, the penalty included; inference
-        writes nothing to the model.
+        As in Keras 3, an activity penalty is divided by the batch size. A training-mode forward
+        also keeps what backward needs, the penalty included; inference writes nothing to the model.
         """
         penalty = 0.0
         for layer in self._layers:
             x = layer.forward(x, training=training)
             if layer.activity_regularizer is not None:
-                penalty += layer.activity_regularizer(x)
+                penalty += layer.activity_regularizer(x) / len(x)
                 if training:
                     layer._activity_output = x
         if training:
@@ -225,7 +227,7 @@ class Sequential(Trainer, Layer):
                 dy = layer.backward_from_logits(dy, wants_input)
                 continue
             if layer.activity_regularizer is not None:
-                dy = dy + layer.activity_regularizer.gradient(layer._activity_output)
+                dy = dy + layer.activity_regularizer.gradient(layer._activity_output) / len(dy)
             dy = layer.backward(dy, wants_input)
         return dy
 

@@ -41,28 +41,37 @@ def layer_gradients(layer, x, training=True, seed=0):
 
     _forward_fresh(layer, x, training)
     analytic_input = layer.backward(upstream.copy())
-    analytic_weights = list(layer.gradients)
+    analytic_weights = [g.copy() for g in layer.gradients]
     result = {"input": (analytic_input, numerical_gradient(objective, x))}
     for weight, analytic in zip(layer.trainable_weights, analytic_weights):
         result[weight.name] = (analytic, numerical_gradient(objective, weight.value))
     return result
 
 
-def _forward_fresh(layer, x, training):
-    rng = getattr(layer, "_rng", None)
-    if rng is not None and getattr(layer, "seed", None) is not None:
+def _reseed(layer):
+    """Restart a seeded layer's generator (Dropout), so every forward draws the same mask."""
+    if getattr(layer, "seed", None) is not None and getattr(layer, "_rng", None) is not None:
         layer._rng = np.random.default_rng(layer.seed)
+    for sublayer in getattr(layer, "layers", []):
+        _reseed(sublayer)
+
+
+def _forward_fresh(layer, x, training):
+    _reseed(layer)
     return layer.forward(x, training)
 
 
 def model_gradients(model, x, y, sample_weight=None):
     """Analytic (``compute_gradients``) and numerical gradients of the compiled loss, per weight.
 
-    The model must be deterministic in training mode (no unseeded Dropout).
+    Seeded Dropout layers draw the same mask on every pass; the model must hold no unseeded one.
     """
+    _reseed(model)
     _, analytic = model.compute_gradients(x, y, sample_weight)
+    analytic = [g.copy() for g in analytic]
 
     def objective():
+        _reseed(model)
         return model.compute_gradients(x, y, sample_weight)[0]
 
     numeric = [numerical_gradient(objective, weight.value) for weight in model.trainable_weights]
