@@ -8,6 +8,7 @@ from handkeras import activations
 from handkeras import backend
 from handkeras import callbacks
 from handkeras import config
+from handkeras import datasets
 from handkeras import initializers
 from handkeras import layers
 from handkeras import losses
@@ -22,6 +23,6 @@ from handkeras.variables import Variable
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Sequential", "Variable", "activations", "backend", "callbacks", "config",
+__all__ = ["Input", "Sequential", "Variable", "activations", "backend", "callbacks", "config", "datasets",
            "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
            "utils"]
