@@ -129,14 +129,15 @@ class Layer:
         weights = list(weights)
         if len(weights) != len(own):
             raise ValueError(
-                f"Layer '{self.name}' expects {len(own)} weight arrays, received {len(weights)}."
+                f"{type(self).__name__} '{self.name}' expects {len(own)} weight arrays, received "
+                f"{len(weights)}."
             )
         values = [np.asarray(value) for value in weights]
         for variable, value in zip(own, values):
             if value.shape != variable.shape:
                 raise ValueError(
-                    f"Layer '{self.name}' weight '{variable.name}' has shape {variable.shape}, "
-                    f"received an array of shape {value.shape}."
+                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
+                    f"{variable.shape}, received an array of shape {value.shape}."
                 )
         for variable, value in zip(own, values):
             variable.value[...] = value

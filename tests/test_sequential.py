@@ -1,0 +1,292 @@
+"""Sequential: building, registration, names, weights, summary and compute_gradients, as in Keras."""
+
+import numpy as np
+import pytest
+
+import handkeras as keras
+from handkeras import layers
+
+
+def mlp(*, first=None):
+    """3 -> 4 (relu) -> 2: input and output widths differ, as in the seed article's network."""
+    first = first or layers.Dense(4, activation="relu")
+    return keras.Sequential([keras.Input((3,)), first, layers.Dense(2, activation="sigmoid")])
+
+
+def rows(n, width=3, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, width)).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------- building
+def test_built_from_input():
+    model = mlp()
+    assert model.built and model.input_shape == (None, 3) and model.output_shape == (None, 2)
+    assert model.layers[0].kernel.shape == (3, 4)
+
+
+def test_built_from_input_shape_or_input_dim_on_the_first_layer():
+    for first in (layers.Dense(4, input_shape=(3,)), layers.Dense(4, input_dim=3)):
+        model = keras.Sequential([first, layers.Dense(2)])
+        assert model.built and model.input_shape == (None, 3)
+        assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
+
+
+def test_built_by_build():
+    model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
+    assert not model.built
+    model.build((None, 5))
+    assert model.built and model.layers[0].kernel.shape == (5, 4)
+
+
+def test_built_from_the_first_data():
+    model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
+    assert not model.built and model.weights == []
+    out = model(rows(6, width=7))
+    assert model.built and model.layers[0].kernel.shape == (7, 4)
+    assert isinstance(out, np.ndarray) and out.shape == (6, 2) and out.dtype == np.float32
+
+
+def test_layers_can_be_added_one_by_one():
+    model = keras.Sequential()
+    model.add(keras.Input((3,)))
+    model.add(layers.Dense(4))
+    assert model.built and model.output_shape == (None, 4)
+    model.add(layers.Dense(2))
+    assert model.output_shape == (None, 2) and model.layers[1].kernel.shape == (4, 2)
+
+
+def test_the_input_layer_is_not_listed():
+    model = mlp()
+    assert len(model.layers) == 2
+    assert all(isinstance(layer, layers.Dense) for layer in model.layers)
+
+
+def test_count_params_needs_a_built_model():
+    with pytest.raises(ValueError, match="not built"):
+        keras.Sequential([layers.Dense(4)]).count_params()
+
+
+def test_input_of_the_wrong_width_names_the_model():
+    model = mlp()
+    with pytest.raises(ValueError, match="shape"):
+        model(rows(2, width=4))
+
+
+# ------------------------------------------------------------------------------------- registration
+def test_forward_passes_never_register_layers():
+    """The seed article's bug: layers created or appended while running forward."""
+    model = mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    layer_ids = [id(layer) for layer in model.layers]
+    weight_ids = [id(w) for w in model.weights]
+    for n in (1, 3, 7, 32, 33, 100):
+        assert model(rows(n)).shape == (n, 2)
+        assert model.predict(rows(n), batch_size=5, verbose=0).shape == (n, 2)
+    for batch_size in (1, 4, 64):
+        model.fit(rows(10), np.zeros((10, 2)), batch_size=batch_size, epochs=2, verbose=0)
+    model.evaluate(rows(9), np.zeros((9, 2)), batch_size=4, verbose=0)
+    assert [id(layer) for layer in model.layers] == layer_ids
+    assert [id(w) for w in model.weights] == weight_ids
+    assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+
+
+def test_a_layer_cannot_be_added_twice():
+    dense = layers.Dense(2)
+    model = keras.Sequential([dense])
+    with pytest.raises(ValueError, match="already"):
+        model.add(dense)
+    with pytest.raises(TypeError, match="Layer"):
+        model.add("dense")
+
+
+# ------------------------------------------------------------------------------------- names
+def test_layer_names_are_unique_per_process_until_clear_session():
+    first = keras.Sequential([layers.Dense(2), layers.Dense(2)])
+    second = keras.Sequential([layers.Dense(2), layers.Dropout(0.1), layers.Dropout(0.1)])
+    assert [layer.name for layer in first.layers] == ["dense", "dense_1"]
+    assert [layer.name for layer in second.layers] == ["dense_2", "dropout", "dropout_1"]
+    assert (first.name, second.name) == ("sequential", "sequential_1")
+    keras.backend.clear_session()
+    assert layers.Dense(2).name == "dense"
+    keras.utils.clear_session()
+    assert keras.Sequential().name == "sequential"
+
+
+def test_explicit_names_are_kept_and_must_be_unique_in_a_model():
+    model = keras.Sequential([layers.Dense(2, name="hidden")], name="net")
+    assert model.name == "net" and model.layers[0].name == "hidden"
+    with pytest.raises(ValueError, match="hidden"):
+        model.add(layers.Dense(2, name="hidden"))
+
+
+def test_get_layer_by_name_and_index():
+    model = mlp()
+    assert model.get_layer("dense_1") is model.layers[1]
+    assert model.get_layer(index=0) is model.layers[0]
+    with pytest.raises(ValueError, match="nope"):
+        model.get_layer("nope")
+
+
+# ------------------------------------------------------------------------------------- weights
+def test_weights_in_keras_order():
+    model = mlp()
+    assert [w.path for w in model.weights] == ["dense/kernel", "dense/bias", "dense_1/kernel",
+                                               "dense_1/bias"]
+    assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
+    assert model.trainable_weights == model.weights
+    assert all(w.dtype == np.float32 for w in model.weights)
+    assert [a.shape for a in model.get_weights()] == [(3, 4), (4,), (4, 2), (2,)]
+
+
+def test_dense_initializes_glorot_uniform_kernel_and_zero_bias():
+    model = mlp()
+    kernel, bias = model.layers[0].get_weights()
+    assert np.all(np.abs(kernel) <= np.sqrt(6 / (3 + 4))) and np.all(bias == 0)
+
+
+def test_dense_without_bias_has_only_a_kernel():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4, use_bias=False)])
+    assert [w.name for w in model.weights] == ["kernel"] and model.count_params() == 12
+
+
+def test_count_params():
+    assert mlp().count_params() == (3 * 4 + 4) + (4 * 2 + 2)
+
+
+def test_get_weights_returns_copies_and_set_weights_round_trips():
+    model = mlp()
+    weights = model.get_weights()
+    weights[0][...] = 7.0
+    assert not np.any(model.get_weights()[0] == 7.0)
+    new = [np.full(w.shape, i, dtype=np.float64) for i, w in enumerate(model.weights)]
+    model.set_weights(new)
+    for i, value in enumerate(model.get_weights()):
+        assert value.dtype == np.float32 and np.all(value == i)
+    new[0][...] = 99
+    assert np.all(model.get_weights()[0] == 0)
+
+
+def test_set_weights_with_a_wrong_count_changes_nothing():
+    model = mlp()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="4 weight arrays, received 3"):
+        model.set_weights([np.zeros(w.shape) for w in model.weights][:3])
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_weights_with_a_wrong_shape_names_the_layer_and_changes_nothing():
+    model = mlp()
+    before = model.get_weights()
+    new = [np.ones(w.shape) for w in model.weights]
+    new[2] = np.ones((4, 3))
+    with pytest.raises(ValueError, match=r"dense_1/kernel.*\(4, 2\).*\(4, 3\)"):
+        model.set_weights(new)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_calling_the_model_computes_the_layers_in_order():
+    model = mlp()
+    x = rows(5)
+    (k1, b1), (k2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()
+    expected = 1 / (1 + np.exp(-(np.maximum(x @ k1 + b1, 0) @ k2 + b2)))
+    out = model(x)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    np.testing.assert_array_equal(model(x.tolist()), out)
+
+
+# ------------------------------------------------------------------------------------- frozen layers
+def test_a_frozen_layer_is_not_trained_and_counts_as_non_trainable():
+    model = mlp()
+    model.layers[0].trainable = False
+    model.compile(optimizer="sgd", loss="mse")
+    frozen = model.layers[0].get_weights()
+    trained = model.layers[1].get_weights()
+    assert model.trainable_weights == model.layers[1].weights
+    assert model.non_trainable_weights == model.layers[0].weights
+    _, grads = model.compute_gradients(rows(8), np.ones((8, 2)))
+    assert [g.shape for g in grads] == [(4, 2), (2,)]
+    model.fit(rows(8), np.ones((8, 2)), epochs=3, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(trained[0], model.layers[1].get_weights()[0])
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 10" in lines and "Non-trainable params: 16" in lines
+
+
+def test_a_frozen_model_freezes_every_layer():
+    model = mlp()
+    model.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 4
+    assert not any(layer.trainable for layer in model.layers)
+
+
+# ------------------------------------------------------------------------------------- summary
+def test_summary_lists_layers_shapes_and_totals(capsys):
+    model = mlp()
+    model.summary()
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert 'Model: "sequential"' in lines[0]
+    header = next(line for line in lines if "Layer (type)" in line)
+    assert "Output Shape" in header and "Param #" in header
+    dense = next(line for line in lines if line.startswith("dense (Dense)"))
+    assert "(None, 4)" in dense and dense.split()[-1] == "16"
+    dense_1 = next(line for line in lines if line.startswith("dense_1 (Dense)"))
+    assert "(None, 2)" in dense_1 and dense_1.split()[-1] == "10"
+    assert any(line.startswith("Total params: 26") for line in lines)
+    assert "Trainable params: 26" in lines and "Non-trainable params: 0" in lines
+
+
+def test_summary_goes_to_print_fn():
+    lines = []
+    keras.Sequential([keras.Input((784,)), layers.Dense(128), layers.Dense(10)]).summary(
+        print_fn=lines.append)
+    assert any(line.startswith("Total params: 101,770") for line in lines)
+
+
+# ------------------------------------------------------------------------------------- compute_gradients
+def test_compute_gradients_returns_the_loss_and_one_gradient_per_trainable_weight():
+    model = mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rows(6), np.random.default_rng(1).uniform(size=(6, 2))
+    before = model.get_weights()
+    loss, grads = model.compute_gradients(x, y)
+    assert isinstance(loss, float)
+    assert loss == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-6)
+    assert [g.shape for g in grads] == [w.shape for w in model.trainable_weights]
+    assert all(g.dtype == np.float32 for g in grads)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == 0
+
+
+def test_compute_gradients_drive_a_custom_training_loop():
+    model = mlp()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="mse")
+    x, y = rows(6), np.random.default_rng(1).uniform(size=(6, 2))
+    first, _ = model.compute_gradients(x, y)
+    for _ in range(20):
+        _, grads = model.compute_gradients(x, y)
+        model.optimizer.apply(grads, model.trainable_weights)
+    assert model.compute_gradients(x, y)[0] < first
+    assert model.optimizer.iterations == 20
+
+
+def test_compute_gradients_needs_a_compiled_model():
+    with pytest.raises(RuntimeError, match="compile"):
+        mlp().compute_gradients(rows(2), np.zeros((2, 2)))
+
+
+# ------------------------------------------------------------------------------------- nesting
+def test_a_sequential_is_usable_as_a_layer():
+    inner = keras.Sequential([layers.Dense(4, activation="tanh"), layers.Dense(3)])
+    model = keras.Sequential([keras.Input((2,)), inner, layers.Dense(1)])
+    assert model.count_params() == (2 * 4 + 4) + (4 * 3 + 3) + (3 + 1)
+    assert [w.path for w in model.weights][:2] == ["dense/kernel", "dense/bias"]
+    model.compile(optimizer="sgd", loss="mse")
+    _, grads = model.compute_gradients(rows(5, width=2), np.zeros((5, 1)))
+    assert [g.shape for g in grads] == [w.shape for w in model.trainable_weights]
