@@ -2,12 +2,28 @@
 
 from handkeras.layers.activations.activation import Activation
 from handkeras.layers.activations.softmax import Softmax
+from handkeras.layers.convolutional.conv1d import Conv1D
+from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.input_layer import Input, InputLayer
 from handkeras.layers.layer import Layer
+from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
+from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
+from handkeras.layers.pooling.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
+from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
+from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
+from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
+from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "Reshape",
-           "Softmax"]
+__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Dense",
+           "Dropout", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "MaxPooling1D",
+           "MaxPooling2D", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D"]

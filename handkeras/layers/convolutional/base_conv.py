@@ -1,0 +1,176 @@
+"""The convolution shared by Conv1D and Conv2D: im2col, one matmul, and its exact backward.
+
+With ``cols`` the im2col matrix of the padded input (one row per output pixel, one column per
+kernel entry) and ``K`` the kernel as a ``(kh * kw * c, filters)`` matrix::
+
+    z   = cols @ K + b
+    dK  = cols^T dz,   db = sum of dz over pixels,   dcols = dz K^T  ->  scattered back (col2im)
+"""
+
+import numpy as np
+
+from handkeras import activations
+from handkeras import initializers
+from handkeras import regularizers
+from handkeras.layers.convolutional import im2col
+from handkeras.layers.layer import Layer
+
+
+class BaseConv(Layer):
+    """N-d convolution over channels-last inputs, for rank 1 and 2."""
+
+    rank = None
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        kind = type(self).__name__
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
+            raise ValueError(f"{kind} '{self.name}': `filters` must be a positive integer, "
+                             f"received {filters!r}.")
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"{kind} '{self.name}': only `data_format='channels_last'` is "
+                             f"supported, received {data_format!r}.")
+        allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
+        padding = padding.lower() if isinstance(padding, str) else padding
+        if padding not in allowed:
+            raise ValueError(f"{kind} '{self.name}': `padding` must be one of {list(allowed)}, "
+                             f"received {padding!r}.")
+        if groups != 1:
+            raise NotImplementedError(f"{kind} '{self.name}': `groups` other than 1 is not supported.")
+        if kernel_constraint is not None or bias_constraint is not None:
+            raise NotImplementedError(f"{kind} '{self.name}': constraints are not supported.")
+        self.filters = int(filters)
+        self.kernel_size = im2col.normalize_tuple(kernel_size, self.rank, "kernel_size", self.name)
+        self.strides = im2col.normalize_tuple(strides, self.rank, "strides", self.name)
+        self.dilation_rate = im2col.normalize_tuple(dilation_rate, self.rank, "dilation_rate",
+                                                    self.name)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{kind} '{self.name}': `strides` > 1 is not compatible with "
+                             f"`dilation_rate` > 1, received {self.strides} and {self.dilation_rate}.")
+        self.padding = padding
+        self.groups = 1
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    @property
+    def output_activation(self):
+        return self.activation
+
+    # -- shapes: everything runs as 2D; Conv1D views (N, L, C) as (N, 1, L, C)
+    def _as_2d(self, values):
+        return (1,) + tuple(values) if self.rank == 1 else tuple(values)
+
+    def build(self, input_shape):
+        if len(input_shape) != self.rank + 2 or input_shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects inputs of rank {self.rank + 2} "
+                f"(batch, {'length' if self.rank == 1 else 'height, width'}, channels) with known "
+                f"channels, received shape {tuple(input_shape)}."
+            )
+        channels = input_shape[-1]
+        self.kernel = self.add_weight(self.kernel_size + (channels, self.filters),
+                                      self.kernel_initializer, "kernel",
+                                      regularizer=self.kernel_regularizer)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight((self.filters,), self.bias_initializer, "bias",
+                                        regularizer=self.bias_regularizer)
+        for axis, size in enumerate(input_shape[1:-1]):
+            if self.compute_output_shape(input_shape)[1 + axis] == 0:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': input of shape {tuple(input_shape)} is "
+                    f"smaller than the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
+                    "with padding 'valid'."
+                )
+
+    def compute_output_shape(self, input_shape):
+        padding = "same" if self.padding == "causal" else self.padding
+        spatial = tuple(
+            im2col.output_length(size, k, s, d, padding)
+            for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides,
+                                     self.dilation_rate))
+        return (input_shape[0],) + spatial + (self.filters,)
+
+    def _pads(self, height, width):
+        kernel, strides, dilation = (self._as_2d(v) for v in
+                                     (self.kernel_size, self.strides, self.dilation_rate))
+        if self.padding == "valid":
+            return ((0, 0), (0, 0))
+        if self.padding == "causal":
+            return ((0, 0), ((kernel[1] - 1) * dilation[1], 0))
+        return tuple(im2col.same_padding(size, k, s, d)
+                     for size, k, s, d in zip((height, width), kernel, strides, dilation))
+
+    def _columns(self, x4):
+        """Padded input and the im2col matrix ``(N * OH * OW, KH * KW * C)``."""
+        kernel, strides, dilation = (self._as_2d(v) for v in
+                                     (self.kernel_size, self.strides, self.dilation_rate))
+        padded = im2col.pad_spatial(x4, self._pads(x4.shape[1], x4.shape[2]))
+        oh = (padded.shape[1] - (kernel[0] - 1) * dilation[0] - 1) // strides[0] + 1
+        ow = (padded.shape[2] - (kernel[1] - 1) * dilation[1] - 1) // strides[1] + 1
+        view = im2col.windows(padded, kernel, strides, dilation, (oh, ow))
+        return padded.shape, (oh, ow), view.reshape(-1, kernel[0] * kernel[1] * x4.shape[-1])
+
+    def forward(self, x, training=False):
+        x4 = x[:, None] if self.rank == 1 else x
+        padded_shape, (oh, ow), cols = self._columns(x4)
+        z = cols @ self.kernel.value.reshape(-1, self.filters)
+        if self.use_bias:
+            z += self.bias.value
+        z = z.reshape((x.shape[0],) + ((ow,) if self.rank == 1 else (oh, ow)) + (self.filters,))
+        y = z if self.activation is activations.linear else self.activation.forward(z)
+        if training:
+            self._cols, self._geometry, self.logits, self._y = (
+                cols, (x.shape, x4.shape, padded_shape, oh, ow), z, y)
+        return y
+
+    def backward(self, dy, input_gradient=True):
+        return self.backward_from_logits(self.activation.vjp(self.logits, self._y, dy), input_gradient)
+
+    def backward_from_logits(self, dz, input_gradient=True):
+        dz2 = dz.reshape(-1, self.filters)
+        if self.trainable:
+            if not self.gradients:
+                self.gradients = [np.empty_like(w.value) for w in self._weights]
+            np.matmul(self._cols.T, dz2, out=self.gradients[0].reshape(-1, self.filters))
+            if self.use_bias:
+                np.add.reduce(dz2, axis=0, out=self.gradients[1])
+        if not input_gradient:
+            return None
+        x_shape, x4_shape, padded_shape, oh, ow = self._geometry
+        kernel, strides, dilation = (self._as_2d(v) for v in
+                                     (self.kernel_size, self.strides, self.dilation_rate))
+        dcols = dz2 @ self.kernel.value.reshape(-1, self.filters).T
+        dcols = dcols.reshape(x4_shape[0], oh, ow, kernel[0], kernel[1], x4_shape[-1])
+        dpadded = im2col.add_windows(np.zeros(padded_shape, dz.dtype), dcols, strides, dilation)
+        (top, _), (left, _) = self._pads(x4_shape[1], x4_shape[2])
+        dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
+        return dx.reshape(x_shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": "channels_last",
+            "dilation_rate": list(self.dilation_rate),
+            "groups": 1,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": self.kernel_regularizer and regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": None,
+            "bias_constraint": None,
+        }

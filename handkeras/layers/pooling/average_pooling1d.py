@@ -1,0 +1,12 @@
+"""AveragePooling1D."""
+
+from handkeras.layers.pooling.base_pooling import BasePooling
+
+
+class AveragePooling1D(BasePooling):
+    """The mean of each ``pool_size`` window of (batch, steps, channels) inputs."""
+
+    rank, mode = 1, "average"
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)

@@ -1,0 +1,12 @@
+"""AveragePooling2D."""
+
+from handkeras.layers.pooling.base_pooling import BasePooling
+
+
+class AveragePooling2D(BasePooling):
+    """The mean of each ``pool_size`` window of (batch, height, width, channels) inputs."""
+
+    rank, mode = 2, "average"
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
