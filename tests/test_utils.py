@@ -1,0 +1,93 @@
+"""utils: to_categorical, plot_history, and the gradient checker itself."""
+
+import matplotlib.figure
+import numpy as np
+import pytest
+
+import handkeras as keras
+from handkeras.utils import gradient_check
+
+
+# ------------------------------------------------------------------------------------- to_categorical
+def test_to_categorical_one_hot_encodes_integer_labels():
+    one_hot = keras.utils.to_categorical([0, 2, 1, 2])
+    np.testing.assert_array_equal(one_hot, [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]])
+    assert one_hot.dtype == np.float32
+
+
+def test_to_categorical_with_num_classes_and_a_trailing_axis_of_one():
+    one_hot = keras.utils.to_categorical(np.array([[1], [0]]), num_classes=4)
+    np.testing.assert_array_equal(one_hot, [[0, 1, 0, 0], [1, 0, 0, 0]])
+    assert keras.utils.to_categorical(np.zeros((2, 3), dtype=int), 2).shape == (2, 3, 2)
+
+
+def test_to_categorical_rejects_bad_labels():
+    with pytest.raises(ValueError, match="integer"):
+        keras.utils.to_categorical([0.5, 1.0])
+    with pytest.raises(ValueError, match="3"):
+        keras.utils.to_categorical([0, 3], num_classes=3)
+    with pytest.raises(ValueError):
+        keras.utils.to_categorical([-1, 0])
+
+
+# ------------------------------------------------------------------------------------- plot_history
+def trained_history():
+    x = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    y = (x[:, :1] > 0).astype(np.float32)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model.fit(x, y, epochs=3, validation_split=0.25, verbose=0)
+
+
+def test_plot_history_writes_a_png_and_returns_the_figure(tmp_path):
+    path = tmp_path / "loss.png"
+    figure = keras.utils.plot_history(trained_history(), path=str(path))
+    assert isinstance(figure, matplotlib.figure.Figure)
+    data = path.read_bytes()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n"
+    titles = sorted(axis.get_title() for axis in figure.axes if axis.get_visible())
+    assert titles == ["accuracy", "loss"]
+    loss_axis = next(axis for axis in figure.axes if axis.get_title() == "loss")
+    assert sorted(line.get_label() for line in loss_axis.get_lines()) == ["loss", "val_loss"]
+
+
+def test_plot_history_takes_the_history_dict_and_needs_no_path():
+    figure = keras.utils.plot_history({"loss": [1.0, 0.5, 0.25]})
+    assert isinstance(figure, matplotlib.figure.Figure)
+    (line,) = figure.axes[0].get_lines()
+    np.testing.assert_array_equal(line.get_ydata(), [1.0, 0.5, 0.25])
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+
+
+def test_plot_history_rejects_an_empty_or_unknown_history():
+    with pytest.raises(ValueError, match="empty"):
+        keras.utils.plot_history({})
+    with pytest.raises(ValueError, match="accuracy"):
+        keras.utils.plot_history({"loss": [1.0]}, metrics=["accuracy"])
+
+
+# ------------------------------------------------------------------------------------- gradient_check
+def test_numerical_gradient_of_a_known_function(float64):
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    numeric = gradient_check.numerical_gradient(lambda: float(np.sum(x ** 3)), x)
+    np.testing.assert_allclose(numeric, 3 * x ** 2, rtol=1e-8)
+    np.testing.assert_array_equal(x, [[1.0, -2.0], [0.5, 3.0]])  # restored after perturbing
+
+
+def test_gradient_check_catches_a_wrong_backward(float64):
+    class Doubled(keras.layers.Layer):
+        """y = 2x, with a backward that forgets the factor 2."""
+
+        def forward(self, x, training=False):
+            return 2 * x
+
+        def backward(self, dy, input_gradient=True):
+            return dy
+
+    analytic, numeric = gradient_check.layer_gradients(Doubled(), np.ones((2, 3)))["input"]
+    np.testing.assert_allclose(numeric, 2 * analytic, rtol=1e-8)
+
+
+def test_utils_exports_keras_names():
+    for name in ("to_categorical", "set_random_seed", "plot_history", "clear_session"):
+        assert callable(getattr(keras.utils, name))
