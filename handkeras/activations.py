@@ -3,12 +3,21 @@
 Every activation is a callable ``f(x, **options)`` with Keras's name and arguments, and carries
 ``f.vjp(x, y, dy, **options)``: the gradient of the loss with respect to ``x``, given the input ``x``,
 the output ``y = f(x)`` and the upstream gradient ``dy``. Derivatives are written in terms of
-whichever of ``x`` and ``y`` makes them cheapest and stable (sigmoid: ``y (1 - y)``), and softmax
-uses its full Jacobian, not an element-wise one.
+whichever of ``x`` and ``y`` makes them cheapest and stable (sigmoid: ``y (1 - y)``), and the
+activations that act along an axis (softmax, log_softmax, sparsemax, glu) use their full Jacobian,
+not an element-wise one.
+
+Every activation is computed without overflow: for any finite input the output and its gradient are
+finite and no floating-point warning is raised. The one exception is ``exponential``, which returns
+``inf`` past ``log(max float)``, as ``exp`` does, silently.
 """
 
-import numpy as np
+import math
 
+import numpy as np
+from numpy.polynomial import chebyshev
+
+from handkeras import backend
 from handkeras.identifiers import lookup
 
 
@@ -22,7 +31,11 @@ class ActivationFunction:
         self._vjp = vjp
 
     def __call__(self, x, **options):
-        return self.forward(np.asarray(x), **options)
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            x = x.astype(backend.floatx())
+        y = self.forward(x, **options)
+        return y if y.dtype == x.dtype else y.astype(x.dtype)
 
     def defvjp(self, vjp):
         """Decorator: register ``vjp(x, y, dy, **options)`` as this activation's gradient."""
@@ -30,7 +43,8 @@ class ActivationFunction:
         return vjp
 
     def vjp(self, x, y, dy, **options):
-        return self._vjp(x, y, dy, **options)
+        dx = self._vjp(x, y, dy, **options)
+        return dx if dx.dtype == dy.dtype else dx.astype(dy.dtype)
 
     def __repr__(self):
         return f"<activation {self.__name__}>"
@@ -45,6 +59,12 @@ def _activation(forward):
     return function
 
 
+def _inside(x, low, high):
+    """The mask of ``low < x < high``: where a clipped function has slope 1."""
+    return (x > low) & (x < high)
+
+
+# ----------------------------------------------------------------------------------------- identity
 @_activation
 def linear(x):
     """Identity: ``f(x) = x``."""
@@ -56,6 +76,7 @@ def _linear_vjp(x, y, dy):
     return dy
 
 
+# ----------------------------------------------------------------------------------------- ReLU family
 @_activation
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit, with Keras's options.
@@ -87,6 +108,76 @@ def _relu_vjp(x, y, dy, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 @_activation
+def leaky_relu(x, negative_slope=0.2):
+    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (the activation's slope is 0.2; the
+    ``LeakyReLU`` layer's default is 0.3)."""
+    return np.where(x > 0, x, x * negative_slope)
+
+
+@leaky_relu.defvjp
+def _leaky_relu_vjp(x, y, dy, negative_slope=0.2):
+    return np.where(x > 0, dy, dy * negative_slope)
+
+
+@_activation
+def relu6(x):
+    """ReLU capped at 6: ``min(max(x, 0), 6)``."""
+    return np.clip(x, 0, 6)
+
+
+@relu6.defvjp
+def _relu6_vjp(x, y, dy):
+    return dy * _inside(x, 0, 6)
+
+
+# ----------------------------------------------------------------------------------------- exponential linear units
+def _expm1_below_zero(x, scale=1.0):
+    """``expm1(min(x, 0) / scale)``: the negative branch of ELU-like units, never overflowing."""
+    return np.expm1(np.minimum(x, 0) / scale)
+
+
+@_activation
+def elu(x, alpha=1.0):
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha (exp(x) - 1)`` otherwise."""
+    return np.where(x > 0, x, alpha * _expm1_below_zero(x))
+
+
+@elu.defvjp
+def _elu_vjp(x, y, dy, alpha=1.0):
+    return np.where(x > 0, dy, dy * (alpha * np.exp(np.minimum(x, 0))))
+
+
+# Klambauer et al. (2017): the fixed point of mean 0 and variance 1.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@_activation
+def selu(x):
+    """Scaled ELU: ``scale * x`` for ``x > 0``, ``scale * alpha * (exp(x) - 1)`` otherwise, with
+    ``alpha = 1.67326324...`` and ``scale = 1.05070098...``."""
+    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * _expm1_below_zero(x))
+
+
+@selu.defvjp
+def _selu_vjp(x, y, dy):
+    return dy * (_SELU_SCALE * np.where(x > 0, 1.0, _SELU_ALPHA * np.exp(np.minimum(x, 0))))
+
+
+@_activation
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha (exp(x / alpha) - 1)``
+    otherwise."""
+    return np.where(x > 0, x, alpha * _expm1_below_zero(x, alpha))
+
+
+@celu.defvjp
+def _celu_vjp(x, y, dy, alpha=1.0):
+    return np.where(x > 0, dy, dy * np.exp(np.minimum(x, 0) / alpha))
+
+
+# ----------------------------------------------------------------------------------------- sigmoid family
+@_activation
 def sigmoid(x):
     """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any input."""
     e = np.exp(-np.abs(x))
@@ -100,6 +191,40 @@ def _sigmoid_vjp(x, y, dy):
 
 
 @_activation
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid: ``clip(x / 6 + 1 / 2, 0, 1)``, that is ``relu6(x + 3) / 6``."""
+    return np.clip(x + 3, 0, 6) / 6
+
+
+@hard_sigmoid.defvjp
+def _hard_sigmoid_vjp(x, y, dy):
+    return dy * _inside(x, -3, 3) / 6
+
+
+@_activation
+def sparse_sigmoid(x):
+    """``clip((x + 1) / 2, 0, 1)``: 0 below -1, 1 above 1, linear in between."""
+    return np.clip(0.5 * (x + 1), 0, 1)
+
+
+@sparse_sigmoid.defvjp
+def _sparse_sigmoid_vjp(x, y, dy):
+    return dy * _inside(x, -1, 1) * 0.5
+
+
+@_activation
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, exact for large ``|x|``."""
+    return -(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+
+@log_sigmoid.defvjp
+def _log_sigmoid_vjp(x, y, dy):
+    return dy * sigmoid(-x)
+
+
+# ----------------------------------------------------------------------------------------- tanh family
+@_activation
 def tanh(x):
     """Hyperbolic tangent."""
     return np.tanh(x)
@@ -111,8 +236,296 @@ def _tanh_vjp(x, y, dy):
 
 
 @_activation
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return np.clip(x, -1, 1)
+
+
+@hard_tanh.defvjp
+def _hard_tanh_vjp(x, y, dy):
+    return dy * _inside(x, -1, 1)
+
+
+@_activation
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    return x - np.tanh(x)
+
+
+@tanh_shrink.defvjp
+def _tanh_shrink_vjp(x, y, dy):
+    t = np.tanh(x)
+    return dy * (t * t)
+
+
+# ----------------------------------------------------------------------------------------- smooth ReLUs
+@_activation
+def softplus(x):
+    """``log(1 + exp(x))``, as ``max(x, 0) + log1p(exp(-|x|))`` so that it never overflows."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@softplus.defvjp
+def _softplus_vjp(x, y, dy):
+    return dy * sigmoid(x)
+
+
+@_activation
+def softsign(x):
+    """``x / (1 + |x|)``."""
+    return x / (1 + np.abs(x))
+
+
+@softsign.defvjp
+def _softsign_vjp(x, y, dy):
+    r = 1 / (1 + np.abs(x))
+    return dy * (r * r)
+
+
+@_activation
+def squareplus(x, b=4):
+    """``(x + sqrt(x^2 + b)) / 2``; for ``x < 0`` as ``b / (2 (sqrt(x^2 + b) - x))``, which does not
+    cancel."""
+    root = np.hypot(x, math.sqrt(b))
+    negative = np.divide(b, 2 * (root - x), out=np.zeros_like(x), where=x < 0)
+    return np.where(x < 0, negative, x / 2 + root / 2)
+
+
+@squareplus.defvjp
+def _squareplus_vjp(x, y, dy, b=4):
+    # d/dx = (1 + x / r) / 2 = (r + x) / (2 r), and for x < 0, r + x = b / (r - x).
+    root = np.hypot(x, math.sqrt(b))
+    negative = x < 0
+    ratio = np.divide(x, root, out=np.ones_like(x), where=root > 0)
+    half_b_over_root = np.divide(b / 2, root, out=np.zeros_like(x), where=negative)
+    below = np.divide(half_b_over_root, root - x, out=np.zeros_like(x), where=negative)
+    return dy * np.where(negative, below, (1 + ratio) / 2)
+
+
+@_activation
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)^2 / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``."""
+    return np.where(x <= -1, 0, np.where(x < 1, 0.25 * (x + 1) ** 2, x)).astype(x.dtype, copy=False)
+
+
+@sparse_plus.defvjp
+def _sparse_plus_vjp(x, y, dy):
+    return dy * np.where(x <= -1, 0, np.where(x < 1, 0.5 * (x + 1), 1)).astype(dy.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------- gated units
+@_activation
+def silu(x):
+    """Swish / SiLU: ``x * sigmoid(x)``."""
+    return x * sigmoid(x)
+
+
+@silu.defvjp
+def _silu_vjp(x, y, dy):
+    s = sigmoid(x)
+    return dy * (s * (1 + x * (1 - s)))
+
+
+@_activation
+def hard_silu(x):
+    """Hard swish: ``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3."""
+    return x * hard_sigmoid(x)
+
+
+@hard_silu.defvjp
+def _hard_silu_vjp(x, y, dy):
+    return dy * np.where(x < -3, 0, np.where(x <= 3, x / 3 + 0.5, 1)).astype(dy.dtype, copy=False)
+
+
+@_activation
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    return x * np.tanh(softplus(x))
+
+
+@mish.defvjp
+def _mish_vjp(x, y, dy):
+    t = np.tanh(softplus(x))
+    return dy * (t + x * (1 - t * t) * sigmoid(x))
+
+
+@_activation
+def glu(x, axis=-1):
+    """Gated linear unit: ``a * sigmoid(b)``, where ``a`` and ``b`` are the two halves of ``x``
+    along ``axis`` (whose size must be even)."""
+    a, b = _halves(x, axis)
+    return a * sigmoid(b)
+
+
+def _halves(x, axis):
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"glu splits its input in two along axis {axis}, which needs an even size; received "
+            f"an input of shape {x.shape}."
+        )
+    return np.split(x, 2, axis=axis)
+
+
+@glu.defvjp
+def _glu_vjp(x, y, dy, axis=-1):
+    a, b = _halves(x, axis)
+    s = sigmoid(b)
+    return np.concatenate([dy * s, dy * a * s * (1 - s)], axis=axis)
+
+
+# ----------------------------------------------------------------------------------------- GELU and erf
+def _polynomial_fit(function, low, high, degree):
+    """``function`` on ``[low, high]`` as a polynomial, evaluated by Horner's rule.
+
+    The polynomial interpolates ``function`` at the Chebyshev points of the interval (near-minimax
+    for the smooth functions used here) and is written in the variable mapped to ``[-1, 1]``, where
+    its coefficients stay of order 1, so Horner's rule loses nothing to cancellation.
+    """
+    center, half_width = (high + low) / 2, (high - low) / 2
+    series = chebyshev.chebinterpolate(lambda w: function(center + half_width * w), degree)
+    coefficients = chebyshev.cheb2poly(series)[::-1]
+
+    def evaluate(x):
+        w = (x - center) / half_width
+        result = np.full_like(w, coefficients[0])
+        for c in coefficients[1:]:
+            result *= w
+            result += c
+        return result
+
+    return evaluate
+
+
+_math_erf = np.vectorize(math.erf, otypes=[float])
+_math_erfc = np.vectorize(math.erfc, otypes=[float])
+
+# erfc in four pieces, each a smooth function fitted once, at import, to math.erf(c):
+#   |t| < 1/2:     erf(t) = t P(t^2)
+#   1/2 <= t < 3:  erfc(t) = exp(-t^2) G(t)              (G on [1/2, 3/2] and on [3/2, 3])
+#   t >= 3:        erfc(t) = exp(-t^2) / t * H(1 / t^2)   (H tends to 1/sqrt(pi) as t grows)
+# The relative error is below 1e-13 everywhere, and erfc keeps it far into its tail, where 1 - erf
+# would have lost every digit.
+_ERF_SMALL = _polynomial_fit(lambda s: _math_erf(np.sqrt(s)) / np.sqrt(s), 0.0, 0.25, 8)
+_ERFC_NEAR = _polynomial_fit(lambda t: np.exp(t * t) * _math_erfc(t), 0.5, 1.5, 14)
+_ERFC_FAR = _polynomial_fit(lambda t: np.exp(t * t) * _math_erfc(t), 1.5, 3.0, 14)
+_ERFC_TAIL = _polynomial_fit(  # exp(1/u) split in two halves so that it never overflows
+    lambda u: np.exp(0.5 / u) * (_math_erfc(1 / np.sqrt(u)) * np.exp(0.5 / u)) / np.sqrt(u),
+    1 / 26.0 ** 2, 1 / 9.0, 12)
+
+
+def _erfc(x):
+    """The complementary error function ``1 - erf(x)`` in float64, accurate to ~1e-13 relative,
+    including the far tail (``erfc(20) = 5.4e-176``) where ``1 - erf`` has lost every digit."""
+    x = np.asarray(x, dtype=np.float64)
+    t = np.abs(x)
+    result = np.empty_like(t)
+    small = t < 0.5
+    ts = t[small]
+    result[small] = 1 - ts * _ERF_SMALL(ts * ts)
+    for piece, low, high in ((_ERFC_NEAR, 0.5, 1.5), (_ERFC_FAR, 1.5, 3.0)):
+        inside = (t >= low) & (t < high)
+        tm = t[inside]
+        result[inside] = np.exp(-tm * tm) * piece(tm)
+    tail = t >= 3
+    tt = np.minimum(t[tail], 30.0)  # erfc(30) = 0 in float64; the cap keeps tt * tt finite
+    result[tail] = np.exp(-tt * tt) / tt * _ERFC_TAIL(1 / (tt * tt))
+    return np.where(x < 0, 2 - result, result)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+def _normal_cdf(x):
+    """``Phi(x) = erfc(-x / sqrt(2)) / 2``, in float64, accurate in both tails."""
+    return 0.5 * _erfc(-np.asarray(x, dtype=np.float64) * _SQRT_HALF)
+
+
+def _gelu_tanh_argument(x):
+    # Past |x| = 100 the tanh is +-1 to the last bit; the clip keeps x^3 finite in float32.
+    x = np.clip(x, -100, 100)
+    return _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x)
+
+
+@_activation
+def gelu(x, approximate=False):
+    """Gaussian error linear unit ``x * Phi(x)``, ``Phi`` the standard normal CDF (exact, via erf, by
+    default); with ``approximate=True``, ``x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))``."""
+    if approximate:
+        return 0.5 * x * (1 + np.tanh(_gelu_tanh_argument(x)))
+    return (x * _normal_cdf(x)).astype(x.dtype, copy=False)
+
+
+@gelu.defvjp
+def _gelu_vjp(x, y, dy, approximate=False):
+    if approximate:
+        t = np.tanh(_gelu_tanh_argument(x))
+        xc = np.clip(x, -100, 100)  # where |x| > 100, 1 - t^2 is exactly 0
+        slope = 0.5 * (1 + t) + 0.5 * xc * (1 - t * t) * _SQRT_2_OVER_PI * (
+            1 + 3 * _GELU_CUBIC * xc * xc)
+        return dy * slope
+    x64 = np.asarray(x, dtype=np.float64)
+    xc = np.clip(x64, -40, 40)  # exp(-800) = 0: the density term has vanished
+    slope = _normal_cdf(x64) + xc * _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+    return dy * slope.astype(dy.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------------------- shrinkage
+@_activation
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    return np.where(x > threshold, x - threshold,
+                    np.where(x < -threshold, x + threshold, 0)).astype(x.dtype, copy=False)
+
+
+@soft_shrink.defvjp
+def _soft_shrink_vjp(x, y, dy, threshold=0.5):
+    return dy * (np.abs(x) > threshold)
+
+
+@_activation
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    return np.where(np.abs(x) > threshold, x, 0).astype(x.dtype, copy=False)
+
+
+@hard_shrink.defvjp
+def _hard_shrink_vjp(x, y, dy, threshold=0.5):
+    return dy * (np.abs(x) > threshold)
+
+
+@_activation
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    return np.where(x > threshold, x, default_value).astype(x.dtype, copy=False)
+
+
+@threshold.defvjp
+def _threshold_vjp(x, y, dy, threshold, default_value):
+    return dy * (x > threshold)
+
+
+# ----------------------------------------------------------------------------------------- exponential
+@_activation
+def exponential(x):
+    """``exp(x)``; ``inf`` (without a warning) where it exceeds the largest float."""
+    with np.errstate(over="ignore"):
+        return np.exp(x)
+
+
+@exponential.defvjp
+def _exponential_vjp(x, y, dy):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return dy * y
+
+
+# ----------------------------------------------------------------------------------------- along an axis
+@_activation
 def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``, shifted by the maximum so it never overflows."""
+    """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple, or None for all), shifted by the
+    maximum so it never overflows."""
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -121,6 +534,44 @@ def softmax(x, axis=-1):
 def _softmax_vjp(x, y, dy, axis=-1):
     # J^T dy with J = diag(y) - y y^T, per row along `axis`.
     return y * (dy - (dy * y).sum(axis=axis, keepdims=True))
+
+
+@_activation
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis``, shifted by the maximum so it never overflows."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+@log_softmax.defvjp
+def _log_softmax_vjp(x, y, dy, axis=-1):
+    return dy - np.exp(y) * dy.sum(axis=axis, keepdims=True)
+
+
+@_activation
+def sparsemax(x, axis=-1):
+    """Euclidean projection of ``x`` onto the probability simplex along ``axis``:
+    ``max(x - tau, 0)``, ``tau`` chosen so the result sums to 1 (Martins & Astudillo, 2016)."""
+    z = np.moveaxis(x, axis, -1)
+    ranks = np.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+    descending = -np.sort(-z, axis=-1)
+    cumulative = np.cumsum(descending, axis=-1)
+    support = (1 + ranks * descending > cumulative).sum(axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cumulative, support - 1, axis=-1) - 1) / support
+    return np.moveaxis(np.maximum(z - tau.astype(z.dtype), 0), -1, axis)
+
+
+@sparsemax.defvjp
+def _sparsemax_vjp(x, y, dy, axis=-1):
+    # On the support S (y > 0) the Jacobian is I - 1 1^T / |S|; off it, 0.
+    support = y > 0
+    mean = (dy * support).sum(axis=axis, keepdims=True) / support.sum(axis=axis, keepdims=True)
+    return (dy - mean) * support
+
+
+# ----------------------------------------------------------------------------------------- lookup
+swish = _ACTIVATIONS["swish"] = silu
+hard_swish = _ACTIVATIONS["hard_swish"] = hard_silu
 
 
 def get(identifier):
@@ -139,7 +590,7 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The Keras config value of an activation: its name."""
+    """The Keras config value of an activation: its name (``swish`` is saved as ``silu``)."""
     return get(activation).__name__
 
 

@@ -1,6 +1,10 @@
 """Layers, under Keras's names."""
 
 from handkeras.layers.activations.activation import Activation
+from handkeras.layers.activations.elu import ELU
+from handkeras.layers.activations.leaky_relu import LeakyReLU
+from handkeras.layers.activations.prelu import PReLU
+from handkeras.layers.activations.relu import ReLU
 from handkeras.layers.activations.softmax import Softmax
 from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv2d import Conv2D
@@ -24,6 +28,7 @@ from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Dense",
-           "Dropout", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "MaxPooling1D",
-           "MaxPooling2D", "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D"]
+           "Dropout", "ELU", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
+           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Reshape", "Softmax", "UpSampling2D",
+           "ZeroPadding2D"]

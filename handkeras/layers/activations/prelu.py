@@ -1,0 +1,75 @@
+"""PReLU layer: a leaky ReLU whose negative slopes ``alpha`` are learned."""
+
+import numpy as np
+
+from handkeras import initializers
+from handkeras import regularizers
+from handkeras.layers.layer import Layer
+
+
+class PReLU(Layer):
+    """``x`` for ``x > 0``, ``alpha * x`` otherwise, with one trainable ``alpha`` per input entry.
+
+    ``alpha`` has the input's shape without the batch axis; ``shared_axes`` (axes counted with the
+    batch axis as 0, as in Keras) get size 1, so that, for example, ``shared_axes=[1, 2]`` on images
+    learns one slope per channel. Backward: ``dx = dy`` where ``x > 0`` and ``alpha * dy`` elsewhere;
+    ``d alpha = sum(dy * min(x, 0))`` over the batch and the shared axes.
+    """
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
+                 shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        if alpha_constraint is not None:
+            raise NotImplementedError(
+                f"PReLU '{self.name}': constraints are not supported by handkeras."
+            )
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+
+    def build(self, input_shape):
+        param_shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if not 1 <= axis < len(input_shape):
+                raise ValueError(
+                    f"PReLU '{self.name}': `shared_axes` must be axes 1 to {len(input_shape) - 1} "
+                    f"of inputs of shape {tuple(input_shape)}, received {self.shared_axes}."
+                )
+            param_shape[axis - 1] = 1
+        if None in param_shape:
+            raise ValueError(
+                f"PReLU '{self.name}' needs every non-shared input dimension known, received "
+                f"shape {tuple(input_shape)}."
+            )
+        self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, "alpha",
+                                     regularizer=self.alpha_regularizer)
+        self._reduce_axes = (0,) + tuple(i + 1 for i, size in enumerate(param_shape) if size == 1)
+
+    def forward(self, x, training=False):
+        negative = np.minimum(x, 0)
+        if training:
+            self._negative, self._positive = negative, x > 0
+        return np.maximum(x, 0) + self.alpha.value * negative
+
+    def backward(self, dy, input_gradient=True):
+        if self.trainable:
+            self.gradients = [(dy * self._negative).sum(axis=self._reduce_axes).reshape(
+                self.alpha.shape)]
+        if not input_gradient:
+            return None
+        return np.where(self._positive, dy, dy * self.alpha.value)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": self.alpha_regularizer and regularizers.serialize(
+                self.alpha_regularizer),
+            "alpha_constraint": None,
+            "shared_axes": self.shared_axes,
+        }
