@@ -1,12 +1,18 @@
 """Optimizers: Keras's update rules, applied in place by ``apply(grads, variables)``."""
 
 from handkeras.identifiers import lookup
+from handkeras.optimizers import schedules
+from handkeras.optimizers.adadelta import Adadelta
+from handkeras.optimizers.adagrad import Adagrad
 from handkeras.optimizers.adam import Adam
+from handkeras.optimizers.adamax import Adamax
+from handkeras.optimizers.adamw import AdamW
 from handkeras.optimizers.base_optimizer import Optimizer
+from handkeras.optimizers.nadam import Nadam
 from handkeras.optimizers.rmsprop import RMSprop
 from handkeras.optimizers.sgd import SGD
 
-_CLASSES = {cls.__name__: cls for cls in (SGD, Adam, RMSprop)}
+_CLASSES = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
 _NAMES = {name.lower(): cls for name, cls in _CLASSES.items()}
 
 
@@ -20,13 +26,16 @@ def get(identifier, **kwargs):
 
 
 def serialize(optimizer):
+    """The optimizer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
     return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
             "config": optimizer.get_config(), "registered_name": None}
 
 
 def deserialize(config):
-    cls = lookup("optimizer", config["class_name"], _CLASSES)
+    """A new optimizer from ``serialize``'s output (class names match regardless of case)."""
+    cls = lookup("optimizer", config["class_name"], {**_NAMES, **_CLASSES})
     return cls.from_config(config.get("config", {}))
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get", "serialize", "deserialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+           "schedules", "get", "serialize", "deserialize"]

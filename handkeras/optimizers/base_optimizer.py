@@ -1,24 +1,40 @@
 """Optimizer: the base of every update rule.
 
-``apply(grads, variables)`` clips the gradients, applies weight decay, then lets the subclass's
-``update_step(gradient, variable, slots, learning_rate)`` change each variable in place. Slot arrays
-(momenta, second moments, ...) are created per variable on first use, in variable order, and
-``iterations`` counts the applied steps. Layers compute gradients; only optimizers change weights.
+``apply(grads, variables)`` does what Keras's does, in Keras's order: clip the gradients, decay the
+weights (``w *= 1 - weight_decay * lr``), then let the subclass's
+``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, and finally
+count the step in ``iterations``. The learning rate of a step is read once, before it, so a schedule
+sees ``iterations`` before the increment (0 on the first step).
+
+Slot arrays (momenta, second moments, ...) are created for the variables of the first ``apply`` (or
+``build``), group by group as Keras creates them, so that ``variables`` lists the optimizer state in
+Keras's order: the iteration count, the learning rate when it is a number, then the slots. Layers
+compute gradients; only optimizers change weights.
 """
+
+import numbers
+import re
+import warnings
 
 import numpy as np
 
 from handkeras import backend
+from handkeras.optimizers.schedules import LearningRateSchedule
+from handkeras.optimizers.schedules import deserialize as deserialize_schedule
+from handkeras.optimizers.schedules import serialize as serialize_schedule
 
 
 class Optimizer:
     """Base optimizer with Keras's common arguments.
 
-    ``lr`` is accepted as an alias of ``learning_rate`` (older Keras examples use it).
+    ``learning_rate`` is a number, a ``LearningRateSchedule`` (called with ``iterations``) or a
+    callable taking no argument. ``lr`` is accepted as an alias of ``learning_rate`` (older Keras
+    examples use it). At most one of ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` may be set.
     """
 
-    #: Names of the per-variable slot arrays this rule keeps, in Keras's order.
-    slot_names = ()
+    #: Per-variable slot arrays of this rule, in groups: Keras creates each group for every variable
+    #: (the names of a group interleaved per variable) before it creates the next group.
+    slot_groups = ()
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -26,130 +42,277 @@ class Optimizer:
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if "lr" in kwargs:
             learning_rate = kwargs.pop("lr")
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
         if kwargs:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s): {sorted(kwargs)}.")
+            raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}.")
         if use_ema or loss_scale_factor is not None or gradient_accumulation_steps is not None:
             raise NotImplementedError(
                 f"{type(self).__name__}: EMA, loss scaling and gradient accumulation are not supported."
             )
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError("Only one of `clipnorm` and `global_clipnorm` can be set, received both.")
-        for argument, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
-            if value is not None and (not isinstance(value, (int, float)) or value < 0):
-                raise ValueError(f"`{argument}` must be a non-negative number, received {value!r}.")
-        self.name = name or backend.snake_case(type(self).__name__)
+        clip_arguments = {"clipnorm": clipnorm, "clipvalue": clipvalue,
+                          "global_clipnorm": global_clipnorm}
+        if sum(value is not None for value in clip_arguments.values()) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                + ", ".join(f"{key}={value}" for key, value in clip_arguments.items()) + "."
+            )
+        for argument, value in {**clip_arguments, "weight_decay": weight_decay}.items():
+            if value is not None:
+                check_number(self, argument, value, minimum=0)
+        self.name = name if name is not None else backend.unique_name(
+            backend.snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
         self.iterations = 0
+        self._learning_rate = None
         self.learning_rate = learning_rate
-        self._variables = []
+        self.built = False
+        self._trainable_variables = []
         self._slots = {}
+        self._slot_variables = []
+        self._exclude_from_weight_decay_ids = set()
+        self._exclude_from_weight_decay_pattern = None
 
     # ----------------------------------------------------------------------------- learning rate
     @property
     def learning_rate(self):
-        """The current learning rate (a schedule is evaluated at ``iterations``)."""
-        if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
-        return self._learning_rate
+        """The learning rate of the next step, as a float (a schedule is evaluated at ``iterations``).
+
+        A number is kept in floatx, as Keras keeps it in a floatx variable.
+        """
+        return float(self._current_learning_rate())
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if not callable(value):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or value < 0:
-                raise ValueError(
-                    f"{type(self).__name__}: `learning_rate` must be a non-negative number or a "
-                    f"schedule, received {value!r}."
-                )
-            value = float(value)
-        self._learning_rate = value
+        if isinstance(value, LearningRateSchedule) or callable(value):
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, LearningRateSchedule) or callable(self._learning_rate):
+            raise TypeError(
+                f"{type(self).__name__} was created with a schedule or callable as its "
+                f"`learning_rate`, so its learning rate cannot be set to the number {value!r}; "
+                "create the optimizer with a float `learning_rate` to change it."
+            )
+        check_number(self, "learning_rate", value, minimum=0)
+        if self._learning_rate is None:
+            self._learning_rate = np.array(value, dtype=backend.floatx())
+        else:
+            self._learning_rate[...] = value
 
     lr = learning_rate
 
+    def _current_learning_rate(self):
+        """The learning rate as a numpy scalar (floatx for numbers and built-in schedules)."""
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return self._learning_rate(self.iterations)
+        if callable(self._learning_rate):
+            return self._learning_rate()
+        return self._learning_rate[()]
+
     # ----------------------------------------------------------------------------- state
+    @property
+    def slot_names(self):
+        """The slot names of one variable, in the order ``update_step`` receives them."""
+        return tuple(name for group in self.slot_groups for name in group)
+
     def build(self, variables):
-        """Create the slots of each variable (zeros unless the rule says otherwise)."""
-        for variable in variables:
-            if id(variable) not in self._slots:
-                self._variables.append(variable)
-                self._slots[id(variable)] = [self.initial_slot(name, variable) for name in self.slot_names]
+        """Create the slots of ``variables`` (once: later calls do nothing, as in Keras)."""
+        if self.built:
+            return
+        variables = list(variables)
+        slot_index = {name: i for i, name in enumerate(self.slot_names)}
+        self._slots = {id(variable): [None] * len(slot_index) for variable in variables}
+        self._slot_variables = []
+        for group in self.slot_groups:
+            for variable in variables:
+                for slot_name in group:
+                    slot = self.initial_slot(slot_name, variable)
+                    self._slots[id(variable)][slot_index[slot_name]] = slot
+                    self._slot_variables.append(slot)
+        self._trainable_variables = variables
+        self.built = True
 
     def initial_slot(self, slot_name, variable):
-        return np.zeros_like(variable.value)
+        """The starting value of a slot: zeros shaped like the variable, unless the rule says otherwise."""
+        return np.zeros(variable.shape, dtype=variable.dtype)
+
+    def _extra_variables(self):
+        """Optimizer state that is not per variable, listed after the slots (Nadam's momentum product)."""
+        return []
 
     @property
     def variables(self):
-        """Keras's optimizer variables: iterations, learning rate (unless a schedule), then slots."""
-        state = [np.asarray(self.iterations, dtype=np.int64)]
+        """Keras's optimizer variables, in Keras's order: the iteration count (int32, as Keras on torch),
+        the learning rate unless it is a schedule or callable, then the slots and any other state.
+
+        Every entry but the iteration count is the live array the optimizer updates."""
+        state = [np.array(self.iterations, dtype=np.int32)]
         if not callable(self._learning_rate):
-            state.append(np.asarray(self._learning_rate, dtype=backend.floatx()))
-        for variable in self._variables:
-            state.extend(self._slots[id(variable)])
-        return state
+            state.append(self._learning_rate)
+        return state + self._slot_variables + self._extra_variables()
+
+    def save_own_variables(self, store):
+        """Write ``variables`` into ``store`` under the keys ``"0"``, ``"1"``, ... (Keras's layout)."""
+        for i, value in enumerate(self.variables):
+            store[str(i)] = np.array(value)
+
+    def load_own_variables(self, store):
+        """Read ``variables`` back from ``store``; like Keras, warn and skip when the counts differ."""
+        variables = self.variables
+        if len(store.keys()) != len(variables):
+            warnings.warn(
+                f"Skipping variable loading for optimizer '{self.name}', because it has "
+                f"{len(variables)} variables whereas the saved optimizer has {len(store.keys())} "
+                "variables." + (" This is likely because the optimizer has not been built yet."
+                                if not self.built else ""),
+                stacklevel=2,
+            )
+            return
+        values = [np.asarray(store[str(i)]) for i in range(len(variables))]
+        for i, (variable, value) in enumerate(zip(variables, values)):
+            if value.shape != np.shape(variable):
+                raise ValueError(
+                    f"Optimizer '{self.name}': variable {i} has shape {np.shape(variable)}, the "
+                    f"stored value has shape {value.shape}."
+                )
+        self.iterations = int(values[0])
+        for variable, value in zip(variables[1:], values[1:]):
+            variable[...] = value
+
+    # ----------------------------------------------------------------------------- weight decay
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Exempt variables from weight decay: those in ``var_list``, and those whose ``name``
+        contains one of the strings of ``var_names`` (a regular-expression search, as in Keras)."""
+        self._exclude_from_weight_decay_ids = {id(variable) for variable in var_list or ()}
+        self._exclude_from_weight_decay_pattern = (
+            re.compile("|".join(set(var_names))) if var_names else None)
+
+    def _uses_weight_decay(self, variable):
+        if id(variable) in self._exclude_from_weight_decay_ids:
+            return False
+        pattern = self._exclude_from_weight_decay_pattern
+        return pattern is None or pattern.search(variable.name) is None
 
     # ----------------------------------------------------------------------------- applying
-    def _clipped(self, grads):
-        if self.clipvalue is not None:
-            grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        if self.clipnorm is not None:
-            grads = [g * min(1.0, self.clipnorm / max(float(np.sqrt(np.sum(g * g))), 1e-30))
-                     for g in grads]
-        if self.global_clipnorm is not None:
-            norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-            scale = min(1.0, self.global_clipnorm / max(norm, 1e-30))
-            grads = [g * scale for g in grads]
+    def _clip_gradients(self, grads):
+        """Keras's clipping: ``g * clipnorm / max(||g||, clipnorm)`` per gradient, or every gradient
+        times ``global_clipnorm * min(1 / global_norm, 1 / global_clipnorm)``, or ``clip(g, -v, v)``.
+        A zero clip argument clips nothing, as in Keras. Computed in the gradients' dtype.
+        """
+        if self.clipnorm:
+            return [g * self.clipnorm / np.maximum(np.sqrt(np.sum(np.square(g))), self.clipnorm)
+                    for g in grads]
+        if self.global_clipnorm:
+            norm = np.sqrt(np.sum([np.sum(np.square(g)) for g in grads], dtype=np.result_type(*grads)))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # A non-finite norm makes the scale NaN, as in Keras; a zero norm leaves it at 1.
+                smallest = np.minimum(1 / norm, 1 / self.global_clipnorm)
+                scale = self.global_clipnorm * smallest + (norm - norm)
+            return [g * scale for g in grads]
+        if self.clipvalue:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
     def apply(self, grads, trainable_variables=None):
-        """Update ``trainable_variables`` in place from ``grads`` (same order), then count a step."""
+        """Update ``trainable_variables`` in place from ``grads`` (same order), then count a step.
+
+        The first call builds the optimizer on its variables; later calls may pass those or a subset
+        (or no variables at all, meaning all of them), and a variable it was not built with is a
+        ``ValueError``, as in Keras. A ``None`` gradient skips its variable, with a warning.
+        """
         grads = list(grads)
-        variables = list(trainable_variables if trainable_variables is not None else self._variables)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    f"{type(self).__name__}.apply: when passing `grads` without variables, the "
+                    "optimizer must already be built; call `optimizer.build(trainable_variables)` "
+                    "first."
+                )
+            variables = self._trainable_variables
+        else:
+            variables = list(trainable_variables)
         if len(grads) != len(variables):
             raise ValueError(
                 f"{type(self).__name__}.apply: received {len(grads)} gradients for "
                 f"{len(variables)} variables."
             )
-        for grad, variable in zip(grads, variables):
+        if self.built:
+            self._check_known(variables)
+        kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        if len(kept) < len(grads):
+            warnings.warn(
+                "Gradients do not exist for variables "
+                f"{[v.path for g, v in zip(grads, variables) if g is None]} when minimizing the loss.",
+                stacklevel=2,
+            )
+        for grad, variable in kept:
             if np.shape(grad) != variable.shape:
                 raise ValueError(
                     f"{type(self).__name__}.apply: gradient of shape {np.shape(grad)} does not match "
                     f"variable '{variable.path}' of shape {variable.shape}."
                 )
-        self.apply_unchecked(grads, variables)
+        self.build(variables)
+        self.apply_unchecked([np.asarray(g, dtype=v.dtype) for g, v in kept], [v for _, v in kept])
 
     def apply_unchecked(self, grads, variables):
         """``apply`` without the argument checks, for the fit loop, whose gradients always match.
 
-        The gradients may be the layers' reused buffers: update rules must not keep references to them.
+        The gradients may be the layers' reused buffers: update rules must not keep references to
+        them, nor change them.
         """
         self.build(variables)
-        grads = self._clipped(grads)
-        learning_rate = self.learning_rate
-        if self.weight_decay:
+        slots = [self._slots.get(id(variable)) for variable in variables]
+        if any(s is None for s in slots):
+            self._check_known(variables)
+        grads = self._clip_gradients(grads)
+        learning_rate = self._current_learning_rate()
+        if self.weight_decay is not None:
+            factor = 1 - self.weight_decay * learning_rate
             for variable in variables:
-                variable.value -= variable.value * (self.weight_decay * learning_rate)
-        for grad, variable in zip(grads, variables):
-            self.update_step(grad, variable, self._slots[id(variable)], learning_rate)
+                if self._uses_weight_decay(variable):
+                    variable.value *= factor
+        self._update_all(grads, variables, slots, learning_rate)
         self.iterations += 1
 
+    def _check_known(self, variables):
+        for variable in variables:
+            if id(variable) not in self._slots:
+                raise ValueError(
+                    f"Unknown variable: {variable!r}. This optimizer can only be called for the "
+                    "variables it was originally built with. When working with a new set of "
+                    "variables, you should recreate a new optimizer instance."
+                )
+
+    def _update_all(self, grads, variables, slots, learning_rate):
+        """One step over all variables; rules with state shared by all variables override this."""
+        for grad, variable, variable_slots in zip(grads, variables, slots):
+            self.update_step(grad, variable, variable_slots, learning_rate)
+
     def apply_gradients(self, grads_and_vars):
-        """Keras's ``apply_gradients(zip(grads, variables))``."""
+        """Keras's ``apply_gradients(zip(grads, variables))``; returns ``iterations``."""
         grads, variables = zip(*grads_and_vars)
         self.apply(grads, variables)
+        return self.iterations
 
     def update_step(self, gradient, variable, slots, learning_rate):
+        """Update ``variable.value`` (and ``slots``, in ``slot_names`` order) in place."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------------------- config
     def get_config(self):
+        """Keras's optimizer config (a schedule is stored as its serialized dict)."""
         learning_rate = self._learning_rate
-        if callable(learning_rate) and hasattr(learning_rate, "get_config"):
-            learning_rate = {"module": "keras.optimizers.schedules",
-                             "class_name": type(learning_rate).__name__,
-                             "config": learning_rate.get_config(), "registered_name": None}
+        if isinstance(learning_rate, LearningRateSchedule):
+            learning_rate = serialize_schedule(learning_rate)
+        elif not callable(learning_rate):
+            learning_rate = float(learning_rate)
         return {
             "name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
@@ -160,4 +323,21 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config):
+        """A new optimizer (without state) from ``get_config()``'s output."""
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = deserialize_schedule(config["learning_rate"])
         return cls(**config)
+
+
+def check_number(optimizer, argument, value, minimum=None, maximum=None, below_maximum=False):
+    """A ``ValueError`` naming ``argument`` unless ``value`` is a real number in the given range."""
+    lower = "-inf" if minimum is None else minimum
+    upper = "inf" if maximum is None else maximum
+    expected = f"a number in [{lower}, {upper}{')' if below_maximum else ']'}"
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(value)
+            or (minimum is not None and value < minimum)
+            or (maximum is not None and (value >= maximum if below_maximum else value > maximum))):
+        raise ValueError(
+            f"{type(optimizer).__name__}: `{argument}` must be {expected}, received {value!r}."
+        )

@@ -1,34 +1,36 @@
 """SGD with optional (Nesterov) momentum."""
 
-from handkeras.optimizers.base_optimizer import Optimizer
+from handkeras.optimizers.base_optimizer import Optimizer, check_number
 
 
 class SGD(Optimizer):
-    """``m = momentum * m - lr * g; w += m`` (Nesterov: ``w += momentum * m - lr * g``).
+    """Keras's SGD::
 
-    Without momentum: ``w -= lr * g``.
+        (momentum 0)  w -= lr * g
+        (momentum)    m = momentum * m - lr * g;  w += m
+        (nesterov)    m = momentum * m - lr * g;  w += momentum * m - lr * g
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD", **kwargs):
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
                          name=name, **kwargs)
-        if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: `momentum` must be a number in [0, 1], received {momentum!r}.")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
-        self.slot_names = ("momentum",) if self.momentum else ()
+        check_number(self, "momentum", momentum, minimum=0, maximum=1)
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.slot_groups = (("momentum",),) if self.momentum != 0 else ()
 
     def update_step(self, gradient, variable, slots, learning_rate):
         w = variable.value
-        if not self.momentum:
+        if self.momentum == 0:
             w -= learning_rate * gradient
             return
         (m,) = slots
         m *= self.momentum
         m -= learning_rate * gradient
         if self.nesterov:
-            w += self.momentum * m - learning_rate * gradient
+            w -= learning_rate * gradient
+            w += self.momentum * m
         else:
             w += m
 

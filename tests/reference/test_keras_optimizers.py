@@ -1,0 +1,206 @@
+"""Every optimizer, option and schedule against Keras 3.15.1 (torch backend) in float64.
+
+Both libraries start from the same weights and receive the same sequence of gradients; after each
+step the weights, and at the end every optimizer variable (in Keras's order), must agree to rtol 1e-9.
+Keras, not PyTorch, is the reference: the two place epsilon differently for several rules.
+"""
+
+import numpy as np
+import pytest
+
+from handkeras import optimizers
+from handkeras.variables import Variable
+from parity import assert_close
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+STEPS = 5
+SHAPES = {"kernel": (3, 4), "bias": (4,)}
+# Gradient scales per step: large then small, so AMSGrad's running maximum and the clip thresholds
+# both matter.
+SCALES = (3.0, 1.0, 0.2, 2.0, 0.5)
+
+SCHEDULES = {
+    "exponential": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=2, decay_rate=0.5)),
+    "exponential_staircase": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=2,
+                                                       decay_rate=0.5, staircase=True)),
+    "inverse_time": ("InverseTimeDecay", dict(initial_learning_rate=0.1, decay_steps=2, decay_rate=0.7)),
+    "inverse_time_staircase": ("InverseTimeDecay", dict(initial_learning_rate=0.1, decay_steps=2,
+                                                        decay_rate=0.7, staircase=True)),
+    "piecewise": ("PiecewiseConstantDecay", dict(boundaries=[1, 3], values=[0.1, 0.05, 0.01])),
+    "polynomial": ("PolynomialDecay", dict(initial_learning_rate=0.1, decay_steps=3,
+                                           end_learning_rate=0.01, power=2.0)),
+    "polynomial_cycle": ("PolynomialDecay", dict(initial_learning_rate=0.1, decay_steps=2,
+                                                 end_learning_rate=0.01, power=0.5, cycle=True)),
+    "cosine": ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=3, alpha=0.1)),
+    "cosine_warmup": ("CosineDecay", dict(initial_learning_rate=0.01, decay_steps=2, alpha=0.2,
+                                          warmup_target=0.2, warmup_steps=2)),
+}
+
+CASES = {
+    "sgd": ("SGD", dict(learning_rate=0.1)),
+    "sgd_momentum": ("SGD", dict(learning_rate=0.1, momentum=0.9)),
+    "sgd_nesterov": ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True)),
+    "adam": ("Adam", dict(learning_rate=0.1)),
+    "adam_amsgrad": ("Adam", dict(learning_rate=0.1, amsgrad=True)),
+    "adam_betas": ("Adam", dict(learning_rate=0.05, beta_1=0.5, beta_2=0.8, epsilon=1e-3)),
+    "adamw": ("AdamW", dict(learning_rate=0.1)),
+    "adamw_amsgrad": ("AdamW", dict(learning_rate=0.1, weight_decay=0.5, amsgrad=True)),
+    "rmsprop": ("RMSprop", dict(learning_rate=0.1)),
+    "rmsprop_momentum": ("RMSprop", dict(learning_rate=0.1, momentum=0.8)),
+    "rmsprop_centered": ("RMSprop", dict(learning_rate=0.1, centered=True)),
+    "rmsprop_momentum_centered": ("RMSprop", dict(learning_rate=0.1, rho=0.7, momentum=0.5,
+                                                  centered=True)),
+    "adagrad": ("Adagrad", dict(learning_rate=0.1)),
+    "adagrad_accumulator": ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=2.0,
+                                            epsilon=1e-2)),
+    "adadelta": ("Adadelta", dict(learning_rate=1.0)),
+    "adadelta_rho": ("Adadelta", dict(learning_rate=1.0, rho=0.5, epsilon=1e-3)),
+    "adamax": ("Adamax", dict(learning_rate=0.1)),
+    "adamax_betas": ("Adamax", dict(learning_rate=0.1, beta_1=0.5, beta_2=0.9, epsilon=1e-3)),
+    "nadam": ("Nadam", dict(learning_rate=0.1)),
+    "nadam_betas": ("Nadam", dict(learning_rate=0.1, beta_1=0.6, beta_2=0.9, epsilon=1e-3)),
+    # Clipping: thresholds between the gradients' norms, so some steps clip and others do not.
+    "sgd_clipnorm": ("SGD", dict(learning_rate=0.1, clipnorm=2.0)),
+    "adam_clipnorm": ("Adam", dict(learning_rate=0.1, clipnorm=1.5)),
+    "rmsprop_clipnorm": ("RMSprop", dict(learning_rate=0.1, momentum=0.5, clipnorm=2.0)),
+    "sgd_global_clipnorm": ("SGD", dict(learning_rate=0.1, momentum=0.5, global_clipnorm=3.0)),
+    "nadam_global_clipnorm": ("Nadam", dict(learning_rate=0.1, global_clipnorm=2.5)),
+    "adagrad_global_clipnorm": ("Adagrad", dict(learning_rate=0.1, global_clipnorm=2.0)),
+    "sgd_clipvalue": ("SGD", dict(learning_rate=0.1, clipvalue=0.7)),
+    "adamax_clipvalue": ("Adamax", dict(learning_rate=0.1, clipvalue=1.0)),
+    "adadelta_clipvalue": ("Adadelta", dict(learning_rate=1.0, clipvalue=0.5)),
+    # Weight decay, applied before the update with the step's learning rate.
+    "sgd_weight_decay": ("SGD", dict(learning_rate=0.1, momentum=0.9, weight_decay=0.3)),
+    "adam_weight_decay": ("Adam", dict(learning_rate=0.1, weight_decay=0.2)),
+    "rmsprop_weight_decay": ("RMSprop", dict(learning_rate=0.1, centered=True, weight_decay=0.2)),
+    "adagrad_weight_decay": ("Adagrad", dict(learning_rate=0.1, weight_decay=0.5)),
+    "adadelta_weight_decay": ("Adadelta", dict(learning_rate=1.0, weight_decay=0.5)),
+    "adamax_weight_decay": ("Adamax", dict(learning_rate=0.1, weight_decay=0.5)),
+    "nadam_weight_decay": ("Nadam", dict(learning_rate=0.1, weight_decay=0.5)),
+    "adamw_clipnorm": ("AdamW", dict(learning_rate=0.1, weight_decay=0.3, clipnorm=1.0)),
+}
+
+
+@pytest.fixture(autouse=True)
+def keras_float64():
+    keras.config.set_floatx("float64")
+    yield
+    keras.config.set_floatx("float32")
+
+
+def initial_weights():
+    rng = np.random.default_rng(7)
+    return {name: rng.normal(size=shape) for name, shape in SHAPES.items()}
+
+
+def gradient_sequence():
+    rng = np.random.default_rng(11)
+    return [[scale * rng.normal(size=shape) for shape in SHAPES.values()] for scale in SCALES]
+
+
+def learning_rate_argument(kwargs, library):
+    """``kwargs`` with a ``schedule=(name, config)`` entry turned into that library's schedule."""
+    kwargs = dict(kwargs)
+    if "schedule" in kwargs:
+        class_name, config = kwargs.pop("schedule")
+        module = optimizers.schedules if library == "handkeras" else keras.optimizers.schedules
+        kwargs["learning_rate"] = getattr(module, class_name)(**config)
+    return kwargs
+
+
+def run_both(class_name, kwargs, exclude_names=None, use_apply_gradients=False):
+    """Step both optimizers through the same gradients; compare weights after every step."""
+    weights = initial_weights()
+    ours = [Variable(value.copy(), name) for name, value in weights.items()]
+    theirs = [keras.Variable(value.copy(), name=name) for name, value in weights.items()]
+    our_optimizer = getattr(optimizers, class_name)(**learning_rate_argument(kwargs, "handkeras"))
+    their_optimizer = getattr(keras.optimizers, class_name)(**learning_rate_argument(kwargs, "keras"))
+    if exclude_names:
+        our_optimizer.exclude_from_weight_decay(var_names=exclude_names)
+        their_optimizer.exclude_from_weight_decay(var_names=exclude_names)
+    for step, grads in enumerate(gradient_sequence()):
+        if use_apply_gradients:
+            our_optimizer.apply_gradients(zip([g.copy() for g in grads], ours))
+        else:
+            our_optimizer.apply([g.copy() for g in grads], ours)
+        their_optimizer.apply([keras.ops.convert_to_tensor(g) for g in grads], theirs)
+        for mine, reference in zip(ours, theirs):
+            assert_close(mine.value, keras.ops.convert_to_numpy(reference),
+                         f"{class_name}{kwargs}: {mine.name} after step {step + 1}")
+    return our_optimizer, their_optimizer
+
+
+def assert_same_state(ours, theirs):
+    """The optimizer variables agree one to one, in Keras's order, with Keras's dtypes."""
+    mine, reference = ours.variables, theirs.variables
+    assert len(mine) == len(reference), [v.path for v in reference]
+    for i, (value, variable) in enumerate(zip(mine, reference)):
+        expected = keras.ops.convert_to_numpy(variable)
+        assert np.asarray(value).dtype == expected.dtype, f"variable {i} ({variable.path})"
+        assert_close(value, expected, f"optimizer variable {i} ({variable.path})")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_optimizer_matches_keras(case):
+    class_name, kwargs = CASES[case]
+    ours, theirs = run_both(class_name, kwargs)
+    assert ours.iterations == STEPS
+    assert_same_state(ours, theirs)
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+@pytest.mark.parametrize("class_name", ["SGD", "Adam"])
+def test_optimizer_with_schedule_matches_keras(class_name, schedule):
+    kwargs = {"schedule": SCHEDULES[schedule]}
+    if class_name == "SGD":
+        kwargs["momentum"] = 0.5
+    ours, theirs = run_both(class_name, kwargs)
+    # With a schedule there is no learning-rate variable: the slots follow the iteration count.
+    assert_same_state(ours, theirs)
+    assert_close(ours.learning_rate, keras.ops.convert_to_numpy(theirs.learning_rate))
+
+
+def test_weight_decay_with_schedule_uses_the_step_learning_rate():
+    ours, theirs = run_both("SGD", {"schedule": SCHEDULES["exponential"], "weight_decay": 0.5})
+    assert_same_state(ours, theirs)
+
+
+def test_exclude_from_weight_decay_by_name_matches_keras():
+    ours, theirs = run_both("AdamW", dict(learning_rate=0.1, weight_decay=0.5),
+                            exclude_names=["bias"])
+    assert_same_state(ours, theirs)
+
+
+def test_apply_gradients_matches_keras():
+    run_both("Adam", dict(learning_rate=0.1, amsgrad=True), use_apply_gradients=True)
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_schedule_values_match_keras(schedule):
+    class_name, config = SCHEDULES[schedule]
+    ours = getattr(optimizers.schedules, class_name)(**config)
+    theirs = getattr(keras.optimizers.schedules, class_name)(**config)
+    for step in range(12):
+        expected = keras.ops.convert_to_numpy(theirs(np.int32(step)))
+        assert_close(ours(step), expected, f"{class_name}{config} at step {step}")
+        assert np.asarray(ours(step)).dtype == expected.dtype
+
+
+@pytest.mark.parametrize("class_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta",
+                                        "Adamax", "Nadam"])
+def test_config_matches_keras(class_name):
+    ours = getattr(optimizers, class_name)(learning_rate=0.25, name="opt")
+    theirs = getattr(keras.optimizers, class_name)(learning_rate=0.25, name="opt")
+    assert ours.get_config() == theirs.get_config()
+
+
+def test_config_with_schedule_matches_keras():
+    class_name, config = SCHEDULES["cosine_warmup"]
+    ours = optimizers.Adam(learning_rate=getattr(optimizers.schedules, class_name)(**config), name="o")
+    theirs = keras.optimizers.Adam(
+        learning_rate=getattr(keras.optimizers.schedules, class_name)(**config), name="o")
+    assert ours.get_config() == theirs.get_config()
+    rebuilt = keras.optimizers.Adam.from_config(ours.get_config())
+    assert type(rebuilt._learning_rate).__name__ == class_name
