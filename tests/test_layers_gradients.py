@@ -182,6 +182,24 @@ def test_separate_softmax_layer_with_categorical_crossentropy(float64):
     assert_model_gradients_match(model, X, np.eye(3)[LABELS])
 
 
+def test_separate_sigmoid_activation_with_binary_crossentropy(float64):
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3), layers.Activation("sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    y = np.random.default_rng(2).integers(0, 2, (6, 3)).astype(float)
+    assert_model_gradients_match(model, X, y)
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy",
+                                  "mse"])
+def test_sequence_outputs_of_rank3(float64, loss):
+    model = keras.Sequential([keras.Input((5, 4)), layers.Dense(6, activation="tanh"),
+                              layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss=loss)
+    labels = np.random.default_rng(2).integers(0, 3, (2, 5))
+    y = labels if loss.startswith("sparse") else np.eye(3)[labels]
+    assert_model_gradients_match(model, data((2, 5, 4), seed=4), y)
+
+
 def test_sigmoid_with_binary_crossentropy(float64):
     y = np.random.default_rng(2).integers(0, 2, (6, 2)).astype(float)
     model = classifier("sigmoid", "binary_crossentropy", classes=2)
@@ -221,7 +239,7 @@ def test_a_saturated_softmax_still_learns_through_its_logits(float64):
                               layers.Dense(2, activation="softmax", kernel_initializer="zeros")])
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
     model.layers[0].bias.assign([40.0, 0.0])  # p = [1, 4e-18]
-    _, (kernel_grad, bias_grad) = model.compute_gradients(np.ones((2, 1)), [[0, 1], [0, 1]])
+    _, (_, bias_grad) = model.compute_gradients(np.ones((2, 1)), [[0, 1], [0, 1]])
     np.testing.assert_allclose(bias_grad, [1.0, -1.0], rtol=1e-12)
 
 
