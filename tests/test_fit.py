@@ -376,6 +376,18 @@ def test_unknown_names_fail_at_compile_time_listing_the_valid_ones(arguments, ba
     assert not model.compiled
 
 
+def test_a_failed_compile_leaves_the_previous_compilation_in_place():
+    model = fresh_model()
+    model.compile(optimizer="adam", loss="mae", metrics=["mse"])
+    optimizer, loss = model.optimizer, model.loss
+    for arguments in ({"optimizer": "nope", "loss": "mse"}, {"loss": "nope"},
+                      {"loss": "mse", "metrics": ["nope"]}):
+        with pytest.raises(ValueError, match="nope"):
+            model.compile(**arguments)
+        assert model.optimizer is optimizer and model.loss is loss
+        assert model.metrics_names == ["loss", "mse"]
+
+
 def test_unknown_names_fail_when_a_layer_is_constructed():
     with pytest.raises(ValueError, match="relu"):
         layers.Dense(2, activation="reluu")
