@@ -11,6 +11,9 @@ Inference keeps no state on the layer: ``forward(x, training=False)`` writes not
 needs.
 """
 
+import inspect
+import warnings
+
 import numpy as np
 
 from handkeras import backend
@@ -33,11 +36,20 @@ def normalize_shape(shape, argument="shape"):
 
 
 class Layer:
-    """Base layer: naming, building, weights, gradients and config.
+    """Base layer: naming, building, weights, gradients, masks and config.
 
     Keyword arguments ``input_shape``, ``input_dim`` and ``batch_input_shape`` (Keras 2 style) give the
     first layer of a ``Sequential`` its input shape.
     """
+
+    #: Whether a mask from an earlier layer passes through (or is replaced by ``compute_mask``).
+    supports_masking = False
+    #: Whether ``forward`` takes a ``mask=`` argument (worked out from its signature).
+    forward_takes_mask = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.forward_takes_mask = "mask" in inspect.signature(cls.forward).parameters
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         self._input_shape_argument = self._pop_input_shape(kwargs)
@@ -191,6 +203,25 @@ class Layer:
                 f"{type(self).__name__} '{self.name}' expects input of shape {expected}, "
                 f"received {argument} with shape {tuple(shape)}."
             )
+
+    # ----------------------------------------------------------------------------- masks
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of this layer's output: by default the incoming one, unchanged."""
+        return previous_mask
+
+    def output_mask(self, inputs, previous_mask):
+        """The mask that follows this layer: ``compute_mask`` where masking is supported; otherwise
+        None, with Keras's warning when a mask is dropped."""
+        if self.supports_masking:
+            return self.compute_mask(inputs, previous_mask)
+        if previous_mask is not None:
+            warnings.warn(
+                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                "attached to it. However, this layer does not support masking and will therefore "
+                "destroy the mask information. Downstream layers will not see the mask.",
+                stacklevel=3,
+            )
+        return None
 
     # ----------------------------------------------------------------------------- regularization
     def regularization_penalty(self):

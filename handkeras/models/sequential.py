@@ -194,25 +194,34 @@ class Sequential(Trainer, Layer):
 
     # ----------------------------------------------------------------------------- computing
     def forward(self, x, training=False):
-        """Run every layer in order (see ``forward_with_activity_penalty``)."""
-        return self.forward_with_activity_penalty(x, training)[0]
+        """Run every layer in order (see ``forward_details``)."""
+        return self.forward_details(x, training)[0]
 
-    def forward_with_activity_penalty(self, x, training=False):
-        """Outputs and the layers' activity-regularization penalties on this batch.
+    def forward_details(self, x, training=False):
+        """``(outputs, mask, activity_penalty)`` for one batch.
 
-        As in Keras 3, an activity penalty is divided by the batch size. A training-mode forward
-        also keeps what backward needs, the penalty included; inference writes nothing to the model.
+        The mask (from an ``Embedding(mask_zero=True)``) flows through the layers that support
+        masking, into those that use it (``forward(..., mask=)``), and out to the loss; a layer that
+        does not support masking drops it with a warning, as in Keras. As in Keras 3, an activity
+        penalty is divided by the batch size. A training-mode forward also keeps what backward needs,
+        the penalty included; inference writes nothing to the model.
         """
         penalty = 0.0
+        mask = None
         for layer in self._layers:
-            x = layer.forward(x, training=training)
+            inputs = x
+            if mask is not None and layer.forward_takes_mask:
+                x = layer.forward(inputs, training=training, mask=mask)
+            else:
+                x = layer.forward(inputs, training=training)
+            mask = layer.output_mask(inputs, mask)
             if layer.activity_regularizer is not None:
                 penalty += layer.activity_regularizer(x) / len(x)
                 if training:
                     layer._activity_output = x
         if training:
             self._activity_penalty = penalty
-        return x, penalty
+        return x, mask, penalty
 
     def backward(self, dy, input_gradient=True, from_logits=False):
         """Back-propagate ``dy`` through every layer; ``from_logits`` starts below the last activation.

@@ -5,6 +5,8 @@ the loss is fused with the output activation, whether any regularizer exists) is
 step is made, so the per-batch path does only the math and a few attribute reads.
 """
 
+from handkeras.trainers.masking import masked_sample_weight
+
 
 class TrainStep:
     """The training step of a compiled model, as planned at the start of ``fit``."""
@@ -22,7 +24,10 @@ class TrainStep:
     def gradients(self, x, y, sample_weight):
         """Forward and backward on one batch: ``(loss, y_pred)``; gradients left in the layers."""
         model = self.model
-        y_pred = model.forward(x, training=True)
+        y_pred, mask, _ = model.forward_details(x, training=True)
+        if mask is not None:
+            sample_weight = masked_sample_weight(mask, sample_weight, self.loss.reduction, y_pred.dtype)
+        self.mask = mask
         target = self.last_layer.logits if self.fused else y_pred
         loss, grad = self.loss.value_and_gradient(y, target, sample_weight)
         if self.loss_weight != 1.0:

@@ -16,6 +16,7 @@ from handkeras import metrics as metrics_module
 from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.trainers import data
+from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
 
 
@@ -35,6 +36,7 @@ class Trainer:
         self.loss = None
         self.stop_training = False
         self.history = None
+        self._initial_epoch = None  # set by BackupAndRestore at on_train_begin to resume a run
         self._metrics = []
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._loss_weight = 1.0
@@ -122,15 +124,18 @@ class Trainer:
         loss, _ = step.gradients(x, y, sample_weight)
         return loss, [grad.copy() for grad in step.collect_gradients()]
 
-    def _update_metrics(self, loss, y, y_pred, sample_weight):
+    def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None):
         self._loss_tracker.update_state(loss, sample_weight=len(y_pred))
         for metric in self._metrics:
             weights = sample_weight if getattr(metric, "weighted", False) else None
+            if mask is not None:
+                weights = masked_sample_weight(mask, weights, "sum", y_pred.dtype)
             metric.update_state(y, y_pred, sample_weight=weights)
         return self._logs()
 
     def _logs(self):
-        return {metric.name: float(metric.result()) for metric in self.metrics}
+        """Running values by name, with keys sorted as Keras sorts its logs."""
+        return dict(sorted((metric.name, float(metric.result())) for metric in self.metrics))
 
     def _reset_metrics(self):
         for metric in self.metrics:
@@ -165,12 +170,13 @@ class Trainer:
 
         steps = steps_per_epoch or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                                 verbose=1 if verbose == "auto" else verbose, epochs=epochs,
+                                 verbose=verbose, epochs=epochs,
                                  steps=steps)
         train_step = TrainStep(self)
         batches = data.endless_batches(len(x), batch_size, shuffle)
         self.stop_training = False
         callbacks.on_train_begin()
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
@@ -181,7 +187,7 @@ class Trainer:
                 index = next(batches)
                 yb, swb = data.take(y, index), data.take(sample_weight, index)
                 loss, y_pred = train_step(x[index], yb, swb)
-                logs = self._update_metrics(loss, yb, y_pred, swb)
+                logs = self._update_metrics(loss, yb, y_pred, swb, train_step.mask)
                 callbacks.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -276,7 +282,7 @@ class Trainer:
         self.check_input_shape(x.shape, "x")
         total = steps or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=1 if verbose == "auto" else verbose, epochs=1, steps=total)
+                                 verbose=verbose, epochs=1, steps=total)
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
         if return_dict:
             return logs
@@ -292,10 +298,11 @@ class Trainer:
                 break
             callbacks.on_test_batch_begin(step)
             yb, swb = data.take(y, index), data.take(sample_weight, index)
-            y_pred, activity_penalty = self.forward_with_activity_penalty(x[index], training=False)
-            loss = (self._loss_weight * self.loss(yb, y_pred, swb) + activity_penalty
+            y_pred, mask, activity_penalty = self.forward_details(x[index], training=False)
+            loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
+            loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
                     + sum(layer.regularization_penalty() for layer in self.layers))
-            logs = self._update_metrics(loss, yb, y_pred, swb)
+            logs = self._update_metrics(loss, yb, y_pred, swb, mask)
             callbacks.on_test_batch_end(step, logs)
         callbacks.on_test_end(logs)
         return logs
@@ -311,7 +318,7 @@ class Trainer:
         if steps is not None:
             batches = batches[:steps]
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=1 if verbose == "auto" else verbose, epochs=1,
+                                 verbose=verbose, epochs=1,
                                  steps=len(batches))
         callbacks.on_predict_begin()
         output = None
@@ -336,8 +343,10 @@ class Trainer:
         self._build_for(x)
         self.check_input_shape(x.shape, "x")
         self._reset_metrics()
-        loss, y_pred = TrainStep(self)(x, y, sample_weight)
-        return self._batch_result(self._update_metrics(loss, y, y_pred, sample_weight), return_dict)
+        train_step = TrainStep(self)
+        loss, y_pred = train_step(x, y, sample_weight)
+        logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)
+        return self._batch_result(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch in inference mode."""

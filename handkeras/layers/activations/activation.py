@@ -7,6 +7,8 @@ from handkeras.layers.layer import Layer
 class Activation(Layer):
     """``Activation("relu")``: the named activation applied element-wise (softmax along an axis)."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

@@ -7,6 +7,8 @@ from handkeras.layers.layer import Layer
 class Softmax(Layer):
     """Softmax along ``axis`` (default -1), with its full Jacobian in backward."""
 
+    supports_masking = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis

@@ -15,6 +15,8 @@ class Dense(Layer):
     ``db = sum(dz over rows)`` and ``dx = dz W^T``. All three are sums over the batch.
     """
 
+    supports_masking = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
