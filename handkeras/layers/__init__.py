@@ -9,8 +9,11 @@ from handkeras.layers.activations.softmax import Softmax
 from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.core.dense import Dense
+from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.input_layer import Input, InputLayer
 from handkeras.layers.layer import Layer
+from handkeras.layers.normalization.batch_normalization import BatchNormalization
+from handkeras.layers.normalization.layer_normalization import LayerNormalization
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
 from handkeras.layers.pooling.global_pooling import (
@@ -21,14 +24,15 @@ from handkeras.layers.pooling.global_pooling import (
 )
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
+from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
-__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "Conv1D", "Conv2D", "Dense",
-           "Dropout", "ELU", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
+           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
            "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Reshape", "Softmax", "UpSampling2D",
            "ZeroPadding2D"]
