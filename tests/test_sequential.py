@@ -290,3 +290,10 @@ def test_a_sequential_is_usable_as_a_layer():
     model.compile(optimizer="sgd", loss="mse")
     _, grads = model.compute_gradients(rows(5, width=2), np.zeros((5, 1)))
     assert [g.shape for g in grads] == [w.shape for w in model.trainable_weights]
+
+
+def test_summary_of_an_unbuilt_model_says_so_in_full():
+    lines = []
+    keras.Sequential([layers.Dense(3)]).summary(print_fn=lines.append)
+    row = next(line for line in lines if line.startswith("dense (Dense)"))
+    assert row.endswith("0 (unbuilt)")

@@ -14,10 +14,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
         positions = [int(line_length * p) for p in positions]
 
     def row(fields):
+        """One table row; every column but the last is cut to fit its width."""
         line = ""
-        for field, end in zip(fields, positions):
+        for field, end in zip(fields[:-1], positions):
             line = (line + str(field))[: end - 1].ljust(end)
-        print_fn(line.rstrip())
+        print_fn((line + str(fields[-1])).rstrip())
 
     print_fn(f'Model: "{model.name}"')
     print_fn("_" * line_length)
