@@ -95,12 +95,18 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """The running mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
+    """The running mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+
+    Wrapping a loss makes the metric's ``_direction`` ``"down"``, as in Keras (callbacks with
+    ``mode="auto"`` read it).
+    """
 
     def __init__(self, fn, name=None, dtype=None, **kwargs):
         super().__init__(name or fn.__name__, dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        if hasattr(fn, "loss_class") or isinstance(getattr(fn, "__self__", None), losses_module.Loss):
+            self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
@@ -155,9 +161,13 @@ def _wrapper(fn, default_name, doc):
 class Accuracy(_wrapper(accuracy, "accuracy", "")):
     """How often predictions equal labels exactly."""
 
+    _direction = "up"
+
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` matches the binary label."""
+
+    _direction = "up"
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
@@ -166,10 +176,14 @@ class BinaryAccuracy(MeanMetricWrapper):
 class CategoricalAccuracy(_wrapper(categorical_accuracy, "categorical_accuracy", "")):
     """How often the argmax of the prediction matches the argmax of the one-hot label."""
 
+    _direction = "up"
+
 
 class SparseCategoricalAccuracy(_wrapper(sparse_categorical_accuracy,
                                          "sparse_categorical_accuracy", "")):
     """How often the argmax of the prediction matches the integer label."""
+
+    _direction = "up"
 
 
 class MeanSquaredError(_wrapper(losses_module.mean_squared_error, "mean_squared_error", "")):
@@ -192,6 +206,8 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
 
 class _ResolvedAccuracy(MeanMetricWrapper):
     """``"accuracy"`` / ``"acc"``: the accuracy variant chosen from the shapes at the first update."""
+
+    _direction = "up"
 
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(self._resolve_and_call, name=name, dtype=dtype)

@@ -6,12 +6,24 @@ from handkeras.callbacks.progbar_logger import ProgbarLogger
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
 
+# A callback that only defines the older hook still hears the newer one, through the base class.
+_LEGACY = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _overrides(callback, hook):
+    """Whether ``callback`` does something on ``hook`` (a method of its class or, as
+    ``LambdaCallback`` sets them, of the instance)."""
+    names = (hook, _LEGACY[hook]) if hook in _LEGACY else (hook,)
+    return any(name in vars(callback) or getattr(type(callback), name) is not getattr(Callback, name)
+               for name in names)
+
 
 class CallbackList(Callback):
     """The user's callbacks, then (when asked) ``History`` and the progress bar, as Keras orders them.
 
     Appending History and the progress bar last lets them see what user callbacks wrote into ``logs``
-    (``learning_rate``, for instance).
+    (``learning_rate``, for instance). Each hook calls only the callbacks that define it, so the
+    per-batch hooks cost nothing for callbacks that ignore them.
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
@@ -30,8 +42,7 @@ class CallbackList(Callback):
             self.set_model(model)
         if params:
             self.set_params(params)
-        self._active = {hook: [getattr(c, hook) for c in self.callbacks
-                               if getattr(type(c), hook) is not getattr(Callback, hook)]
+        self._active = {hook: [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)]
                         for hook in _HOOKS}
 
     @property
@@ -56,6 +67,8 @@ class CallbackList(Callback):
     def on_train_end(self, logs=None): self._call("on_train_end", logs)
     def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
     def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_batch_begin(self, batch, logs=None): self._call("on_batch_begin", batch, logs)
+    def on_batch_end(self, batch, logs=None): self._call("on_batch_end", batch, logs)
     def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
     def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
     def on_test_begin(self, logs=None): self._call("on_test_begin", logs)

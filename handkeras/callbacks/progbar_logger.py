@@ -1,4 +1,4 @@
-"""ProgbarLogger: tqdm progress bars for verbose=1 and one line per epoch for verbose=2."""
+"""ProgbarLogger: the progress output of fit, evaluate and predict (tqdm bars, on stderr)."""
 
 import sys
 import time
@@ -7,99 +7,155 @@ from tqdm.auto import tqdm
 
 from handkeras.callbacks.callback import Callback
 
+#: Seconds between two redraws of a bar: the per-step cost stays a counter and a clock read.
+REFRESH_INTERVAL = 0.1
+
+
+def format_value(value):
+    """A log value as Keras prints it: 4 decimals, or scientific notation when tiny."""
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+
 
 def format_logs(logs):
-    """``"accuracy: 0.8125 - loss: 0.4312"``, in the logs' own order."""
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items()
-                      if isinstance(value, (int, float)))
+    """``"accuracy: 0.8125 - loss: 0.4312"``, numbers only, in the logs' own order."""
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in logs.items()
+                      if isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def format_time_per_step(seconds):
+    """``"12ms/step"``, ``"850us/step"`` or ``"2s/step"``, as Keras shows the time of one step."""
+    if seconds >= 1 or seconds == 0:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+# The bar being drawn, process-wide: a run interrupted mid-epoch (Ctrl-C, an exception) leaves its
+# bar open, and tqdm would then draw the next bars one line lower, with cursor escapes.
+_open_bar = None
+
+
+def _open(total):
+    global _open_bar
+    if _open_bar is not None and not _open_bar.disable:
+        _open_bar.leave = False
+        _open_bar.close()
+    _open_bar = tqdm(total=total, file=sys.stderr, unit="step", smoothing=0, dynamic_ncols=True,
+                     bar_format="{n_fmt}/{total_fmt} {bar:20} {elapsed}<{remaining}{postfix}")
+    return _open_bar
+
+
+def print_msg(message):
+    """Print a callback's message on stderr without breaking an open progress bar."""
+    tqdm.write(message, file=sys.stderr)
 
 
 class ProgbarLogger(Callback):
-    """Progress output of ``fit``, ``evaluate`` and ``predict``, on stderr.
+    """Progress output on stderr, as Keras's ``verbose`` asks for.
 
-    verbose=1 draws a tqdm bar per epoch (refreshed at most every 0.1 s, so it costs little), showing
-    steps, elapsed time, ETA and the running loss and metrics; verbose=2 prints one line per epoch.
+    ``verbose=1``: ``Epoch i/N`` (when there is more than one epoch), then a tqdm bar over the steps
+    with the step count, elapsed time and ETA, the time per step and the running loss and metrics;
+    its last state adds the epoch's validation values. ``verbose=2``: one line per epoch
+    (``5/5 - 0s - 12ms/step - loss: ... - val_loss: ...``). ``verbose=0``: nothing. ``evaluate``
+    and ``predict`` get the same output; the validation inside ``fit`` shows none. Bars redraw at
+    most every ``REFRESH_INTERVAL`` seconds; steps in between only count.
     """
 
-    def __init__(self, file=None):
+    def __init__(self):
         super().__init__()
-        self.file = file
+        self.verbose = 1
+        self.epochs = 1
+        self.target = None
+        self._in_fit = False
         self._bar = None
-        self._mode = "idle"
+        self._seen = 0
+        self._start = 0.0
+        self._next_refresh = 0.0
 
-    @property
-    def verbose(self):
-        return self.params.get("verbose", 1)
+    def set_params(self, params):
+        super().set_params(params)
+        verbose = params.get("verbose", 1)
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.epochs = params.get("epochs", 1)
+        self.target = params.get("steps")
 
-    def _open_bar(self, total, unit="step"):
-        self._bar = tqdm(total=total, file=self.file or sys.stderr, unit=unit, mininterval=0.1,
-                         dynamic_ncols=True, leave=True, bar_format=(
-                             "{n_fmt}/{total_fmt} {bar:20} {elapsed}<{remaining}, "
-                             "{rate_inv_fmt}{postfix}"))
+    # ----------------------------------------------------------------------------- one bar
+    def _begin(self):
+        self._seen = 0
+        self._start = time.monotonic()
+        self._next_refresh = self._start + REFRESH_INTERVAL
+        if self.verbose == 1:
+            self._bar = _open(self.target)
 
-    def _close_bar(self, logs=None):
+    def _step(self, batch, logs):
+        self._seen = batch + 1
+        bar = self._bar
+        if bar is not None:
+            now = time.monotonic()
+            if now >= self._next_refresh:
+                self._next_refresh = now + REFRESH_INTERVAL
+                bar.n = self._seen
+                bar.set_postfix_str(self._summary(now, logs), refresh=False)
+                bar.refresh()
+
+    def _end(self, logs):
+        now = time.monotonic()
         if self._bar is not None:
-            if logs:
-                self._bar.set_postfix_str(format_logs(logs), refresh=False)
+            self._bar.n = self._seen
+            self._bar.set_postfix_str(self._summary(now, logs), refresh=False)
             self._bar.close()
             self._bar = None
-
-    def _step(self, logs):
-        bar = self._bar
-        if bar is None:
-            return
-        bar.n += 1
-        if logs and time.monotonic() - bar.last_print_t >= bar.mininterval:
-            bar.set_postfix_str(format_logs(logs), refresh=False)
-            bar.refresh()
-
-    # -- fit
-    def on_epoch_begin(self, epoch, logs=None):
-        self._mode = "train"
-        self._epoch_start = time.monotonic()
-        if self.verbose:
-            print(f"Epoch {epoch + 1}/{self.params.get('epochs')}", file=self.file or sys.stderr)
-        if self.verbose == 1:
-            self._open_bar(self.params.get("steps"))
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._step(logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.verbose == 1:
-            self._close_bar(logs)
         elif self.verbose == 2:
-            steps = self.params.get("steps") or 0
-            seconds = time.monotonic() - self._epoch_start
-            per_step = f"{1000 * seconds / steps:.0f}ms/step" if steps else ""
-            print(f"{steps}/{steps} - {seconds:.0f}s - {per_step} - {format_logs(logs or {})}",
-                  file=self.file or sys.stderr)
+            total = self.target or self._seen
+            print(f"{self._seen}/{total} - {now - self._start:.0f}s - {self._summary(now, logs)}",
+                  file=sys.stderr)
 
-    # -- evaluate and predict (inside fit, validation draws no bar)
-    def on_test_begin(self, logs=None):
-        if self._mode != "train" and self.verbose == 1:
-            self._open_bar(self.params.get("steps"))
+    def _summary(self, now, logs):
+        per_step = format_time_per_step((now - self._start) / self._seen if self._seen else 0.0)
+        values = format_logs(logs) if logs else ""
+        return f"{per_step} - {values}" if values else per_step
 
-    def on_test_batch_end(self, batch, logs=None):
-        if self._mode != "train":
-            self._step(logs)
-
-    def on_test_end(self, logs=None):
-        if self._mode != "train":
-            self._close_bar(logs)
-
-    def on_predict_begin(self, logs=None):
-        if self.verbose == 1:
-            self._open_bar(self.params.get("steps"))
-
-    def on_predict_batch_end(self, batch, logs=None):
-        self._step(None)
-
-    def on_predict_end(self, logs=None):
-        self._close_bar()
-
+    # ----------------------------------------------------------------------------- fit
     def on_train_begin(self, logs=None):
-        self._mode = "train"
+        self._in_fit = True
 
     def on_train_end(self, logs=None):
-        self._mode = "idle"
+        self._in_fit = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", file=sys.stderr)
+        if self.verbose:
+            self._begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose:
+            self._end(logs)
+
+    # ----------------------------------------------------------------------------- evaluate, predict
+    def on_test_begin(self, logs=None):
+        if self.verbose and not self._in_fit:
+            self._begin()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._step(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if self.verbose and not self._in_fit:
+            self._end(logs)
+
+    def on_predict_begin(self, logs=None):
+        if self.verbose:
+            self._begin()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._step(batch, None)
+
+    def on_predict_end(self, logs=None):
+        if self.verbose:
+            self._end(None)
