@@ -357,6 +357,35 @@ def test_loading_a_different_number_of_variables_warns_and_changes_nothing():
     assert optimizer.iterations == 0
 
 
+def test_restore_variables_builds_then_loads():
+    grads = [np.full((2, 3), 0.5), np.full(3, -1.0)]
+    weights = two_variables()
+    trained = optimizers.Adam(0.1, amsgrad=True)
+    trained.apply(grads, weights)
+    store = {}
+    trained.save_own_variables(store)
+    fresh = optimizers.Adam(0.1, amsgrad=True)
+    fresh.restore_variables(store, weights)
+    assert fresh.built and fresh.iterations == 1
+    for mine, saved in zip(fresh.variables, trained.variables):
+        np.testing.assert_array_equal(mine, saved)
+
+
+def test_restore_variables_that_do_not_fit_leaves_the_optimizer_unbuilt():
+    store = {}
+    trained = optimizers.Adam()
+    trained.apply([np.ones((2, 3)), np.ones(3)], two_variables())
+    trained.save_own_variables(store)
+    fresh = optimizers.Adam()
+    with pytest.warns(UserWarning, match="Skipping"):
+        fresh.restore_variables(store, two_variables()[:1])
+    assert not fresh.built and fresh.iterations == 0
+    store["2"] = np.zeros((3, 2))  # transposed kernel momentum
+    with pytest.raises(ValueError, match="variable 2"):
+        fresh.restore_variables(store, two_variables())
+    assert not fresh.built and fresh.iterations == 0
+
+
 # ----------------------------------------------------------------------------- apply
 def test_apply_builds_once_and_rejects_new_variables():
     kernel, bias = two_variables()
@@ -537,9 +566,10 @@ def regression_data():
 def test_every_optimizer_trains_a_model(name):
     x, y = regression_data()
     model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.set_weights([np.zeros((3, 1)), np.zeros(1)])
     learning_rate = {"adadelta": 10.0, "adagrad": 1.0}.get(name, 0.05)
     model.compile(optimizer=optimizers.get(name, learning_rate=learning_rate), loss="mse")
-    history = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    history = model.fit(x, y, epochs=15, batch_size=16, shuffle=False, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert model.optimizer.iterations == 15 * 4
 

@@ -34,14 +34,18 @@ class Adam(Optimizer):
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         m *= self.beta_1
         m += (1 - self.beta_1) * gradient
+        squared = np.square(gradient)
+        squared *= 1 - self.beta_2
         v *= self.beta_2
-        v += (1 - self.beta_2) * np.square(gradient)
+        v += squared
         if self.amsgrad:
             np.maximum(slots[2], v, out=slots[2])
             v = slots[2]
-        denominator = np.sqrt(v)
+        denominator = np.sqrt(v, out=squared)
         denominator += self.epsilon
-        variable.value -= (alpha * m) / denominator
+        step = m * alpha
+        step /= denominator
+        variable.value -= step
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -160,7 +160,25 @@ class Optimizer:
             store[str(i)] = np.array(value)
 
     def load_own_variables(self, store):
-        """Read ``variables`` back from ``store``; like Keras, warn and skip when the counts differ."""
+        """Read ``variables`` back from ``store``; like Keras, warn and skip when the counts differ.
+
+        Shapes are checked before anything is assigned (a ``ValueError`` changes nothing)."""
+        self._load(store)
+
+    def restore_variables(self, store, trainable_variables):
+        """Build on ``trainable_variables`` (unless built) and load ``store``, as loading a compiled
+        model does. When the counts differ (a warning) or a shape does (a ``ValueError``), the
+        optimizer is left as it was, unbuilt if it was."""
+        was_built = self.built
+        self.build(trainable_variables)
+        loaded = False
+        try:
+            loaded = self._load(store)
+        finally:
+            if not loaded and not was_built:
+                self._unbuild()
+
+    def _load(self, store):
         variables = self.variables
         if len(store.keys()) != len(variables):
             warnings.warn(
@@ -168,9 +186,9 @@ class Optimizer:
                 f"{len(variables)} variables whereas the saved optimizer has {len(store.keys())} "
                 "variables." + (" This is likely because the optimizer has not been built yet."
                                 if not self.built else ""),
-                stacklevel=2,
+                stacklevel=3,
             )
-            return
+            return False
         values = [np.asarray(store[str(i)]) for i in range(len(variables))]
         for i, (variable, value) in enumerate(zip(variables, values)):
             if value.shape != np.shape(variable):
@@ -181,6 +199,11 @@ class Optimizer:
         self.iterations = int(values[0])
         for variable, value in zip(variables[1:], values[1:]):
             variable[...] = value
+        return True
+
+    def _unbuild(self):
+        self.built = False
+        self._trainable_variables, self._slots, self._slot_variables = [], {}, []
 
     # ----------------------------------------------------------------------------- weight decay
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
