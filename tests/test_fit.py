@@ -325,7 +325,7 @@ def test_fit_evaluate_and_predict_check_their_arguments():
         model.fit(X, LABELS[:5], verbose=0)
     with pytest.raises(ValueError, match="shape"):
         model.predict(np.ones((2, 5)), verbose=0)
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match="compile"):
         keras.Sequential([keras.Input((3,)), layers.Dense(1)]).fit(X, LABELS, verbose=0)
 
 

@@ -278,7 +278,7 @@ def test_compute_gradients_drive_a_custom_training_loop():
 
 
 def test_compute_gradients_needs_a_compiled_model():
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match="compile"):
         mlp().compute_gradients(rows(2), np.zeros((2, 2)))
 
 

@@ -35,6 +35,18 @@ def normalize_shape(shape, argument="shape"):
     return shape
 
 
+def dtype_policy_name(dtype):
+    """A float type name (or None) from a name, a numpy dtype or Keras's serialized DTypePolicy."""
+    if isinstance(dtype, dict):
+        if dtype.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy"):
+            raise ValueError(
+                f"Unsupported dtype policy {dtype.get('class_name')!r}: handkeras layers take a float "
+                "type (or a plain DTypePolicy)."
+            )
+        dtype = (dtype.get("config") or {}).get("name")
+    return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
+
+
 class Layer:
     """Base layer: naming, building, weights, gradients, masks and config.
 
@@ -62,7 +74,7 @@ class Layer:
             raise TypeError(f"Layer `name` must be a string, received {name!r}.")
         self.name = name or backend.unique_name(backend.snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = dtype or backend.floatx()
+        self.dtype = dtype_policy_name(dtype) or backend.floatx()
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         self.built = False
         self._weights = []
@@ -190,9 +202,10 @@ class Layer:
         self.check_input_shape(x.shape)
         return self.forward(x, training=training)
 
-    def check_input_shape(self, shape, argument="x"):
-        """Raise a ValueError naming this layer when ``shape`` does not fit its built input shape."""
-        expected = self._build_input_shape
+    def check_input_shape(self, shape, argument="x", expected=None):
+        """Raise a ValueError naming this layer when ``shape`` does not fit its input shape (the
+        built one, unless ``expected`` is given)."""
+        expected = expected or self._build_input_shape
         if expected is None:
             return
         fits = len(shape) == len(expected) and all(
@@ -239,7 +252,9 @@ class Layer:
     # ----------------------------------------------------------------------------- config
     def get_config(self):
         """Keras's config for this layer: enough to rebuild it (without weights) with from_config."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                            "config": {"name": self.dtype}, "registered_name": None}}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_module.serialize(self.activity_regularizer)
         return config

@@ -20,6 +20,12 @@ from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
 
 
+def _shape_fits(shape, expected):
+    """Whether an array shape matches an expected one (None matches any size; rows not compared)."""
+    return len(shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(shape[1:], expected[1:]))
+
+
 class _DefaultOptimizer(str):
     """The default ``"rmsprop"``, told apart from an explicit one so ``compile(lr=...)`` means SGD."""
 
@@ -96,7 +102,7 @@ class Trainer:
 
     def _require_compiled(self, method):
         if not self.compiled or self.loss is None:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile(optimizer, loss)` before `{method}`"
                 + ("" if not self.compiled else ": the model was compiled without a `loss`") + "."
             )
@@ -117,9 +123,8 @@ class Trainer:
         No update is applied: pass the gradients to ``optimizer.apply`` (a custom training loop).
         """
         self._require_compiled("compute_gradients")
-        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="compute_gradients")
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         step = TrainStep(self)
         loss, _ = step.gradients(x, y, sample_weight)
         return loss, [grad.copy() for grad in step.collect_gradients()]
@@ -153,20 +158,16 @@ class Trainer:
                                                       "validation_batch_size")
         self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
                                   steps_per_epoch, validation_freq)
-        x, y, sample_weight = data.prepare(x, y, sample_weight)
-        if y is None:
-            raise ValueError(f"fit: the loss {self.loss.name!r} needs targets, but `y` is None.")
-        self._build_for(x)
-        self.check_input_shape(x.shape, "x")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit")
         validation = None
         if validation_data is not None:
             validation = self._unpack_validation_data(validation_data)
-            self.check_input_shape(validation[0].shape, "validation x")
         elif validation_split:
             (x, y, sample_weight), validation = data.split_validation(
                 (x, y, sample_weight), validation_split)
         if class_weight is not None:
-            sample_weight = self._class_sample_weights(y, class_weight, sample_weight)
+            sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
+        self._build_for(x)
 
         steps = steps_per_epoch or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -238,8 +239,7 @@ class Trainer:
             return (epoch + 1) % validation_freq == 0
         return epoch + 1 in validation_freq
 
-    @staticmethod
-    def _unpack_validation_data(validation_data):
+    def _unpack_validation_data(self, validation_data):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
@@ -247,13 +247,63 @@ class Trainer:
                 + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
                 + "."
             )
-        return data.prepare(*validation_data, prefix="validation_")
+        return self._prepare(*validation_data, prefix="validation_", method="fit")
 
-    def _class_sample_weights(self, y, class_weight, sample_weight):
+    def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True):
+        """Arrays for a call, every shape checked against the model before anything changes.
+
+        The model is not built here: a call that fails its checks leaves it exactly as it was.
+        """
+        x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix)
+        input_shape = self._input_shape_for(x)
+        self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
+        if needs_y:
+            if y is None:
+                raise ValueError(
+                    f"{method}: the loss {self.loss.name!r} needs targets, but `{prefix}y` is None."
+                )
+            self._check_targets(y, self.compute_output_shape(input_shape), prefix + "y")
+        return x, y, sample_weight
+
+    def _input_shape_for(self, x):
+        """The model's input shape: the built one, or the one ``x`` would build it with."""
+        return self._build_input_shape if self.built else (None,) + x.shape[1:]
+
+    def _check_targets(self, y, output_shape, argument):
+        """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
+        if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
+            labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
+            if not _shape_fits(labels.shape, output_shape[:-1]):
+                raise ValueError(
+                    f"`{argument}` with shape {y.shape} does not fit the model's output "
+                    f"{output_shape}: sparse labels need shape {output_shape[:-1]} (one class index "
+                    "per output row)."
+                )
+            if labels.dtype.kind == "f" and not np.all(np.mod(labels, 1) == 0):
+                raise ValueError(f"`{argument}` must hold integer class indices for "
+                                 f"{self.loss.name}, received non-integer values.")
+            classes = output_shape[-1]
+            if labels.size and (labels.min() < 0 or labels.max() >= classes):
+                raise ValueError(
+                    f"`{argument}` holds class indices in [{labels.min():g}, {labels.max():g}], but "
+                    f"the model's output has {classes} classes: indices must be in [0, {classes})."
+                )
+            return
+        squeezable = y.ndim == len(output_shape) - 1 and output_shape[-1] == 1
+        if not (_shape_fits(y.shape, output_shape) or squeezable and _shape_fits(
+                y.shape, output_shape[:-1])):
+            raise ValueError(
+                f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
+                f"{output_shape} for the loss {self.loss.name!r}"
+                + (": one-hot targets need one column per output unit."
+                   if len(output_shape) == 2 and y.ndim == 2 else ".")
+            )
+
+    def _class_sample_weights(self, x, y, class_weight, sample_weight):
         """Per-sample weights from ``{class index: weight}`` (classes not listed weigh 1)."""
         if not isinstance(class_weight, dict):
             raise ValueError(f"`class_weight` must be a dict, received {type(class_weight).__name__}.")
-        width = self.compute_output_shape((None,) + self.input_shape[1:])[-1]
+        width = self.compute_output_shape(self._input_shape_for(x))[-1]
         classes = width if width > 1 else 2
         unknown = [key for key in class_weight if isinstance(key, bool) or
                    not isinstance(key, numbers.Integral) or not 0 <= key < classes]
@@ -275,11 +325,8 @@ class Trainer:
         """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``."""
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
-        x, y, sample_weight = data.prepare(x, y, sample_weight)
-        if y is None:
-            raise ValueError(f"evaluate: the loss {self.loss.name!r} needs targets, but `y` is None.")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate")
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         total = steps or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=total)
@@ -311,9 +358,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
         batch_size = data.check_batch_size(batch_size)
-        x, _, _ = data.prepare(x)
+        x, _, _ = self._prepare(x, method="predict", needs_y=False)
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         batches = data.batch_indices(len(x), batch_size, False, None)
         if steps is not None:
             batches = batches[:steps]
@@ -337,11 +383,10 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("train_on_batch")
-        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="train_on_batch")
         if class_weight is not None:
-            sample_weight = self._class_sample_weights(y, class_weight, sample_weight)
+            sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         self._reset_metrics()
         train_step = TrainStep(self)
         loss, y_pred = train_step(x, y, sample_weight)
@@ -351,17 +396,15 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch in inference mode."""
         self._require_compiled("test_on_batch")
-        x, y, sample_weight = data.prepare(x, y, sample_weight)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="test_on_batch")
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
-        x, _, _ = data.prepare(x)
+        x, _, _ = self._prepare(x, method="predict_on_batch", needs_y=False)
         self._build_for(x)
-        self.check_input_shape(x.shape, "x")
         return self.forward(x, training=False)
 
     def _batch_result(self, logs, return_dict):
