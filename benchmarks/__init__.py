@@ -1,0 +1,1 @@
+"""handkeras's benchmark suite: ``python benchmarks/run.py`` (see benchmarks/README.md)."""

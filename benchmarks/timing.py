@@ -1,0 +1,39 @@
+"""Timing: the best of several runs, scaled from the rows timed to a full epoch."""
+
+import math
+import time
+
+from benchmarks.cases import EPOCH_ROWS
+
+
+def best_of(repeats, run):
+    """The shortest wall time of ``repeats`` calls of ``run()``, in seconds."""
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def warmup_rows(batch, rows):
+    """Rows for an untimed warm-up: a full batch and the epoch's last partial one, so every batch
+    shape (and, for a jit backend, every compilation) is seen before timing."""
+    return min(rows, batch + (rows % batch or batch))
+
+
+def result(framework, case, seconds, rows, batch=None, kind="train"):
+    """A measurement record: seconds for ``rows`` rows, scaled to an epoch of ``EPOCH_ROWS`` rows."""
+    batch = batch or case.batch
+    scale = EPOCH_ROWS / rows
+    return {
+        "kind": kind,
+        "case": case.name,
+        "model": case.model,
+        "batch": batch,
+        "framework": framework,
+        "seconds": seconds * scale,
+        "us_per_step": 1e6 * seconds / math.ceil(rows / batch),
+        "rows_timed": rows,
+        "scaled": rows != EPOCH_ROWS,
+    }
