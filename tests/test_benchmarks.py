@@ -1,0 +1,162 @@
+"""The benchmark suite (benchmarks/run.py) runs in quick mode and reports every case and column.
+
+These tests run the command as a user would and read its JSON and Markdown. They make no timing
+assertion: the machine is shared, so only the shape of the report and the arithmetic of its ratios
+are checked.
+"""
+
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = REPO / "benchmarks" / "run.py"
+CASES = ["784-128-10@32", "784-128-10@128", "784-512-512-10@128", "784-512-512-10@1024",
+         "4-16-8-3@4", "784-2048-2048-10@128"]
+MODELS = ["784-128-10", "784-512-512-10", "4-16-8-3", "784-2048-2048-10"]
+IN_PROCESS = ["matmuls", "numpy", "fit", "fit-verbose"]
+
+
+def run_suite(tmp_path, *only, env=None):
+    """Run ``run.py --quick`` with ``--only`` values; returns (JSON records, Markdown, stdout)."""
+    json_path, markdown_path = tmp_path / "results.json", tmp_path / "results.md"
+    command = [sys.executable, str(RUN), "--quick", "--json", str(json_path),
+               "--markdown", str(markdown_path)]
+    for value in only:
+        command += ["--only", value]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=900,
+                          env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr
+    return json.loads(json_path.read_text()), markdown_path.read_text(), done.stdout
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """The in-process part of the suite: baselines, handkeras fit and predict, memory."""
+    return run_suite(tmp_path_factory.mktemp("quick"), *IN_PROCESS, "predict", "memory")
+
+
+def test_training_has_every_case_and_in_process_column(quick_run):
+    results, _, _ = quick_run
+    measured = {(r["case"], r["framework"]) for r in results["training"]}
+    assert measured == {(case, framework) for case in CASES for framework in IN_PROCESS}
+    for record in results["training"]:
+        assert record["kind"] == "train"
+        assert record["model"] + "@" + str(record["batch"]) == record["case"]
+        assert math.isfinite(record["seconds"]) and record["seconds"] > 0
+        assert record["us_per_step"] > 0
+        assert record["scaled"] and 0 < record["rows_timed"] < 60_000   # quick mode
+
+
+def test_ratios_refer_to_the_same_cases_baselines(quick_run):
+    results, _, _ = quick_run
+    seconds = {(r["case"], r["framework"]): r["seconds"] for r in results["training"]}
+    for record in results["training"]:
+        case = record["case"]
+        assert record["ratio_to_numpy"] == pytest.approx(record["seconds"] / seconds[case, "numpy"])
+        assert record["ratio_to_bound"] == pytest.approx(record["seconds"] / seconds[case, "matmuls"])
+        if record["framework"] == "numpy":
+            assert record["ratio_to_numpy"] == pytest.approx(1.0)
+
+
+def test_predict_runs_each_model_at_batch_1024_against_its_bound(quick_run):
+    results, _, _ = quick_run
+    measured = {(r["model"], r["framework"]) for r in results["predict"]}
+    assert measured == {(model, framework) for model in MODELS
+                        for framework in ("matmuls", "handkeras")}
+    bound = {r["model"]: r["seconds"] for r in results["predict"] if r["framework"] == "matmuls"}
+    for record in results["predict"]:
+        assert record["batch"] == 1024
+        assert record["ratio_to_bound"] == pytest.approx(record["seconds"] / bound[record["model"]])
+
+
+def test_memory_compares_one_and_five_epochs_in_fresh_processes(quick_run):
+    results, _, _ = quick_run
+    memory = results["memory"]
+    assert [m["epochs"] for m in memory] == [1, 5]
+    for probe in memory:
+        assert probe["case"] == "784-128-10@32"
+        assert probe["peak_rss_mb"] > 0 and probe["rss_before_fit_mb"] >= 0
+        assert probe["fit_traced_peak_mb"] >= 0
+        assert probe["data_mb"] > 0 and probe["weights_mb"] > 0
+
+
+def test_report_describes_the_machine_data_and_run(quick_run):
+    results, _, _ = quick_run
+    machine = results["machine"]
+    for field in ("cpu", "cores", "python", "numpy", "blas", "blas_threads"):
+        assert machine[field], field
+    assert results["meta"]["quick"] is True and results["meta"]["repeats"] == 1
+    assert any("Fashion-MNIST" in d or "random data" in d for d in results["data"])
+    assert any("4-feature" in d for d in results["data"])
+
+
+def test_markdown_holds_the_tables_and_is_what_is_printed(quick_run):
+    results, markdown, stdout = quick_run
+    assert stdout.strip() == markdown.strip()
+    for heading in ("### Training: seconds per epoch", "### Ratio to the hand-written numpy loop",
+                    "### Ratio to the matmuls-only bound", "### Microseconds per step",
+                    "### Predict: seconds for 60,000 rows at batch 1024",
+                    "### Memory of handkeras fit"):
+        assert heading in markdown
+    header = next(line for line in markdown.splitlines() if line.startswith("| model"))
+    for label in ("batch", "matmuls only", "numpy loop", "handkeras fit",
+                  "handkeras fit (verbose=1)"):
+        assert f" {label} " in header
+    for case in CASES:
+        model, batch = case.split("@")
+        assert any(line.startswith(f"| {model} ") and f" {batch} |" in line
+                   for line in markdown.splitlines()), case
+    for package in ("JAX", "TensorFlow"):
+        assert package in markdown     # a version, or "not installed"
+
+
+def test_markdown_into_a_page_replaces_only_between_the_markers(tmp_path):
+    page = tmp_path / "results.md"
+    page.write_text("# Title\n\n<!-- benchmark-results:begin -->\nold\n"
+                    "<!-- benchmark-results:end -->\n\nkept\n")
+    command = [sys.executable, str(RUN), "--quick", "--only", "numpy", "--only", "4-16-8-3",
+               "--markdown", str(page)]
+    subprocess.run(command, check=True, capture_output=True, cwd=tmp_path, timeout=300)
+    text = page.read_text()
+    assert text.startswith("# Title\n\n<!-- benchmark-results:begin -->\n")
+    assert text.endswith("<!-- benchmark-results:end -->\n\nkept\n")
+    assert "old" not in text and "| 4-16-8-3 " in text
+
+
+def test_random_data_stands_in_when_fashion_mnist_is_absent(tmp_path):
+    results, markdown, _ = run_suite(tmp_path, "numpy", "784-128-10@128",
+                                     env={"HANDKERAS_FASHION_MNIST_DIR": str(tmp_path)})
+    assert [(r["case"], r["framework"]) for r in results["training"]] == [
+        ("784-128-10@128", "matmuls"), ("784-128-10@128", "numpy")]
+    assert "random data of Fashion-MNIST's shape" in markdown
+
+
+def test_unknown_only_value_is_refused_with_the_valid_names(tmp_path):
+    done = subprocess.run([sys.executable, str(RUN), "--quick", "--only", "no-such-case"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    assert "no-such-case" in done.stderr and "784-128-10@32" in done.stderr
+
+
+@pytest.mark.slow
+def test_pytorch_and_keras_run_in_workers_when_installed(tmp_path):
+    pytest.importorskip("torch")
+    results, markdown, _ = run_suite(tmp_path, "torch", "keras", "predict", "4-16-8-3@4")
+    frameworks = {r["framework"] for r in results["training"]}
+    assert {"matmuls", "numpy", "torch"} <= frameworks
+    assert "torch" in {r["framework"] for r in results["predict"]}
+    assert "PyTorch eager" in markdown
+    for backend, package in (("torch", "torch"), ("jax", "jax"), ("tensorflow", "tensorflow")):
+        runs = importlib.util.find_spec("keras") and importlib.util.find_spec(package)
+        if runs:
+            assert f"keras-{backend}" in frameworks
+        else:
+            assert f"keras-{backend}" not in frameworks
+            assert any("not installed" in note for note in results["notes"])
