@@ -6,6 +6,8 @@ and then only ever indexed: the caller's arrays are never modified.
 
 import math
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -38,12 +40,26 @@ def to_array(value, argument, dtype=None):
 
 
 def warn_non_finite(value, argument):
-    """One warning naming ``argument`` and the count when it holds NaN or inf."""
+    """One warning per call naming ``argument`` and the count when it holds NaN or inf.
+
+    Python shows a repeated warning only once per code location; this one is about the call's data,
+    so it is issued afresh (at the user's line) every time.
+    """
     if value is not None and np.issubdtype(value.dtype, np.floating):
         bad = value.size - int(np.count_nonzero(np.isfinite(value)))
         if bad:
-            warnings.warn(f"`{argument}` holds {bad} NaN or infinite value(s).", RuntimeWarning,
-                          stacklevel=3)
+            filename, lineno = _caller_outside_package()
+            warnings.warn_explicit(f"`{argument}` holds {bad} NaN or infinite value(s).",
+                                   RuntimeWarning, filename, lineno, module="handkeras",
+                                   registry=None)
+
+
+def _caller_outside_package():
+    frame = sys._getframe(1)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno
 
 
 def prepare(x, y=None, sample_weight=None, prefix=""):
