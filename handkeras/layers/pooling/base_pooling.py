@@ -48,7 +48,8 @@ class BasePooling(Layer):
                         for size, k, s in zip(input_shape[1:-1], self.pool_size, self.strides))
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
-    def _windows(self, x4, fill):
+    def _padded(self, x4, fill):
+        """The padded input, the padding, and the output's (height, width)."""
         pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
         if self.padding == "same":
             pads = tuple(im2col.same_padding(size, k, s, 1)
@@ -58,46 +59,63 @@ class BasePooling(Layer):
         padded = im2col.pad_spatial(x4, pads, fill)
         oh = (padded.shape[1] - pool[0]) // strides[0] + 1
         ow = (padded.shape[2] - pool[1]) // strides[1] + 1
-        return padded, pads, im2col.windows(padded, pool, strides, (1, 1), (oh, ow))
+        return padded, pads, (oh, ow)
+
+    def _positions(self, oh, ow):
+        """For each position (i, j) of the window, row-major, the strided slices of the padded input
+        that hold that position of every window. Pooling loops over these few positions, never over
+        samples or pixels, and never copies the windows out."""
+        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
+        return [(slice(i, i + strides[0] * (oh - 1) + 1, strides[0]),
+                 slice(j, j + strides[1] * (ow - 1) + 1, strides[1]))
+                for i in range(pool[0]) for j in range(pool[1])]
 
     def forward(self, x, training=False):
         x4 = x[:, None] if self.rank == 1 else x
+        padded, pads, (oh, ow) = self._padded(x4, -np.inf if self.mode == "max" else 0.0)
+        positions = self._positions(oh, ow)
+        rows, cols = positions[0]
+        y4 = padded[:, rows, cols, :].copy()
         if self.mode == "max":
-            padded, pads, view = self._windows(x4, -np.inf)
-            flat = view.reshape(view.shape[:3] + (-1, view.shape[-1]))
-            y4 = flat.max(axis=3)
-            state = (flat.argmax(axis=3), view.shape)
+            # The first maximal position of each window wins, as in TensorFlow and PyTorch.
+            winner = np.zeros(y4.shape, np.uint8 if len(positions) < 256 else np.intp)
+            for k, (rows, cols) in enumerate(positions[1:], start=1):
+                candidate = padded[:, rows, cols, :]
+                better = candidate > y4
+                np.copyto(y4, candidate, where=better)
+                winner[better] = k
+            state = winner
         else:
-            padded, pads, view = self._windows(x4, 0.0)
-            counts = self._counts(x4.shape, pads, view.shape, x.dtype)
-            y4 = view.sum(axis=(3, 4)) / counts
-            state = (counts, view.shape)
+            for rows, cols in positions[1:]:
+                y4 += padded[:, rows, cols, :]
+            state = self._counts(x4.shape[1:3], pads, (oh, ow), x.dtype)
+            y4 /= state
         if training:
-            self._state = (x.shape, x4.shape, padded.shape, pads) + state
+            self._state = (x.shape, x4.shape, padded.shape, pads, (oh, ow), positions, state)
         return y4.reshape((x.shape[0],) + y4.shape[2 if self.rank == 1 else 1:])
 
-    def _counts(self, x4_shape, pads, view_shape, dtype):
-        """How many real (unpadded) inputs each window averages: ``(OH, OW, 1)``."""
+    def _counts(self, spatial, pads, out_hw, dtype):
+        """How many real (unpadded) inputs each window averages: ``(OH, OW, 1)`` (Keras excludes the
+        padding from the mean)."""
+        pool = self._as_2d(self.pool_size)
         if self.padding == "valid":
-            return np.asarray(view_shape[3] * view_shape[4], dtype)
-        ones = im2col.pad_spatial(np.ones((1,) + tuple(x4_shape[1:3]) + (1,), dtype), pads, 0.0)
-        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
-        return im2col.windows(ones, pool, strides, (1, 1), view_shape[1:3]).sum(axis=(3, 4))[0]
+            return np.asarray(pool[0] * pool[1], dtype)
+        ones = im2col.pad_spatial(np.ones((1,) + tuple(spatial) + (1,), dtype), pads, 0.0)
+        return sum(ones[0, rows, cols, :] for rows, cols in self._positions(*out_hw))
 
     def backward(self, dy, input_gradient=True):
         if not input_gradient:
             return None
-        x_shape, x4_shape, padded_shape, pads, extra, view_shape = self._state
-        n, oh, ow, ph, pw, c = view_shape
-        dy4 = dy.reshape(n, oh, ow, c)
+        x_shape, x4_shape, padded_shape, pads, out_hw, positions, state = self._state
+        dy4 = dy.reshape((x4_shape[0],) + out_hw + (x4_shape[-1],))
+        dpadded = np.zeros(padded_shape, dy.dtype)
         if self.mode == "max":
-            positions = np.arange(ph * pw).reshape(1, 1, 1, ph * pw, 1)
-            dwindows = (positions == extra[:, :, :, None, :]) * dy4[:, :, :, None, :]
+            for k, (rows, cols) in enumerate(positions):
+                dpadded[:, rows, cols, :] += np.where(state == k, dy4, 0)
         else:
-            dwindows = np.broadcast_to((dy4 / extra)[:, :, :, None, :], (n, oh, ow, ph * pw, c))
-        dwindows = dwindows.reshape(view_shape)
-        strides = self._as_2d(self.strides)
-        dpadded = im2col.add_windows(np.zeros(padded_shape, dy.dtype), dwindows, strides, (1, 1))
+            share = dy4 / state
+            for rows, cols in positions:
+                dpadded[:, rows, cols, :] += share
         (top, _), (left, _) = pads
         dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
         return dx.reshape(x_shape)
