@@ -10,6 +10,8 @@ class LeakyReLU(Layer):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise; Keras 2's ``alpha=`` still works, with
     Keras's deprecation warning."""
 
+    supports_masking = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")

@@ -16,6 +16,8 @@ class PReLU(Layer):
     ``d alpha = sum(dy * min(x, 0))`` over the batch and the shared axes.
     """
 
+    supports_masking = True
+
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)

@@ -11,6 +11,8 @@ class ReLU(Layer):
     ``threshold``.
     """
 
+    supports_masking = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         for argument, value in (("max_value", max_value), ("negative_slope", negative_slope),

@@ -171,6 +171,8 @@ class BaseConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": self.kernel_regularizer and regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": self.activity_regularizer and regularizers.serialize(
+                self.activity_regularizer),
             "kernel_constraint": None,
             "bias_constraint": None,
         }

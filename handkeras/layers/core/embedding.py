@@ -17,7 +17,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
+                 **kwargs):
         input_length = kwargs.pop("input_length", None)
         super().__init__(**kwargs)
         if input_length is not None and self._input_shape_argument is None:
@@ -26,8 +27,10 @@ class Embedding(Layer):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Embedding '{self.name}': `{argument}` must be a positive integer, "
                                  f"received {value!r}.")
-        if embeddings_constraint is not None or lora_rank is not None:
-            raise NotImplementedError(f"Embedding '{self.name}': constraints and LoRA are not supported.")
+        if (embeddings_constraint is not None or lora_rank is not None
+                or quantization_config is not None):
+            raise NotImplementedError(f"Embedding '{self.name}': constraints, LoRA and quantization "
+                                      "are not supported.")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -81,4 +84,7 @@ class Embedding(Layer):
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": self.embeddings_regularizer and
                 regularizers.serialize(self.embeddings_regularizer),
-                "embeddings_constraint": None, "mask_zero": self.mask_zero}
+                "activity_regularizer": self.activity_regularizer and
+                regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": None, "mask_zero": self.mask_zero,
+                "quantization_config": None}

@@ -50,6 +50,7 @@ class LayerNormalization(Layer):
             raise ValueError(f"LayerNormalization '{self.name}': `axis={self.axis}` is invalid for "
                              f"inputs with shape {tuple(input_shape)}.")
         self._axes = tuple(sorted(a % ndim for a in axes))
+        self.axis = sorted(axes)  # Keras's config holds the sorted list once built
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(ndim))
         self.gamma = self.add_weight(shape, self.gamma_initializer, "gamma",
@@ -89,7 +90,7 @@ class LayerNormalization(Layer):
     def get_config(self):
         return {
             **super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
-            "center": self.center, "scale": self.scale,
+            "center": self.center, "scale": self.scale, "rms_scaling": False,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": self.beta_regularizer and regularizers.serialize(self.beta_regularizer),

@@ -60,7 +60,10 @@ class Normalization(Layer):
             batches = [np.asarray(batch, dtype=np.float64) for batch in data]
             if not batches:
                 raise ValueError(f"Normalization '{self.name}'.adapt received no batches.")
-        self.build_once((None,) + batches[0].shape[1:])
+        shape = batches[0].shape
+        # Keras builds from the data's own shape: statistics per batch index when axis keeps axis 0.
+        keeps_batch_axis = any(a % max(len(shape), 1) == 0 for a in self.axis)
+        self.build_once(shape if keeps_batch_axis else (None,) + shape[1:])
         if self.input_mean is not None:
             raise ValueError(f"Normalization '{self.name}' was given `mean` and `variance`; it "
                              "cannot also adapt.")
