@@ -1,8 +1,8 @@
 """Losses: Keras's classes, functions and aliases, each with its exact gradient.
 
-A loss has a per-sample function (``call``: one value per sample, the mean over the last axis where
-Keras takes one) and its derivative (``gradient``: d per-sample loss / d y_pred). The reduction turns
-them into one number and the gradient the model back-propagates:
+A loss has a per-sample function (``call``: one value per sample, the mean or sum over the last axis
+where Keras takes one) and its derivative (``gradient``: d per-sample loss / d y_pred). The reduction
+turns them into one number and the gradient the model back-propagates:
 
     loss  = sum_i w_i l_i / N            ("sum_over_batch_size", Keras's default)
     dL/dp = w_i dl_i/dp / N
@@ -11,7 +11,14 @@ so MSE's gradient carries its ``2 / (N * D)``. Cross-entropies on probabilities 
 ``[eps, 1 - eps]`` so ``log(0)`` never happens; given logits (``from_logits=True``, or fused with a
 softmax or sigmoid output by the model) they use the stable log-sum-exp forms, whose gradient is
 ``p - y``.
+
+Like Keras's ``LossFunctionWrapper``, the built-in losses first bring ``y_true`` and ``y_pred`` to the
+same rank when they differ by a trailing axis of size 1 (labels of shape ``(N,)`` against predictions
+of shape ``(N, 1)``).
 """
+
+import copy
+import math
 
 import numpy as np
 
@@ -22,25 +29,39 @@ from handkeras.identifiers import lookup
 _REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
-def _log_softmax(z, axis=-1):
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rule: when ranks differ by one and the longer array ends in an axis of size 1, drop
+    that axis (or, if the other array is rank 1 and ``expand_rank_1``, give it one)."""
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            x2 = x2[:, None]
+        else:
+            x1 = x1[..., 0]
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            x1 = x1[:, None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
 
 
-def _log_sigmoid(z):
-    """``log(sigmoid(z))`` without overflow: ``-softplus(-z)``."""
-    return -(np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z))))
+def _inside(x, low, high):
+    """Where ``clip(x, low, high)`` passes its gradient (both ends included, as torch's clamp)."""
+    return (x >= low) & (x <= high)
 
 
 class Loss:
     """Base class: reduction, sample weights, ``__call__`` and ``value_and_gradient``.
 
     Subclasses implement ``call(y_true, y_pred)`` (per-sample losses) and ``gradient(y_true, y_pred)``
-    (their derivative with respect to ``y_pred``, sample by sample).
+    (their derivative with respect to ``y_pred``, sample by sample). ``y_pred`` arrives in the loss's
+    dtype (floatx by default) and ``y_true`` in the same dtype.
     """
 
     #: For cross-entropies: the output activation whose logits this loss can take directly.
     fusable_activation = None
+    #: The axes of ``y_pred`` that ``call`` reduces away (None: all of them).
+    reduced_axes = -1
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
@@ -58,84 +79,367 @@ class Loss:
     def gradient(self, y_true, y_pred):
         raise NotImplementedError
 
-    def _divisor(self, losses, sample_weight):
-        if self.reduction == "sum":
-            return 1.0
-        if self.reduction == "mean_with_sample_weight" and sample_weight is not None:
-            return float(np.sum(np.broadcast_to(sample_weight, losses.shape)))
-        return float(losses.size)
+    def mask(self, y_true, y_pred):
+        """Per-sample validity (a boolean array shaped like the losses), or None: all valid."""
+        return None
 
-    @staticmethod
-    def _weights_for(losses, sample_weight):
-        weights = np.asarray(sample_weight, dtype=losses.dtype)
-        if weights.ndim > losses.ndim:
-            weights = weights.reshape(weights.shape[: losses.ndim])
-        return weights.reshape(weights.shape + (1,) * (losses.ndim - weights.ndim))
+    def _aligned(self, y_true, y_pred):
+        """``(y_true, y_pred)`` as ``call`` and ``gradient`` take them."""
+        return y_true, y_pred
+
+    def _inputs(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred, dtype=self.dtype or backend.floatx())
+        y_true = np.asarray(y_true, dtype=y_pred.dtype)
+        return self._aligned(y_true, y_pred)
+
+    def _weights(self, losses, sample_weight, mask):
+        """The weight of each loss (broadcastable to ``losses``), from sample weights and the mask;
+        None when every loss weighs 1."""
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=losses.dtype)
+            if weights.ndim > losses.ndim > 0:
+                weights = weights.reshape(weights.shape[: losses.ndim])
+            elif losses.ndim:
+                weights = weights.reshape(weights.shape + (1,) * (losses.ndim - weights.ndim))
+        if mask is not None:
+            float_mask = mask.astype(losses.dtype)
+            if self.reduction in ("mean", "sum_over_batch_size"):
+                valid = np.count_nonzero(mask)
+                float_mask *= mask.size / valid if valid else 0.0
+            weights = float_mask if weights is None else weights * float_mask
+        return weights
+
+    def _reduce(self, losses, weights):
+        """The reduced loss (Keras's ``reduce_weighted_values``): a float."""
+        values = losses if weights is None else losses * weights
+        total = float(values.sum())
+        if self.reduction == "sum":
+            return total
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            divisor = float(np.broadcast_to(weights, values.shape).sum())
+        else:
+            divisor = values.size
+        return total / divisor if divisor else 0.0
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss (a float), or per-sample losses with ``reduction=None``."""
-        y_pred = np.asarray(y_pred, dtype=self.dtype or backend.floatx())
-        y_true = np.asarray(y_true)
+        """The reduced loss (a float), or per-sample losses with ``reduction=None`` / ``"none"``."""
+        y_true, y_pred = self._inputs(y_true, y_pred)
         losses = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            losses = losses * self._weights_for(losses, sample_weight)
+        weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
         if self.reduction in (None, "none"):
-            return losses
-        return float(losses.sum() / self._divisor(losses, sample_weight))
+            return losses if weights is None else losses * weights
+        return self._reduce(losses, weights)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss and its gradient with respect to ``y_pred``."""
+        """The reduced loss and its gradient with respect to ``y_pred`` (same shape).
+
+        With ``reduction=None`` this needs losses that are already one number (Dice over every
+        axis, say), as Keras's gradient would.
+        """
+        shape = np.shape(y_pred)
+        y_true, y_pred = self._inputs(y_true, y_pred)
         losses = self.call(y_true, y_pred)
+        weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
+        unreduced = self.reduction in (None, "none")
+        if unreduced and (losses.ndim or (weights is not None and np.ndim(weights))):
+            raise ValueError(
+                f"Loss {self.name!r} with reduction={self.reduction!r} gives one value per sample, "
+                "not a single value to differentiate."
+            )
         grad = self.gradient(y_true, y_pred)
-        divisor = self._divisor(losses, sample_weight)
-        if sample_weight is not None:
-            weights = self._weights_for(losses, sample_weight)
-            losses = losses * weights
-            grad *= weights.reshape(weights.shape + (1,) * (grad.ndim - weights.ndim))
-        if self.reduction in (None, "none"):
-            raise ValueError("A loss with reduction=None gives no single value to differentiate.")
-        grad *= np.asarray(1.0 / divisor, grad.dtype)
-        return float(losses.sum() / divisor), grad
+        value = float(losses if weights is None else losses * weights) if unreduced else (
+            self._reduce(losses, weights))
+        # d value / d losses: the weights over the divisor, laid along the axes `call` reduced.
+        values_shape = losses.shape if weights is None else np.broadcast_shapes(
+            losses.shape, weights.shape)
+        if self.reduction in ("sum", None, "none"):
+            divisor = 1.0
+        elif self.reduction == "mean_with_sample_weight" and weights is not None:
+            divisor = float(np.broadcast_to(weights, values_shape).sum())
+        else:
+            divisor = float(np.prod(values_shape))
+        step = np.asarray(1.0 / divisor if divisor else 0.0, grad.dtype)
+        if weights is None:
+            return value, (grad * step).reshape(shape)
+        if losses.ndim == 0:
+            factor = np.sum(weights)
+        else:
+            factor = np.broadcast_to(weights, losses.shape)
+            axes = tuple(range(grad.ndim)) if self.reduced_axes is None else self.reduced_axes
+            factor = np.expand_dims(factor, axes) if losses.ndim < grad.ndim else factor
+        return value, (grad * (factor * step).astype(grad.dtype, copy=False)).reshape(shape)
 
     def with_logits(self):
         """This loss taking logits instead of ``fusable_activation``'s output."""
         raise NotImplementedError
 
     def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype}
+        return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
 
 
-class MeanSquaredError(Loss):
+class LossFunctionWrapper(Loss):
+    """Base of Keras's built-in losses: ``y_true`` and ``y_pred`` brought to the same rank first."""
+
+    def _aligned(self, y_true, y_pred):
+        return squeeze_or_expand_to_same_rank(y_true, y_pred)
+
+
+class _MeanOverLastAxis(LossFunctionWrapper):
+    """A loss that averages an element-wise term over the last axis: subclasses give the term
+    (``elementwise``) and its derivative (``elementwise_gradient``)."""
+
+    def __init__(self, reduction, name, dtype):
+        super().__init__(name, reduction, dtype)
+
+    def call(self, y_true, y_pred):
+        return self.elementwise(y_true, y_pred).mean(axis=-1)
+
+    def gradient(self, y_true, y_pred):
+        return self.elementwise_gradient(y_true, y_pred) / y_pred.shape[-1]
+
+
+# ------------------------------------------------------------------------------------- regression
+class MeanSquaredError(_MeanOverLastAxis):
     """``mean((y_true - y_pred)^2, axis=-1)``; gradient ``2 (y_pred - y_true) / D``."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
-        super().__init__(name, reduction, dtype)
+        super().__init__(reduction, name, dtype)
 
-    def call(self, y_true, y_pred):
-        return np.square(y_pred - y_true).mean(axis=-1)
+    def elementwise(self, y_true, y_pred):
+        return np.square(y_pred - y_true)
 
-    def gradient(self, y_true, y_pred):
-        return (y_pred - y_true) * np.asarray(2.0 / y_pred.shape[-1], y_pred.dtype)
+    def elementwise_gradient(self, y_true, y_pred):
+        return 2 * (y_pred - y_true)
 
 
-class MeanAbsoluteError(Loss):
+class MeanAbsoluteError(_MeanOverLastAxis):
     """``mean(|y_true - y_pred|, axis=-1)``; gradient ``sign(y_pred - y_true) / D``."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    def elementwise(self, y_true, y_pred):
+        return np.abs(y_pred - y_true)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true)
+
+
+class MeanAbsolutePercentageError(_MeanOverLastAxis):
+    """``100 * mean(|y_true - y_pred| / max(|y_true|, eps), axis=-1)``; gradient
+    ``100 sign(y_pred - y_true) / (max(|y_true|, eps) D)``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error",
+                 dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    @staticmethod
+    def _scale(y_true):
+        return np.maximum(np.abs(y_true), backend.epsilon())
+
+    def elementwise(self, y_true, y_pred):
+        return 100 * np.abs((y_true - y_pred) / self._scale(y_true))
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return 100 * np.sign(y_pred - y_true) / self._scale(y_true)
+
+
+class MeanSquaredLogarithmicError(_MeanOverLastAxis):
+    """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2, axis=-1)``; gradient
+    ``2 (log(p + 1) - log(t + 1)) / ((p + 1) D)`` where ``y_pred > eps``, 0 below."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error",
+                 dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    @staticmethod
+    def _difference(y_true, y_pred):
+        eps = backend.epsilon()
+        return np.log1p(np.maximum(y_pred, eps)) - np.log1p(np.maximum(y_true, eps))
+
+    def elementwise(self, y_true, y_pred):
+        return np.square(self._difference(y_true, y_pred))
+
+    def elementwise_gradient(self, y_true, y_pred):
+        eps = backend.epsilon()
+        slope = np.where(y_pred > eps, 1 / (np.maximum(y_pred, eps) + 1), 0)
+        return 2 * self._difference(y_true, y_pred) * slope
+
+
+class Huber(_MeanOverLastAxis):
+    """With ``e = y_pred - y_true``: ``e^2 / 2`` where ``|e| <= delta``, else
+    ``delta (|e| - delta / 2)``, averaged over the last axis; gradient ``clip(e, -delta, delta) / D``.
+    """
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(reduction, name, dtype)
+        self.delta = delta
+
+    def elementwise(self, y_true, y_pred):
+        error = y_pred - y_true
+        absolute = np.abs(error)
+        return np.where(absolute <= self.delta, 0.5 * np.square(error),
+                        self.delta * absolute - 0.5 * self.delta ** 2)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return np.clip(y_pred - y_true, -self.delta, self.delta)
+
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
+
+class LogCosh(_MeanOverLastAxis):
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, as ``x + softplus(-2x) - log 2`` so that it
+    never overflows; gradient ``tanh(y_pred - y_true) / D``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    def elementwise(self, y_true, y_pred):
+        x = y_pred - y_true
+        return x + activations.softplus(-2 * x) - math.log(2)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return np.tanh(y_pred - y_true)
+
+
+class Poisson(_MeanOverLastAxis):
+    """``mean(y_pred - y_true log(y_pred + eps), axis=-1)``; gradient
+    ``(1 - y_true / (y_pred + eps)) / D``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    def elementwise(self, y_true, y_pred):
+        return y_pred - y_true * np.log(y_pred + backend.epsilon())
+
+    def elementwise_gradient(self, y_true, y_pred):
+        return 1 - y_true / (y_pred + backend.epsilon())
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """``-sum(normalize(y_true) * normalize(y_pred), axis)``, ``normalize(v) = v / max(|v|, eps)``.
+
+    Values lie in ``[-1, 1]``; -1 means the vectors point the same way. Gradient with ``u = p / |p|``
+    and ``t^ = normalize(y_true)``: ``-(t^ - (t^ . u) u) / |p|`` (``-t^ / eps`` where ``|p| < eps``).
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
+                 dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.axis = axis
+
+    @property
+    def reduced_axes(self):
+        return self.axis
+
+    def _normalized(self, v):
+        norm = np.sqrt(np.square(v).sum(axis=self.axis, keepdims=True))
+        norm = np.maximum(norm, backend.epsilon())
+        return v / norm, norm
+
+    def call(self, y_true, y_pred):
+        return -(self._normalized(y_true)[0] * self._normalized(y_pred)[0]).sum(axis=self.axis)
+
+    def gradient(self, y_true, y_pred):
+        t, _ = self._normalized(y_true)
+        u, norm = self._normalized(y_pred)
+        radial = np.where(norm > backend.epsilon(), (t * u).sum(axis=self.axis, keepdims=True), 0)
+        return -(t - radial * u) / norm
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+# ------------------------------------------------------------------------------------- hinges
+def _as_plus_minus_one(y_true):
+    """Keras's hinge labels: 0/1 labels become -1/+1 (when every label in the batch is 0 or 1)."""
+    if np.all((y_true == 0) | (y_true == 1)):
+        return 2 * y_true - 1
+    return y_true
+
+
+class Hinge(_MeanOverLastAxis):
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)`` with labels in {-1, 1} (0/1 labels are
+    converted); gradient ``-y_true / D`` where the margin ``1 - y_true y_pred`` is positive."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    def elementwise(self, y_true, y_pred):
+        return np.maximum(1 - _as_plus_minus_one(y_true) * y_pred, 0)
+
+    def elementwise_gradient(self, y_true, y_pred):
+        y_true = _as_plus_minus_one(y_true)
+        return np.where(1 - y_true * y_pred > 0, -y_true, 0)
+
+
+class SquaredHinge(_MeanOverLastAxis):
+    """``mean(max(1 - y_true * y_pred, 0)^2, axis=-1)`` with labels in {-1, 1} (0/1 converted);
+    gradient ``-2 y_true max(1 - y_true y_pred, 0) / D``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(reduction, name, dtype)
+
+    def elementwise(self, y_true, y_pred):
+        return np.square(np.maximum(1 - _as_plus_minus_one(y_true) * y_pred, 0))
+
+    def elementwise_gradient(self, y_true, y_pred):
+        y_true = _as_plus_minus_one(y_true)
+        return -2 * y_true * np.maximum(1 - y_true * y_pred, 0)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis, for
+    one-hot labels: the best wrong score against the true one. Gradient where positive:
+    ``-y_true`` plus ``1 - y_true`` at the best wrong class."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    @staticmethod
+    def _margin(y_true, y_pred):
+        wrong = (1 - y_true) * y_pred
+        best = wrong.argmax(axis=-1)[..., None]
+        positive = np.take_along_axis(wrong, best, axis=-1)[..., 0]
+        return positive - (y_true * y_pred).sum(axis=-1) + 1, best
+
+    def call(self, y_true, y_pred):
+        return np.maximum(self._margin(y_true, y_pred)[0], 0)
+
+    def gradient(self, y_true, y_pred):
+        margin, best = self._margin(y_true, y_pred)
+        grad = -y_true
+        np.put_along_axis(grad, best, np.take_along_axis(grad + 1 - y_true, best, axis=-1),
+                          axis=-1)
+        return grad * (margin > 0)[..., None]
+
+
+# ------------------------------------------------------------------------------------- probabilistic
+class KLDivergence(LossFunctionWrapper):
+    """``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to ``[eps, 1]``; gradient
+    ``-y_true / y_pred`` inside the clip range, 0 outside."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(name, reduction, dtype)
 
     def call(self, y_true, y_pred):
-        return np.abs(y_pred - y_true).mean(axis=-1)
+        eps = backend.epsilon()
+        t, p = np.clip(y_true, eps, 1), np.clip(y_pred, eps, 1)
+        return (t * np.log(t / p)).sum(axis=-1)
 
     def gradient(self, y_true, y_pred):
-        return np.sign(y_pred - y_true).astype(y_pred.dtype) / np.asarray(y_pred.shape[-1], y_pred.dtype)
+        eps = backend.epsilon()
+        t, p = np.clip(y_true, eps, 1), np.clip(y_pred, eps, 1)
+        return np.where(_inside(y_pred, eps, 1), -t / p, 0)
 
 
-class _CrossEntropy(Loss):
+class _CrossEntropy(LossFunctionWrapper):
     """Shared arguments of the cross-entropies."""
 
     def __init__(self, from_logits, label_smoothing, axis, reduction, name, dtype):
@@ -146,10 +450,14 @@ class _CrossEntropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
+    @property
+    def reduced_axes(self):
+        return self.axis
+
     def with_logits(self):
-        config = self.get_config()
-        config["from_logits"] = True
-        return type(self).from_config(config)
+        fused = copy.copy(self)
+        fused.from_logits = True
+        return fused
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits,
@@ -157,7 +465,11 @@ class _CrossEntropy(Loss):
 
 
 class CategoricalCrossentropy(_CrossEntropy):
-    """``-sum(y_true * log(y_pred))`` over the class axis, for one-hot (or soft) labels."""
+    """``-sum(y_true * log(y_pred))`` over the class axis, for one-hot (or soft) labels.
+
+    ``label_smoothing`` mixes the labels with the uniform distribution:
+    ``y_true (1 - s) + s / classes``, the classes counted on the last axis as in Keras.
+    """
 
     fusable_activation = activations.softmax
 
@@ -166,14 +478,13 @@ class CategoricalCrossentropy(_CrossEntropy):
         super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _smoothed(self, y_true, y_pred):
-        y_true = np.asarray(y_true, dtype=y_pred.dtype)
         if y_true.shape != y_pred.shape:
             raise ValueError(
                 f"{type(self).__name__}: `y_true` and `y_pred` must have the same shape, received "
                 f"{y_true.shape} and {y_pred.shape}."
             )
         if self.label_smoothing:
-            classes = y_pred.shape[self.axis]
+            classes = y_true.shape[-1]
             y_true = y_true * (1 - self.label_smoothing) + self.label_smoothing / classes
         return y_true
 
@@ -186,7 +497,7 @@ class CategoricalCrossentropy(_CrossEntropy):
     def call(self, y_true, y_pred):
         y_true = self._smoothed(y_true, y_pred)
         if self.from_logits:
-            return -(y_true * _log_softmax(y_pred, self.axis)).sum(axis=self.axis)
+            return -(y_true * activations.log_softmax(y_pred, axis=self.axis)).sum(axis=self.axis)
         _, _, clipped = self._normalized_clipped(y_pred)
         return -(y_true * np.log(clipped)).sum(axis=self.axis)
 
@@ -197,46 +508,75 @@ class CategoricalCrossentropy(_CrossEntropy):
             return probs * y_true.sum(axis=self.axis, keepdims=True) - y_true
         eps = backend.epsilon()
         probs, total, clipped = self._normalized_clipped(y_pred)
-        d_probs = np.where((probs >= eps) & (probs <= 1 - eps), -y_true / clipped, 0)
+        d_probs = np.where(_inside(probs, eps, 1 - eps), -y_true / clipped, 0)
         return ((d_probs - (d_probs * probs).sum(axis=self.axis, keepdims=True)) / total).astype(
             y_pred.dtype, copy=False)
 
 
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
-    """Categorical cross-entropy with integer class labels instead of one-hot rows."""
+    """Categorical cross-entropy with integer class labels instead of one-hot rows.
+
+    With ``ignore_class``, samples labelled with it contribute 0 and, as in Keras, the mean runs over
+    the other samples only.
+    """
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy", dtype=None):
-        if ignore_class is not None:
-            raise NotImplementedError("SparseCategoricalCrossentropy: `ignore_class` is not supported.")
-        super().__init__(from_logits, 0.0, -1, reduction, name, dtype)
-        self.ignore_class = None
+                 axis=-1, name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(from_logits, 0.0, axis, reduction, name, dtype)
+        self.ignore_class = ignore_class
+
+    def _aligned(self, y_true, y_pred):
+        return y_true, y_pred
+
+    def _labels(self, y_true, y_pred):
+        labels = np.asarray(y_true)
+        if labels.ndim == y_pred.ndim and labels.shape[self.axis] == 1:
+            labels = np.squeeze(labels, axis=self.axis)
+        expected = np.delete(y_pred.shape, self.axis % y_pred.ndim)
+        if labels.shape != tuple(expected):
+            raise ValueError(
+                f"{type(self).__name__}: integer labels of shape {tuple(expected)} expected for "
+                f"predictions of shape {y_pred.shape}, received `y_true` with shape "
+                f"{np.shape(y_true)}."
+            )
+        if self.ignore_class is not None:
+            labels = np.where(labels == self.ignore_class, 0, labels)
+        return labels.astype(np.intp)
 
     def _smoothed(self, y_true, y_pred):
-        labels = np.asarray(y_true)
-        if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
-            labels = labels[..., 0]
-        if labels.shape != y_pred.shape[:-1]:
-            raise ValueError(
-                f"{type(self).__name__}: integer labels of shape {y_pred.shape[:-1]} expected for "
-                f"predictions of shape {y_pred.shape}, received `y_true` with shape {np.shape(y_true)}."
-            )
         one_hot = np.zeros_like(y_pred)
-        np.put_along_axis(one_hot, labels.astype(np.intp)[..., None], 1, axis=-1)
+        labels = np.expand_dims(self._labels(y_true, y_pred), self.axis)
+        np.put_along_axis(one_hot, labels, 1, axis=self.axis)
         return one_hot
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "dtype": self.dtype,
-                "from_logits": self.from_logits, "ignore_class": None}
+    def mask(self, y_true, y_pred):
+        if self.ignore_class is None:
+            return None
+        labels = np.asarray(y_true)
+        if labels.ndim == y_pred.ndim and labels.shape[self.axis] == 1:
+            labels = np.squeeze(labels, axis=self.axis)
+        return labels != self.ignore_class
 
-    def with_logits(self):
-        config = self.get_config()
-        config["from_logits"] = True
-        return type(self).from_config(config)
+    def call(self, y_true, y_pred):
+        losses = super().call(y_true, y_pred)
+        mask = self.mask(y_true, y_pred)
+        return losses if mask is None else np.where(mask, losses, 0)
+
+    def gradient(self, y_true, y_pred):
+        grad = super().gradient(y_true, y_pred)
+        mask = self.mask(y_true, y_pred)
+        return grad if mask is None else grad * np.expand_dims(mask, self.axis)
+
+    def get_config(self):
+        return {"name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
+                "ignore_class": self.ignore_class}
 
 
 class BinaryCrossentropy(_CrossEntropy):
-    """``-mean(y log p + (1 - y) log(1 - p))`` over the last axis."""
+    """``-mean(y log p + (1 - y) log(1 - p))`` over the last axis.
+
+    ``label_smoothing`` pulls the labels towards 1/2: ``y (1 - s) + s / 2``.
+    """
 
     fusable_activation = activations.sigmoid
 
@@ -245,11 +585,10 @@ class BinaryCrossentropy(_CrossEntropy):
         super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
 
     def _smoothed(self, y_true, y_pred):
-        y_true = np.asarray(y_true, dtype=y_pred.dtype)
         if y_true.shape != y_pred.shape:
             if y_true.size != y_pred.size:
                 raise ValueError(
-                    f"BinaryCrossentropy: `y_true` with shape {y_true.shape} does not match "
+                    f"{type(self).__name__}: `y_true` with shape {y_true.shape} does not match "
                     f"`y_pred` with shape {y_pred.shape}."
                 )
             y_true = y_true.reshape(y_pred.shape)
@@ -260,7 +599,7 @@ class BinaryCrossentropy(_CrossEntropy):
     def call(self, y_true, y_pred):
         y_true = self._smoothed(y_true, y_pred)
         if self.from_logits:
-            log_p, log_not_p = _log_sigmoid(y_pred), _log_sigmoid(-y_pred)
+            log_p, log_not_p = activations.log_sigmoid(y_pred), activations.log_sigmoid(-y_pred)
         else:
             eps = backend.epsilon()
             clipped = np.clip(y_pred, eps, 1 - eps)
@@ -269,58 +608,277 @@ class BinaryCrossentropy(_CrossEntropy):
 
     def gradient(self, y_true, y_pred):
         y_true = self._smoothed(y_true, y_pred)
-        size = np.asarray(y_pred.shape[self.axis], y_pred.dtype)
+        size = y_pred.shape[self.axis]
         if self.from_logits:
             return (activations.sigmoid(y_pred) - y_true) / size
         eps = backend.epsilon()
         clipped = np.clip(y_pred, eps, 1 - eps)
-        inside = (y_pred >= eps) & (y_pred <= 1 - eps)
-        grad = np.where(inside, (clipped - y_true) / (clipped * (1 - clipped)), 0) / size
+        grad = np.where(_inside(y_pred, eps, 1 - eps),
+                        (clipped - y_true) / (clipped * (1 - clipped)), 0) / size
         return grad.astype(y_pred.dtype, copy=False)
 
 
-def _per_sample(loss_class):
-    def function(y_true, y_pred):
-        y_pred = np.asarray(y_pred, dtype=backend.floatx())
-        return loss_class(reduction=None).call(np.asarray(y_true), y_pred)
-    return function
+class BinaryFocalCrossentropy(BinaryCrossentropy):
+    """Binary cross-entropy scaled by ``(1 - p_t)^gamma`` (``p_t = p`` for label 1, ``1 - p`` for 0),
+    which down-weights examples already classified well (Lin et al., 2017).
+
+    With ``apply_class_balancing``, also by ``alpha`` for label 1 and ``1 - alpha`` for label 0. As in
+    Keras, ``p_t`` uses the unclipped probability and the cross-entropy the clipped one.
+    """
+
+    fusable_activation = None
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                 label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
+                 name="binary_focal_crossentropy", dtype=None):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
+        self.apply_class_balancing = apply_class_balancing
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def _terms(self, y_true, y_pred):
+        """Labels, probabilities, clipped probabilities, the cross-entropy, the focal base
+        ``1 - p_t`` and the class weight."""
+        y_true = self._smoothed(y_true, y_pred)
+        p = activations.sigmoid(y_pred) if self.from_logits else y_pred
+        eps = backend.epsilon()
+        clipped = np.clip(p, eps, 1 - eps)
+        cross_entropy = -(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+        base = 1 - (y_true * p + (1 - y_true) * (1 - p))
+        weight = (y_true * self.alpha + (1 - y_true) * (1 - self.alpha)
+                  if self.apply_class_balancing else 1)
+        return y_true, p, clipped, cross_entropy, base, weight
+
+    def call(self, y_true, y_pred):
+        _, _, _, cross_entropy, base, weight = self._terms(y_true, y_pred)
+        return (weight * np.power(base, self.gamma) * cross_entropy).mean(axis=self.axis)
+
+    def gradient(self, y_true, y_pred):
+        y_true, p, clipped, cross_entropy, base, weight = self._terms(y_true, y_pred)
+        eps = backend.epsilon()
+        d_cross_entropy = np.where(_inside(p, eps, 1 - eps),
+                                   (clipped - y_true) / (clipped * (1 - clipped)), 0)
+        d_focal = _power_slope(base, self.gamma) * (1 - 2 * y_true)  # d base / dp = 1 - 2 y
+        grad = weight * (d_focal * cross_entropy + np.power(base, self.gamma) * d_cross_entropy)
+        if self.from_logits:
+            grad = grad * p * (1 - p)
+        return grad / y_pred.shape[self.axis]
+
+    def get_config(self):
+        return {**super().get_config(), "apply_class_balancing": self.apply_class_balancing,
+                "alpha": self.alpha, "gamma": self.gamma}
 
 
-def _make_function(name, loss_class, doc):
-    function = _per_sample(loss_class)
+def _power_slope(base, gamma):
+    """``d base^gamma / d base = gamma base^(gamma - 1)``, taken as 0 at ``base = 0`` for
+    ``gamma > 1`` (and 1 for ``gamma = 1``) without dividing by zero."""
+    return gamma * np.power(base, gamma - 1, out=np.full_like(base, float(gamma == 1)),
+                            where=base > 0)
+
+
+class CategoricalFocalCrossentropy(CategoricalCrossentropy):
+    """``sum(alpha (1 - p)^gamma (-y_true log p))`` over the class axis, ``p`` the normalized and
+    clipped probabilities (softmax of the logits with ``from_logits``)."""
+
+    fusable_activation = None
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
+                 dtype=None):
+        super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def _probabilities(self, y_pred):
+        return activations.softmax(y_pred, axis=self.axis) if self.from_logits else y_pred
+
+    def call(self, y_true, y_pred):
+        y_true = self._smoothed(y_true, y_pred)
+        _, _, clipped = self._normalized_clipped(self._probabilities(y_pred))
+        focal = self.alpha * np.power(1 - clipped, self.gamma) * (-y_true * np.log(clipped))
+        return focal.sum(axis=self.axis)
+
+    def gradient(self, y_true, y_pred):
+        y_true = self._smoothed(y_true, y_pred)
+        p = self._probabilities(y_pred)
+        probs, total, clipped = self._normalized_clipped(p)
+        eps = backend.epsilon()
+        d_clipped = self.alpha * (_power_slope(1 - clipped, self.gamma) * y_true * np.log(clipped)
+                                  - np.power(1 - clipped, self.gamma) * y_true / clipped)
+        d_probs = np.where(_inside(probs, eps, 1 - eps), d_clipped, 0)
+        grad = (d_probs - (d_probs * probs).sum(axis=self.axis, keepdims=True)) / total
+        if self.from_logits:
+            grad = activations.softmax.vjp(y_pred, p, grad, axis=self.axis)
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha, "gamma": self.gamma}
+
+
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    """``(1 - p^q) / q`` with ``p`` the probability of the integer label: between categorical
+    cross-entropy (``q -> 0``) and MAE (``q = 1``), robust to noisy labels (Zhang & Sabuncu, 2018).
+    Gradient ``-p^(q - 1)`` at the label."""
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if not 0 < q < 1:
+            raise ValueError(f"`q` must be in the interval (0, 1), received q={q!r}.")
+        super().__init__(name, reduction, dtype)
+        self.q = q
+
+    def _aligned(self, y_true, y_pred):
+        if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+            y_true = y_true[..., 0]
+        return y_true, y_pred
+
+    @staticmethod
+    def _label_probability(y_true, y_pred):
+        labels = y_true.astype(np.intp)[..., None]
+        return labels, np.take_along_axis(y_pred, labels, axis=-1)[..., 0]
+
+    def call(self, y_true, y_pred):
+        _, p = self._label_probability(y_true, y_pred)
+        return (1 - np.power(p, self.q)) / self.q
+
+    def gradient(self, y_true, y_pred):
+        labels, p = self._label_probability(y_true, y_pred)
+        grad = np.zeros_like(y_pred)
+        np.put_along_axis(grad, labels, -np.power(p, self.q - 1)[..., None], axis=-1)
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "q": self.q}
+
+
+# ------------------------------------------------------------------------------------- overlap
+class Dice(LossFunctionWrapper):
+    """``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps)``, the sums over ``axis``
+    (None: every axis, one value for the whole batch). Gradient ``-2 (y_true S - I) / S^2``."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.axis = axis
+
+    @property
+    def reduced_axes(self):
+        return self.axis
+
+    def _sums(self, y_true, y_pred):
+        intersection = (y_true * y_pred).sum(axis=self.axis)
+        total = y_true.sum(axis=self.axis) + y_pred.sum(axis=self.axis) + backend.epsilon()
+        return intersection, total
+
+    def call(self, y_true, y_pred):
+        intersection, total = self._sums(y_true, y_pred)
+        return 1 - 2 * intersection / total
+
+    def gradient(self, y_true, y_pred):
+        intersection, total = self._sums(y_true, y_pred)
+        axes = tuple(range(y_pred.ndim)) if self.axis is None else self.axis
+        intersection, total = np.expand_dims(intersection, axes), np.expand_dims(total, axes)
+        return -2 * (y_true * total - intersection) / (total * total)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Tversky(Dice):
+    """``1 - I / (I + alpha * sum((1 - y_pred) y_true) + beta * sum(y_pred (1 - y_true)) + eps)``,
+    ``I = sum(y_true y_pred)``, the sums over ``axis``: Dice with false negatives and false positives
+    weighted by ``alpha`` and ``beta`` (Keras's naming of the two sums)."""
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky",
+                 axis=None, dtype=None):
+        super().__init__(reduction, name, axis, dtype)
+        self.alpha = alpha
+        self.beta = beta
+
+    def _sums(self, y_true, y_pred):
+        intersection = (y_true * y_pred).sum(axis=self.axis)
+        missed = ((1 - y_pred) * y_true).sum(axis=self.axis)
+        spurious = (y_pred * (1 - y_true)).sum(axis=self.axis)
+        total = intersection + self.alpha * missed + self.beta * spurious + backend.epsilon()
+        return intersection, total
+
+    def call(self, y_true, y_pred):
+        intersection, total = self._sums(y_true, y_pred)
+        return 1 - intersection / total
+
+    def gradient(self, y_true, y_pred):
+        intersection, total = self._sums(y_true, y_pred)
+        axes = tuple(range(y_pred.ndim)) if self.axis is None else self.axis
+        intersection, total = np.expand_dims(intersection, axes), np.expand_dims(total, axes)
+        d_total = y_true * (1 - self.alpha) + self.beta * (1 - y_true)
+        return -(y_true * total - intersection * d_total) / (total * total)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha, "beta": self.beta}
+
+
+# ------------------------------------------------------------------------------------- functions
+def _make_function(name, loss_class):
+    def function(y_true, y_pred, **kwargs):
+        return loss_class(reduction=None, **kwargs)(y_true, y_pred)
+
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
+    function.__doc__ = f"Per-sample {name.replace('_', ' ')}: see :class:`{loss_class.__name__}`."
     function.loss_class = loss_class
     return function
 
 
-mean_squared_error = _make_function(
-    "mean_squared_error", MeanSquaredError, "Per-sample mean squared error.")
-mean_absolute_error = _make_function(
-    "mean_absolute_error", MeanAbsoluteError, "Per-sample mean absolute error.")
-categorical_crossentropy = _make_function(
-    "categorical_crossentropy", CategoricalCrossentropy, "Per-sample categorical cross-entropy.")
-sparse_categorical_crossentropy = _make_function(
-    "sparse_categorical_crossentropy", SparseCategoricalCrossentropy,
-    "Per-sample sparse categorical cross-entropy.")
-binary_crossentropy = _make_function(
-    "binary_crossentropy", BinaryCrossentropy, "Per-sample binary cross-entropy.")
+mean_squared_error = _make_function("mean_squared_error", MeanSquaredError)
+mean_absolute_error = _make_function("mean_absolute_error", MeanAbsoluteError)
+mean_absolute_percentage_error = _make_function("mean_absolute_percentage_error",
+                                                MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = _make_function("mean_squared_logarithmic_error",
+                                                MeanSquaredLogarithmicError)
+cosine_similarity = _make_function("cosine_similarity", CosineSimilarity)
+huber = _make_function("huber", Huber)
+log_cosh = _make_function("log_cosh", LogCosh)
+hinge = _make_function("hinge", Hinge)
+squared_hinge = _make_function("squared_hinge", SquaredHinge)
+categorical_hinge = _make_function("categorical_hinge", CategoricalHinge)
+kl_divergence = _make_function("kl_divergence", KLDivergence)
+poisson = _make_function("poisson", Poisson)
+categorical_crossentropy = _make_function("categorical_crossentropy", CategoricalCrossentropy)
+sparse_categorical_crossentropy = _make_function("sparse_categorical_crossentropy",
+                                                 SparseCategoricalCrossentropy)
+binary_crossentropy = _make_function("binary_crossentropy", BinaryCrossentropy)
+binary_focal_crossentropy = _make_function("binary_focal_crossentropy", BinaryFocalCrossentropy)
+categorical_focal_crossentropy = _make_function("categorical_focal_crossentropy",
+                                                CategoricalFocalCrossentropy)
+categorical_generalized_cross_entropy = _make_function("categorical_generalized_cross_entropy",
+                                                       CategoricalGeneralizedCrossEntropy)
+dice = _make_function("dice", Dice)
+tversky = _make_function("tversky", Tversky)
 
+# Keras 2's short names (Keras 3 still resolves them as strings).
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
-bce = binary_crossentropy
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
+bce = BCE = binary_crossentropy
 
 _CLASSES = {cls.__name__: cls for cls in (
-    MeanSquaredError, MeanAbsoluteError, CategoricalCrossentropy, SparseCategoricalCrossentropy,
-    BinaryCrossentropy,
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+    CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
+    CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Dice,
+    Tversky,
 )}
-_NAMES = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
-}
+_FUNCTIONS = (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge, squared_hinge,
+    categorical_hinge, kl_divergence, poisson, categorical_crossentropy,
+    sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky,
+)
+_NAMES = {function.__name__: function.loss_class for function in _FUNCTIONS}
+_NAMES.update({alias: function.loss_class for alias, function in (
+    ("mse", mse), ("MSE", mse), ("mae", mae), ("MAE", mae), ("mape", mape), ("MAPE", mape),
+    ("msle", msle), ("MSLE", msle), ("kld", kld), ("KLD", kld), ("bce", bce), ("BCE", bce))})
 
 
 def get(identifier):
@@ -342,10 +900,12 @@ def get(identifier):
 
 
 def serialize(loss):
+    """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
     return {"module": "keras.losses", "class_name": type(loss).__name__,
             "config": loss.get_config(), "registered_name": None}
 
 
 def deserialize(config):
+    """The loss described by :func:`serialize`'s output."""
     cls = lookup("loss", config["class_name"], _CLASSES)
     return cls.from_config(config.get("config", {}))
