@@ -1,8 +1,9 @@
 """Weight initializers, with Keras's names, arguments and distributions.
 
-An initializer is called as ``init(shape, dtype=None)`` and returns a numpy array. A seeded initializer
-returns the same values on every call, as in Keras; an unseeded one draws from the generator that
-``set_random_seed`` controls.
+An initializer is called as ``init(shape, dtype=None)`` and returns a numpy array. As in Keras 3, a
+random initializer returns the same values on every call: a seeded one from its ``seed``, an unseeded
+one from a seed it draws, at its first call, from the generator that ``set_random_seed`` controls (so
+one unseeded instance shared by two layers gives both the same values, exactly as in Keras).
 """
 
 import math
@@ -16,9 +17,16 @@ from handkeras.identifiers import lookup
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-def compute_fans(shape):
-    """``(fan_in, fan_out)`` of a weight shape, counting a convolution kernel's receptive field."""
+def compute_fans(shape, input_axes=None, output_axes=None):
+    """``(fan_in, fan_out)`` of a weight shape, counting a convolution kernel's receptive field.
+
+    With ``input_axes`` and ``output_axes`` (Keras's arguments for einsum-style kernels), the fans are
+    the products of those axes' sizes.
+    """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (math.prod(shape[axis] for axis in input_axes),
+                math.prod(shape[axis] for axis in output_axes))
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -52,15 +60,22 @@ class Initializer:
 
 
 class RandomInitializer(Initializer):
-    """An initializer that draws random numbers, reproducibly when given a ``seed``."""
+    """An initializer that draws random numbers: the same ones at every call (see the module)."""
 
     def __init__(self, seed=None):
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` must be an integer or None, received {seed!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(
+                f"{type(self).__name__}: `seed` must be an integer or None, received {seed!r}."
+            )
         self.seed = seed
+        self._drawn_seed = None
 
     def _rng(self):
-        return backend.seed_generator(self.seed)
+        if self.seed is not None:
+            return np.random.default_rng(self.seed)
+        if self._drawn_seed is None:
+            self._drawn_seed = int(backend.rng().integers(2**63))
+        return np.random.default_rng(self._drawn_seed)
 
     def __call__(self, shape, dtype=None):
         values = self._sample(self._rng(), tuple(shape))
@@ -108,7 +123,7 @@ class RandomNormal(RandomInitializer):
         return rng.normal(self.mean, self.stddev, shape)
 
     def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 class TruncatedNormal(RandomNormal):
@@ -129,30 +144,39 @@ class RandomUniform(RandomInitializer):
         return rng.uniform(self.minval, self.maxval, shape)
 
     def get_config(self):
-        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+        return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
 
 
 class VarianceScaling(RandomInitializer):
-    """Samples with variance ``scale / n``, ``n`` being fan_in, fan_out or their average."""
+    """Samples with variance ``scale / n``, ``n`` being fan_in, fan_out or their average.
+
+    ``distribution`` is ``"truncated_normal"`` (``"normal"`` is its alias, as in Keras: a normal cut
+    at two standard deviations, its stddev divided by 0.8796... to keep the variance),
+    ``"untruncated_normal"`` or ``"uniform"`` (within ``sqrt(3 scale / n)``).
+    """
 
     _MODES = ("fan_in", "fan_out", "fan_avg")
     _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         super().__init__(seed)
         if scale <= 0:
             raise ValueError(f"`scale` must be positive, received {scale!r}.")
         if mode not in self._MODES:
             raise ValueError(f"Invalid `mode` {mode!r}: expected one of {list(self._MODES)}.")
         distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
         if distribution not in self._DISTRIBUTIONS:
             raise ValueError(
                 f"Invalid `distribution` {distribution!r}: expected one of {list(self._DISTRIBUTIONS)}."
             )
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def _sample(self, rng, shape):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, fan)
         if self.distribution == "truncated_normal":
@@ -163,20 +187,21 @@ class VarianceScaling(RandomInitializer):
         return rng.uniform(-limit, limit, shape)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+        return {**super().get_config(), "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 class _FixedVarianceScaling(VarianceScaling):
-    """A named VarianceScaling preset whose config is just its seed, as in Keras."""
+    """A named VarianceScaling preset, configured by its seed and axes only, as in Keras."""
 
     _PRESET = {}
 
-    def __init__(self, seed=None):
-        super().__init__(seed=seed, **self._PRESET)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(seed=seed, input_axes=input_axes, output_axes=output_axes, **self._PRESET)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):
@@ -234,7 +259,7 @@ class Orthogonal(RandomInitializer):
         return self.gain * q.reshape(shape)
 
     def get_config(self):
-        return {"gain": self.gain, **super().get_config()}
+        return {**super().get_config(), "gain": self.gain}
 
 
 class Identity(Initializer):
@@ -257,7 +282,16 @@ _CLASSES = {cls.__name__: cls for cls in (
     GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal, Identity,
 )}
 _ALIASES = {backend.snake_case(name): cls for name, cls in _CLASSES.items()}
-_ALIASES.update({"zero": Zeros, "one": Ones, "uniform": RandomUniform, "normal": RandomNormal})
+_ALIASES.update({"zero": Zeros, "one": Ones, "uniform": RandomUniform, "normal": RandomNormal,
+                 "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal})
+
+# Keras's functional aliases: keras.initializers.he_normal is the HeNormal class, and so on.
+zeros, ones, constant = Zeros, Ones, Constant
+random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform = LecunNormal, LecunUniform
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def get(identifier):
