@@ -1,18 +1,39 @@
-"""Weight regularizers: a penalty added to the loss, and its gradient added to the weight's."""
+"""Weight regularizers: a penalty added to the loss, and its gradient added to the weight's.
+
+A regularizer passed as ``kernel_regularizer`` / ``bias_regularizer`` (or any layer's weight
+regularizer) adds ``penalty(w)`` to the loss the model reports and ``d penalty / d w`` to that
+weight's gradient. As ``activity_regularizer``, Keras 3 adds ``penalty(output) / batch_size``.
+"""
+
+import math
 
 import numpy as np
 
+from handkeras import backend
 from handkeras.identifiers import lookup
 
 
+def _non_negative(value, name, default):
+    """``value`` as a float (``default`` for None), or a ValueError unless finite and >= 0."""
+    if value is None:
+        value = default
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not math.isfinite(value) or value < 0):
+        raise ValueError(
+            f"Invalid value for argument `{name}`: expected a non-negative float, received "
+            f"{name}={value!r}."
+        )
+    return float(value)
+
+
 class Regularizer:
-    """Base class: ``__call__(x)`` is the penalty, ``gradient(x)`` its derivative."""
+    """Base class: ``__call__(x)`` is the penalty (a float), ``gradient(x)`` its derivative."""
 
     def __call__(self, x):
-        raise NotImplementedError
+        return 0.0
 
     def gradient(self, x):
-        raise NotImplementedError
+        return np.zeros_like(np.asarray(x))
 
     def get_config(self):
         return {}
@@ -23,13 +44,17 @@ class Regularizer:
 
 
 class L1L2(Regularizer):
-    """``l1 * sum(|x|) + l2 * sum(x^2)``."""
+    """``l1 * sum(|x|) + l2 * sum(x^2)``; both factors default to 0, as in Keras 3.
+
+    Gradient: ``l1 * sign(x) + 2 * l2 * x`` (0 is the subgradient taken at ``x = 0``).
+    """
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = float(l1)
-        self.l2 = float(l2)
+        self.l1 = _non_negative(l1, "l1", 0.0)
+        self.l2 = _non_negative(l2, "l2", 0.0)
 
     def __call__(self, x):
+        x = np.asarray(x)
         penalty = 0.0
         if self.l1:
             penalty += self.l1 * float(np.abs(x).sum())
@@ -38,11 +63,12 @@ class L1L2(Regularizer):
         return penalty
 
     def gradient(self, x):
+        x = np.asarray(x)
         grad = np.zeros_like(x)
         if self.l1:
             grad += self.l1 * np.sign(x)
         if self.l2:
-            grad += 2 * self.l2 * x
+            grad += (2 * self.l2) * x
         return grad
 
     def get_config(self):
@@ -50,51 +76,115 @@ class L1L2(Regularizer):
 
 
 class L1(L1L2):
-    """``l1 * sum(|x|)`` (Keras's default ``l1=0.01``)."""
+    """``l1 * sum(|x|)``, ``l1 = 0.01`` by default; gradient ``l1 * sign(x)``."""
 
     def __init__(self, l1=0.01):
-        super().__init__(l1=l1)
+        super().__init__(l1=_non_negative(l1, "l1", 0.01))
 
     def get_config(self):
         return {"l1": self.l1}
 
 
 class L2(L1L2):
-    """``l2 * sum(x^2)`` (Keras's default ``l2=0.01``)."""
+    """``l2 * sum(x^2)``, ``l2 = 0.01`` by default; gradient ``2 * l2 * x``."""
 
     def __init__(self, l2=0.01):
-        super().__init__(l2=l2)
+        super().__init__(l2=_non_negative(l2, "l2", 0.01))
 
     def get_config(self):
         return {"l2": self.l2}
 
 
-def l1_l2(l1=0.01, l2=0.01):
-    """Keras's ``l1_l2`` shortcut: both penalties, each 0.01 by default."""
-    return L1L2(l1=l1, l2=l2)
+class OrthogonalRegularizer(Regularizer):
+    """Pushes the rows (``mode="rows"``) or columns (``"columns"``) of a 2D weight towards
+    orthogonality.
+
+    With ``n_i`` the unit-normalized rows and ``P = N N^T``, the penalty is
+    ``factor / 2 * sum_{i != j} |P_ij| / (k (k - 1) / 2)`` for ``k`` rows: the mean absolute cosine
+    between pairs of rows, times ``factor``. Gradient: ``G = factor / (k (k - 1) / 2) * S N`` with
+    ``S = sign(P)`` off the diagonal, taken back through the normalization:
+    ``dw_i = (g_i - (g_i . n_i) n_i) / |w_i|``.
+    """
+
+    def __init__(self, factor=0.01, mode="rows"):
+        self.factor = _non_negative(factor, "factor", 0.01)
+        if mode not in ("rows", "columns"):
+            raise ValueError(
+                f"Invalid value for argument `mode`: expected 'rows' or 'columns', received "
+                f"mode={mode!r}."
+            )
+        self.mode = mode
+
+    def _rows(self, x):
+        x = np.asarray(x)
+        if x.ndim != 2:
+            raise ValueError(
+                f"OrthogonalRegularizer needs a 2D weight, received shape {x.shape}."
+            )
+        return x if self.mode == "rows" else x.T
+
+    @staticmethod
+    def _normalized(rows):
+        """Rows divided by their norms, as Keras's normalize: norms below epsilon count as epsilon."""
+        norms = np.maximum(np.sqrt(np.square(rows).sum(axis=1, keepdims=True)), backend.epsilon())
+        return rows / norms, norms
+
+    def _off_diagonal_products(self, x):
+        rows = self._rows(x)
+        normalized, norms = self._normalized(rows)
+        products = normalized @ normalized.T
+        np.fill_diagonal(products, 0)
+        pairs = len(rows) * (len(rows) - 1) / 2
+        return rows, normalized, norms, products, pairs
+
+    def __call__(self, x):
+        _, _, _, products, pairs = self._off_diagonal_products(x)
+        return self.factor * 0.5 * float(np.abs(products).sum()) / pairs
+
+    def gradient(self, x):
+        rows, normalized, norms, products, pairs = self._off_diagonal_products(x)
+        g = (self.factor / pairs) * (np.sign(products) @ normalized)
+        radial = np.where(norms > backend.epsilon(), (g * normalized).sum(axis=1, keepdims=True), 0)
+        grad = (g - radial * normalized) / norms
+        return (grad if self.mode == "rows" else grad.T).astype(rows.dtype, copy=False)
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
 
 
-l1 = L1
-l2 = L2
+# Keras's lower-case names are the classes themselves: l1_l2() is L1L2() (both factors 0).
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
-_CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
-_NAMES = {"l1": L1, "l2": L2, "l1_l2": l1_l2, **_CLASSES}
+_CLASSES = {cls.__name__: cls for cls in (L1, L2, L1L2, OrthogonalRegularizer)}
+_NAMES = {"l1": L1, "l2": L2, "l1l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer,
+          **_CLASSES}
 
 
 def get(identifier):
-    """A regularizer from a name (``"l2"``), a config dict, an instance or None."""
+    """A regularizer from a Keras name (``"l2"``, ``"L1L2"``, ``"l1l2"``, ...), a config dict, a
+    Regularizer class or instance, or None."""
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier):
+        raise TypeError(
+            f"Regularizer {identifier!r} has no gradient: handkeras differentiates by hand, so a "
+            "custom regularizer must subclass handkeras.regularizers.Regularizer and define "
+            "`__call__` and `gradient`."
+        )
     return lookup("regularizer", identifier, _NAMES)()
 
 
 def serialize(regularizer):
+    """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
     return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
             "config": regularizer.get_config(), "registered_name": None}
 
 
 def deserialize(config):
+    """The regularizer described by :func:`serialize`'s output."""
     cls = lookup("regularizer", config["class_name"], _CLASSES)
     return cls.from_config(config.get("config", {}))
