@@ -66,7 +66,6 @@ def handkeras_float64(fresh_state):
     handkeras.config.set_floatx("float32")
 
 
-
 @pytest.fixture(autouse=True)
 def keras_runs_in_float64(handkeras_float64):
     """Keras computes in float64 throughout while a test runs (when a test module imported keras).
@@ -82,6 +81,10 @@ def keras_runs_in_float64(handkeras_float64):
     if keras is None:
         yield
         return
+    assert keras.backend.backend() == "torch", (
+        f"the reference is Keras on the torch backend, but keras was imported with "
+        f"{keras.backend.backend()!r} before this conftest could set KERAS_BACKEND"
+    )
     from keras.src.backend.common import dtypes
 
     demotions = dtypes.BIT64_TO_BIT32_DTYPE
