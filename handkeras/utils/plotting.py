@@ -3,6 +3,7 @@
 import math
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(history, metrics=None, path=None):
@@ -34,6 +35,7 @@ def plot_history(history, metrics=None, path=None):
             axis.plot(epochs, values, marker="." if len(values) < 30 else None, label=key)
         axis.set_title(name)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.legend()
     for axis in list(axes.flat)[len(names):]:
         axis.set_visible(False)
