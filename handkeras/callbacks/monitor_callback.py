@@ -52,8 +52,8 @@ class MonitorCallback(Callback):
             if name == "loss":
                 direction = "down"
             else:
-                compiled = getattr(self.model, "_metrics", None) or []
-                direction = next((getattr(m, "_direction", None) for m in compiled
+                direction = next((getattr(m, "_direction", None)
+                                  for m in getattr(self.model, "metrics", None) or []
                                   if m.name == name), None)
         if direction is None:
             raise ValueError(
