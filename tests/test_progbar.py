@@ -63,7 +63,7 @@ def test_verbose_1_shows_epoch_lines_and_a_bar_ending_with_validation_values(cap
 
 
 def test_verbose_1_bar_shows_running_values_during_the_epoch(capsys, monkeypatch):
-    monkeypatch.setattr(progbar_logger, "REFRESH_INTERVAL", 0.0)  # redraw at every step
+    monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 0.0)  # redraw at every step
     x, y = data(32)
     running = []
     classifier().fit(x, y, batch_size=8, epochs=1, verbose=1, callbacks=[
@@ -78,7 +78,7 @@ def test_verbose_1_bar_shows_running_values_during_the_epoch(capsys, monkeypatch
 
 def test_bars_redraw_at_most_once_per_interval_and_format_nothing_in_between(capsys,
                                                                              monkeypatch):
-    monkeypatch.setattr(progbar_logger, "REFRESH_INTERVAL", 1e9)
+    monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 1e9)
     calls = []
     original = progbar_logger.format_logs
     monkeypatch.setattr(progbar_logger, "format_logs",
@@ -193,3 +193,15 @@ def test_a_run_interrupted_mid_epoch_does_not_shift_the_next_bars(capsys):
     err = capsys.readouterr().err
     assert "\x1b[" not in err  # no cursor movement: the bars stay on their own lines
     assert len([line for line in final_states(err) if line.startswith("5/5 ")]) == 2
+
+
+def test_terminals_redraw_more_often_than_logs(monkeypatch):
+    assert progbar_logger.REFRESH_INTERVAL < progbar_logger.LOG_REFRESH_INTERVAL
+    assert progbar_logger._refresh_interval() == progbar_logger.LOG_REFRESH_INTERVAL  # captured
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert progbar_logger._refresh_interval() == progbar_logger.REFRESH_INTERVAL

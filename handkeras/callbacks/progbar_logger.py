@@ -7,8 +7,16 @@ from tqdm.auto import tqdm
 
 from handkeras.callbacks.callback import Callback
 
-#: Seconds between two redraws of a bar: the per-step cost stays a counter and a clock read.
+#: Seconds between two redraws of a bar in a terminal or a notebook: the steps in between cost a
+#: counter and a clock read.
 REFRESH_INTERVAL = 0.1
+#: The same when stderr is a file or a pipe (a CI log), where every redraw adds to the log.
+LOG_REFRESH_INTERVAL = 2.0
+
+
+def _refresh_interval():
+    interactive = "ipykernel" in sys.modules or getattr(sys.stderr, "isatty", lambda: False)()
+    return REFRESH_INTERVAL if interactive else LOG_REFRESH_INTERVAL
 
 
 def format_value(value):
@@ -59,7 +67,8 @@ class ProgbarLogger(Callback):
     its last state adds the epoch's validation values. ``verbose=2``: one line per epoch
     (``5/5 - 0s - 12ms/step - loss: ... - val_loss: ...``). ``verbose=0``: nothing. ``evaluate``
     and ``predict`` get the same output; the validation inside ``fit`` shows none. Bars redraw at
-    most every ``REFRESH_INTERVAL`` seconds; steps in between only count.
+    most every ``REFRESH_INTERVAL`` seconds (``LOG_REFRESH_INTERVAL`` when stderr is not a terminal);
+    steps in between only count.
     """
 
     def __init__(self):
@@ -71,6 +80,7 @@ class ProgbarLogger(Callback):
         self._bar = None
         self._seen = 0
         self._start = 0.0
+        self._interval = REFRESH_INTERVAL
         self._next_refresh = 0.0
 
     def set_params(self, params):
@@ -84,7 +94,8 @@ class ProgbarLogger(Callback):
     def _begin(self):
         self._seen = 0
         self._start = time.monotonic()
-        self._next_refresh = self._start + REFRESH_INTERVAL
+        self._interval = _refresh_interval()
+        self._next_refresh = self._start + self._interval
         if self.verbose == 1:
             self._bar = _open(self.target)
 
@@ -94,7 +105,7 @@ class ProgbarLogger(Callback):
         if bar is not None:
             now = time.monotonic()
             if now >= self._next_refresh:
-                self._next_refresh = now + REFRESH_INTERVAL
+                self._next_refresh = now + self._interval
                 bar.n = self._seen
                 bar.set_postfix_str(self._summary(now, logs), refresh=False)
                 bar.refresh()
