@@ -16,6 +16,7 @@ from handkeras import metrics
 from handkeras import models
 from handkeras import optimizers
 from handkeras import regularizers
+from handkeras import saving
 from handkeras import utils
 from handkeras.layers import Input
 from handkeras.models import Sequential
@@ -25,4 +26,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "Sequential", "Variable", "activations", "backend", "callbacks", "config", "datasets",
            "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
-           "utils"]
+           "saving", "utils"]

@@ -66,9 +66,11 @@ def seed_generator(seed):
 
 
 def snake_case(name):
-    """``"BatchNormalization"`` -> ``"batch_normalization"``, as Keras names layers and file keys."""
+    """``"BatchNormalization"`` -> ``"batch_normalization"``, ``"Conv2D"`` -> ``"conv2d"``, as Keras
+    names layers and file keys."""
+    name = re.sub(r"\W+", "", name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix):

@@ -1,7 +1,8 @@
-"""Models: Sequential (and, with the saving module, load_model)."""
+"""Models: Sequential, and ``load_model`` / ``save_model`` (from ``handkeras.saving``)."""
 
 from handkeras.models.sequential import Sequential
+from handkeras.saving.saving_api import load_model, save_model
 
 Model = Sequential
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "load_model", "save_model"]

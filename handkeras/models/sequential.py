@@ -255,10 +255,49 @@ class Sequential(Trainer, Layer):
         """Print the layers, their output shapes and parameter counts, then the totals."""
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
+    # ----------------------------------------------------------------------------- saving
     def get_config(self):
-        layers = []
-        if self._input_layer is not None:
-            layers.append({"class_name": "InputLayer", "config": self._input_layer.get_config()})
-        layers += [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                   for layer in self._layers]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+        """Keras's config: the serialized layers (InputLayer first, when there is one)."""
+        from handkeras.saving import serialization
+
+        return serialization.sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model (without weights) that ``get_config()`` (handkeras's or Keras's) describes."""
+        from handkeras.saving import serialization
+
+        return serialization.sequential_from_config(cls, config, custom_objects)
+
+    def get_build_config(self):
+        return {"input_shape": list(self._build_input_shape)} if self.built else None
+
+    def get_compile_config(self):
+        """Keras's serialized ``compile`` arguments, or None when the model is not compiled."""
+        from handkeras.saving import compile_config
+
+        return compile_config.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile with the arguments ``get_compile_config()`` (handkeras's or Keras's) describes."""
+        from handkeras.saving import compile_config
+
+        self.compile(**compile_config.compile_arguments(config))
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model: a ``.keras`` archive (recommended) or a legacy ``.h5`` file."""
+        from handkeras import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights (and optimizer state): ``.weights.h5``, or the legacy ``.h5`` layout."""
+        from handkeras import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a ``.weights.h5``, ``.h5`` / ``.hdf5`` or ``.keras`` file, all or nothing."""
+        from handkeras import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)

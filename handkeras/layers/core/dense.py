@@ -20,15 +20,17 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(
                 f"Dense '{self.name}': `units` must be a positive integer, received {units!r}."
             )
-        if kernel_constraint is not None or bias_constraint is not None or lora_rank is not None:
+        if (kernel_constraint is not None or bias_constraint is not None or lora_rank is not None
+                or quantization_config is not None):
             raise NotImplementedError(
-                f"Dense '{self.name}': constraints and LoRA are not supported by handkeras."
+                f"Dense '{self.name}': constraints, LoRA and quantization are not supported by "
+                "handkeras."
             )
         self.units = int(units)
         self.activation = activations.get(activation)
@@ -101,4 +103,5 @@ class Dense(Layer):
             "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": None,
             "bias_constraint": None,
+            "quantization_config": None,
         }

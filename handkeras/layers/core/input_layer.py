@@ -11,13 +11,18 @@ class InputLayer(Layer):
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, name=None, **kwargs):
+                 input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if batch_shape is not None:
             shape, batch_size = batch_shape[1:], batch_shape[0]
         if shape is None:
             raise ValueError("InputLayer needs a `shape` (or `batch_shape`), received none.")
+        if sparse or ragged or optional or input_tensor is not None:
+            raise NotImplementedError(
+                "InputLayer: sparse, ragged and optional inputs and `input_tensor` are not supported "
+                "by handkeras."
+            )
         super().__init__(name=name or backend.unique_name("input_layer"), dtype=dtype, **kwargs)
         self.shape = normalize_shape(shape)
         self.batch_size = batch_size
@@ -32,7 +37,7 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False,
-                "name": self.name}
+                "ragged": False, "name": self.name, "optional": False}
 
 
 class KerasTensor:

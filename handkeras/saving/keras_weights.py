@@ -1,0 +1,118 @@
+"""The Keras 3 weights layout (``*.weights.h5``, and ``model.weights.h5`` inside ``.keras``).
+
+::
+
+    /vars                          (attribute name = the model's name)
+    /layers/dense/vars/0, /1       one dataset per weight, in the layer's saved order
+    /layers/dropout/vars           (layers without weights: an empty group)
+    /layers/sequential/layers/dense/vars/0 ...    a nested Sequential nests
+    /optimizer/vars/0, /1, ...     iterations, learning rate (unless a schedule), slots
+
+A layer's key is its snake_case class name plus a per-class counter within its container, never
+its name, so files do not depend on the process's name counters.
+"""
+
+import h5py
+
+from handkeras.saving import hdf5
+from handkeras.saving.model_state import (LoadPlan, is_container, keyed_layers, saved_variables)
+
+_LAYERS = "layers"
+_LEGACY_LAYERS = "_layer_checkpoint_dependencies"  # Keras 2.13's name for the same group.
+
+
+# --------------------------------------------------------------------------------------- writing
+def write(h5file, model, include_optimizer=True):
+    """Write ``model``'s weights (and its optimizer's state, when compiled) into an open file."""
+    h5file.create_group("vars").attrs["name"] = model.name
+    _write_layers(h5file, model)
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None:
+        group = h5file.create_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        store = {}
+        optimizer.save_own_variables(store)
+        for key, value in store.items():
+            hdf5.write_array(group, key, value)
+
+
+def _write_layers(group, container):
+    for key, layer in keyed_layers(container.layers):
+        layer_group = group.create_group(f"{_LAYERS}/{key}")
+        variables_group = layer_group.create_group("vars")
+        variables_group.attrs["name"] = layer.name
+        if is_container(layer):
+            _write_layers(layer_group, layer)
+            continue
+        for index, variable in enumerate(saved_variables(layer)):
+            hdf5.write_array(variables_group, str(index), variable.value)
+
+
+# --------------------------------------------------------------------------------------- reading
+def is_keras_weights_file(h5file):
+    """True when the file has the Keras 3 layout (a ``layers`` or ``vars`` group at the root)."""
+    return any(name in h5file for name in (_LAYERS, _LEGACY_LAYERS, "vars"))
+
+
+def plan_weights(h5file, model, skip_mismatch=False, include_optimizer=True):
+    """A checked :class:`LoadPlan` of every weight (and the optimizer state) the file holds."""
+    load_plan = LoadPlan(saved_variables, skip_mismatch)
+    _plan_layers(h5file, model, load_plan, "")
+    load_plan.read(hdf5.read_array)
+    if include_optimizer:
+        load_plan.optimizer_state = _optimizer_state(h5file)
+    return load_plan
+
+
+def _numbered_datasets(group, where):
+    """``[(path, dataset)]`` of a ``vars`` group's datasets ``0, 1, 2, ...`` in numeric order."""
+    if group is None:
+        return []
+    names = list(group.keys())
+    if sorted(names, key=lambda n: (len(n), n)) != [str(i) for i in range(len(names))]:
+        raise ValueError(
+            f"Invalid weights file: '{where}' should hold datasets named 0, 1, 2, ..., found {names}."
+        )
+    return [(f"{where}/{i}", hdf5.get_dataset(group, str(i))) for i in range(len(names))]
+
+
+def _plan_layers(group, container, load_plan, where):
+    layers_group = None
+    if group is not None:
+        layers_group = hdf5.get_group(group, _LAYERS) or hdf5.get_group(group, _LEGACY_LAYERS)
+    matched = set()
+    for key, layer in keyed_layers(container.layers):
+        layer_group = hdf5.get_group(layers_group, key) if layers_group is not None else None
+        matched.add(key)
+        path = f"{where}{_LAYERS}/{key}"
+        if is_container(layer):
+            _plan_layers(layer_group, layer, load_plan, path + "/")
+            continue
+        variables_group = hdf5.get_group(layer_group, "vars") if layer_group is not None else None
+        datasets = _numbered_datasets(variables_group, path + "/vars")
+        if datasets or saved_variables(layer):
+            load_plan.add_layer(layer, path + "/vars", datasets)
+    if layers_group is not None:
+        extra = [key for key in layers_group
+                 if key not in matched and _holds_data(hdf5.get_group(layers_group, key))]
+        if extra:
+            load_plan.mismatch(
+                f"Layer count mismatch: the file holds weights for layer(s) {sorted(extra)} under "
+                f"'{where}{_LAYERS}', which model '{container.name}' does not have (its layers are "
+                f"{[key for key, _ in keyed_layers(container.layers)]})."
+            )
+
+
+def _holds_data(group):
+    """True when ``group`` (a group, not a dataset, in a valid file) holds any dataset below it."""
+    if not isinstance(group, h5py.Group):
+        return True
+    return group.visititems(lambda _, obj: True if isinstance(obj, h5py.Dataset) else None) is True
+
+
+def _optimizer_state(h5file):
+    group = hdf5.get_group(h5file, "optimizer/vars")
+    if group is None:
+        return None
+    return {str(i): hdf5.read_array(dataset)
+            for i, (_, dataset) in enumerate(_numbered_datasets(group, "optimizer/vars"))}

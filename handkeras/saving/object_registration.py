@@ -1,0 +1,55 @@
+"""The registry of user classes and functions that saved configs may name, as ``keras.saving`` keeps it.
+
+Loading a model only ever instantiates classes found here, in ``custom_objects`` or among handkeras's
+own: a file names a class, it never supplies code.
+"""
+
+import inspect
+
+_REGISTERED_OBJECTS = {}
+_REGISTERED_NAMES = {}
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Decorator: register a class (or function) under ``"package>name"`` so saved models can name it.
+
+    ``name`` defaults to the object's ``__name__``. A class must have a ``get_config`` method.
+
+    ```python
+    @handkeras.saving.register_keras_serializable(package="my_package")
+    class ScaledDense(handkeras.layers.Dense):
+        ...
+    ```
+    """
+    if not isinstance(package, str) or ">" in package:
+        raise ValueError(f"`package` must be a string without '>', received {package!r}.")
+
+    def decorator(obj):
+        object_name = name if name is not None else obj.__name__
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        registered_name = f"{package}>{object_name}"
+        _REGISTERED_OBJECTS[registered_name] = obj
+        _REGISTERED_NAMES[obj] = registered_name
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj):
+    """The name ``obj`` is registered under (``"package>name"``), or its ``__name__`` if it is not."""
+    return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
+
+
+def get_registered_object(name, custom_objects=None):
+    """The object registered (or passed in ``custom_objects``) under ``name``, or None."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return _REGISTERED_OBJECTS.get(name)
+
+
+def registered_by_class_name(class_name):
+    """The registered object whose own name is ``class_name``, when exactly one is."""
+    matches = {obj for key, obj in _REGISTERED_OBJECTS.items() if key.split(">", 1)[1] == class_name
+               or getattr(obj, "__name__", None) == class_name}
+    return matches.pop() if len(matches) == 1 else None
