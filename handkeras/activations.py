@@ -76,7 +76,7 @@ def _linear_vjp(x, y, dy):
     return dy
 
 
-# ----------------------------------------------------------------------------------------- ReLU family
+# -------------------------------------------------------------------------------------- ReLU family
 @_activation
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit, with Keras's options.
@@ -130,7 +130,7 @@ def _relu6_vjp(x, y, dy):
     return dy * _inside(x, 0, 6)
 
 
-# ----------------------------------------------------------------------------------------- exponential linear units
+# ------------------------------------------------------------------------- exponential linear units
 def _expm1_below_zero(x, scale=1.0):
     """``expm1(min(x, 0) / scale)``: the negative branch of ELU-like units, never overflowing."""
     return np.expm1(np.minimum(x, 0) / scale)
@@ -176,7 +176,7 @@ def _celu_vjp(x, y, dy, alpha=1.0):
     return np.where(x > 0, dy, dy * np.exp(np.minimum(x, 0) / alpha))
 
 
-# ----------------------------------------------------------------------------------------- sigmoid family
+# ----------------------------------------------------------------------------------- sigmoid family
 @_activation
 def sigmoid(x):
     """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any input."""
@@ -223,7 +223,7 @@ def _log_sigmoid_vjp(x, y, dy):
     return dy * sigmoid(-x)
 
 
-# ----------------------------------------------------------------------------------------- tanh family
+# -------------------------------------------------------------------------------------- tanh family
 @_activation
 def tanh(x):
     """Hyperbolic tangent."""
@@ -258,7 +258,7 @@ def _tanh_shrink_vjp(x, y, dy):
     return dy * (t * t)
 
 
-# ----------------------------------------------------------------------------------------- smooth ReLUs
+# ------------------------------------------------------------------------------------- smooth ReLUs
 @_activation
 def softplus(x):
     """``log(1 + exp(x))``, as ``max(x, 0) + log1p(exp(-|x|))`` so that it never overflows."""
@@ -313,7 +313,7 @@ def _sparse_plus_vjp(x, y, dy):
     return dy * np.where(x <= -1, 0, np.where(x < 1, 0.5 * (x + 1), 1)).astype(dy.dtype, copy=False)
 
 
-# ----------------------------------------------------------------------------------------- gated units
+# -------------------------------------------------------------------------------------- gated units
 @_activation
 def silu(x):
     """Swish / SiLU: ``x * sigmoid(x)``."""
@@ -373,7 +373,7 @@ def _glu_vjp(x, y, dy, axis=-1):
     return np.concatenate([dy * s, dy * a * s * (1 - s)], axis=axis)
 
 
-# ----------------------------------------------------------------------------------------- GELU and erf
+# ------------------------------------------------------------------------------------- GELU and erf
 def _polynomial_fit(function, low, high, degree):
     """``function`` on ``[low, high]`` as a polynomial, evaluated by Horner's rule.
 
@@ -472,7 +472,7 @@ def _gelu_vjp(x, y, dy, approximate=False):
     return dy * slope.astype(dy.dtype, copy=False)
 
 
-# ----------------------------------------------------------------------------------------- shrinkage
+# ---------------------------------------------------------------------------------------- shrinkage
 @_activation
 def soft_shrink(x, threshold=0.5):
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
@@ -507,7 +507,7 @@ def _threshold_vjp(x, y, dy, threshold, default_value):
     return dy * (x > threshold)
 
 
-# ----------------------------------------------------------------------------------------- exponential
+# -------------------------------------------------------------------------------------- exponential
 @_activation
 def exponential(x):
     """``exp(x)``; ``inf`` (without a warning) where it exceeds the largest float."""
@@ -521,7 +521,7 @@ def _exponential_vjp(x, y, dy):
         return dy * y
 
 
-# ----------------------------------------------------------------------------------------- along an axis
+# ------------------------------------------------------------------------------------ along an axis
 @_activation
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple, or None for all), shifted by the

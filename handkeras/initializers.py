@@ -20,8 +20,8 @@ _TRUNCATED_STDDEV = 0.87962566103423978
 def compute_fans(shape, input_axes=None, output_axes=None):
     """``(fan_in, fan_out)`` of a weight shape, counting a convolution kernel's receptive field.
 
-    With ``input_axes`` and ``output_axes`` (Keras's arguments for einsum-style kernels), the fans are
-    the products of those axes' sizes.
+    With ``input_axes`` and ``output_axes`` (Keras's arguments for einsum-style kernels), the fans
+    are the products of those axes' sizes.
     """
     shape = tuple(shape)
     if input_axes is not None and output_axes is not None:
@@ -289,7 +289,8 @@ _ALIASES.update({"zero": Zeros, "one": Ones, "uniform": RandomUniform, "normal":
 zeros, ones, constant = Zeros, Ones, Constant
 random_normal, truncated_normal, random_uniform = RandomNormal, TruncatedNormal, RandomUniform
 variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
-glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_normal, he_uniform = HeNormal, HeUniform
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 

@@ -12,9 +12,9 @@ so MSE's gradient carries its ``2 / (N * D)``. Cross-entropies on probabilities 
 softmax or sigmoid output by the model) they use the stable log-sum-exp forms, whose gradient is
 ``p - y``.
 
-Like Keras's ``LossFunctionWrapper``, the built-in losses first bring ``y_true`` and ``y_pred`` to the
-same rank when they differ by a trailing axis of size 1 (labels of shape ``(N,)`` against predictions
-of shape ``(N, 1)``).
+Like Keras's ``LossFunctionWrapper``, the built-in losses first bring ``y_true`` and ``y_pred`` to
+the same rank when they differ by a trailing axis of size 1 (labels of shape ``(N,)`` against
+predictions of shape ``(N, 1)``).
 """
 
 import copy
@@ -273,7 +273,8 @@ class MeanSquaredLogarithmicError(_MeanOverLastAxis):
 
 class Huber(_MeanOverLastAxis):
     """With ``e = y_pred - y_true``: ``e^2 / 2`` where ``|e| <= delta``, else
-    ``delta (|e| - delta / 2)``, averaged over the last axis; gradient ``clip(e, -delta, delta) / D``.
+    ``delta (|e| - delta / 2)``, averaged over the last axis; gradient
+    ``clip(e, -delta, delta) / D``.
     """
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
@@ -420,7 +421,7 @@ class CategoricalHinge(LossFunctionWrapper):
         return grad * (margin > 0)[..., None]
 
 
-# ------------------------------------------------------------------------------------- probabilistic
+# ------------------------------------------------------------------------------------ probabilistic
 class KLDivergence(LossFunctionWrapper):
     """``sum(y_true * log(y_true / y_pred), axis=-1)``, both clipped to ``[eps, 1]``; gradient
     ``-y_true / y_pred`` inside the clip range, 0 outside."""
@@ -622,8 +623,8 @@ class BinaryFocalCrossentropy(BinaryCrossentropy):
     """Binary cross-entropy scaled by ``(1 - p_t)^gamma`` (``p_t = p`` for label 1, ``1 - p`` for 0),
     which down-weights examples already classified well (Lin et al., 2017).
 
-    With ``apply_class_balancing``, also by ``alpha`` for label 1 and ``1 - alpha`` for label 0. As in
-    Keras, ``p_t`` uses the unclipped probability and the cross-entropy the clipped one.
+    With ``apply_class_balancing``, also by ``alpha`` for label 1 and ``1 - alpha`` for label 0. As
+    in Keras, ``p_t`` uses the unclipped probability and the cross-entropy the clipped one.
     """
 
     fusable_activation = None

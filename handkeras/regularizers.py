@@ -125,7 +125,8 @@ class OrthogonalRegularizer(Regularizer):
 
     @staticmethod
     def _normalized(rows):
-        """Rows divided by their norms, as Keras's normalize: norms below epsilon count as epsilon."""
+        """Rows divided by their norms, as Keras's normalize does: a norm below epsilon counts as
+        epsilon."""
         norms = np.maximum(np.sqrt(np.square(rows).sum(axis=1, keepdims=True)), backend.epsilon())
         return rows / norms, norms
 

@@ -133,7 +133,7 @@ def test_unknown_name_raises_listing_the_valid_ones():
         layers.Dense(3, activation="relu7")
 
 
-# ----------------------------------------------------------------------------------------- values and gradients
+# ----------------------------------------------------------------------------- values and gradients
 @pytest.mark.parametrize("case", sorted(DEFINITIONS))
 def test_values_match_the_definition(case, float64):
     options, definition, _ = DEFINITIONS[case]
@@ -218,7 +218,7 @@ def test_gelu_is_exact_far_into_its_tails(float64):
 
 
 def test_erfc_matches_the_standard_library_everywhere():
-    # Up to t = 26.5, where erfc is still a normal float64 (below that, subnormals carry fewer digits).
+    # Up to t = 26.5, where erfc is still a normal float64 (subnormals carry fewer digits).
     t = np.concatenate([np.linspace(-6, 26.5, 32501), np.logspace(-12, 1.4, 500),
                         [0.5, 1.5, 3.0, -0.5, -1.5, -3.0]])
     expected = np.array([math.erfc(v) for v in t])
@@ -230,7 +230,7 @@ def test_default_gelu_is_exact_not_approximate(float64):
     assert not np.allclose(activations.gelu(x), activations.gelu(x, approximate=True), rtol=1e-6)
 
 
-# ----------------------------------------------------------------------------------------- stability
+# ---------------------------------------------------------------------------------------- stability
 EXTREME = np.array([-1e4, -1e3, -100.0, -40.0, -1.0, -0.0, 0.0, 1.0, 40.0, 100.0, 1e3, 1e4],
                    dtype=np.float32)
 

@@ -171,14 +171,15 @@ def test_reductions_follow_keras(case):
             pytest.approx(weighted.sum() / weights.sum(), rel=1e-12))
 
 
-# ----------------------------------------------------------------------------------------- gradients
+# ---------------------------------------------------------------------------------------- gradients
 @pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_gradient_equals_central_differences(case, reduction, weighted):
     make, y_true, y_pred, _ = case
     loss = make(reduction=reduction)
     per_sample = make(reduction=None)(y_true, y_pred)
-    # Per-sample weights need one loss per sample (cosine similarity along axis 0 has one per column).
+    # Per-sample weights need one loss per sample (cosine similarity along axis 0 has one per
+    # column).
     sample_weight = SAMPLE_WEIGHT[: per_sample.shape[0]] if weighted else None
     value, analytic = loss.value_and_gradient(y_true, y_pred.copy(), sample_weight)
     assert value == pytest.approx(loss(y_true, y_pred, sample_weight), rel=1e-12)
@@ -218,7 +219,7 @@ def test_clipped_and_floored_regions_have_zero_gradient(float64):
     assert grad[0, 0] == grad[0, 1] == 0 and grad[0, 2] != 0
 
 
-# ----------------------------------------------------------------------------------------- semantics
+# ---------------------------------------------------------------------------------------- semantics
 def test_hinge_converts_0_1_labels_but_keeps_plus_minus_1(float64):
     y_pred = np.array([[0.3, -0.6]])
     expected = np.mean(np.maximum(1 - np.array([1, -1]) * y_pred, 0))

@@ -48,8 +48,8 @@ def test_orthogonal_rows_cost_nothing(float64):
 ], ids=["l1", "l2", "l1l2", "orthogonal_rows", "orthogonal_columns"])
 def test_gradients_equal_central_differences(regularizer, float64):
     w = weights()
-    np.testing.assert_allclose(regularizer.gradient(w), numerical_gradient(lambda: regularizer(w), w),
-                               rtol=1e-6, atol=1e-9)
+    numeric = numerical_gradient(lambda: regularizer(w), w)
+    np.testing.assert_allclose(regularizer.gradient(w), numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_gradients_keep_the_weight_dtype():
@@ -107,7 +107,7 @@ def test_a_plain_function_has_no_gradient_and_is_refused():
         regularizers.get(lambda w: 0.0)
 
 
-# ----------------------------------------------------------------------------------------- in a model
+# --------------------------------------------------------------------------------------- in a model
 def regularized_model(**dense_arguments):
     model = keras.Sequential([keras.Input((3,)), layers.Dense(4, activation="tanh",
                                                               **dense_arguments),

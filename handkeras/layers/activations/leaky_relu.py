@@ -1,4 +1,4 @@
-"""LeakyReLU layer: slope ``negative_slope`` (0.3 by default, unlike the activation's 0.2) below 0."""
+"""LeakyReLU layer: slope ``negative_slope`` below 0 (0.3 by default, the activation's is 0.2)."""
 
 import warnings
 
