@@ -2,15 +2,17 @@
 
 
 def lookup(kind, identifier, table):
-    """``table[identifier]``, or a ``ValueError`` naming the bad value and listing the valid ones.
+    """``table[identifier]``, or a ``ValueError`` naming the bad value and listing the valid ones
+    (a ValueError for a value that is not a name at all too, as in Keras).
 
     ``kind`` names the argument for the message ("activation", "loss", ...). Lookups ignore case, as
     Keras's do for most families.
     """
     if not isinstance(identifier, str):
-        raise TypeError(
-            f"Could not interpret {kind} identifier {identifier!r}: expected a string name or a "
-            f"{kind} object, received {type(identifier).__name__}."
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise ValueError(
+            f"Could not interpret {kind} identifier {identifier!r}: expected a string name or "
+            f"{article} {kind} object, received {type(identifier).__name__}."
         )
     key = identifier if identifier in table else identifier.lower()
     if key not in table:

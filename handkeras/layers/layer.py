@@ -163,6 +163,11 @@ class Layer:
                     f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
                     f"{variable.shape}, received an array of shape {value.shape}."
                 )
+            if value.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' needs real "
+                    f"numbers, received an array of dtype {value.dtype}."
+                )
         for variable, value in zip(own, values):
             variable.value[...] = value
 

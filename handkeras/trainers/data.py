@@ -32,6 +32,10 @@ def to_array(value, argument, dtype=None):
         raise ValueError(
             f"`{argument}` must hold numbers, received an array of dtype {value.dtype}."
         )
+    if value.dtype.kind == "c":
+        raise ValueError(
+            f"`{argument}` must hold real numbers, received an array of dtype {value.dtype}."
+        )
     if value.ndim == 0:
         raise ValueError(f"`{argument}` must have a batch dimension, received a scalar.")
     if dtype is not None and value.dtype != dtype:
@@ -64,6 +68,8 @@ def _caller_outside_package():
 
 def prepare(x, y=None, sample_weight=None, prefix=""):
     """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree."""
+    if x is None:
+        raise ValueError(f"`{prefix}x` is required: received None, expected an array of inputs.")
     x = to_array(x, prefix + "x", backend.floatx())
     y = to_array(y, prefix + "y")
     if y is not None and np.issubdtype(y.dtype, np.floating) and y.dtype != backend.floatx():

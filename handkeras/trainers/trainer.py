@@ -5,6 +5,7 @@ and the gradient, the optimizer applies the update, the metrics keep running mea
 callbacks see the logs.
 """
 
+import functools
 import math
 import numbers
 
@@ -24,6 +25,16 @@ def _shape_fits(shape, expected):
     """Whether an array shape matches an expected one (None matches any size; rows not compared)."""
     return len(shape) == len(expected) and all(
         e is None or e == s for s, e in zip(shape[1:], expected[1:]))
+
+
+def _tolerating_non_finite_data(method):
+    """NaN and inf in the data are accepted with one warning per call (``data.warn_non_finite``); the
+    invalid operations they cause downstream (``inf - inf``, ``0 * inf``) stay silent, as in Keras."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with np.errstate(invalid="ignore"):
+            return method(*args, **kwargs)
+    return wrapper
 
 
 class _DefaultOptimizer(str):
@@ -117,6 +128,7 @@ class Trainer:
             return loss.with_logits(), True
         return loss, False
 
+    @_tolerating_non_finite_data
     def compute_gradients(self, x, y, sample_weight=None):
         """Loss and one gradient per trainable weight (``trainable_weights`` order), for one batch.
 
@@ -147,6 +159,7 @@ class Trainer:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
+    @_tolerating_non_finite_data
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -161,7 +174,7 @@ class Trainer:
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit")
         validation = None
         if validation_data is not None:
-            validation = self._unpack_validation_data(validation_data)
+            validation = self._unpack_validation_data(validation_data, self._input_shape_for(x))
         elif validation_split:
             (x, y, sample_weight), validation = data.split_validation(
                 (x, y, sample_weight), validation_split)
@@ -239,7 +252,7 @@ class Trainer:
             return (epoch + 1) % validation_freq == 0
         return epoch + 1 in validation_freq
 
-    def _unpack_validation_data(self, validation_data):
+    def _unpack_validation_data(self, validation_data, input_shape):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
@@ -247,22 +260,29 @@ class Trainer:
                 + (f" of length {len(validation_data)}" if hasattr(validation_data, "__len__") else "")
                 + "."
             )
-        return self._prepare(*validation_data, prefix="validation_", method="fit")
+        return self._prepare(*validation_data, prefix="validation_", method="fit",
+                             input_shape=input_shape)
 
-    def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True):
+    def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
+                 input_shape=None):
         """Arrays for a call, every shape checked against the model before anything changes.
 
         The model is not built here: a call that fails its checks leaves it exactly as it was.
+        ``input_shape`` is the one the model will have (validation data of an unbuilt model must
+        fit the training data's).
         """
         x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix)
-        input_shape = self._input_shape_for(x)
+        input_shape = input_shape or self._input_shape_for(x)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
         if needs_y:
             if y is None:
                 raise ValueError(
                     f"{method}: the loss {self.loss.name!r} needs targets, but `{prefix}y` is None."
                 )
-            self._check_targets(y, self.compute_output_shape(input_shape), prefix + "y")
+            output_shape = self.compute_output_shape(input_shape)
+            self._check_targets(y, output_shape, prefix + "y")
+            if sample_weight is not None:
+                self._check_sample_weight(sample_weight, output_shape, prefix + "sample_weight")
         return x, y, sample_weight
 
     def _input_shape_for(self, x):
@@ -279,9 +299,14 @@ class Trainer:
                     f"{output_shape}: sparse labels need shape {output_shape[:-1]} (one class index "
                     "per output row)."
                 )
-            if labels.dtype.kind == "f" and not np.all(np.mod(labels, 1) == 0):
-                raise ValueError(f"`{argument}` must hold integer class indices for "
-                                 f"{self.loss.name}, received non-integer values.")
+            if labels.dtype.kind == "f":
+                fractional = labels[np.mod(labels, 1) != 0]
+                if fractional.size:
+                    raise ValueError(
+                        f"`{argument}` must hold integer class indices for {self.loss.name}, "
+                        f"received {fractional.size} non-integer value(s) such as "
+                        f"{fractional.flat[0]:g}."
+                    )
             classes = output_shape[-1]
             if labels.size and (labels.min() < 0 or labels.max() >= classes):
                 raise ValueError(
@@ -299,6 +324,21 @@ class Trainer:
                    if len(output_shape) == 2 and y.ndim == 2 else ".")
             )
 
+    @staticmethod
+    def _check_sample_weight(sample_weight, output_shape, argument):
+        """One weight per sample (``(rows,)``), or per output position of the per-sample loss
+        (``output_shape`` without its last axis, as for timesteps); trailing size-1 axes are allowed."""
+        shape = sample_weight.shape
+        while len(shape) > 1 and shape[-1] == 1:
+            shape = shape[:-1]
+        per_sample = output_shape[:-1] if len(output_shape) > 1 else output_shape
+        if len(shape) > len(per_sample) or not _shape_fits(shape, per_sample[:len(shape)]):
+            raise ValueError(
+                f"`{argument}` with shape {sample_weight.shape} does not fit the model's output of "
+                f"shape {output_shape}: expected one weight per sample, shape ({len(sample_weight)},)"
+                + (f", or one per position of {per_sample}" if len(per_sample) > 1 else "") + "."
+            )
+
     def _class_sample_weights(self, x, y, class_weight, sample_weight):
         """Per-sample weights from ``{class index: weight}`` (classes not listed weigh 1)."""
         if not isinstance(class_weight, dict):
@@ -311,6 +351,10 @@ class Trainer:
             raise ValueError(
                 f"`class_weight` keys must be class indices in [0, {classes}), received {unknown}."
             )
+        not_numbers = {key: value for key, value in class_weight.items()
+                       if isinstance(value, bool) or not isinstance(value, numbers.Real)}
+        if not_numbers:
+            raise ValueError(f"`class_weight` values must be numbers, received {not_numbers}.")
         table = np.ones(classes, dtype=x_dtype())
         for key, value in class_weight.items():
             table[key] = value
@@ -320,6 +364,7 @@ class Trainer:
         return weights if sample_weight is None else weights * sample_weight
 
     # ----------------------------------------------------------------------------- evaluate
+    @_tolerating_non_finite_data
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``."""
@@ -355,6 +400,7 @@ class Trainer:
         return logs
 
     # ----------------------------------------------------------------------------- predict
+    @_tolerating_non_finite_data
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
         batch_size = data.check_batch_size(batch_size)
@@ -380,6 +426,7 @@ class Trainer:
         return output
 
     # ----------------------------------------------------------------------------- single batches
+    @_tolerating_non_finite_data
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the batch's loss (and metrics)."""
         self._require_compiled("train_on_batch")
@@ -393,6 +440,7 @@ class Trainer:
         logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)
         return self._batch_result(logs, return_dict)
 
+    @_tolerating_non_finite_data
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch in inference mode."""
         self._require_compiled("test_on_batch")
@@ -401,6 +449,7 @@ class Trainer:
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
 
+    @_tolerating_non_finite_data
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
         x, _, _ = self._prepare(x, method="predict_on_batch", needs_y=False)
