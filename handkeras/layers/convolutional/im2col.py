@@ -14,18 +14,25 @@ from numpy.lib.stride_tricks import as_strided
 
 def normalize_tuple(value, rank, argument, layer_name, allow_zero=False):
     """An int or a tuple of ``rank`` ints, as a tuple; ValueError naming the layer otherwise."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (int(value),) * rank
+    received = value
+    if _is_int(value):
+        value = (value,) * rank
     try:
-        value = tuple(int(v) for v in value)
-    except (TypeError, ValueError):
+        value = tuple(value)
+    except TypeError:
+        value = None
+    if value is None or not all(_is_int(v) for v in value):
         raise ValueError(f"Layer '{layer_name}': `{argument}` must be an int or a tuple of {rank} "
-                         f"ints, received {value!r}.") from None
+                         f"ints, received {received!r}.")
     smallest = 0 if allow_zero else 1
     if len(value) != rank or any(v < smallest for v in value):
         raise ValueError(f"Layer '{layer_name}': `{argument}` must be {rank} integer(s) >= "
-                         f"{smallest}, received {value!r}.")
-    return value
+                         f"{smallest}, received {received!r}.")
+    return tuple(int(v) for v in value)
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def output_length(size, kernel, stride, dilation, padding):

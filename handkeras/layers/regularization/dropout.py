@@ -1,5 +1,7 @@
 """Dropout: inverted dropout, active in training only."""
 
+import numbers
+
 import numpy as np
 
 from handkeras import backend
@@ -17,7 +19,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(
                 f"Dropout '{self.name}': `rate` must be a number in [0, 1), received {rate!r}."
             )
