@@ -296,14 +296,35 @@ IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def get(identifier):
-    """An initializer from a name (``"glorot_uniform"``), a config dict, an instance or None."""
+    """An initializer from a name (``"glorot_uniform"``), a config dict, an Initializer class or
+    instance, None, or, as in Keras, an array (the values themselves) or a function
+    ``fn(shape, dtype=None)``."""
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if isinstance(identifier, (np.ndarray, np.generic)):
+        return _ArrayValues(identifier)
+    if callable(identifier):
+        return identifier
     return lookup("initializer", identifier, {**_ALIASES, **_CLASSES})()
+
+
+class _ArrayValues(Initializer):
+    """Given values, for weights of exactly their shape (Keras's array-as-initializer)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def __call__(self, shape, dtype=None):
+        if tuple(shape) != self.values.shape:
+            raise ValueError(
+                f"Expected `shape` to be {self.values.shape} for an array used as initializer, "
+                f"received shape={tuple(shape)}."
+            )
+        return self.values.astype(dtype or backend.floatx())
 
 
 def serialize(initializer):

@@ -208,3 +208,14 @@ def test_values_follow_floatx():
     for name in ("constant", "truncated_normal", "lecun_uniform", "orthogonal", "identity"):
         assert initializers.get(name)((3, 3)).dtype == np.float64
     assert initializers.Orthogonal(seed=1)((3, 3), dtype="float32").dtype == np.float32
+
+
+def test_arrays_and_functions_are_initializers_as_in_keras():
+    values = np.arange(6.0).reshape(2, 3)
+    layer = keras.layers.Dense(3, kernel_initializer=values,
+                               bias_initializer=lambda shape, dtype=None: np.full(shape, 0.5))
+    layer(np.zeros((1, 2)))
+    np.testing.assert_array_equal(layer.kernel.value, values)
+    np.testing.assert_array_equal(layer.bias.value, [0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="shape"):
+        initializers.get(values)((3, 2))
