@@ -228,6 +228,16 @@ def test_conv2d_rejects_an_input_smaller_than_its_kernel():
     assert layers.Conv2D(2, 5, padding="same")(np.zeros((1, 3, 3, 1))).shape == (1, 3, 3, 2)
 
 
+def test_inputs_of_unknown_size_are_checked_when_they_arrive():
+    model = keras.Sequential([keras.Input((None, None, 1)), layers.Conv2D(2, 3, name="conv"),
+                              layers.MaxPooling2D(2, name="pool"), layers.GlobalMaxPooling2D()])
+    assert model.predict(np.zeros((1, 6, 7, 1)), verbose=0).shape == (1, 2)
+    with pytest.raises(ValueError, match="'pool'.*smaller than the pool"):
+        model.predict(np.zeros((1, 3, 7, 1)), verbose=0)
+    with pytest.raises(ValueError, match="'conv'.*smaller than the kernel"):
+        model.predict(np.zeros((1, 2, 7, 1)), verbose=0)
+
+
 def test_conv2d_rejects_an_input_of_the_wrong_rank():
     with pytest.raises(ValueError, match="rank 4"):
         layers.Conv2D(2, 3, name="conv").build_once((None, 8, 8))

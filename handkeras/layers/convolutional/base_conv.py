@@ -83,13 +83,16 @@ class BaseConv(Layer):
         if self.use_bias:
             self.bias = self.add_weight((self.filters,), self.bias_initializer, "bias",
                                         regularizer=self.bias_regularizer)
-        for axis, size in enumerate(input_shape[1:-1]):
-            if self.compute_output_shape(input_shape)[1 + axis] == 0:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': input of shape {tuple(input_shape)} is "
-                    f"smaller than the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
-                    "with padding 'valid'."
-                )
+        self._check_fits(input_shape)
+
+    def _check_fits(self, input_shape):
+        """A ValueError naming the layer when a 'valid' input is smaller than the dilated kernel."""
+        if 0 in self.compute_output_shape(input_shape)[1:-1]:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': input of shape {tuple(input_shape)} is "
+                f"smaller than the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
+                "with padding 'valid'."
+            )
 
     def compute_output_shape(self, input_shape):
         padding = "same" if self.padding == "causal" else self.padding
@@ -120,6 +123,8 @@ class BaseConv(Layer):
         return padded.shape, (oh, ow), view.reshape(-1, kernel[0] * kernel[1] * x4.shape[-1])
 
     def forward(self, x, training=False):
+        if self.padding == "valid":  # shapes unknown at build time (None) are checked here
+            self._check_fits(x.shape)
         x4 = x[:, None] if self.rank == 1 else x
         padded_shape, (oh, ow), cols = self._columns(x4)
         z = cols @ self.kernel.value.reshape(-1, self.filters)

@@ -39,6 +39,10 @@ class BasePooling(Layer):
         if len(input_shape) != self.rank + 2:
             raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank "
                              f"{self.rank + 2}, received shape {tuple(input_shape)}.")
+        self._check_fits(input_shape)
+
+    def _check_fits(self, input_shape):
+        """A ValueError naming the layer when a 'valid' input is smaller than the pool."""
         if 0 in self.compute_output_shape(input_shape)[1:-1]:
             raise ValueError(f"{type(self).__name__} '{self.name}': input of shape "
                              f"{tuple(input_shape)} is smaller than the pool {self.pool_size}.")
@@ -71,6 +75,8 @@ class BasePooling(Layer):
                 for i in range(pool[0]) for j in range(pool[1])]
 
     def forward(self, x, training=False):
+        if self.padding == "valid":  # shapes unknown at build time (None) are checked here
+            self._check_fits(x.shape)
         x4 = x[:, None] if self.rank == 1 else x
         padded, pads, (oh, ow) = self._padded(x4, -np.inf if self.mode == "max" else 0.0)
         positions = self._positions(oh, ow)
