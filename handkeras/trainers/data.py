@@ -88,13 +88,22 @@ def prepare(x, y=None, sample_weight=None, prefix=""):
     return x, y, sample_weight
 
 
-def check_batch_size(batch_size, argument="batch_size"):
-    """``batch_size`` as a positive int (None means Keras's 32)."""
+def check_batch_size(batch_size, argument="batch_size", rows=None, steps=None):
+    """``batch_size`` as a positive int. None means Keras's default: 32, or, when a number of
+    ``steps`` is given, the ``rows`` spread over that many batches (``ceil(rows / steps)``)."""
     if batch_size is None:
-        return 32
+        return math.ceil(rows / steps) if steps and rows else 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
         raise ValueError(f"`{argument}` must be a positive integer, received {batch_size!r}.")
     return int(batch_size)
+
+
+def check_steps(steps, argument):
+    """A number of batches: a positive int, or None for one pass over the data."""
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
+                              or steps <= 0):
+        raise ValueError(f"`{argument}` must be a positive integer or None, received {steps!r}.")
+    return steps
 
 
 def split_validation(arrays, validation_split):
@@ -112,23 +121,74 @@ def split_validation(arrays, validation_split):
 
 
 def batch_indices(n, batch_size, shuffle, rng):
-    """One epoch's batches of row indices: a fresh permutation, batch-wise shuffle, or in order.
+    """One pass's batches of row indices, as Keras cuts arrays: the rows of a fresh permutation
+    (``shuffle=True``), consecutive rows in a random order inside each batch (``"batch"``), or
+    consecutive rows in order.
 
     Slices are returned when the order is sequential, so that those batches are views, not copies.
     """
+    starts = range(0, n, batch_size)
     if shuffle == "batch":
-        starts = rng.permutation(range(0, n, batch_size))
-        return [np.arange(s, min(s + batch_size, n)) for s in starts]
+        return [start + rng.permutation(min(batch_size, n - start)) for start in starts]
     if shuffle:
         order = rng.permutation(n)
-        return [order[s:s + batch_size] for s in range(0, n, batch_size)]
-    return [slice(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        return [order[start:start + batch_size] for start in starts]
+    return [slice(start, min(start + batch_size, n)) for start in starts]
 
 
-def endless_batches(n, batch_size, shuffle):
-    """Batches of every epoch, one after the other, so ``steps_per_epoch`` can carry on across them."""
-    while True:
-        yield from batch_indices(n, batch_size, shuffle, backend.rng())
+class EpochBatches:
+    """The batches of ``fit``, epoch after epoch, handed out as Keras's ``EpochIterator`` does.
+
+    Without ``steps_per_epoch`` every epoch is one pass over the rows. With it, the pass carries on
+    from one epoch to the next; an epoch that reaches the end of the pass stops there, with Keras's
+    "ran out of data" warning when it is short of its steps, and the next epoch starts a new pass
+    (a new permutation when shuffling).
+    """
+
+    def __init__(self, n, batch_size, shuffle, steps_per_epoch=None):
+        self.n, self.batch_size, self.shuffle = n, batch_size, shuffle
+        self.steps_per_epoch = steps_per_epoch
+        self.batches_per_pass = math.ceil(n / batch_size)
+        self._pass, self._taken = None, 0
+
+    def _new_pass(self):
+        self._pass = iter(batch_indices(self.n, self.batch_size, self.shuffle, backend.rng()))
+        self._taken = 0
+
+    def epoch(self):
+        """Yield ``(step, row indices)`` for the steps of the next epoch."""
+        if self.steps_per_epoch is None:
+            self._new_pass()
+            yield from enumerate(self._pass)
+            return
+        if self._pass is None:
+            self._new_pass()
+        for step in range(self.steps_per_epoch):
+            if self._taken >= self.batches_per_pass:
+                warn_ran_out_of_data(step, self.steps_per_epoch, "steps_per_epoch")
+                break
+            self._taken += 1
+            yield step, next(self._pass)
+        if self._taken >= self.batches_per_pass:
+            self._pass = None
+
+
+def first_steps(batches, steps, argument="steps"):
+    """The first ``steps`` batches (all of them for None), with Keras's warning when there are fewer."""
+    if steps is None:
+        return batches
+    if steps > len(batches):
+        warn_ran_out_of_data(len(batches), steps, argument)
+    return batches[:steps]
+
+
+def warn_ran_out_of_data(taken, steps, argument):
+    """Keras's warning when the data holds fewer batches than the steps asked for."""
+    filename, lineno = _caller_outside_package()
+    warnings.warn_explicit(
+        f"Your input ran out of data; interrupting after {taken} of `{argument}={steps}` steps: "
+        "the data has no more batches in this pass. Use fewer steps or more data.",
+        UserWarning, filename, lineno, module="handkeras", registry=None)
 
 
 def take(array, index):

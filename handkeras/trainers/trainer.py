@@ -152,7 +152,24 @@ class Trainer:
 
     def _logs(self):
         """Running values by name, with keys sorted as Keras sorts its logs."""
-        return dict(sorted((metric.name, float(metric.result())) for metric in self.metrics))
+        keys = [self._loss_tracker.name] + self._metric_keys()
+        return dict(sorted((key, float(metric.result())) for key, metric in zip(keys, self.metrics)))
+
+    def _metric_keys(self):
+        """The compiled metrics' log keys, named as Keras names them: a name already taken gets
+        ``_1``, ``_2``, ...; a weighted metric whose name is taken first becomes ``weighted_<name>``."""
+        counters, keys = {}, []
+        for metric in self._metrics:
+            name = metric.name
+            if getattr(metric, "weighted", False) and name in counters:
+                name = "weighted_" + name
+            if name in counters:
+                counters[name] += 1
+                name = f"{name}_{counters[name] - 1}"
+            else:
+                counters[name] = 1
+            keys.append(name)
+        return keys
 
     def _reset_metrics(self):
         for metric in self.metrics:
@@ -166,9 +183,9 @@ class Trainer:
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs and return the ``History`` callback."""
         self._require_compiled("fit")
-        batch_size = data.check_batch_size(batch_size)
-        validation_batch_size = data.check_batch_size(validation_batch_size or batch_size,
-                                                      "validation_batch_size")
+        data.check_batch_size(batch_size)
+        data.check_batch_size(validation_batch_size, "validation_batch_size")
+        data.check_steps(validation_steps, "validation_steps")
         self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
                                   steps_per_epoch, validation_freq)
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit")
@@ -181,13 +198,17 @@ class Trainer:
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
         self._build_for(x)
+        if validation is not None:
+            validation_batch_size = data.check_batch_size(
+                validation_batch_size or batch_size, rows=len(validation[0]), steps=validation_steps)
+        batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps_per_epoch)
+        batches = data.EpochBatches(len(x), batch_size, shuffle, steps_per_epoch)
 
-        steps = steps_per_epoch or math.ceil(len(x) / batch_size)
+        steps = steps_per_epoch or batches.batches_per_pass
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=epochs,
                                  steps=steps)
         train_step = TrainStep(self)
-        batches = data.endless_batches(len(x), batch_size, shuffle)
         self.stop_training = False
         callbacks.on_train_begin()
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
@@ -196,9 +217,8 @@ class Trainer:
             self._reset_metrics()
             callbacks.on_epoch_begin(epoch)
             logs = {}
-            for step in range(steps):
+            for step, index in batches.epoch():
                 callbacks.on_train_batch_begin(step)
-                index = next(batches)
                 yb, swb = data.take(y, index), data.take(sample_weight, index)
                 loss, y_pred = train_step(x[index], yb, swb)
                 logs = self._update_metrics(loss, yb, y_pred, swb, train_step.mask)
@@ -340,28 +360,45 @@ class Trainer:
             )
 
     def _class_sample_weights(self, x, y, class_weight, sample_weight):
-        """Per-sample weights from ``{class index: weight}`` (classes not listed weigh 1)."""
+        """Keras's per-sample weights from ``{class index: weight}``: a sample's class is the argmax
+        of its one-hot row, or its label rounded to an integer; classes not listed weigh 1. As in
+        Keras, ``class_weight`` and ``sample_weight`` cannot be given together.
+
+        Keras ignores keys that match no sample; with several output units, a key outside
+        ``[0, units)`` can match none and is reported as the mistake it is. A single output unit
+        takes any integer label (hinge losses' -1, say)."""
         if not isinstance(class_weight, dict):
             raise ValueError(f"`class_weight` must be a dict, received {type(class_weight).__name__}.")
-        width = self.compute_output_shape(self._input_shape_for(x))[-1]
-        classes = width if width > 1 else 2
-        unknown = [key for key in class_weight if isinstance(key, bool) or
-                   not isinstance(key, numbers.Integral) or not 0 <= key < classes]
-        if unknown:
+        if sample_weight is not None:
             raise ValueError(
-                f"`class_weight` keys must be class indices in [0, {classes}), received {unknown}."
+                "`class_weight` and `sample_weight` cannot be given together (Keras refuses them "
+                "too): multiply the class weights into `sample_weight` instead."
+            )
+        classes = self.compute_output_shape(self._input_shape_for(x))[-1]
+        not_classes = [key for key in class_weight
+                       if isinstance(key, bool) or not isinstance(key, numbers.Integral)
+                       or classes > 1 and not 0 <= key < classes]
+        if not_classes:
+            raise ValueError(
+                "`class_weight` keys must be "
+                + (f"class indices in [0, {classes})" if classes > 1 else "integer class labels")
+                + f", received {not_classes}."
             )
         not_numbers = {key: value for key, value in class_weight.items()
                        if isinstance(value, bool) or not isinstance(value, numbers.Real)}
         if not_numbers:
             raise ValueError(f"`class_weight` values must be numbers, received {not_numbers}.")
-        table = np.ones(classes, dtype=x_dtype())
+        labels = y if y.ndim == 1 else np.argmax(y, axis=-1) if y.shape[-1] != 1 else y[..., 0]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"`class_weight` needs one class per sample: targets of shape {y.shape} give "
+                f"labels of shape {labels.shape}; pass per-position weights as `sample_weight`."
+            )
+        labels = np.round(labels)
+        weights = np.ones(len(y), dtype=x_dtype())
         for key, value in class_weight.items():
-            table[key] = value
-        one_hot = y.ndim > 1 and y.shape[-1] > 1
-        labels = np.argmax(y, axis=-1) if one_hot else np.rint(y.reshape(len(y))).astype(np.intp)
-        weights = table[np.clip(labels, 0, classes - 1)]
-        return weights if sample_weight is None else weights * sample_weight
+            weights[labels == key] = value
+        return weights
 
     # ----------------------------------------------------------------------------- evaluate
     @_tolerating_non_finite_data
@@ -369,25 +406,23 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False):
         """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``."""
         self._require_compiled("evaluate")
-        batch_size = data.check_batch_size(batch_size)
+        data.check_batch_size(batch_size)
+        data.check_steps(steps, "steps")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate")
         self._build_for(x)
+        batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         total = steps or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=total)
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names]
-        return values[0] if len(values) == 1 else values
+        return self._batch_result(logs, return_dict)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None):
         self._reset_metrics()
         callbacks.on_test_begin()
         logs = {}
-        for step, index in enumerate(data.batch_indices(len(x), batch_size, False, None)):
-            if steps is not None and step >= steps:
-                break
+        batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
+        for step, index in enumerate(batches):
             callbacks.on_test_batch_begin(step)
             yb, swb = data.take(y, index), data.take(sample_weight, index)
             y_pred, mask, activity_penalty = self.forward_details(x[index], training=False)
@@ -403,15 +438,14 @@ class Trainer:
     @_tolerating_non_finite_data
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
-        batch_size = data.check_batch_size(batch_size)
+        data.check_batch_size(batch_size)
+        data.check_steps(steps, "steps")
         x, _, _ = self._prepare(x, method="predict", needs_y=False)
         self._build_for(x)
-        batches = data.batch_indices(len(x), batch_size, False, None)
-        if steps is not None:
-            batches = batches[:steps]
+        batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
+        batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1,
-                                 steps=len(batches))
+                                 verbose=verbose, epochs=1, steps=steps or len(batches))
         callbacks.on_predict_begin()
         output = None
         for step, index in enumerate(batches):
@@ -457,7 +491,12 @@ class Trainer:
         return self.forward(x, training=False)
 
     def _batch_result(self, logs, return_dict):
+        """The logs, or Keras's flat form: the value of the loss and of each compiled metric's own
+        name (so a repeated name repeats a value), then the other keys in sorted order; a single
+        value alone."""
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names]
+        names = [self._loss_tracker.name] + [metric.name for metric in self._metrics]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
