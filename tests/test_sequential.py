@@ -215,7 +215,8 @@ def test_a_frozen_layer_is_not_trained_and_counts_as_non_trainable():
     assert not np.array_equal(trained[0], model.layers[1].get_weights()[0])
     lines = []
     model.summary(print_fn=lines.append)
-    assert "Trainable params: 10" in lines and "Non-trainable params: 16" in lines
+    assert "Trainable params: 10 (40.00 B)" in lines
+    assert "Non-trainable params: 16 (64.00 B)" in lines
 
 
 def test_a_frozen_model_freezes_every_layer():
@@ -239,7 +240,8 @@ def test_summary_lists_layers_shapes_and_totals(capsys):
     dense_1 = next(line for line in lines if line.startswith("dense_1 (Dense)"))
     assert "(None, 2)" in dense_1 and dense_1.split()[-1] == "10"
     assert any(line.startswith("Total params: 26") for line in lines)
-    assert "Trainable params: 26" in lines and "Non-trainable params: 0" in lines
+    assert "Trainable params: 26 (104.00 B)" in lines
+    assert "Non-trainable params: 0 (0.00 B)" in lines
 
 
 def test_summary_goes_to_print_fn():

@@ -62,14 +62,22 @@ class Sequential(Trainer, Layer):
             layer.build_once(shape)
             layer.compute_output_shape(shape)
         self._layers.append(layer)
-        if not self.built and self._input_layer is not None:
-            self._build_from((None,) + self._input_layer.shape)
+        if not self.built:
+            if self._input_layer is not None:
+                self._build_from((None,) + self._input_layer.shape)
+            elif self._build_input_shape is not None:  # every layer was popped: keep the input
+                self._build_from(self._build_input_shape)
 
     def pop(self, rebuild=True):
-        """Remove and return the last layer."""
+        """Remove and return the last layer. As in Keras, the model stays built on the layers that
+        remain (its output is now theirs); with none left it is unbuilt until a layer is added,
+        which is built for the model's input at once."""
         if not self._layers:
             raise IndexError(f"Sequential '{self.name}' has no layers to pop.")
-        return self._layers.pop()
+        layer = self._layers.pop()
+        if not self._layers:
+            self.built = False
+        return layer
 
     def get_layer(self, name=None, index=None):
         """The layer with this name (or at this index)."""

@@ -1,12 +1,16 @@
 """``model.summary()``: a plain-text table of layers, output shapes and parameter counts."""
 
+import numpy as np
+
 
 def _format_shape(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Keras's columns: ``Layer (type)``, ``Output Shape``, ``Param #``; then the totals."""
+    """Keras's columns: ``Layer (type)``, ``Output Shape``, ``Param #``; then Keras's totals: trainable,
+    non-trainable and (once the optimizer is built) optimizer parameters, with their sizes in bytes;
+    the total counts all three."""
     print_fn = print_fn or print
     line_length = line_length or 65
     positions = positions or [0.45, 0.85, 1.0]
@@ -35,12 +39,16 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
             print_fn("")
     print_fn("=" * line_length)
     if model.built:
-        trainable = sum(w.value.size for w in model.trainable_weights)
-        total = sum(w.value.size for w in model.weights)
-        nbytes = sum(w.value.nbytes for w in model.weights)
-        print_fn(f"Total params: {total:,} ({_format_bytes(nbytes)})")
-        print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {total - trainable:,}")
+        groups = {"Trainable": model.trainable_weights, "Non-trainable": model.non_trainable_weights}
+        optimizer = getattr(model, "optimizer", None)
+        if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
+            groups["Optimizer"] = optimizer.variables
+        sizes = {label: (sum(np.size(w) for w in weights), sum(np.asarray(w).nbytes for w in weights))
+                 for label, weights in groups.items()}
+        count, nbytes = (sum(values) for values in zip(*sizes.values()))
+        print_fn(f"Total params: {count:,} ({_format_bytes(nbytes)})")
+        for label, (count, nbytes) in sizes.items():
+            print_fn(f"{label} params: {count:,} ({_format_bytes(nbytes)})")
     else:
         print_fn("Total params: unknown (the model is not built yet)")
     print_fn("_" * line_length)
