@@ -12,6 +12,7 @@ import json
 import posixpath
 import re
 import zipfile
+import zlib
 
 from handkeras.saving import compile_config, hdf5, keras_weights
 from handkeras.saving.atomic import atomic_write_path
@@ -52,7 +53,7 @@ def _open(path):
         raise OSError(f"'{path}' is not a .keras archive: it is not a zip file, or it is truncated.")
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise OSError(f"'{path}' is not a readable .keras archive ({error}).") from error
     for info in archive.infolist():
         if _unsafe(info.filename):
@@ -80,7 +81,9 @@ def _open(path):
 def _read(archive, name, path):
     try:
         return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
+            ValueError) as error:
+        # A damaged member: a CRC mismatch, a broken header, an unknown compression method...
         raise OSError(f"Cannot read '{name}' from '{path}': the archive is corrupt ({error}).") from error
 
 

@@ -80,10 +80,21 @@ def _plan_layers(group, container, load_plan, where):
     layers_group = None
     if group is not None:
         layers_group = hdf5.get_group(group, _LAYERS) or hdf5.get_group(group, _LEGACY_LAYERS)
-    matched = set()
-    for key, layer in keyed_layers(container.layers):
-        layer_group = hdf5.get_group(layers_group, key) if layers_group is not None else None
-        matched.add(key)
+    keyed = keyed_layers(container.layers)
+    saved_keys = set(layers_group) if layers_group is not None else set()
+    extra = sorted(key for key in saved_keys - {key for key, _ in keyed}
+                   if _holds_data(hdf5.get_group(layers_group, key)))
+    missing = [key for key, layer in keyed if key not in saved_keys and _has_weights(layer)]
+    if extra or missing:
+        load_plan.mismatch(
+            f"Layer count mismatch under '{where}{_LAYERS}': the file holds weights for "
+            f"{sorted(saved_keys)}, model '{container.name}' has the layers "
+            f"{[key for key, _ in keyed]}"
+            + (f"; the file has no {missing}" if missing else "")
+            + (f"; the model has no {extra}" if extra else "") + "."
+        )
+    for key, layer in keyed:
+        layer_group = hdf5.get_group(layers_group, key) if key in saved_keys else None
         path = f"{where}{_LAYERS}/{key}"
         if is_container(layer):
             _plan_layers(layer_group, layer, load_plan, path + "/")
@@ -92,15 +103,12 @@ def _plan_layers(group, container, load_plan, where):
         datasets = _numbered_datasets(variables_group, path + "/vars")
         if datasets or saved_variables(layer):
             load_plan.add_layer(layer, path + "/vars", datasets)
-    if layers_group is not None:
-        extra = [key for key in layers_group
-                 if key not in matched and _holds_data(hdf5.get_group(layers_group, key))]
-        if extra:
-            load_plan.mismatch(
-                f"Layer count mismatch: the file holds weights for layer(s) {sorted(extra)} under "
-                f"'{where}{_LAYERS}', which model '{container.name}' does not have (its layers are "
-                f"{[key for key, _ in keyed_layers(container.layers)]})."
-            )
+
+
+def _has_weights(layer):
+    if is_container(layer):
+        return any(_has_weights(sublayer) for sublayer in layer.layers)
+    return bool(layer.weights)
 
 
 def _holds_data(group):

@@ -110,10 +110,13 @@ class LoadPlan:
         failure), then the weights, which can no longer fail."""
         optimizer = getattr(model, "optimizer", None)
         if self.optimizer_state is not None and optimizer is not None:
-            if not optimizer.built and len(self.optimizer_state) == len(optimizer.variables):
-                # Saved before any step (iterations and learning rate only): nothing to build.
-                optimizer.load_own_variables(self.optimizer_state)
-            else:
-                optimizer.restore_variables(self.optimizer_state, model.trainable_weights)
+            try:
+                if not optimizer.built and len(self.optimizer_state) == len(optimizer.variables):
+                    # Saved before any step (iterations and learning rate only): nothing to build.
+                    optimizer.load_own_variables(self.optimizer_state)
+                else:
+                    optimizer.restore_variables(self.optimizer_state, model.trainable_weights)
+            except ValueError as error:
+                self.mismatch(f"The optimizer state does not fit: {error}")
         for variable, value in self._assignments:
             variable.value[...] = value
