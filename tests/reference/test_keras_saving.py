@@ -1,0 +1,227 @@
+"""Files move between Keras 3.15.1 (torch backend) and handkeras, both ways, in float64.
+
+Every layer type saved by Keras loads into handkeras, and every one saved by handkeras loads into
+Keras, predicting the same to 1e-6; nested Sequentials too. Optimizer state saved by either resumes
+training in the other: the weights after more epochs agree with an uninterrupted run.
+"""
+
+import numpy as np
+import pytest
+
+import handkeras
+
+keras = pytest.importorskip("keras")
+pytest.importorskip("torch")
+
+MODEL_FILES = ["model.keras", "model.h5"]
+WEIGHT_FILES = ["model.weights.h5", "model.keras"]
+
+# The same layer built from either library's `layers` module, and its input shape (batch excluded).
+LAYERS = {
+    "Activation": (lambda L: L.Activation("tanh"), (5,)),
+    "AveragePooling1D": (lambda L: L.AveragePooling1D(2), (6, 3)),
+    "AveragePooling2D": (lambda L: L.AveragePooling2D(2, padding="same"), (5, 5, 2)),
+    "BatchNormalization": (lambda L: L.BatchNormalization(momentum=0.9, epsilon=0.01), (4,)),
+    "Conv1D": (lambda L: L.Conv1D(3, 2, activation="relu", padding="causal"), (6, 2)),
+    "Conv2D": (lambda L: L.Conv2D(3, (2, 3), strides=(1, 2), padding="same"), (5, 6, 2)),
+    "Dense": (lambda L: L.Dense(3, activation="sigmoid", kernel_regularizer="l2"), (4,)),
+    "Dropout": (lambda L: L.Dropout(0.3), (4,)),
+    "ELU": (lambda L: L.ELU(alpha=0.5), (4,)),
+    "Embedding": (lambda L: L.Embedding(7, 3), (5,)),
+    "Flatten": (lambda L: L.Flatten(), (2, 3)),
+    "GlobalAveragePooling1D": (lambda L: L.GlobalAveragePooling1D(), (4, 3)),
+    "GlobalAveragePooling2D": (lambda L: L.GlobalAveragePooling2D(keepdims=True), (4, 4, 3)),
+    "GlobalMaxPooling1D": (lambda L: L.GlobalMaxPooling1D(), (4, 3)),
+    "GlobalMaxPooling2D": (lambda L: L.GlobalMaxPooling2D(), (4, 4, 3)),
+    "LayerNormalization": (lambda L: L.LayerNormalization(epsilon=1e-4), (4,)),
+    "LeakyReLU": (lambda L: L.LeakyReLU(negative_slope=0.1), (4,)),
+    "MaxPooling1D": (lambda L: L.MaxPooling1D(2, strides=1), (5, 2)),
+    "MaxPooling2D": (lambda L: L.MaxPooling2D((2, 2)), (4, 4, 2)),
+    "Normalization": (lambda L: L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0]), (3,)),
+    "PReLU": (lambda L: L.PReLU(), (4,)),
+    "ReLU": (lambda L: L.ReLU(max_value=1.2), (4,)),
+    "Reshape": (lambda L: L.Reshape((3, 2)), (6,)),
+    "Softmax": (lambda L: L.Softmax(), (4,)),
+    "UpSampling2D": (lambda L: L.UpSampling2D((2, 1)), (2, 3, 2)),
+    "ZeroPadding2D": (lambda L: L.ZeroPadding2D(((1, 0), (0, 2))), (2, 3, 2)),
+    "nested Sequential": (lambda L: _nested(L), (4,)),
+}
+
+
+def _nested(L):
+    Sequential = keras.Sequential if L is keras.layers else handkeras.Sequential
+    return Sequential([L.Dense(5, activation="relu"), Sequential([L.Dense(3), L.Softmax()])])
+
+
+def _model(library, name):
+    factory, shape = LAYERS[name]
+    return library.Sequential([library.Input(shape=shape), factory(library.layers)])
+
+
+def _inputs(name, count=6):
+    rng = np.random.default_rng(4)
+    shape = LAYERS[name][1]
+    if name == "Embedding":
+        return rng.integers(0, 7, (count,) + shape).astype("float64")
+    return rng.normal(size=(count,) + shape)
+
+
+def _randomize(model):
+    rng = np.random.default_rng(9)
+    model.set_weights([rng.uniform(0.5, 1.5, np.shape(w)) for w in model.get_weights()])
+
+
+def _predict(model, x):
+    return np.asarray(model.predict(x, verbose=0))
+
+
+# --------------------------------------------------------------------------------------- layers
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("filename", MODEL_FILES)
+def test_keras_saved_model_loads_in_handkeras(tmp_path, name, filename):
+    source = _model(keras, name)
+    _randomize(source)
+    x = _inputs(name)
+    source.save(tmp_path / filename)
+    loaded = handkeras.models.load_model(tmp_path / filename)
+    np.testing.assert_allclose(_predict(loaded, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("filename", MODEL_FILES)
+def test_handkeras_saved_model_loads_in_keras(tmp_path, name, filename):
+    source = _model(handkeras, name)
+    _randomize(source)
+    x = _inputs(name)
+    source.save(tmp_path / filename)
+    loaded = keras.models.load_model(tmp_path / filename)
+    np.testing.assert_allclose(_predict(loaded, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("filename", WEIGHT_FILES)
+def test_weights_move_both_ways(tmp_path, name, filename):
+    x = _inputs(name)
+    source = _model(keras, name)
+    _randomize(source)
+    (source.save if filename.endswith(".keras") else source.save_weights)(tmp_path / ("k_" + filename))
+    target = _model(handkeras, name)
+    target.load_weights(tmp_path / ("k_" + filename))
+    np.testing.assert_allclose(_predict(target, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+    source = _model(handkeras, name)
+    _randomize(source)
+    (source.save if filename.endswith(".keras") else source.save_weights)(tmp_path / ("h_" + filename))
+    target = _model(keras, name)
+    target.load_weights(tmp_path / ("h_" + filename))
+    np.testing.assert_allclose(_predict(target, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+
+def test_legacy_weights_file_written_by_handkeras_loads_in_keras(tmp_path):
+    """Keras 3 refuses save_weights("x.h5"); handkeras writes the legacy layout, which Keras reads."""
+    source = _model(handkeras, "nested Sequential")
+    _randomize(source)
+    source.save_weights(tmp_path / "legacy.h5")
+    target = _model(keras, "nested Sequential")
+    target.load_weights(tmp_path / "legacy.h5")
+    x = _inputs("nested Sequential")
+    np.testing.assert_allclose(_predict(target, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+
+def test_configs_read_by_the_other_library_round_trip(tmp_path):
+    source = _model(keras, "nested Sequential")
+    ours = handkeras.Sequential.from_config(source.get_config())
+    back = keras.Sequential.from_config(ours.get_config())
+    assert [type(layer).__name__ for layer in back.layers] == [type(layer).__name__ for layer in source.layers]
+    assert back.layers[0].layers[0].get_config()["units"] == 5
+
+
+# --------------------------------------------------------------------------------------- resuming
+def _data():
+    rng = np.random.default_rng(6)
+    return rng.normal(size=(32, 5)), rng.normal(size=(32, 3))
+
+
+def _training_model(library, seed_weights):
+    model = library.Sequential([library.Input(shape=(5,)), library.layers.Dense(8, activation="tanh"),
+                                library.layers.Dense(3)])
+    model.set_weights(seed_weights)
+    model.compile(optimizer=library.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def _initial_weights():
+    rng = np.random.default_rng(8)
+    return [rng.normal(scale=0.5, size=s) for s in ((5, 8), (8,), (8, 3), (3,))]
+
+
+# Keras itself does not resume from a legacy .h5: its loader restores only the iteration count and
+# the learning rate (its optimizer is not built yet) and the loaded model cannot train ("Unknown
+# variable"), even for files Keras wrote. That direction is checked on what Keras does read
+# (test_handkeras_h5_optimizer_state_loads_in_keras); .keras files carry the whole state.
+RESUME_CASES = [("keras", "ckpt.keras"), ("keras", "ckpt.h5"), ("keras", "ckpt.weights.h5"),
+                ("handkeras", "ckpt.keras"), ("handkeras", "ckpt.weights.h5")]
+
+
+@pytest.mark.parametrize("first, filename", RESUME_CASES)
+def test_adam_state_saved_by_one_library_resumes_in_the_other(tmp_path, first, filename):
+    """Two epochs in one library, save, three more in the other == five in one go."""
+    libraries = {"keras": keras, "handkeras": handkeras}
+    second = "handkeras" if first == "keras" else "keras"
+    x, y = _data()
+    weights = _initial_weights()
+
+    straight = _training_model(keras, weights)
+    straight.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0)
+
+    start = _training_model(libraries[first], weights)
+    start.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    path = tmp_path / filename
+    if filename.endswith(".weights.h5"):
+        start.save_weights(path)
+        resumed = _training_model(libraries[second], _initial_weights())
+        if second == "keras":  # Keras restores optimizer state only into a built optimizer
+            resumed.optimizer.build(resumed.trainable_variables)
+        resumed.load_weights(path)
+    else:
+        start.save(path)
+        resumed = libraries[second].models.load_model(path)
+    assert int(np.asarray(resumed.optimizer.iterations)) == 8
+    resumed.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    for got, expected in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+    resumed_state = [np.asarray(v) for v in resumed.optimizer.variables]
+    straight_state = [np.asarray(v) for v in straight.optimizer.variables]
+    assert len(resumed_state) == len(straight_state)
+    for got, expected in zip(resumed_state, straight_state):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_handkeras_h5_optimizer_state_loads_in_keras(tmp_path):
+    x, y = _data()
+    source = _training_model(handkeras, _initial_weights())
+    source.compile(optimizer=handkeras.optimizers.Adam(0.01), loss="mean_squared_error")
+    source.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    source.save(tmp_path / "ckpt.h5")
+    loaded = keras.models.load_model(tmp_path / "ckpt.h5")
+    assert isinstance(loaded.optimizer, keras.optimizers.Adam)
+    assert int(np.asarray(loaded.optimizer.iterations)) == source.optimizer.iterations == 8
+    np.testing.assert_allclose(float(np.asarray(loaded.optimizer.learning_rate)), 0.01)
+    np.testing.assert_allclose(_predict(loaded, x), _predict(source, x), rtol=1e-6, atol=1e-6)
+
+
+def test_a_keras_compiled_model_loads_compiled_with_its_loss_and_metrics(tmp_path):
+    x, y = _data()
+    source = _training_model(keras, _initial_weights())
+    source.compile(optimizer=keras.optimizers.RMSprop(0.005, momentum=0.5), loss="mse",
+                   metrics=["mae", keras.metrics.MeanSquaredError(name="mse_metric")])
+    source.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    source.save(tmp_path / "k.keras")
+    loaded = handkeras.models.load_model(tmp_path / "k.keras")
+    assert isinstance(loaded.optimizer, handkeras.optimizers.RMSprop)
+    assert loaded.optimizer.momentum == 0.5
+    expected = source.evaluate(x, y, verbose=0, return_dict=True)
+    got = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(got) == {"loss", "mae", "mse_metric"}
+    for key in ("loss", "mae", "mse_metric"):
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-9)
