@@ -14,6 +14,8 @@ finite and no floating-point warning is raised. The one exception is ``exponenti
 
 import math
 
+import inspect
+
 import numpy as np
 from numpy.polynomial import chebyshev
 
@@ -28,6 +30,7 @@ class ActivationFunction:
         self.forward = forward
         self.__name__ = forward.__name__
         self.__doc__ = forward.__doc__
+        self.__signature__ = inspect.signature(forward)
         self._vjp = vjp
 
     def __call__(self, x, **options):

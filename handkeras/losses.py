@@ -18,6 +18,7 @@ predictions of shape ``(N, 1)``).
 """
 
 import copy
+import inspect
 import math
 
 import numpy as np
@@ -824,6 +825,13 @@ def _make_function(name, loss_class):
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"Per-sample {name.replace('_', ' ')}: see :class:`{loss_class.__name__}`."
+    # Keras's signature: the targets, then the loss's own options (not reduction, name, dtype).
+    options = [p for p in inspect.signature(loss_class).parameters.values()
+               if p.name not in ("reduction", "name", "dtype") and p.kind is not p.VAR_KEYWORD]
+    function.__signature__ = inspect.Signature(
+        [inspect.Parameter(arg, inspect.Parameter.POSITIONAL_OR_KEYWORD) for arg in ("y_true", "y_pred")]
+        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.kind is p.KEYWORD_ONLY else p
+           for p in options])
     function.loss_class = loss_class
     return function
 

@@ -53,8 +53,13 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
     """A symbolic input of the given shape (batch dimension excluded), as ``keras.Input``."""
+    for argument, value in (("sparse", sparse), ("ragged", ragged), ("tensor", tensor),
+                            ("optional", optional)):
+        if value:
+            raise NotImplementedError(f"Input: `{argument}` inputs are not supported by handkeras, "
+                                      f"received {argument}={value!r}.")
     return KerasTensor(InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
                                   batch_shape=batch_shape, name=name))
