@@ -5,6 +5,7 @@ and the gradient, the optimizer applies the update, the metrics keep running mea
 callbacks see the logs.
 """
 
+import copy
 import functools
 import math
 import numbers
@@ -19,6 +20,12 @@ from handkeras.callbacks.callback_list import CallbackList
 from handkeras.trainers import data
 from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
+
+
+def _log_value(result):
+    """A metric's result for the logs: a float, or an array for multi-threshold metrics (as Keras)."""
+    value = np.asarray(result)
+    return float(value) if value.ndim == 0 else value
 
 
 def _shape_fits(shape, expected):
@@ -141,19 +148,23 @@ class Trainer:
         loss, _ = step.gradients(x, y, sample_weight)
         return loss, [grad.copy() for grad in step.collect_gradients()]
 
-    def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None):
-        self._loss_tracker.update_state(loss, sample_weight=len(y_pred))
-        for metric in self._metrics:
+    def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
+        """Update ``metrics`` (the model's own by default: the loss tracker, then the compiled
+        metrics) with one batch, and return the logs."""
+        loss_tracker, *compiled = metrics or self.metrics
+        loss_tracker.update_state(loss, sample_weight=len(y_pred))
+        for metric in compiled:
             weights = sample_weight if getattr(metric, "weighted", False) else None
             if mask is not None:
                 weights = masked_sample_weight(mask, weights, "sum", y_pred.dtype)
             metric.update_state(y, y_pred, sample_weight=weights)
-        return self._logs()
+        return self._logs(metrics)
 
-    def _logs(self):
+    def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
         keys = [self._loss_tracker.name] + self._metric_keys()
-        return dict(sorted((key, float(metric.result())) for key, metric in zip(keys, self.metrics)))
+        return dict(sorted((key, _log_value(metric.result()))
+                           for key, metric in zip(keys, metrics or self.metrics)))
 
     def _metric_keys(self):
         """The compiled metrics' log keys, named as Keras names them: a name already taken gets
@@ -171,8 +182,8 @@ class Trainer:
             keys.append(name)
         return keys
 
-    def _reset_metrics(self):
-        for metric in self.metrics:
+    def _reset_metrics(self, metrics=None):
+        for metric in metrics or self.metrics:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
@@ -197,7 +208,6 @@ class Trainer:
                 (x, y, sample_weight), validation_split)
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
-        self._build_for(x)
         if validation is not None:
             validation_batch_size = data.check_batch_size(
                 validation_batch_size or batch_size, rows=len(validation[0]), steps=validation_steps)
@@ -208,6 +218,7 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=epochs,
                                  steps=steps)
+        self._build_for(x)  # only once every argument, callbacks included, has been checked
         train_step = TrainStep(self)
         self.stop_training = False
         callbacks.on_train_begin()
@@ -409,16 +420,22 @@ class Trainer:
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate")
-        self._build_for(x)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         total = steps or math.ceil(len(x) / batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=total)
+        self._build_for(x)
         logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
         return self._batch_result(logs, return_dict)
 
     def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None):
-        self._reset_metrics()
+        """Loss and metrics of ``x`` in inference mode, batch by batch.
+
+        The running values live in private copies of the metrics, so evaluations from several
+        threads at once never mix; the model's metrics take the final state, holding the last
+        evaluation as Keras's do."""
+        metrics = [copy.deepcopy(metric) for metric in self.metrics]
+        self._reset_metrics(metrics)
         callbacks.on_test_begin()
         logs = {}
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
@@ -429,8 +446,10 @@ class Trainer:
             loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
             loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
                     + sum(layer.regularization_penalty() for layer in self.layers))
-            logs = self._update_metrics(loss, yb, y_pred, swb, mask)
+            logs = self._update_metrics(loss, yb, y_pred, swb, mask, metrics)
             callbacks.on_test_batch_end(step, logs)
+        for shared, own in zip(self.metrics, metrics):
+            vars(shared).update(vars(own))
         callbacks.on_test_end(logs)
         return logs
 
@@ -441,11 +460,11 @@ class Trainer:
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
         x, _, _ = self._prepare(x, method="predict", needs_y=False)
-        self._build_for(x)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=steps or len(batches))
+        self._build_for(x)
         callbacks.on_predict_begin()
         output = None
         for step, index in enumerate(batches):

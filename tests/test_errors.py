@@ -1,0 +1,541 @@
+"""Every bad input gets a clear exception naming the culprit, and the model stays exactly as it was.
+
+One test per row of docs/errors.md, in the table's order. Each failing call is made through
+``fails_cleanly``, which checks the exception type, that the message names the argument or layer,
+what was received and what was expected, and that nothing changed: the weights (bitwise), the
+optimizer state (built, iterations, learning rate, slots), ``model.built``, the compilation and the
+layer list. Most rows run on two models: one built and trained a step (its optimizer has slots),
+and one compiled but never built (the failing call must not build it).
+"""
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import handkeras as keras
+from handkeras import layers
+
+ROWS, WIDTH, CLASSES = 10, 4, 3
+
+
+# --------------------------------------------------------------------------------- the harness
+def snapshot(model):
+    """Everything a failed call must leave alone, as comparable values."""
+    optimizer = model.optimizer
+    return {
+        "built": model.built,
+        "layers": [(id(layer), layer.name, layer.built) for layer in model.layers],
+        "weights": [(id(w), w.path, w.value.dtype.str, w.value.shape, w.value.tobytes())
+                    for w in model.weights],
+        "compiled": (model.compiled, id(optimizer), id(model.loss),
+                     [id(metric) for metric in model.metrics]),
+        "optimizer": None if optimizer is None else (
+            optimizer.built, optimizer.iterations,
+            [(np.asarray(v).dtype.str, np.shape(v), np.asarray(v).tobytes())
+             for v in optimizer.variables]),
+    }
+
+
+def fails_cleanly(model, call, error, *fragments):
+    """``call()`` raises ``error`` whose message holds every fragment, and ``model`` is unchanged."""
+    before = snapshot(model)
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    after = snapshot(model)
+    for key in before:
+        assert after[key] == before[key], f"a failed call changed the model's {key}: {message}"
+    return message
+
+
+def data(rows=ROWS):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((rows, WIDTH)).astype(np.float32)
+    labels = np.arange(rows) % CLASSES
+    return x, np.eye(CLASSES, dtype=np.float32)[labels], labels
+
+
+def classifier(built=True, loss="categorical_crossentropy"):
+    """Dense + BatchNormalization + Dropout + softmax; built and trained one step, or never built."""
+    stack = [layers.Dense(5, activation="relu"), layers.BatchNormalization(), layers.Dropout(0.5),
+             layers.Dense(CLASSES, activation="softmax")]
+    model = keras.Sequential(([keras.Input(shape=(WIDTH,))] if built else []) + stack)
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    if built:
+        x, y, labels = data()
+        model.fit(x, labels if loss.startswith("sparse") else y, epochs=1, batch_size=ROWS,
+                  verbose=0)
+        assert model.optimizer.built and model.optimizer.iterations == 1
+    return model
+
+
+@pytest.fixture(params=["built", "unbuilt"])
+def model(request):
+    return classifier(built=request.param == "built")
+
+
+@pytest.fixture(params=["built", "unbuilt"])
+def sparse_model(request):
+    return classifier(built=request.param == "built", loss="sparse_categorical_crossentropy")
+
+
+# --------------------------------------------------------------------------------- data
+def test_x_and_y_row_counts_differ(model):
+    x, y, _ = data()
+    for call in (lambda: model.fit(x, y[:-1], verbose=0),
+                 lambda: model.evaluate(x, y[:-1], verbose=0),
+                 lambda: model.train_on_batch(x, y[:-1])):
+        fails_cleanly(model, call, ValueError, "`x` and `y`", "same number of rows",
+                      f"{ROWS} and {ROWS - 1}")
+    fails_cleanly(model, lambda: model.fit(x, y, sample_weight=np.ones(3), verbose=0),
+                  ValueError, "`x` and `sample_weight`", f"{ROWS} and 3")
+    fails_cleanly(model, lambda: model.fit(x, y, validation_data=(x, y[:4]), verbose=0),
+                  ValueError, "`validation_x` and `validation_y`", f"{ROWS} and 4")
+
+
+def test_feature_width_differs_from_the_models_input():
+    model = classifier()
+    x, y, _ = data()
+    wide = np.zeros((ROWS, WIDTH + 1), np.float32)
+    for call, argument in ((lambda: model.fit(wide, y, verbose=0), "x"),
+                           (lambda: model.evaluate(wide, y, verbose=0), "x"),
+                           (lambda: model.predict(wide, verbose=0), "x"),
+                           (lambda: model.predict_on_batch(wide), "x"),
+                           (lambda: model.fit(x, y, validation_data=(wide, y), verbose=0),
+                            "validation_x")):
+        fails_cleanly(model, call, ValueError, f"Sequential '{model.name}'",
+                      f"expects input of shape (None, {WIDTH})",
+                      f"received {argument} with shape ({ROWS}, {WIDTH + 1})")
+    fails_cleanly(model, lambda: model.predict(x[:, :, None], verbose=0), ValueError,
+                  f"expects input of shape (None, {WIDTH})", f"shape ({ROWS}, {WIDTH}, 1)")
+
+
+def test_validation_inputs_of_an_unbuilt_model_must_fit_the_training_inputs():
+    model = classifier(built=False)
+    x, y, _ = data()
+    wide = np.zeros((ROWS, WIDTH + 1), np.float32)
+    fails_cleanly(model, lambda: model.fit(x, y, validation_data=(wide, y), verbose=0),
+                  ValueError, f"expects input of shape (None, {WIDTH})",
+                  f"received validation_x with shape ({ROWS}, {WIDTH + 1})")
+
+
+def test_one_hot_width_differs_from_the_output(model):
+    x, _, labels = data()
+    four_columns = np.eye(CLASSES + 1)[labels]
+    for call in (lambda: model.fit(x, four_columns, verbose=0),
+                 lambda: model.evaluate(x, four_columns, verbose=0)):
+        fails_cleanly(model, call, ValueError, f"`y` with shape ({ROWS}, {CLASSES + 1})",
+                      f"output of shape (None, {CLASSES})", "categorical_crossentropy",
+                      "one column per output unit")
+    fails_cleanly(model, lambda: model.fit(x, labels, verbose=0), ValueError,
+                  f"`y` with shape ({ROWS},)", f"output of shape (None, {CLASSES})")
+
+
+def test_sparse_labels_out_of_range(sparse_model):
+    x, _, labels = data()
+    for bad, shown in ((labels + 1, f"[1, {CLASSES}]"), (labels - 1, f"[-1, {CLASSES - 2}]")):
+        fails_cleanly(sparse_model, lambda: sparse_model.fit(x, bad, verbose=0), ValueError,
+                      "`y`", f"class indices in {shown}", f"{CLASSES} classes",
+                      f"must be in [0, {CLASSES})")
+    fails_cleanly(sparse_model, lambda: sparse_model.fit(x, labels, verbose=0,
+                                                         validation_data=(x, labels + 5)),
+                  ValueError, "`validation_y`", f"must be in [0, {CLASSES})")
+
+
+def test_sparse_labels_not_integers(sparse_model):
+    x, _, labels = data()
+    halves = labels + 0.5
+    fails_cleanly(sparse_model, lambda: sparse_model.fit(x, halves, verbose=0), ValueError,
+                  "`y`", "integer class indices", f"{ROWS} non-integer value(s) such as 0.5")
+    fails_cleanly(sparse_model, lambda: sparse_model.evaluate(x, halves, verbose=0), ValueError,
+                  "`y`", "integer class indices")
+
+
+def test_y_missing_for_a_loss(model):
+    x, _, _ = data()
+    for method, call in (("fit", lambda: model.fit(x, verbose=0)),
+                         ("evaluate", lambda: model.evaluate(x, verbose=0)),
+                         ("train_on_batch", lambda: model.train_on_batch(x))):
+        fails_cleanly(model, call, ValueError, f"{method}:", "'categorical_crossentropy'",
+                      "needs targets", "`y` is None")
+
+
+def test_x_missing(model):
+    _, y, _ = data()
+    for call in (lambda: model.fit(y=y, verbose=0), lambda: model.predict(None, verbose=0)):
+        fails_cleanly(model, call, ValueError, "`x` is required", "received None",
+                      "expected an array")
+
+
+def test_zero_rows(model):
+    empty_x, empty_y = np.zeros((0, WIDTH), np.float32), np.zeros((0, CLASSES), np.float32)
+    for call in (lambda: model.fit(empty_x, empty_y, verbose=0),
+                 lambda: model.evaluate(empty_x, empty_y, verbose=0),
+                 lambda: model.predict(empty_x, verbose=0)):
+        fails_cleanly(model, call, ValueError, "`x` is empty", f"received (0, {WIDTH})",
+                      "expected at least one row")
+
+
+def test_non_numeric_or_object_arrays(model):
+    x, y, _ = data()
+    words = np.full((ROWS, WIDTH), "a")
+    objects = np.array([[1.0, 2.0, None, 3.0]] * ROWS, dtype=object)
+    for call, argument, dtype in (
+            (lambda: model.fit(words, y, verbose=0), "x", "<U1"),
+            (lambda: model.predict(objects, verbose=0), "x", "object"),
+            (lambda: model.fit(x, y.astype(object), verbose=0), "y", "object"),
+            (lambda: model.fit(x, y, sample_weight=np.full(ROWS, "w"), verbose=0), "sample_weight",
+             "<U1"),
+            (lambda: model.fit({"features": x}, y, verbose=0), "x", "object")):
+        fails_cleanly(model, call, ValueError, f"`{argument}` must hold numbers",
+                      f"received an array of dtype {dtype}")
+    fails_cleanly(model, lambda: model.fit(x + 1j, y, verbose=0), ValueError,
+                  "`x` must hold real numbers", "dtype complex")
+    fails_cleanly(model, lambda: model.predict(np.float32(1.0), verbose=0), ValueError,
+                  "`x` must have a batch dimension", "received a scalar")
+
+
+def test_ragged_lists(model):
+    ragged = [[0.0] * WIDTH, [0.0] * (WIDTH - 1)]
+    _, y, _ = data(2)
+    fails_cleanly(model, lambda: model.fit(ragged, y, verbose=0), ValueError,
+                  "`x` must be a rectangular array", "received a ragged list")
+    fails_cleanly(model, lambda: model.fit(np.zeros((2, WIDTH)), [[1, 0, 0], [1, 0]], verbose=0),
+                  ValueError, "`y` must be a rectangular array", "received a ragged list")
+
+
+def test_sample_weight_of_the_wrong_shape(model):
+    x, y, _ = data()
+    for weights in (np.ones((ROWS, CLASSES)), np.ones((ROWS, 2, 1))):
+        fails_cleanly(model, lambda: model.fit(x, y, sample_weight=weights, verbose=0), ValueError,
+                      f"`sample_weight` with shape {weights.shape}",
+                      f"output of shape (None, {CLASSES})", f"one weight per sample, shape ({ROWS},)")
+    model.fit(x, y, sample_weight=np.ones((ROWS, 1)), verbose=0)  # a trailing 1 is fine
+
+
+def run_counting_warnings(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            result = call()
+    return result, [str(w.message) for w in caught], [w.filename for w in caught]
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse", "binary_crossentropy"])
+def test_nan_and_inf_in_inputs_are_accepted_with_one_warning_per_call(loss):
+    x, y, _ = data(32)
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf
+    bad_y = y.copy()
+    bad_y[3, 0] = np.nan
+    model = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.BatchNormalization(),
+                              layers.Dense(5, activation="relu"), layers.Dropout(0.5),
+                              layers.Dense(CLASSES, activation="softmax")])
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    clean_x = data(32)[0]
+    for call, expected in (
+            (lambda: model.fit(x, y, epochs=2, validation_split=0.25, verbose=0),
+             "`x` holds 3 NaN or infinite value(s)."),
+            (lambda: model.fit(clean_x, bad_y, epochs=2, verbose=0),
+             "`y` holds 1 NaN or infinite value(s)."),
+            (lambda: model.evaluate(x, y, verbose=0), "`x` holds 3 NaN or infinite value(s)."),
+            (lambda: model.predict(x, verbose=0), "`x` holds 3 NaN or infinite value(s)."),
+            (lambda: model.train_on_batch(x, y), "`x` holds 3 NaN or infinite value(s)."),
+            (lambda: model.predict_on_batch(x), "`x` holds 3 NaN or infinite value(s).")):
+        _, messages, files = run_counting_warnings(call)
+        assert messages == [expected]
+        assert files == [__file__]  # reported at the caller's line
+
+
+def test_rows_without_nan_keep_finite_predictions():
+    model = classifier()
+    x, _, _ = data()
+    x[0, 0], x[1, 1] = np.nan, np.inf
+    with pytest.warns(RuntimeWarning, match="`x` holds 2 NaN or infinite value"):
+        outputs = model.predict(x, verbose=0)
+    assert np.all(np.isnan(outputs[:2]))
+    np.testing.assert_array_equal(outputs[2:], model.predict(x[2:], verbose=0))
+
+
+# --------------------------------------------------------------------------------- fit arguments
+@pytest.mark.parametrize("batch_size", [0, -4, 2.5, "8", True])
+def test_batch_size_not_a_positive_integer(model, batch_size):
+    x, y, _ = data()
+    for argument, call in (
+            ("batch_size", lambda: model.fit(x, y, batch_size=batch_size, verbose=0)),
+            ("batch_size", lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0)),
+            ("batch_size", lambda: model.predict(x, batch_size=batch_size, verbose=0)),
+            ("validation_batch_size", lambda: model.fit(
+                x, y, validation_split=0.2, validation_batch_size=batch_size, verbose=0))):
+        if argument == "validation_batch_size" and not batch_size:
+            continue  # Keras's `validation_batch_size or batch_size`: 0 means "as batch_size"
+        fails_cleanly(model, call, ValueError, f"`{argument}` must be a positive integer",
+                      f"received {batch_size!r}")
+
+
+@pytest.mark.parametrize("argument,value", [("epochs", -1), ("epochs", 1.5), ("epochs", None),
+                                            ("initial_epoch", -2)])
+def test_epochs_negative_or_not_an_integer(model, argument, value):
+    x, y, _ = data()
+    fails_cleanly(model, lambda: model.fit(x, y, verbose=0, **{argument: value}), ValueError,
+                  f"`{argument}` must be a non-negative integer", f"received {value!r}")
+
+
+@pytest.mark.parametrize("split", [-0.1, 1.0, 1.5, "0.2", None])
+def test_validation_split_outside_zero_one(model, split):
+    x, y, _ = data()
+    fails_cleanly(model, lambda: model.fit(x, y, validation_split=split, verbose=0), ValueError,
+                  "`validation_split` must be a number in [0, 1)", f"received {split!r}")
+
+
+@pytest.mark.parametrize("split,cut", [(0.95, 0), (1e-17, ROWS)])
+def test_validation_split_leaving_an_empty_part(model, split, cut):
+    x, y, _ = data()
+    fails_cleanly(model, lambda: model.fit(x, y, validation_split=split, verbose=0), ValueError,
+                  f"`validation_split={split}`", "leaves an empty training or validation part",
+                  f"of {ROWS} rows (split at row {cut})")
+
+
+def test_validation_data_of_the_wrong_form(model):
+    x, y, _ = data()
+    for value, described in (((x,), "tuple of length 1"), ((x, y, None, None), "tuple of length 4"),
+                             (x, "ndarray of length 10"), ({"x": x, "y": y}, "dict of length 2"),
+                             (42, "int")):
+        fails_cleanly(model, lambda: model.fit(x, y, validation_data=value, verbose=0), ValueError,
+                      "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                      "val_sample_weight)", f"received {described}")
+
+
+def test_unknown_keys_in_class_weight(model):
+    x, y, _ = data()
+    for weights, received in (({0: 1.0, 3: 2.0}, "[3]"), ({-1: 2.0}, "[-1]"),
+                              ({"cat": 2.0}, "['cat']"), ({1.5: 2.0}, "[1.5]")):
+        fails_cleanly(model, lambda: model.fit(x, y, class_weight=weights, verbose=0), ValueError,
+                      "`class_weight` keys must be class indices in [0, 3)", f"received {received}")
+    fails_cleanly(model, lambda: model.fit(x, y, class_weight={0: "heavy"}, verbose=0), ValueError,
+                  "`class_weight` values must be numbers", "received {0: 'heavy'}")
+    fails_cleanly(model, lambda: model.fit(x, y, class_weight=[1.0, 2.0, 3.0], verbose=0),
+                  ValueError, "`class_weight` must be a dict", "received list")
+
+
+@pytest.mark.parametrize("arguments,fragments", [
+    ({"shuffle": "yes"}, ["`shuffle` must be True, False or 'batch'", "received 'yes'"]),
+    ({"steps_per_epoch": 0}, ["`steps_per_epoch` must be a positive integer or None",
+                              "received 0"]),
+    ({"validation_freq": 0}, ["`validation_freq` must be a positive integer or a list of epochs",
+                              "received 0"]),
+    ({"callbacks": [print]}, ["`callbacks` must hold Callback instances", "received <built-in"]),
+])
+def test_other_fit_arguments(model, arguments, fragments):
+    x, y, _ = data()
+    error = TypeError if "callbacks" in arguments else ValueError
+    fails_cleanly(model, lambda: model.fit(x, y, verbose=0, **arguments), error, *fragments)
+
+
+# --------------------------------------------------------------------------------- identifiers
+@pytest.mark.parametrize("arguments,kind,bad", [
+    ({"loss": "mean_squared_eror"}, "loss", "'mean_squared_eror'"),
+    ({"loss": "mse", "optimizer": "adamm"}, "optimizer", "'adamm'"),
+    ({"loss": "mse", "metrics": ["accuracy", "acuracy"]}, "metric", "'acuracy'"),
+    ({"loss": "mse", "weighted_metrics": ["maee"]}, "metric", "'maee'"),
+    ({"loss": 3}, "loss", "3"),
+    ({"loss": "mse", "optimizer": 0.1}, "optimizer", "0.1"),
+])
+def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
+    """The previous compilation stays in place: a typo never surfaces at the first batch."""
+    message = fails_cleanly(model, lambda: model.compile(**arguments), ValueError, kind, bad)
+    if bad.startswith("'"):
+        assert f"Valid {kind} names are" in message  # lists the names that would have worked
+    x, y, _ = data()
+    model.fit(x, y, epochs=1, verbose=0)  # still compiled with categorical_crossentropy
+
+
+@pytest.mark.parametrize("make,kind,bad", [
+    (lambda: layers.Dense(3, activation="relux"), "activation", "'relux'"),
+    (lambda: layers.Activation("sigmoidd"), "activation", "'sigmoidd'"),
+    (lambda: layers.Conv2D(2, 3, activation="rellu"), "activation", "'rellu'"),
+    (lambda: layers.Dense(3, kernel_initializer="glorot_unifrm"), "initializer",
+     "'glorot_unifrm'"),
+    (lambda: layers.Dense(3, bias_initializer="zero_s"), "initializer", "'zero_s'"),
+    (lambda: layers.Conv2D(2, 3, kernel_initializer="he"), "initializer", "'he'"),
+    (lambda: layers.Dense(3, kernel_regularizer="l3"), "regularizer", "'l3'"),
+    (lambda: layers.Dense(3, activity_regularizer="l_2"), "regularizer", "'l_2'"),
+    (lambda: layers.Dense(3, activation=7), "activation", "7"),
+])
+def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
+    with pytest.raises(ValueError) as info:
+        make()
+    assert kind in str(info.value) and bad in str(info.value)
+
+
+# --------------------------------------------------------------------------------- layers
+@pytest.mark.parametrize("make,fragments", [
+    (lambda: layers.Dense(0), ["Dense 'dense", "`units` must be a positive integer", "received 0"]),
+    (lambda: layers.Dense(-3), ["`units` must be a positive integer", "received -3"]),
+    (lambda: layers.Dense(2.5), ["`units` must be a positive integer", "received 2.5"]),
+    (lambda: layers.Dense("8"), ["`units` must be a positive integer", "received '8'"]),
+    (lambda: layers.Dropout(1.0), ["Dropout 'dropout", "`rate` must be a number in [0, 1)",
+                                   "received 1.0"]),
+    (lambda: layers.Dropout(-0.1), ["`rate` must be a number in [0, 1)", "received -0.1"]),
+    (lambda: layers.Dropout("half"), ["`rate` must be a number in [0, 1)", "received 'half'"]),
+    (lambda: layers.Conv2D(0, 3), ["Conv2D 'conv2d", "`filters` must be a positive integer",
+                                   "received 0"]),
+    (lambda: layers.Conv2D(4, 0), ["'conv2d", "`kernel_size` must be 2 integer(s) >= 1",
+                                   "received 0"]),
+    (lambda: layers.Conv2D(4, (3,)), ["`kernel_size` must be 2 integer(s) >= 1", "received (3,)"]),
+    (lambda: layers.Conv2D(4, (3, 3, 3)), ["`kernel_size` must be 2 integer(s)",
+                                           "received (3, 3, 3)"]),
+    (lambda: layers.Conv2D(4, (2.5, 3)), ["`kernel_size` must be an int or a tuple of 2 ints",
+                                          "received (2.5, 3)"]),
+    (lambda: layers.Conv2D(4, 3, strides=0), ["`strides` must be 2 integer(s) >= 1",
+                                              "received 0"]),
+    (lambda: layers.Conv2D(4, 3, padding="full"), ["`padding` must be one of ['valid', 'same']",
+                                                   "received 'full'"]),
+    (lambda: layers.Conv1D(4, -1), ["'conv1d", "`kernel_size` must be 1 integer(s) >= 1",
+                                    "received -1"]),
+    (lambda: layers.MaxPooling2D(0), ["'max_pooling2d", "`pool_size` must be 2 integer(s) >= 1",
+                                      "received 0"]),
+    (lambda: layers.AveragePooling2D((2, 2, 2)), ["`pool_size` must be 2 integer(s)",
+                                                  "received (2, 2, 2)"]),
+    (lambda: layers.MaxPooling1D(2, strides=0), ["`strides` must be 1 integer(s) >= 1",
+                                                 "received 0"]),
+    (lambda: layers.Embedding(0, 4), ["Embedding 'embedding", "`input_dim` must be a positive",
+                                      "received 0"]),
+    (lambda: layers.Reshape((0, 2)), ["Reshape 'reshape", "`target_shape`", "received (0, 2)"]),
+    (lambda: keras.Input(shape=(0,)), ["`shape` must hold positive integers", "received (0,)"]),
+])
+def test_invalid_layer_arguments(make, fragments):
+    with pytest.raises(ValueError) as info:
+        make()
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("make,fragments", [
+    (lambda: layers.Conv2D(2, 5), ["Conv2D 'conv2d", "input of shape (None, 4, 4, 2)",
+                                   "smaller than the kernel (5, 5)"]),
+    (lambda: layers.MaxPooling2D(5), ["MaxPooling2D 'max_pooling2d",
+                                      "input of shape (None, 4, 4, 2)",
+                                      "smaller than the pool (5, 5)"]),
+])
+def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
+    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 1)])
+    model.compile(optimizer="sgd", loss="mse")
+    layer = make()
+    fails_cleanly(model, lambda: model.add(layer), ValueError, *fragments)
+
+
+def test_fit_before_compile():
+    model = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(CLASSES)])
+    x, y, _ = data()
+    for method, call in (("fit", lambda: model.fit(x, y, verbose=0)),
+                         ("evaluate", lambda: model.evaluate(x, y, verbose=0)),
+                         ("train_on_batch", lambda: model.train_on_batch(x, y)),
+                         ("test_on_batch", lambda: model.test_on_batch(x, y))):
+        fails_cleanly(model, call, ValueError, f"compile(optimizer, loss)` before `{method}`")
+    model.compile(optimizer="sgd")  # compiled without a loss
+    fails_cleanly(model, lambda: model.fit(x, y, verbose=0), ValueError,
+                  "before `fit`", "compiled without a `loss`")
+    assert model.predict(x, verbose=0).shape == (ROWS, CLASSES)  # predict needs no compile
+
+
+# --------------------------------------------------------------------------------- weights
+def test_set_weights_with_the_wrong_count_or_shapes():
+    model = classifier()
+    weights = model.get_weights()
+    fails_cleanly(model, lambda: model.set_weights(weights[:-1]), ValueError,
+                  f"Sequential '{model.name}'", f"expects {len(weights)} weight arrays",
+                  f"received {len(weights) - 1}")
+    fails_cleanly(model, lambda: model.set_weights(weights + [weights[0]]), ValueError,
+                  f"expects {len(weights)} weight arrays", f"received {len(weights) + 1}")
+    # Every array but the last is right: none may be assigned before the last is checked.
+    changed = [w + 1 for w in weights[:-1]] + [np.zeros(weights[-1].shape + (1,))]
+    fails_cleanly(model, lambda: model.set_weights(changed), ValueError,
+                  f"weight '{model.weights[-1].path}' has shape {weights[-1].shape}",
+                  f"received an array of shape {weights[-1].shape + (1,)}")
+    text = [w + 1 for w in weights[:-1]] + [np.full(weights[-1].shape, "x")]
+    fails_cleanly(model, lambda: model.set_weights(text), ValueError,
+                  f"weight '{model.weights[-1].path}' needs real numbers",
+                  "received an array of dtype <U1")
+    layer = model.layers[0]
+    fails_cleanly(model, lambda: layer.set_weights([weights[0]]), ValueError,
+                  f"Dense '{layer.name}' expects 2 weight arrays", "received 1")
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A trained classifier saved in every format, with the paths."""
+    model = classifier()
+    paths = {"weights": tmp_path / "model.weights.h5", "legacy": tmp_path / "legacy.h5",
+             "keras": tmp_path / "model.keras"}
+    model.save_weights(paths["weights"])
+    model.save_weights(paths["legacy"])
+    model.save(paths["keras"])
+    return paths
+
+
+def other_classifier(units=5, extra_layer=False):
+    model = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(units, activation="relu"),
+                              layers.BatchNormalization(), layers.Dropout(0.5)]
+                             + ([layers.Dense(CLASSES, activation="relu")] if extra_layer else [])
+                             + [layers.Dense(CLASSES, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    x, y, _ = data()
+    model.fit(x, y, epochs=1, batch_size=ROWS, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("kind", ["weights", "legacy", "keras"])
+def test_load_weights_with_the_wrong_layer_count(saved, kind):
+    model = other_classifier(extra_layer=True)
+    fails_cleanly(model, lambda: model.load_weights(saved[kind]), ValueError,
+                  "Layer count mismatch", f"'{model.name}'")
+
+
+@pytest.mark.parametrize("kind", ["weights", "legacy", "keras"])
+def test_load_weights_with_the_wrong_shapes(saved, kind):
+    model = other_classifier(units=6)
+    first = model.layers[0]
+    fails_cleanly(model, lambda: model.load_weights(saved[kind]), ValueError,
+                  f"Layer '{first.name}' (Dense) weight 'kernel' has shape ({WIDTH}, 6)",
+                  f"has shape ({WIDTH}, 5)")
+
+
+@pytest.mark.parametrize("name", ["missing.weights.h5", "missing.h5", "missing.keras"])
+def test_load_weights_from_a_missing_file(tmp_path, name):
+    model = classifier()
+    path = tmp_path / name
+    message = fails_cleanly(model, lambda: model.load_weights(path), FileNotFoundError,
+                            str(path))
+    assert "No such file" in message
+    fails_cleanly(model, lambda: keras.models.load_model(tmp_path / "missing.keras"),
+                  FileNotFoundError, "missing.keras")
+
+
+@pytest.mark.parametrize("name,content,fragments", [
+    ("text.weights.h5", b"not an HDF5 file at all", ["is not an HDF5 file", "HDF5 signature"]),
+    ("empty.h5", b"", ["is not an HDF5 file", "it is empty"]),
+    ("text.keras", b"not a zip archive", ["is not a .keras archive"]),
+])
+def test_load_weights_from_a_file_that_is_not_hdf5(tmp_path, name, content, fragments):
+    model = classifier()
+    path = tmp_path / name
+    path.write_bytes(content)
+    fails_cleanly(model, lambda: model.load_weights(path), OSError, str(path), *fragments)
+    if not name.endswith(".weights.h5"):
+        with pytest.raises(OSError, match="is not"):
+            keras.models.load_model(path)
+
+
+def test_load_weights_from_a_folder_or_an_unknown_extension(tmp_path):
+    model = classifier()
+    fails_cleanly(model, lambda: model.load_weights(tmp_path / "weights.txt"), ValueError,
+                  "File format not supported", "weights.txt", "`.keras`", "`.weights.h5`")
+    folder = tmp_path / "folder.h5"
+    os.mkdir(folder)
+    fails_cleanly(model, lambda: model.load_weights(folder), IsADirectoryError, str(folder))
+    fails_cleanly(model, lambda: model.save_weights(tmp_path / "weights.txt"), ValueError,
+                  "must end in `.weights.h5`", "weights.txt")
