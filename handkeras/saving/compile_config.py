@@ -77,6 +77,23 @@ def _metric(config, custom_objects):
     return deserialize_keras_object(config, "metric", custom_objects)
 
 
+def compile_from_file_config(model, config, source, custom_objects=None):
+    """Compile ``model`` as a file's ``compile_config`` (or legacy ``training_config``) says.
+
+    A config that cannot compile it (not a JSON object, unknown names, arguments the optimizer or
+    loss refuses) is the file's fault: a ``ValueError`` naming ``source``.
+    """
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{source} holds an invalid compile config: expected a JSON object, found "
+            f"{type(config).__name__}."
+        )
+    try:
+        model.compile(**compile_arguments(config, custom_objects))
+    except TypeError as error:
+        raise ValueError(f"{source} holds an invalid compile config: {error}") from error
+
+
 def compile_arguments(config, custom_objects=None):
     """``model.compile`` keyword arguments from a ``compile_config`` or a legacy ``training_config``."""
     optimizer = config.get("optimizer", config.get("optimizer_config"))

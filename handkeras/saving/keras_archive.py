@@ -17,7 +17,7 @@ import zlib
 from handkeras.saving import compile_config, hdf5, keras_weights
 from handkeras.saving.atomic import atomic_write_path
 from handkeras.saving.legacy_h5 import KERAS_VERSION
-from handkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
+from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
@@ -101,12 +101,13 @@ def load(path, custom_objects=None, compile=True):
             raise ValueError(f"'{CONFIG}' in '{path}' is not valid JSON ({error}).") from None
         if not isinstance(config, dict):
             raise ValueError(f"'{CONFIG}' in '{path}' does not describe a model.")
-        model = deserialize_keras_object(config, "layer", custom_objects)
+        model = model_from_file_config(config, f"'{CONFIG}' in '{path}'", custom_objects)
         with _read_weights(archive, path) as h5file:
             plan = keras_weights.plan_weights(h5file, model, include_optimizer=compile)
     training = config.get("compile_config")
     if compile and training:
-        model.compile(**compile_config.compile_arguments(training, custom_objects))
+        compile_config.compile_from_file_config(model, training, f"'{CONFIG}' in '{path}'",
+                                                custom_objects)
     plan.commit(model)
     return model
 

@@ -14,10 +14,10 @@ weights in ``weight_names`` order, as Keras does. A whole-model file adds the ro
 
 from handkeras.saving import hdf5
 from handkeras.saving.atomic import atomic_write_path
-from handkeras.saving.compile_config import (compile_arguments, legacy_object_config,
+from handkeras.saving.compile_config import (compile_from_file_config, legacy_object_config,
                                              legacy_training_config)
 from handkeras.saving.model_state import LoadPlan, is_container, legacy_variables
-from handkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
+from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
 
 KERAS_VERSION = "3.15.1"  # The Keras release whose layout these files follow.
 BACKEND = "numpy"
@@ -184,7 +184,7 @@ def load_model(path, custom_objects=None, compile=True):
                 f"No model config found in the file at '{path}': it holds weights only; build the "
                 "model in code and use `model.load_weights`."
             )
-        model = deserialize_keras_object(model_config, "layer", custom_objects)
+        model = model_from_file_config(model_config, f"The model file '{path}'", custom_objects)
         group = weights_group(h5file)
         if group is None:
             raise ValueError(f"Invalid model file '{path}': it has no /model_weights with layer_names.")
@@ -193,6 +193,6 @@ def load_model(path, custom_objects=None, compile=True):
         if training_config:
             load_plan.optimizer_state = optimizer_state(h5file)
     if training_config:
-        model.compile(**compile_arguments(training_config, custom_objects))
+        compile_from_file_config(model, training_config, f"The model file '{path}'", custom_objects)
     load_plan.commit(model)
     return model

@@ -287,6 +287,30 @@ def resolve_nested_objects(config, custom_objects=None):
 
 
 # --------------------------------------------------------------------------------------- models
+def model_from_file_config(config, source, custom_objects=None):
+    """The model a file's config describes, for the loaders.
+
+    Whatever is wrong with the config (not a JSON object, not a model, an unknown class, arguments
+    a layer refuses) is the file's fault: a ``ValueError`` naming ``source``, never a ``TypeError``
+    or ``AttributeError`` from deep inside a constructor.
+    """
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{source} does not describe a model: its config is a {type(config).__name__}, not a "
+            "Keras config (a JSON object with a 'class_name')."
+        )
+    try:
+        model = deserialize_keras_object(config, "layer", custom_objects)
+    except TypeError as error:
+        raise ValueError(f"{source} holds an invalid model config: {error}") from error
+    if not isinstance(getattr(model, "layers", None), list):
+        raise ValueError(
+            f"{source} does not describe a model: its config is a {type(model).__name__}; "
+            "handkeras loads Sequential models."
+        )
+    return model
+
+
 def sequential_config(model):
     """Keras's config of a Sequential: its layers (InputLayer first, when it has one), serialized."""
     layers = []
