@@ -573,15 +573,25 @@ class UnregisteredLayer(ScaleLayer):
     pass
 
 
-def test_registered_custom_layer_round_trips_without_custom_objects(tmp_path):
+def test_registered_custom_layer_is_saved_under_its_registered_name(tmp_path):
     assert keras.saving.get_registered_name(ScaleLayer) == "SavingTests>ScaleLayer"
     assert keras.saving.get_registered_object("SavingTests>ScaleLayer") is ScaleLayer
     model = keras.Sequential([keras.Input(shape=(3,)), ScaleLayer(3.0), layers.Dense(1)])
     model.save(tmp_path / "custom.keras")
+    model.save(tmp_path / "custom.h5")
     with zipfile.ZipFile(tmp_path / "custom.keras") as archive:
         entry = json.loads(archive.read("config.json"))["config"]["layers"][1]
-    assert entry["registered_name"] == "SavingTests>ScaleLayer"
-    loaded = keras.models.load_model(tmp_path / "custom.keras")
+    assert entry["registered_name"] == "SavingTests>ScaleLayer" and entry["class_name"] == "ScaleLayer"
+    with h5py.File(tmp_path / "custom.h5", "r") as f:
+        legacy_entry = json.loads(f.attrs["model_config"])["config"]["layers"][1]
+    assert legacy_entry["class_name"] == "SavingTests>ScaleLayer"  # Keras's legacy form
+
+
+@pytest.mark.parametrize("filename", MODEL_FORMATS)
+def test_registered_custom_layer_round_trips_without_custom_objects(tmp_path, filename):
+    model = keras.Sequential([keras.Input(shape=(3,)), ScaleLayer(3.0), layers.Dense(1)])
+    model.save(tmp_path / filename)
+    loaded = keras.models.load_model(tmp_path / filename)
     assert isinstance(loaded.layers[0], ScaleLayer) and loaded.layers[0].initial == 3.0
     assert _weights_equal(loaded, model)
 

@@ -96,6 +96,8 @@ def _to_json_value(value):
 
 
 def _registered_name(cls, kind):
+    """None for handkeras's own classes (as Keras writes for its own), else the registered name
+    (``"package>Name"``), or the class name of an unregistered class."""
     registered = object_registration._REGISTERED_NAMES.get(cls)
     if registered is not None:
         return registered
@@ -108,11 +110,11 @@ def serialize_keras_object(obj):
 
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if isinstance(obj, (np.generic, np.ndarray, list, tuple, dict)):
-        if isinstance(obj, dict):
-            return {key: serialize_keras_object(value) for key, value in obj.items()}
-        if isinstance(obj, (list, tuple)):
-            return [serialize_keras_object(value) for value in obj]
+    if isinstance(obj, dict):
+        return {key: serialize_keras_object(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(value) for value in obj]
+    if isinstance(obj, (np.generic, np.ndarray)):
         return _to_json_value(obj)
     if isinstance(obj, activations.ActivationFunction) or (callable(obj) and not isinstance(obj, type)
                                                          and kind_of(obj) is None):
@@ -125,9 +127,7 @@ def serialize_keras_object(obj):
         )
     cls = type(obj)
     registered_name = _registered_name(cls, kind)
-    if registered_name is not None and registered_name != cls.__name__:
-        module = cls.__module__
-    elif registered_name is None:
+    if registered_name is None:  # handkeras's own class: Keras's public module for it
         module = "keras" if kind == "layer" and hasattr(obj, "layers") else _KERAS_MODULES[kind]
     else:
         module = cls.__module__
@@ -186,11 +186,14 @@ def _unknown(kind, class_name):
 def resolve_class(class_name, kind, registered_name=None, custom_objects=None):
     """The class a config names: from ``custom_objects``, the registry, then handkeras's own."""
     custom_objects = custom_objects or {}
-    for name in (registered_name, class_name):
+    # Legacy (.h5) configs put a registered class's "package>Name" in class_name.
+    plain_name = class_name.split(">", 1)[-1]
+    for name in (registered_name, class_name, plain_name):
         if name and name in custom_objects:
             return custom_objects[name]
-    if registered_name and registered_name in object_registration._REGISTERED_OBJECTS:
-        return object_registration._REGISTERED_OBJECTS[registered_name]
+    for name in (registered_name, class_name):
+        if name and name in object_registration._REGISTERED_OBJECTS:
+            return object_registration._REGISTERED_OBJECTS[name]
     if kind is not None:
         builtin = builtin_classes(kind).get(class_name)
         if builtin is not None:
