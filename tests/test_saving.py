@@ -446,7 +446,8 @@ def test_loads_a_keras_2_whole_model_file(tmp_path):
         f.attrs["training_config"] = json.dumps(training_config)
         f.attrs["keras_version"] = "2.13.1"
         _legacy_group(f.create_group("model_weights"),
-                      [("dense", [("kernel", k0), ("bias", b0)]), ("dense_1", [("kernel", k1), ("bias", b1)])])
+                      [("dense", [("kernel", k0), ("bias", b0)]),
+                       ("dense_1", [("kernel", k1), ("bias", b1)])])
         group = f.create_group("optimizer_weights")
         names = ["SGD/iter:0", "SGD/learning_rate:0", "SGD/m0:0", "SGD/m1:0", "SGD/m2:0", "SGD/m3:0"]
         group.attrs["weight_names"] = [n.encode() for n in names]
@@ -737,4 +738,5 @@ def test_compile_config_round_trips_losses_metrics_and_weights():
     fresh.compile_from_config(config)
     assert fresh.get_compile_config() == config
     assert fresh.metrics_names == model.metrics_names
-    assert fresh.loss.label_smoothing == 0.1 and fresh.optimizer.learning_rate == model.optimizer.learning_rate
+    assert fresh.loss.label_smoothing == 0.1
+    assert fresh.optimizer.learning_rate == model.optimizer.learning_rate

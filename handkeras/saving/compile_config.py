@@ -59,7 +59,9 @@ def _metrics(configs, custom_objects):
     if configs is None:
         return None
     if isinstance(configs, dict) and "class_name" not in configs:
-        raise ValueError("Metrics given per output (a dict) are for multi-output models; a Sequential has one output.")
+        raise ValueError(
+            "Metrics given per output (a dict) are for multi-output models; a Sequential has one output."
+        )
     configs = configs if isinstance(configs, list) else [configs]
     if len(configs) == 1 and isinstance(configs[0], list):  # Keras 2: one list per output.
         configs = configs[0]

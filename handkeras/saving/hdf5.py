@@ -160,7 +160,9 @@ def read_text(obj, name):
     text = _decode(obj.attrs[name])
     crc = obj.attrs.get(name + "_crc32")
     if crc is not None and zlib.crc32(text.encode("utf-8")) != int(crc):
-        raise OSError(f"The attribute '{name}' of '{obj.file.filename}' is corrupt: its CRC-32 does not match.")
+        raise OSError(
+            f"The attribute '{name}' of '{obj.file.filename}' is corrupt: its CRC-32 does not match."
+        )
     return text
 
 

@@ -112,7 +112,9 @@ def plan_weights(group, model, skip_mismatch=False):
     for name in hdf5.read_names(group, "layer_names"):
         layer_group = hdf5.get_group(group, name)
         if layer_group is None:
-            raise ValueError(f"Invalid weights file: the layer group '{name}' listed in layer_names is missing.")
+            raise ValueError(
+                f"Invalid weights file: the layer group '{name}' listed in layer_names is missing."
+            )
         if hdf5.read_names(layer_group, "weight_names"):
             saved.append((name, layer_group))
     if len(saved) != len(layers):

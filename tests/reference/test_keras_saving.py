@@ -132,7 +132,8 @@ def test_configs_read_by_the_other_library_round_trip(tmp_path):
     source = _model(keras, "nested Sequential")
     ours = handkeras.Sequential.from_config(source.get_config())
     back = keras.Sequential.from_config(ours.get_config())
-    assert [type(layer).__name__ for layer in back.layers] == [type(layer).__name__ for layer in source.layers]
+    assert [type(layer).__name__ for layer in back.layers] == [
+        type(layer).__name__ for layer in source.layers]
     assert back.layers[0].layers[0].get_config()["units"] == 5
 
 
