@@ -200,6 +200,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a fresh process and 50 epochs: several seconds
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux's /proc")
 def test_fifty_epochs_of_fit_do_not_grow_memory():
     """Keeping anything per step (a batch's activations, say) would add megabytes by epoch 50."""
