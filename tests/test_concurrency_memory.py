@@ -54,7 +54,7 @@ def conv_model():
 
 
 def trained(make):
-    """A model trained for two epochs, so that BatchNormalization's moving statistics are its own."""
+    """A model trained for two epochs, so that BatchNormalization's moving statistics are set."""
     model, shape = make()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     x, y = dataset(0, 96, shape)

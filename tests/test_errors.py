@@ -39,7 +39,7 @@ def snapshot(model):
 
 
 def fails_cleanly(model, call, error, *fragments):
-    """``call()`` raises ``error`` whose message holds every fragment, and ``model`` is unchanged."""
+    """``call()`` raises ``error`` whose message holds each fragment, and ``model`` is unchanged."""
     before = snapshot(model)
     with pytest.raises(error) as info:
         call()
@@ -60,7 +60,7 @@ def data(rows=ROWS):
 
 
 def classifier(built=True, loss="categorical_crossentropy"):
-    """Dense + BatchNormalization + Dropout + softmax; built and trained one step, or never built."""
+    """Dense, BatchNormalization, Dropout, softmax: built and trained one step, or never built."""
     stack = [layers.Dense(5, activation="relu"), layers.BatchNormalization(), layers.Dropout(0.5),
              layers.Dense(CLASSES, activation="softmax")]
     model = keras.Sequential(([keras.Input(shape=(WIDTH,))] if built else []) + stack)
@@ -213,7 +213,8 @@ def test_sample_weight_of_the_wrong_shape(model):
     for weights in (np.ones((ROWS, CLASSES)), np.ones((ROWS, 2, 1))):
         fails_cleanly(model, lambda: model.fit(x, y, sample_weight=weights, verbose=0), ValueError,
                       f"`sample_weight` with shape {weights.shape}",
-                      f"output of shape (None, {CLASSES})", f"one weight per sample, shape ({ROWS},)")
+                      f"output of shape (None, {CLASSES})",
+                      f"one weight per sample, shape ({ROWS},)")
     model.fit(x, y, sample_weight=np.ones((ROWS, 1)), verbose=0)  # a trailing 1 is fine
 
 

@@ -1,8 +1,9 @@
 """File fuzzing: damaged or doctored model files fail cleanly, and never load a different model.
 
 Starting from files our writers produce (``.weights.h5``, legacy weights ``.h5``, legacy whole-model
-``.h5``, ``.keras``), hypothesis truncates them, flips bytes, removes or renames groups, datasets and
-attributes, changes dataset shapes and dtypes, and garbles the JSON configs. Every load then either
+``.h5``, ``.keras``), hypothesis truncates them, flips bytes, removes or renames groups, datasets
+and attributes, changes dataset shapes and dtypes, and garbles the JSON configs. Every load then
+either
 
 - raises a ``ValueError`` or an ``OSError`` (anything else, a raw ``KeyError`` from h5py say, is a
   bug in the loader), and ``load_weights`` leaves the target model exactly as it was (weights,
@@ -42,7 +43,8 @@ def build(seed):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(5, activation="relu"),
                               layers.BatchNormalization(), layers.Dropout(0.3),
-                              layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")])
+                              layers.Dense(4, activation="relu"),
+                              layers.Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     rng = np.random.default_rng(seed)
     model.fit(rng.standard_normal((24, 6)), np.eye(3)[rng.integers(0, 3, 24)], batch_size=8,
@@ -76,7 +78,7 @@ def originals(tmp_path_factory):
 
 # --------------------------------------------------------------------------------- the oracle
 def check_load(originals, kind, data, tmp_path):
-    """Load ``data`` as a ``kind`` file: a clean failure that changes nothing, or the saved model."""
+    """Load ``data`` as a ``kind`` file: a clean failure changing nothing, or the saved model."""
     path = tmp_path / {"weights.h5": "fuzz.weights.h5", "legacy_weights.h5": "fuzz.h5",
                        "model.h5": "fuzz.h5", "model.keras": "fuzz.keras"}[kind]
     path.write_bytes(data)
@@ -160,7 +162,8 @@ GARBAGE_ATTRIBUTES = [np.int64(7), np.array([], dtype=np.float64), np.bytes_(b"\
 def operate(h5file, operation, pick, choice):
     """Apply one damaging ``operation`` to the object number ``pick`` of an open file."""
     names = h5_objects(h5file)
-    with_attributes = [name for name in [""] + names if len((h5file[name] if name else h5file).attrs)]
+    with_attributes = [name for name in [""] + names
+                       if len((h5file[name] if name else h5file).attrs)]
     if operation in ("delete", "rename", "swap_kind", "reshape", "retype"):
         datasets = [n for n in names if isinstance(h5file[n], h5py.Dataset)]
         pool = datasets if operation in ("reshape", "retype") else names

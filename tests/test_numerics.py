@@ -37,7 +37,7 @@ class silent:
         return self._errstate.__exit__(*exc)
 
 
-# ----------------------------------------------------------------------------------------- activations
+# ------------------------------------------------------------------------------------- activations
 ACTIVATIONS = sorted(name for name, value in vars(activations).items()
                      if isinstance(value, activations.ActivationFunction)
                      and not name.startswith("_"))
@@ -158,7 +158,8 @@ def test_loss_on_extreme_inputs_is_finite_and_silent(cls, options):
             elif not np.all(np.isfinite(gradient)):
                 failures[predictions, targets] = f"gradient {gradient}"
     known = {key: reason for key, reason in KNOWN_FAILURES.items() if key[0] == cls.__name__}
-    unexpected = {case: why for case, why in failures.items() if (cls.__name__, case[0]) not in known}
+    unexpected = {case: why for case, why in failures.items()
+                  if (cls.__name__, case[0]) not in known}
     assert not unexpected, f"{loss.name} {options}: {unexpected}"
     if known:
         failed = {(cls.__name__, case[0]) for case in failures}
