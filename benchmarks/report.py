@@ -105,8 +105,8 @@ def _scaling_notes(records, quick):
         for case in dict.fromkeys(r["case"] for r in records if r["kind"] == kind):
             scaled = [r for r in records if r["kind"] == kind and r["case"] == case and r["scaled"]]
             for rows in sorted({r["rows_timed"] for r in scaled}):
-                names = [LABELS.get(r["framework"], r["framework"]) for r in scaled
-                         if r["rows_timed"] == rows]
+                labels = LABELS if kind == "train" else PREDICT_LABELS
+                names = [labels[r["framework"]] for r in scaled if r["rows_timed"] == rows]
                 notes.append(f"{case} ({kind}): {', '.join(names)} timed on {rows:,} rows and "
                              f"scaled to {EPOCH_ROWS:,}.")
     return notes

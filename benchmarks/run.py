@@ -82,13 +82,13 @@ class Datasets:
 def installed(framework):
     """Whether ``framework`` (``torch`` or ``keras-<backend>``) can run, else why not."""
     if framework == cases_module.TORCH:
-        return (True, "") if importlib.util.find_spec("torch") else (False, "PyTorch: not installed")
+        return (True, "") if importlib.util.find_spec("torch") else (False, "PyTorch: not installed.")
     backend = framework.split("-", 1)[1]
     label = cases_module.LABELS[framework]
     if importlib.util.find_spec("keras") is None:
-        return False, f"{label}: keras not installed"
+        return False, f"{label}: keras not installed."
     if importlib.util.find_spec(backend) is None:
-        return False, f"{label}: {backend} not installed"
+        return False, f"{label}: {backend} not installed."
     return True, ""
 
 

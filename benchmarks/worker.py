@@ -42,7 +42,7 @@ def run(spec):
                                  ("predict", spec["predict"], bench.predict)):
         for name in names:
             case = by_name[name]
-            rows = case.rows_for(framework, spec["quick"])
+            rows = case.rows_for(framework if kind == "train" else "predict", spec["quick"])
             seconds = measure(case, dataset(case, rows), rows, spec["repeats"])
             batch = case.batch if kind == "train" else cases_module.PREDICT_BATCH
             records.append(result(framework, case, seconds, rows, batch, kind))
