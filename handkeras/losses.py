@@ -746,7 +746,9 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     def gradient(self, y_true, y_pred):
         labels, p = self._label_probability(y_true, y_pred)
         grad = np.zeros_like(y_pred)
-        np.put_along_axis(grad, labels, -np.power(p, self.q - 1)[..., None], axis=-1)
+        with np.errstate(divide="ignore"):  # exactly -inf at p == 0, the true derivative (as Keras)
+            at_label = -np.power(p, self.q - 1)
+        np.put_along_axis(grad, labels, at_label[..., None], axis=-1)
         return grad
 
     def get_config(self):
@@ -914,7 +916,9 @@ def serialize(loss):
             "config": loss.get_config(), "registered_name": None}
 
 
-def deserialize(config):
-    """The loss described by :func:`serialize`'s output."""
-    cls = lookup("loss", config["class_name"], _CLASSES)
-    return cls.from_config(config.get("config", {}))
+def deserialize(name, custom_objects=None):
+    """The loss described by :func:`serialize`'s output (``name``, Keras's name for the config);
+    ``custom_objects`` maps class names to classes of your own."""
+    cls = (custom_objects or {}).get(name["class_name"]) or lookup("loss", name["class_name"],
+                                                                   _CLASSES)
+    return cls.from_config(name.get("config", {}))
