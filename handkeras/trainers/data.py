@@ -50,12 +50,29 @@ def warn_non_finite(value, argument):
     so it is issued afresh (at the user's line) every time.
     """
     if value is not None and np.issubdtype(value.dtype, np.floating):
-        bad = value.size - int(np.count_nonzero(np.isfinite(value)))
+        bad = count_non_finite(value)
         if bad:
             filename, lineno = _caller_outside_package()
             warnings.warn_explicit(f"`{argument}` holds {bad} NaN or infinite value(s).",
                                    RuntimeWarning, filename, lineno, module="handkeras",
                                    registry=None)
+
+
+def count_non_finite(value, chunk_rows=4096):
+    """How many entries are NaN or infinite, without a mask the size of the data.
+
+    The minimum and maximum are NaN or infinite exactly when some entry is, so clean data (nearly
+    always) costs two allocation-free passes; only dirty data is counted, chunk by chunk.
+    """
+    if value.size == 0:
+        return 0
+    with np.errstate(invalid="ignore"):
+        if np.isfinite(value.min()) and np.isfinite(value.max()):
+            return 0
+    rows = value.reshape(len(value), -1) if value.ndim else value.reshape(1, 1)
+    return sum(rows[start:start + chunk_rows].size
+               - int(np.count_nonzero(np.isfinite(rows[start:start + chunk_rows])))
+               for start in range(0, len(rows), chunk_rows))
 
 
 def _caller_outside_package():
