@@ -100,6 +100,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 @relu.defvjp
 def _relu_vjp(x, y, dy, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return dy * (x > 0)
     above = x > threshold
     if max_value is not None:
         slope = np.where(above & (x > 0) & (x < max_value), 1.0, 0.0)
@@ -597,8 +599,11 @@ def serialize(activation):
     return get(activation).__name__
 
 
-def deserialize(config):
-    """The activation named by a config value (a name, or Keras's ``{"class_name": ...}`` form)."""
+def deserialize(config, custom_objects=None):
+    """The activation named by a config value (a name, or Keras's ``{"class_name": ...}`` form);
+    ``custom_objects`` maps names to activations of your own."""
     if isinstance(config, dict):
         config = config.get("config", config.get("class_name"))
+    if isinstance(config, str) and custom_objects and config in custom_objects:
+        return get(custom_objects[config])
     return get(config)

@@ -333,7 +333,9 @@ def serialize(initializer):
             "config": initializer.get_config(), "registered_name": None}
 
 
-def deserialize(config):
-    """The initializer described by :func:`serialize`'s output."""
-    cls = lookup("initializer", config["class_name"], _CLASSES)
+def deserialize(config, custom_objects=None):
+    """The initializer described by :func:`serialize`'s output; ``custom_objects`` maps class
+    names to classes of your own."""
+    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
+        "initializer", config["class_name"], _CLASSES)
     return cls.from_config(config.get("config", {}))

@@ -203,6 +203,20 @@ class _MeanOverLastAxis(LossFunctionWrapper):
     def gradient(self, y_true, y_pred):
         return self.elementwise_gradient(y_true, y_pred) / y_pred.shape[-1]
 
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """The general computation, or, for the training step's common case (no sample weights,
+        the default reduction, matching shapes), the mean of the element-wise term over every
+        entry, whose gradient is the element-wise derivative over the entry count."""
+        y_pred = np.asarray(y_pred)
+        if (sample_weight is not None or self.reduction != "sum_over_batch_size"
+                or np.shape(y_true) != y_pred.shape or not y_pred.ndim
+                or self.mask(y_true, y_pred) is not None):
+            return super().value_and_gradient(y_true, y_pred, sample_weight)
+        y_true = np.asarray(y_true, dtype=y_pred.dtype)
+        scale = np.asarray(1.0 / y_pred.size, y_pred.dtype)
+        grad = self.elementwise_gradient(y_true, y_pred) * scale
+        return float(self.elementwise(y_true, y_pred).sum(dtype=np.float64) * scale), grad
+
 
 # ------------------------------------------------------------------------------------- regression
 class MeanSquaredError(_MeanOverLastAxis):
@@ -456,6 +470,12 @@ class _CrossEntropy(LossFunctionWrapper):
     def reduced_axes(self):
         return self.axis
 
+    def value_and_gradient_given_probabilities(self, y_true, logits, probabilities,
+                                               sample_weight=None):
+        """``value_and_gradient(y_true, logits)`` for a loss taking logits, told the output
+        activation's values too; subclasses use them to save recomputing the activation."""
+        return self.value_and_gradient(y_true, logits, sample_weight)
+
     def with_logits(self):
         fused = copy.copy(self)
         fused.from_logits = True
@@ -495,6 +515,61 @@ class CategoricalCrossentropy(_CrossEntropy):
         total = y_pred.sum(axis=self.axis, keepdims=True)
         probs = y_pred / total
         return probs, total, np.clip(probs, eps, 1 - eps)
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """The general computation, or, for the training step's common case (2-D logits, per-sample
+        weights or none, the default reduction), one softmax giving both loss and gradient:
+        ``l_i = log(sum_j exp(z_ij)) - sum_j y_ij z_ij`` and ``dl_i/dz_i = p_i sum_j y_ij - y_i``."""
+        y_pred = np.asarray(y_pred)
+        if not self._fast_path(y_true, y_pred, sample_weight):
+            return super().value_and_gradient(y_true, y_pred, sample_weight)
+        top = y_pred.max(axis=-1)
+        probs = np.exp(y_pred - top[:, None])
+        totals = probs.sum(axis=-1)
+        probs /= totals[:, None]
+        return self._reduced(y_true, y_pred, top, np.log(totals), probs, sample_weight)
+
+    def value_and_gradient_given_probabilities(self, y_true, logits, probabilities,
+                                               sample_weight=None):
+        """``value_and_gradient(y_true, logits)`` (with ``from_logits``), reusing the softmax of
+        the logits that the forward pass already computed: with ``m`` the largest logit of a row,
+        ``p(m) = 1 / sum_j exp(z_j - m)``, so ``log(sum_j exp(z_j - m)) = -log(max_j p_j)``, exact
+        and free of another exponential (``max p >= 1 / classes``, so nothing is lost)."""
+        logits = np.asarray(logits)
+        if not self._fast_path(y_true, logits, sample_weight):
+            return self.value_and_gradient(y_true, logits, sample_weight)
+        log_totals = -np.log(probabilities.max(axis=-1))
+        return self._reduced(y_true, logits, logits.max(axis=-1), log_totals, probabilities.copy(),
+                             sample_weight)
+
+    def _fast_path(self, y_true, logits, sample_weight):
+        """Whether the one-softmax computation applies (the general one handles the rest)."""
+        return (self.from_logits and not self.label_smoothing and logits.ndim == 2
+                and self.axis in (-1, 1) and self.reduction == "sum_over_batch_size"
+                and (sample_weight is None or np.shape(sample_weight) == (len(logits),))
+                and self.mask(y_true, logits) is None)
+
+    def _reduced(self, y_true, logits, top, log_totals, probs, sample_weight):
+        """Mean loss and its gradient from the rows' largest logits, log-normalizers and softmax
+        (``probs`` is consumed)."""
+        losses, grad = self._logits_losses_and_gradient(y_true, logits, top, log_totals, probs)
+        scale = np.full(len(logits), 1.0 / len(logits), logits.dtype)
+        if sample_weight is not None:
+            scale *= np.asarray(sample_weight, dtype=logits.dtype)
+        grad *= scale[:, None]
+        return float(np.dot(losses, scale)), grad
+
+    def _logits_losses_and_gradient(self, y_true, logits, top, log_totals, probs):
+        """Per-sample losses ``sum(y) log_total - y . (z - m)`` and gradients ``p sum(y) - y``
+        (``z - m`` first: exact, so large logits lose nothing)."""
+        y_true = np.asarray(y_true, dtype=probs.dtype)
+        if y_true.shape != probs.shape:
+            self._smoothed(y_true, probs)  # raises the shape error
+        mass = y_true.sum(axis=-1)
+        losses = log_totals * mass - np.einsum("ij,ij->i", y_true, logits - top[:, None])
+        probs *= mass[:, None]
+        probs -= y_true
+        return losses, probs
 
     def call(self, y_true, y_pred):
         y_true = self._smoothed(y_true, y_pred)
@@ -550,6 +625,13 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         labels = np.expand_dims(self._labels(y_true, y_pred), self.axis)
         np.put_along_axis(one_hot, labels, 1, axis=self.axis)
         return one_hot
+
+    def _logits_losses_and_gradient(self, y_true, logits, top, log_totals, probs):
+        rows = np.arange(len(probs))
+        labels = self._labels(y_true, probs)
+        losses = log_totals - (logits[rows, labels] - top)
+        probs[rows, labels] -= 1
+        return losses, probs
 
     def mask(self, y_true, y_pred):
         if self.ignore_class is None:

@@ -185,7 +185,9 @@ def serialize(regularizer):
             "config": regularizer.get_config(), "registered_name": None}
 
 
-def deserialize(config):
-    """The regularizer described by :func:`serialize`'s output."""
-    cls = lookup("regularizer", config["class_name"], _CLASSES)
+def deserialize(config, custom_objects=None):
+    """The regularizer described by :func:`serialize`'s output; ``custom_objects`` maps class
+    names to classes of your own."""
+    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
+        "regularizer", config["class_name"], _CLASSES)
     return cls.from_config(config.get("config", {}))

@@ -63,7 +63,8 @@ class Layer:
         super().__init_subclass__(**kwargs)
         cls.forward_takes_mask = "mask" in inspect.signature(cls.forward).parameters
 
-    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
+                 autocast=True, **kwargs):
         self._input_shape_argument = self._pop_input_shape(kwargs)
         kwargs.pop("input_dim", None)
         if kwargs:
@@ -76,6 +77,10 @@ class Layer:
         self._trainable = bool(trainable)
         self.dtype = dtype_policy_name(dtype) or backend.floatx()
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
+        # Keras's `autocast` (cast float inputs to the layer's dtype). handkeras always computes
+        # in the layer's dtype; so does Keras on torch for a float64 input with autocast=False
+        # (Dense returns float32 either way), so the flag is kept only for configs and scripts.
+        self.autocast = bool(autocast)
         self.built = False
         self._weights = []
         self.gradients = []

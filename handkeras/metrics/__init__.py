@@ -153,7 +153,9 @@ def serialize(metric):
             "config": metric.get_config(), "registered_name": None}
 
 
-def deserialize(config):
-    """The metric described by :func:`serialize`'s output."""
-    cls = lookup("metric", config["class_name"], _CLASSES)
+def deserialize(config, custom_objects=None):
+    """The metric described by :func:`serialize`'s output; ``custom_objects`` maps class names to
+    classes of your own."""
+    cls = (custom_objects or {}).get(config["class_name"]) or lookup("metric", config["class_name"],
+                                                                     _CLASSES)
     return cls.from_config(config.get("config", {}))

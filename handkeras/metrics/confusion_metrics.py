@@ -127,7 +127,7 @@ class _ConfusionMatrixConditionCount(Metric):
     _cell = None
 
     def __init__(self, thresholds=None, name=None, dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = _threshold_list(thresholds, 0.5)
         self._thresholds_evenly = _evenly_distributed(self.thresholds)
@@ -179,7 +179,7 @@ class _PrecisionRecall(Metric):
     _error = None
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.top_k = top_k
         self.class_id = class_id
@@ -231,7 +231,7 @@ class SensitivitySpecificityBase(Metric):
     _direction = "up"
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         if num_thresholds <= 0:
             raise ValueError(
                 f"Argument `num_thresholds` must be an integer > 0. Received: "
@@ -391,7 +391,7 @@ class AUC(Metric):
         self._thresholds = np.array([0.0 - eps] + list(thresholds) + [1.0 + eps])
         self.curve = _CURVES[str(curve).lower()]
         self.summation_method = str(summation_method).lower()
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         if num_labels and not multi_label:
             raise ValueError("`num_labels` is needed only when `multi_label` is True.")
         self.multi_label = multi_label

@@ -12,7 +12,7 @@ class Metric:
 
     _direction = None
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, dtype=None, name=None):
         # Without a name, Keras numbers the class's name per process: precision, precision_1, ...
         self.name = name or backend.unique_name(backend.snake_case(type(self).__name__))
         self.dtype = dtype or backend.floatx()

@@ -13,7 +13,7 @@ class Sum(Metric):
     """The (weighted) sum of the values seen."""
 
     def __init__(self, name="sum", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         self.reset_state()
 
     def reset_state(self):
@@ -43,7 +43,7 @@ class Mean(Metric):
     """The (weighted) mean of the values seen."""
 
     def __init__(self, name="mean", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
         self.reset_state()
 
     def reset_state(self):

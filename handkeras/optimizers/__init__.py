@@ -31,9 +31,11 @@ def serialize(optimizer):
             "config": optimizer.get_config(), "registered_name": None}
 
 
-def deserialize(config):
-    """A new optimizer from ``serialize``'s output (class names match regardless of case)."""
-    cls = lookup("optimizer", config["class_name"], {**_NAMES, **_CLASSES})
+def deserialize(config, custom_objects=None):
+    """A new optimizer from ``serialize``'s output (class names match regardless of case);
+    ``custom_objects`` maps class names to classes of your own."""
+    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
+        "optimizer", config["class_name"], {**_NAMES, **_CLASSES})
     return cls.from_config(config.get("config", {}))
 
 

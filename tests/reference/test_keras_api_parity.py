@@ -1,0 +1,215 @@
+"""handkeras's public names and signatures against Keras 3.15.1's, so that a ported script keeps working.
+
+For each Keras-named module (layers, losses, metrics, optimizers, activations, initializers,
+regularizers, callbacks), every public class and function of handkeras, found by walking the module
+(its ``__all__`` plus every public callable defined in the package), must
+
+- exist in the Keras module under the same name, unless listed in ``HANDKERAS_ONLY`` with the reason;
+- accept every parameter of Keras's constructor or function signature, with the same default, unless
+  ``VIA_KWARGS`` or ``DEFAULT_DIFFERENCES`` lists it with the reason;
+- take Keras's positional parameters at Keras's positions (``Dense(64, "relu")`` means the same);
+- have no named parameter that Keras's signature lacks.
+
+The allowlists are checked too: an entry that no longer applies fails, so they cannot go stale.
+"""
+
+import inspect
+
+import pytest
+
+import handkeras
+
+keras = pytest.importorskip("keras")
+
+MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
+           "regularizers", "callbacks")
+
+# Public names of handkeras that Keras 3.15.1 does not export from the same module.
+HANDKERAS_ONLY = {
+    # Keras 2's short names of the losses: Keras 3 dropped the attributes but still resolves the
+    # strings ("mse", "bce", ...), so scripts written for either keep working.
+    **{f"losses.{alias}": "Keras 2 alias" for alias in
+       ("mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "bce", "BCE")},
+    # The wrapper that turns a per-sample function into a Loss: Keras has one but keeps it private.
+    "losses.LossFunctionWrapper": "building block of the loss functions",
+    # Keras's private helper (keras.src.losses.loss), public here for custom losses.
+    "losses.squeeze_or_expand_to_same_rank": "helper for custom losses",
+    # The metric behind "accuracy"/"acc", which picks binary, categorical or sparse categorical
+    # accuracy from the shapes of the first batch (Keras does this inside its compile code).
+    "metrics.ResolvedAccuracy": "accuracy resolved by shapes",
+    "metrics.resolve_accuracy": "accuracy resolved by shapes",
+    "metrics.accuracy": "accuracy resolved by shapes, as a function",
+    # An activation with its hand-written vector-Jacobian product: how custom activations are made
+    # (Keras differentiates plain functions with autograd, handkeras cannot).
+    "activations.ActivationFunction": "activation with its vjp",
+    # The base of the seeded initializers and the fan computation of VarianceScaling, private in Keras.
+    "initializers.RandomInitializer": "base of the seeded initializers",
+    "initializers.compute_fans": "fan-in/fan-out helper",
+    # The shared base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau (private in Keras).
+    "callbacks.MonitorCallback": "base of the monitoring callbacks",
+}
+
+# Keras parameters that handkeras accepts through **kwargs rather than by name. Each is checked: the
+# class must build with Keras's default value for it.
+OPTIMIZER_EXTRAS = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                    "gradient_accumulation_steps")
+VIA_KWARGS = {
+    # Keras's BaseOptimizer arguments for EMA, loss scaling and gradient accumulation: handkeras's
+    # Optimizer takes them, accepts Keras's defaults and raises NotImplementedError otherwise.
+    **{f"optimizers.{name}": OPTIMIZER_EXTRAS for name in
+       ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam")},
+}
+
+# Parameters whose default differs on purpose: (qualified name, parameter) -> reason.
+DEFAULT_DIFFERENCES = {
+    # Keras's function requires `q`; handkeras's takes the class's default, 0.5. Every call that is
+    # valid in Keras means the same in handkeras.
+    ("losses.categorical_generalized_cross_entropy", "q"): "default from the class",
+}
+
+EMPTY = inspect.Parameter.empty
+VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+
+
+def public_names(module):
+    """The module's ``__all__`` and every public class or function defined inside its package
+    (names it merely imports from elsewhere in handkeras, such as ``lookup``, are not its API)."""
+    names = set(getattr(module, "__all__", ()))
+    for name in dir(module):
+        value = getattr(module, name)
+        if (not name.startswith("_") and callable(value)
+                and str(getattr(value, "__module__", "")).startswith(module.__name__)):
+            names.add(name)
+    return sorted(name for name in names if not inspect.ismodule(getattr(module, name)))
+
+
+NAMES = [f"{module}.{name}" for module in MODULES
+         for name in public_names(getattr(handkeras, module))]
+IN_KERAS = [name for name in NAMES if name not in HANDKERAS_ONLY]
+
+
+def resolve(library, qualified):
+    module, name = qualified.split(".")
+    return getattr(getattr(library, module), name)
+
+
+def signature(obj):
+    """A function's signature, or a class's ``__init__`` without ``self`` (read from ``__init__``
+    because Keras's Layer defines ``__new__(cls, *args, **kwargs)``, which hides it)."""
+    if inspect.isclass(obj):
+        init = inspect.signature(obj.__init__)
+        return init.replace(parameters=list(init.parameters.values())[1:])
+    return inspect.signature(obj)
+
+
+def parameters(obj):
+    """The named parameters of a class's constructor or a function, in order."""
+    return [p for p in signature(obj).parameters.values() if p.kind not in VARIADIC]
+
+
+def accepts_var_keyword(obj):
+    return any(p.kind is p.VAR_KEYWORD for p in signature(obj).parameters.values())
+
+
+def same_default(a, b):
+    return a is b or (type(a) is type(b) and a == b)
+
+
+def test_the_modules_have_public_names():
+    assert len(NAMES) > 200, f"only {len(NAMES)} public names found: {NAMES}"
+
+
+@pytest.mark.parametrize("qualified", NAMES)
+def test_public_name_exists_in_keras(qualified):
+    module, name = qualified.split(".")
+    if qualified in HANDKERAS_ONLY:
+        assert not hasattr(getattr(keras, module), name), (
+            f"keras.{qualified} exists now: remove it from HANDKERAS_ONLY and check its signature")
+    else:
+        assert hasattr(getattr(keras, module), name), (
+            f"handkeras.{qualified} is public, but keras.{qualified} does not exist")
+
+
+def test_allowlists_name_public_handkeras_names():
+    listed = set(HANDKERAS_ONLY) | set(VIA_KWARGS) | {name for name, _ in DEFAULT_DIFFERENCES}
+    assert sorted(listed - set(NAMES)) == []
+
+
+@pytest.mark.parametrize("qualified", IN_KERAS)
+def test_signature_takes_keras_arguments(qualified):
+    ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)
+    our_parameters = {p.name: p for p in parameters(ours)}
+    their_parameters = parameters(theirs)
+    via_kwargs = VIA_KWARGS.get(qualified, ())
+
+    problems = []
+    for p in their_parameters:
+        if p.name in via_kwargs:
+            if p.name in our_parameters:
+                problems.append(f"`{p.name}` is a named parameter now: remove it from VIA_KWARGS")
+            continue
+        if p.name not in our_parameters:
+            problems.append(f"missing parameter `{p.name}` (Keras default {p.default!r})")
+        elif not same_default(our_parameters[p.name].default, p.default):
+            if (qualified, p.name) not in DEFAULT_DIFFERENCES:
+                problems.append(f"`{p.name}` defaults to {our_parameters[p.name].default!r}, "
+                                f"Keras's to {p.default!r}")
+        elif (qualified, p.name) in DEFAULT_DIFFERENCES:
+            problems.append(f"`{p.name}` has Keras's default now: remove it from "
+                            "DEFAULT_DIFFERENCES")
+    extra = sorted(set(our_parameters) - {p.name for p in their_parameters})
+    if extra:
+        problems.append(f"parameters Keras does not have: {extra}")
+    assert not problems, f"handkeras.{qualified} vs keras.{qualified}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("qualified", IN_KERAS)
+def test_keras_positional_parameters_keep_their_positions(qualified):
+    ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    our_order = [p.name for p in parameters(ours) if p.kind in positional]
+    their_order = []
+    for p in parameters(theirs):
+        if p.kind not in positional:
+            break
+        if p.name in VIA_KWARGS.get(qualified, ()):
+            # The parameters after one that handkeras takes through **kwargs shift; Keras's own
+            # examples pass them (optimizers' `name`) by keyword.
+            break
+        their_order.append(p.name)
+    assert our_order[:len(their_order)] == their_order
+
+
+@pytest.mark.parametrize("qualified", sorted(VIA_KWARGS))
+def test_arguments_via_kwargs_take_keras_defaults(qualified):
+    ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)
+    assert accepts_var_keyword(ours)
+    defaults = {p.name: p.default for p in parameters(theirs)}
+    for name in VIA_KWARGS[qualified]:
+        ours(**{name: defaults[name]})
+
+
+@pytest.mark.parametrize("qualified", sorted(VIA_KWARGS))
+def test_optimizers_refuse_ema_loss_scaling_and_accumulation(qualified):
+    ours = resolve(handkeras, qualified)
+    for argument in ({"use_ema": True}, {"loss_scale_factor": 128.0},
+                     {"gradient_accumulation_steps": 4}):
+        with pytest.raises(NotImplementedError):
+            ours(**argument)
+
+
+@pytest.mark.parametrize("module, base", [("losses", "MeanSquaredError"), ("metrics", "Mean"),
+                                          ("optimizers", "SGD"), ("initializers", "Zeros"),
+                                          ("regularizers", "L2")])
+def test_deserialize_takes_custom_objects(module, base):
+    functions = getattr(handkeras, module)
+    custom = type("Custom", (getattr(functions, base),), {})
+    config = functions.serialize(custom())
+    assert type(functions.deserialize(config, custom_objects={"Custom": custom})) is custom
+    with pytest.raises(ValueError, match="Custom"):
+        functions.deserialize(config)
+
+
+def test_activations_deserialize_takes_custom_objects():
+    mine = handkeras.activations.relu
+    assert handkeras.activations.deserialize("mine", custom_objects={"mine": mine}) is mine
