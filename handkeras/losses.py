@@ -543,8 +543,10 @@ class CategoricalCrossentropy(_CrossEntropy):
                              sample_weight)
 
     def _fast_path(self, y_true, logits, sample_weight):
-        """Whether the one-softmax computation applies (the general one handles the rest)."""
-        return (self.from_logits and not self.label_smoothing and logits.ndim == 2
+        """Whether the one-softmax computation applies (the general one handles the rest,
+        including subclasses such as the focal loss, whose per-sample loss is another)."""
+        return (type(self) in (CategoricalCrossentropy, SparseCategoricalCrossentropy)
+                and self.from_logits and not self.label_smoothing and logits.ndim == 2
                 and self.axis in (-1, 1) and self.reduction == "sum_over_batch_size"
                 and (sample_weight is None or np.shape(sample_weight) == (len(logits),))
                 and self.mask(y_true, logits) is None)

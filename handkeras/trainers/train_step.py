@@ -28,8 +28,11 @@ class TrainStep:
         if mask is not None:
             sample_weight = masked_sample_weight(mask, sample_weight, self.loss.reduction, y_pred.dtype)
         self.mask = mask
-        target = self.last_layer.logits if self.fused else y_pred
-        loss, grad = self.loss.value_and_gradient(y, target, sample_weight)
+        if self.fused:
+            loss, grad = self.loss.value_and_gradient_given_probabilities(
+                y, self.last_layer.logits, y_pred, sample_weight)
+        else:
+            loss, grad = self.loss.value_and_gradient(y, y_pred, sample_weight)
         if self.loss_weight != 1.0:
             loss *= self.loss_weight
             grad *= self.loss_weight
