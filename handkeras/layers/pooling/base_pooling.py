@@ -83,14 +83,9 @@ class BasePooling(Layer):
         rows, cols = positions[0]
         y4 = padded[:, rows, cols, :].copy()
         if self.mode == "max":
-            # The first maximal position of each window wins, as in TensorFlow and PyTorch.
-            winner = np.zeros(y4.shape, np.uint8 if len(positions) < 256 else np.intp)
-            for k, (rows, cols) in enumerate(positions[1:], start=1):
-                candidate = padded[:, rows, cols, :]
-                better = candidate > y4
-                np.copyto(y4, candidate, where=better)
-                winner[better] = k
-            state = winner
+            for rows, cols in positions[1:]:
+                np.maximum(y4, padded[:, rows, cols, :], out=y4)
+            state = (padded, y4)
         else:
             for rows, cols in positions[1:]:
                 y4 += padded[:, rows, cols, :]
@@ -116,8 +111,22 @@ class BasePooling(Layer):
         dy4 = dy.reshape((x4_shape[0],) + out_hw + (x4_shape[-1],))
         dpadded = np.zeros(padded_shape, dy.dtype)
         if self.mode == "max":
-            for k, (rows, cols) in enumerate(positions):
-                dpadded[:, rows, cols, :] += np.where(state == k, dy4, 0)
+            # Each window's gradient goes to the first position holding its maximum (row-major
+            # order), as in TensorFlow and PyTorch: later ties are skipped via `taken`. Windows
+            # that do not overlap write their positions directly, with no temporaries.
+            padded, maxima = state
+            overlapping = any(s < p for s, p in zip(self._as_2d(self.strides),
+                                                    self._as_2d(self.pool_size)))
+            taken = np.zeros(maxima.shape, bool)
+            hit = np.empty(maxima.shape, bool)
+            for rows, cols in positions:
+                np.equal(padded[:, rows, cols, :], maxima, out=hit)
+                np.greater(hit, taken, out=hit)  # hit and not yet taken
+                np.logical_or(taken, hit, out=taken)
+                if overlapping:
+                    dpadded[:, rows, cols, :] += dy4 * hit
+                else:
+                    np.multiply(dy4, hit, out=dpadded[:, rows, cols, :])
         else:
             share = dy4 / state
             for rows, cols in positions:
