@@ -61,13 +61,14 @@ def warn_non_finite(value, argument):
 def count_non_finite(value, chunk_rows=4096):
     """How many entries are NaN or infinite, without a mask the size of the data.
 
-    The minimum and maximum are NaN or infinite exactly when some entry is, so clean data (nearly
-    always) costs two allocation-free passes; only dirty data is counted, chunk by chunk.
+    A NaN or an infinity makes the sum NaN or infinite, so clean data (nearly always) costs one
+    allocation-free pass; only a non-finite sum (dirty data, or a sum that overflowed) is counted,
+    chunk by chunk.
     """
     if value.size == 0:
         return 0
-    with np.errstate(invalid="ignore"):
-        if np.isfinite(value.min()) and np.isfinite(value.max()):
+    with np.errstate(invalid="ignore", over="ignore"):
+        if np.isfinite(value.sum()):
             return 0
     rows = value.reshape(len(value), -1) if value.ndim else value.reshape(1, 1)
     return sum(rows[start:start + chunk_rows].size
