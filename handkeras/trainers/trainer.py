@@ -63,6 +63,7 @@ class Trainer:
         self._initial_epoch = None  # set by BackupAndRestore at on_train_begin to resume a run
         self._metrics = []
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._log_keys = [self._loss_tracker.name]  # the logs' keys, worked out at compile
         self._loss_weight = 1.0
 
     # ----------------------------------------------------------------------------- compile
@@ -98,6 +99,7 @@ class Trainer:
             metric.weighted = True
         self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
         self._metrics = compiled_metrics
+        self._log_keys = [self._loss_tracker.name] + self._metric_keys()
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                               "weighted_metrics": weighted_metrics}
         self.compiled = True
@@ -162,9 +164,8 @@ class Trainer:
 
     def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
-        keys = [self._loss_tracker.name] + self._metric_keys()
         return dict(sorted((key, _log_value(metric.result()))
-                           for key, metric in zip(keys, metrics or self.metrics)))
+                           for key, metric in zip(self._log_keys, metrics or self.metrics)))
 
     def _metric_keys(self):
         """The compiled metrics' log keys, named as Keras names them: a name already taken gets
