@@ -3,6 +3,4 @@
 from handkeras.models.sequential import Sequential
 from handkeras.saving.saving_api import load_model, save_model
 
-Model = Sequential
-
 __all__ = ["Sequential", "load_model", "save_model"]
