@@ -160,3 +160,17 @@ def test_pytorch_and_keras_run_in_workers_when_installed(tmp_path):
         else:
             assert f"keras-{backend}" not in frameworks
             assert any("not installed" in note for note in results["notes"])
+
+
+def test_convnet_benchmark_times_handkeras_against_pytorch(tmp_path):
+    done = subprocess.run([sys.executable, str(RUN.parent / "convnet.py"), "--quick"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("keras-io convnet, batch 128")
+    seconds = {line.split()[0]: line.split()[-2] for line in lines[1:] if "s/epoch" in line}
+    assert float(seconds["handkeras"]) > 0
+    if importlib.util.find_spec("torch"):
+        ratio = float(lines[-1].split()[1].rstrip("x"))
+        assert math.isclose(ratio, float(seconds["handkeras"]) / float(seconds["PyTorch"]),
+                            rel_tol=0.01)
