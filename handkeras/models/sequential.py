@@ -168,18 +168,12 @@ class Sequential(Trainer, Layer):
     @property
     def gradients(self):
         """The last backward's gradients, in ``trainable_weights`` order."""
-        return self._collect_gradients()
+        return [grad for layer in self._layers if layer.trainable_weights
+                for grad in layer.gradients]
 
     @gradients.setter
     def gradients(self, value):
         """Layer.__init__ initializes it; a Sequential derives it from its layers."""
-
-    def _collect_gradients(self):
-        grads = []
-        for layer in self._layers:
-            if layer.trainable_weights:
-                grads.extend(layer.gradients)
-        return grads
 
     def add_regularization_gradients(self):
         """Add each sublayer's weight-regularization gradients (once per backward)."""

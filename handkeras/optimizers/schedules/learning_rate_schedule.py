@@ -45,60 +45,57 @@ def _floatx_scalars(*values):
     return [dtype(value) for value in values]
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, their checks, and the
+    progress ``p = step / decay_steps`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        kind = type(self).__name__
+        _check_number(kind, "initial_learning_rate", initial_learning_rate)
+        _check_number(kind, "decay_steps", decay_steps, positive=True)
+        _check_number(kind, "decay_rate", decay_rate)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def _progress(self, step):
+        """``(initial_learning_rate, decay_rate, p)`` as floatx scalars."""
+        initial, decay_steps, decay_rate, step = _floatx_scalars(
+            self.initial_learning_rate, self.decay_steps, self.decay_rate, step)
+        p = step / decay_steps
+        return initial, decay_rate, np.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``; with ``staircase``, the
     exponent is floored, so the rate drops every ``decay_steps`` steps."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        _check_number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
-        _check_number("ExponentialDecay", "decay_steps", decay_steps, positive=True)
-        _check_number("ExponentialDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial, decay_steps, decay_rate, step = _floatx_scalars(
-            self.initial_learning_rate, self.decay_steps, self.decay_rate, step)
-        p = step / decay_steps
-        if self.staircase:
-            p = np.floor(p)
+        initial, decay_rate, p = self._progress(step)
         return initial * np.power(decay_rate, p)
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``; with ``staircase``,
     ``step / decay_steps`` is floored."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        _check_number("InverseTimeDecay", "initial_learning_rate", initial_learning_rate)
-        _check_number("InverseTimeDecay", "decay_steps", decay_steps, positive=True)
-        _check_number("InverseTimeDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        initial, decay_steps, decay_rate, step, one = _floatx_scalars(
-            self.initial_learning_rate, self.decay_steps, self.decay_rate, step, 1)
-        p = step / decay_steps
-        if self.staircase:
-            p = np.floor(p)
-        return initial / (one + decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        initial, decay_rate, p = self._progress(step)
+        return initial / (_floatx_scalars(1)[0] + decay_rate * p)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
