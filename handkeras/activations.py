@@ -32,6 +32,21 @@ class ActivationFunction:
         self.__doc__ = forward.__doc__
         self.__signature__ = inspect.signature(forward)
         self._vjp = vjp
+        self._in_place = None
+
+    def forward_in_place(self, x):
+        """``f(x)`` (default options) for an ``x`` the caller owns and no longer needs: written over
+        ``x`` when the activation allows it, which saves an allocation and a pass over memory.
+
+        Only activations whose ``vjp`` gives the same result with ``x`` replaced by ``y`` overwrite
+        their input, so a layer may keep the returned array as both its input and its output.
+        """
+        return self.forward(x) if self._in_place is None else self._in_place(x)
+
+    def def_in_place(self, forward):
+        """Decorator: register ``forward(x)`` as the in-place version of the default activation."""
+        self._in_place = forward
+        return forward
 
     def __call__(self, x, **options):
         x = np.asarray(x)
@@ -96,6 +111,12 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope != 0.0:
         y = y + np.where(above, 0, np.asarray(negative_slope, x.dtype) * (x - threshold))
     return y.astype(x.dtype, copy=False)
+
+
+@relu.def_in_place
+def _relu_in_place(x):
+    # x > 0 exactly where relu(x) > 0, so the vjp below reads the output as well as the input.
+    return np.maximum(x, 0, out=x)
 
 
 @relu.defvjp

@@ -555,9 +555,10 @@ class CategoricalCrossentropy(_CrossEntropy):
         """Mean loss and its gradient from the rows' largest logits, log-normalizers and softmax
         (``probs`` is consumed)."""
         losses, grad = self._logits_losses_and_gradient(y_true, logits, top, log_totals, probs)
-        scale = np.full(len(logits), 1.0 / len(logits), logits.dtype)
-        if sample_weight is not None:
-            scale *= np.asarray(sample_weight, dtype=logits.dtype)
+        if sample_weight is None:
+            grad *= logits.dtype.type(1.0 / len(logits))
+            return float(losses.mean()), grad
+        scale = np.asarray(sample_weight, dtype=logits.dtype) / logits.dtype.type(len(logits))
         grad *= scale[:, None]
         return float(np.dot(losses, scale)), grad
 
@@ -611,8 +612,9 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         labels = np.asarray(y_true)
         if labels.ndim == y_pred.ndim and labels.shape[self.axis] == 1:
             labels = np.squeeze(labels, axis=self.axis)
-        expected = np.delete(y_pred.shape, self.axis % y_pred.ndim)
-        if labels.shape != tuple(expected):
+        axis = self.axis % y_pred.ndim
+        expected = y_pred.shape[:axis] + y_pred.shape[axis + 1:]
+        if labels.shape != expected:
             raise ValueError(
                 f"{type(self).__name__}: integer labels of shape {tuple(expected)} expected for "
                 f"predictions of shape {y_pred.shape}, received `y_true` with shape "
@@ -620,7 +622,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             )
         if self.ignore_class is not None:
             labels = np.where(labels == self.ignore_class, 0, labels)
-        return labels.astype(np.intp)
+        return labels.astype(np.intp, copy=False)
 
     def _smoothed(self, y_true, y_pred):
         one_hot = np.zeros_like(y_pred)

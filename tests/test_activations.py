@@ -126,6 +126,30 @@ def test_relu_vjp(options):
         assert np.all(analytic[x < 0] == 0)
 
 
+def test_relu_in_place_overwrites_its_input_and_keeps_the_gradient():
+    """A layer owning its pre-activation may let relu overwrite it: the output is the same array,
+    and the vjp computed from that array alone equals the vjp from the input."""
+    x = away_from(sample((5, 6)), [0.0])
+    dy = sample((5, 6), seed=3)
+    expected_y = activations.relu(x)
+    expected_dx = activations.relu.vjp(x, expected_y, dy)
+    z = x.copy()
+    y = activations.relu.forward_in_place(z)
+    assert y is z
+    np.testing.assert_array_equal(y, expected_y)
+    np.testing.assert_array_equal(activations.relu.vjp(y, y, dy), expected_dx)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "gelu"])
+def test_other_activations_leave_their_input_alone_in_place(name):
+    activation = activations.get(name)
+    x = sample((3, 4))
+    kept = x.copy()
+    y = activation.forward_in_place(x)
+    np.testing.assert_array_equal(x, kept)
+    np.testing.assert_array_equal(y, activation(kept))
+
+
 def test_sigmoid_vjp():
     check_vjp(activations.sigmoid, sample((4, 5), scale=4.0))
 

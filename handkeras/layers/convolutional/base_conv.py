@@ -131,7 +131,7 @@ class BaseConv(Layer):
         if self.use_bias:
             z += self.bias.value
         z = z.reshape((x.shape[0],) + ((ow,) if self.rank == 1 else (oh, ow)) + (self.filters,))
-        y = z if self.activation is activations.linear else self.activation.forward(z)
+        y = self.activation.forward_in_place(z)
         if training:
             self._cols, self._geometry, self.logits, self._y = (
                 cols, (x.shape, x4.shape, padded_shape, oh, ow), z, y)

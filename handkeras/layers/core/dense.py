@@ -63,7 +63,7 @@ class Dense(Layer):
         z = x @ self.kernel.value
         if self.use_bias:
             z += self.bias.value
-        y = z if self.activation is activations.linear else self.activation.forward(z)
+        y = self.activation.forward_in_place(z)
         if training:
             self._x, self.logits, self._y = x, z, y
         return y
