@@ -4,7 +4,7 @@ With ``cols`` the im2col matrix of the padded input (one row per output pixel, o
 kernel entry) and ``K`` the kernel as a ``(kh * kw * c, filters)`` matrix::
 
     z   = cols @ K + b
-    dK  = cols^T dz,   db = sum of dz over pixels,   dcols = dz K^T  ->  scattered back (col2im)
+    dK  = cols^T dz,   db = sum of dz over pixels,   dx = col2im(dz K^T), one kernel position at a time
 """
 
 import numpy as np
@@ -153,9 +153,9 @@ class BaseConv(Layer):
         x_shape, x4_shape, padded_shape, oh, ow = self._geometry
         kernel, strides, dilation = (self._as_2d(v) for v in
                                      (self.kernel_size, self.strides, self.dilation_rate))
-        dcols = dz2 @ self.kernel.value.reshape(-1, self.filters).T
-        dcols = dcols.reshape(x4_shape[0], oh, ow, kernel[0], kernel[1], x4_shape[-1])
-        dpadded = im2col.add_windows(np.zeros(padded_shape, dz.dtype), dcols, strides, dilation)
+        dpadded = im2col.add_window_products(
+            np.zeros(padded_shape, dz.dtype), dz2.reshape(x4_shape[0], oh, ow, self.filters),
+            self.kernel.value.reshape(kernel + (x4_shape[-1], self.filters)), strides, dilation)
         (top, _), (left, _) = self._pads(x4_shape[1], x4_shape[2])
         dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
         return dx.reshape(x_shape)

@@ -1,9 +1,9 @@
 """Patch extraction for convolutions and pooling: windows as strided views, and their adjoint.
 
 ``windows(x, ...)`` views every (kh, kw) window of an NHWC array without copying; reshaping it into
-rows gives im2col, so a convolution is one large matrix multiplication. ``add_windows`` is the
-adjoint: it scatters window-shaped gradients back onto the input, with one strided addition per
-kernel position (a Python loop over kh * kw positions, never over samples or pixels).
+rows gives im2col, so a convolution is one large matrix multiplication. ``add_window_products`` is
+the adjoint of that product with respect to the input: per kernel position, one matrix product and
+one strided addition (a Python loop over kh * kw positions, never over samples or pixels).
 """
 
 import math
@@ -68,15 +68,23 @@ def windows(x, kernel, strides, dilation, out_hw):
     return as_strided(x, shape, step, writeable=False)
 
 
-def add_windows(target, values, strides, dilation):
-    """Adjoint of ``windows``: ``target[window] += values`` for every window, in place.
+def add_window_products(target, dz, kernel, strides, dilation):
+    """Adjoint of ``windows(target) @ kernel``: ``target[window] += dz @ kernel[i, j]^T`` for every
+    kernel position ``(i, j)``, in place.
 
-    ``values`` has the shape ``(N, OH, OW, KH, KW, C)``; ``target`` is the (padded) NHWC input.
+    ``dz`` is ``(N, OH, OW, F)``, ``kernel`` ``(KH, KW, C, F)``, ``target`` the (padded) NHWC input.
+    Each position's product lands in one reused buffer the size of the input, instead of a
+    ``(pixels, KH * KW * C)`` matrix scattered afterwards: the same arithmetic, a fraction of the memory.
     """
-    _, oh, ow, kh, kw, _ = values.shape
+    n, oh, ow, filters = dz.shape
+    kh, kw, channels, _ = kernel.shape
+    rows = dz.reshape(-1, filters)
+    product = np.empty((rows.shape[0], channels), dz.dtype)
     for i in range(kh):
         for j in range(kw):
+            np.matmul(rows, kernel[i, j].T, out=product)
             top, left = i * dilation[0], j * dilation[1]
             target[:, top: top + strides[0] * (oh - 1) + 1: strides[0],
-                   left: left + strides[1] * (ow - 1) + 1: strides[1], :] += values[:, :, :, i, j, :]
+                   left: left + strides[1] * (ow - 1) + 1: strides[1], :] += product.reshape(
+                       n, oh, ow, channels)
     return target

@@ -3,6 +3,11 @@
 Max pooling routes each window's gradient to the first position holding its maximum (as TensorFlow
 and PyTorch do); average pooling spreads it evenly over the window's real (unpadded) elements,
 Keras's rule for "same" padding.
+
+When windows do not overlap (strides >= pool size, the usual case), max pooling works row by row:
+each window row's maximum first, then the maximum of those. Backward retraces the same two steps,
+routing the gradient to the first row holding the window's maximum and then to the first position of
+that row holding the row's maximum: the row-major first maximum, in half the passes over memory.
 """
 
 import numpy as np
@@ -80,13 +85,16 @@ class BasePooling(Layer):
         x4 = x[:, None] if self.rank == 1 else x
         padded, pads, (oh, ow) = self._padded(x4, -np.inf if self.mode == "max" else 0.0)
         positions = self._positions(oh, ow)
-        rows, cols = positions[0]
-        y4 = padded[:, rows, cols, :].copy()
-        if self.mode == "max":
-            for rows, cols in positions[1:]:
-                np.maximum(y4, padded[:, rows, cols, :], out=y4)
+        if self.mode == "max" and self._disjoint():
+            row_maxima = [self._running_max(padded, row) for row in self._rows(positions)]
+            y4 = row_maxima[0] if len(row_maxima) == 1 else self._running_max(None, row_maxima)
+            state = (padded, y4, row_maxima)
+        elif self.mode == "max":
+            y4 = self._running_max(padded, positions)
             state = (padded, y4)
         else:
+            rows, cols = positions[0]
+            y4 = padded[:, rows, cols, :].copy()
             for rows, cols in positions[1:]:
                 y4 += padded[:, rows, cols, :]
             state = self._counts(x4.shape[1:3], pads, (oh, ow), x.dtype)
@@ -94,6 +102,39 @@ class BasePooling(Layer):
         if training:
             self._state = (x.shape, x4.shape, padded.shape, pads, (oh, ow), positions, state)
         return y4.reshape((x.shape[0],) + y4.shape[2 if self.rank == 1 else 1:])
+
+    def _disjoint(self):
+        """Whether no two windows share an input (strides at least the pool size)."""
+        return all(s >= p for s, p in zip(self._as_2d(self.strides), self._as_2d(self.pool_size)))
+
+    def _rows(self, positions):
+        """``positions`` grouped by window row."""
+        width = self._as_2d(self.pool_size)[1]
+        return [positions[start:start + width] for start in range(0, len(positions), width)]
+
+    @staticmethod
+    def _running_max(padded, candidates):
+        """The element-wise maximum of ``candidates``: arrays, or (rows, cols) slices of ``padded``."""
+        arrays = [c if padded is None else padded[:, c[0], c[1], :] for c in candidates]
+        if len(arrays) == 1:
+            return arrays[0].copy()
+        result = np.maximum(arrays[0], arrays[1])
+        for array in arrays[2:]:
+            np.maximum(result, array, out=result)
+        return result
+
+    @staticmethod
+    def _route(dy, candidates, maxima, targets):
+        """Write into ``targets[k]`` the part of ``dy`` that goes to candidate ``k``: all of it where
+        ``k`` is the first candidate equal to ``maxima``, zero elsewhere. What is left after each
+        candidate (``dy`` or exactly 0) is carried in the next target, so the last takes the rest."""
+        remaining = dy
+        for k in range(len(candidates) - 1):
+            np.multiply(remaining, candidates[k] != maxima, out=targets[k + 1])
+            np.subtract(remaining, targets[k + 1], out=targets[k])
+            remaining = targets[k + 1]
+        if len(candidates) == 1:
+            np.copyto(targets[0], dy)
 
     def _counts(self, spatial, pads, out_hw, dtype):
         """How many real (unpadded) inputs each window averages: ``(OH, OW, 1)`` (Keras excludes the
@@ -109,8 +150,19 @@ class BasePooling(Layer):
             return None
         x_shape, x4_shape, padded_shape, pads, out_hw, positions, state = self._state
         dy4 = dy.reshape((x4_shape[0],) + out_hw + (x4_shape[-1],))
-        dpadded = np.zeros(padded_shape, dy.dtype)
-        if self.mode == "max":
+        if self.mode == "max" and self._disjoint():
+            padded, maxima, row_maxima = state
+            dpadded = np.empty(padded_shape, dy.dtype)
+            self._zero_uncovered(dpadded, out_hw)
+            rows = self._rows(positions)
+            d_rows = [dy4] if len(rows) == 1 else np.empty((len(rows),) + dy4.shape, dy.dtype)
+            if len(rows) > 1:
+                self._route(dy4, row_maxima, maxima, d_rows)
+            for row, row_max, d_row in zip(rows, row_maxima, d_rows):
+                self._route(d_row, [padded[:, r, c, :] for r, c in row], row_max,
+                            [dpadded[:, r, c, :] for r, c in row])
+        elif self.mode == "max":
+            dpadded = np.zeros(padded_shape, dy.dtype)
             # Each window's gradient goes to the first position holding its maximum (row-major
             # order), as in TensorFlow and PyTorch: later ties are skipped via `taken`. Windows
             # that do not overlap write their positions directly, with no temporaries.
@@ -128,12 +180,25 @@ class BasePooling(Layer):
                 else:
                     np.multiply(dy4, hit, out=dpadded[:, rows, cols, :])
         else:
+            dpadded = np.zeros(padded_shape, dy.dtype)
             share = dy4 / state
             for rows, cols in positions:
                 dpadded[:, rows, cols, :] += share
         (top, _), (left, _) = pads
         dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
         return dx.reshape(x_shape)
+
+    def _zero_uncovered(self, dpadded, out_hw):
+        """Zero the inputs that no window covers (trailing rows and columns, and the gaps between
+        windows when strides exceed the pool size): they get no gradient."""
+        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
+        for axis, (p, s, o) in enumerate(zip(pool, strides, out_hw), start=1):
+            covered = np.zeros(dpadded.shape[axis], bool)
+            for offset in range(p):
+                covered[offset: offset + s * (o - 1) + 1: s] = True
+            index = [slice(None)] * 4
+            index[axis] = ~covered
+            dpadded[tuple(index)] = 0
 
     def get_config(self):
         return {**super().get_config(), "pool_size": list(self.pool_size),
