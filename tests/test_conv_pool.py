@@ -347,6 +347,8 @@ POOL2D_CASES = [
     ((2, 7, 7, 2), (3, 3), (2, 2), "same"),
     ((2, 6, 8, 2), (3, 2), (1, 3), "same"),
     ((1, 5, 5, 1), (5, 5), None, "valid"),
+    ((2, 8, 9, 2), (2, 2), (3, 3), "valid"),    # gaps between windows
+    ((2, 8, 9, 2), (2, 3), (3, 4), "same"),
 ]
 
 
@@ -399,6 +401,39 @@ def test_max_pooling_sends_a_tie_gradient_to_the_first_maximum_only():
     layer.forward(x, training=True)
     dx = layer.backward(np.full((1, 1, 1, 1), 3.0, dtype="float32"))
     np.testing.assert_array_equal(dx[0, :, :, 0], [[3.0, 0.0], [0.0, 0.0]])
+
+
+def first_maximum_gradient(x, dy, pool, strides, padding):
+    """The max-pooling input gradient by brute force: each window's ``dy`` goes to the first
+    position (row-major) holding the window's maximum."""
+    pads = [(0, 0), (0, 0)]
+    if padding == "same":
+        pads = [tf_same_padding(x.shape[1 + a], pool[a], strides[a]) for a in range(2)]
+    padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)], constant_values=-np.inf)
+    dpadded = np.zeros_like(padded)
+    for n in range(x.shape[0]):
+        for i in range(dy.shape[1]):
+            for j in range(dy.shape[2]):
+                for c in range(x.shape[-1]):
+                    top, left = i * strides[0], j * strides[1]
+                    window = padded[n, top: top + pool[0], left: left + pool[1], c]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)
+                    dpadded[n, top + a, left + b, c] += dy[n, i, j, c]
+    return dpadded[:, pads[0][0]: pads[0][0] + x.shape[1], pads[1][0]: pads[1][0] + x.shape[2]]
+
+
+@pytest.mark.parametrize("case", POOL2D_CASES, ids=pool_id)
+def test_max_pooling_ties_send_the_gradient_to_the_first_maximum(case):
+    """Small integers make ties everywhere, across rows and columns of the windows alike."""
+    shape, pool, strides, padding = case
+    strides = strides or pool
+    x = np.random.default_rng(3).integers(0, 3, shape).astype(np.float64)
+    layer = layers.MaxPooling2D(pool, strides=strides, padding=padding, dtype="float64")
+    y = layer.forward(x, training=True)
+    dy = np.random.default_rng(4).standard_normal(y.shape)
+    # overlapping windows sum several gradients into one input, in another order: rtol, not equality
+    np.testing.assert_allclose(layer.backward(dy),
+                               first_maximum_gradient(x, dy, pool, strides, padding), rtol=1e-12)
 
 
 def test_max_pooling_same_ignores_padding_even_for_negative_inputs():
