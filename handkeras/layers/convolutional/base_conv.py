@@ -27,6 +27,7 @@ class BaseConv(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._cols_buffer = None  # the training im2col matrix, reused from step to step
         kind = type(self).__name__
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(f"{kind} '{self.name}': `filters` must be a positive integer, "
@@ -112,24 +113,42 @@ class BaseConv(Layer):
         return tuple(im2col.same_padding(size, k, s, d)
                      for size, k, s, d in zip((height, width), kernel, strides, dilation))
 
-    def _columns(self, x4):
-        """Padded input and the im2col matrix ``(N * OH * OW, KH * KW * C)``."""
+    def _columns(self, x4, training):
+        """Padded input shape, output size and the im2col matrix: one row per output pixel, one
+        column per kernel entry, and a last column of ones when there is a bias, so that the bias is
+        added by the product itself and its gradient comes out of the kernel's.
+
+        Training copies the windows into a buffer the layer keeps from step to step (its column of
+        ones written once); inference allocates its own, so it writes nothing to the layer.
+        """
         kernel, strides, dilation = (self._as_2d(v) for v in
                                      (self.kernel_size, self.strides, self.dilation_rate))
         padded = im2col.pad_spatial(x4, self._pads(x4.shape[1], x4.shape[2]))
         oh = (padded.shape[1] - (kernel[0] - 1) * dilation[0] - 1) // strides[0] + 1
         ow = (padded.shape[2] - (kernel[1] - 1) * dilation[1] - 1) // strides[1] + 1
         view = im2col.windows(padded, kernel, strides, dilation, (oh, ow))
-        return padded.shape, (oh, ow), view.reshape(-1, kernel[0] * kernel[1] * x4.shape[-1])
+        rows, entries = x4.shape[0] * oh * ow, kernel[0] * kernel[1] * x4.shape[-1]
+        buffer = self._cols_buffer if training else None
+        if buffer is None or buffer.shape[0] < rows or buffer.dtype != x4.dtype:
+            buffer = np.empty((rows, entries + self.use_bias), x4.dtype)
+            buffer[:, entries:] = 1
+            if training:
+                self._cols_buffer = buffer
+        cols = buffer[:rows]
+        np.copyto(cols[:, :entries].reshape(view.shape), view)
+        return padded.shape, (oh, ow), cols
+
+    def _augmented_kernel(self):
+        """The kernel as a ``(KH * KW * C, filters)`` matrix, with the bias as an extra last row."""
+        kernel = self.kernel.value.reshape(-1, self.filters)
+        return np.vstack([kernel, self.bias.value]) if self.use_bias else kernel
 
     def forward(self, x, training=False):
         if self.padding == "valid":  # shapes unknown at build time (None) are checked here
             self._check_fits(x.shape)
         x4 = x[:, None] if self.rank == 1 else x
-        padded_shape, (oh, ow), cols = self._columns(x4)
-        z = cols @ self.kernel.value.reshape(-1, self.filters)
-        if self.use_bias:
-            z += self.bias.value
+        padded_shape, (oh, ow), cols = self._columns(x4, training)
+        z = cols @ self._augmented_kernel()
         z = z.reshape((x.shape[0],) + ((ow,) if self.rank == 1 else (oh, ow)) + (self.filters,))
         y = self.activation.forward_in_place(z)
         if training:
@@ -144,10 +163,12 @@ class BaseConv(Layer):
         dz2 = dz.reshape(-1, self.filters)
         if self.trainable:
             if not self.gradients:
-                self.gradients = [np.empty_like(w.value) for w in self._weights]
-            np.matmul(self._cols.T, dz2, out=self.gradients[0].reshape(-1, self.filters))
-            if self.use_bias:
-                np.add.reduce(dz2, axis=0, out=self.gradients[1])
+                # one buffer: the kernel's gradient, then the bias's as its last row
+                both = np.empty((self._cols.shape[1], self.filters), self.kernel.dtype)
+                self.gradients = [both[:self.kernel.value.size // self.filters].reshape(
+                    self.kernel.shape)] + ([both[-1]] if self.use_bias else [])
+                self._gradient_matrix = both
+            np.matmul(self._cols.T, dz2, out=self._gradient_matrix)
         if not input_gradient:
             return None
         x_shape, x4_shape, padded_shape, oh, ow = self._geometry

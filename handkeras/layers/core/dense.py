@@ -6,6 +6,7 @@ from handkeras import activations
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
+from handkeras.layers.reductions import sum_rows
 
 
 class Dense(Layer):
@@ -86,7 +87,7 @@ class Dense(Layer):
                 self.gradients = [np.empty_like(w.value) for w in self._weights]
             np.matmul(x.T, dz2, out=self.gradients[0])
             if self.use_bias:
-                np.add.reduce(dz2, axis=0, out=self.gradients[1])
+                sum_rows(dz2, out=self.gradients[1])
         if input_gradient:
             return dz @ self.kernel.value.T
         return None
