@@ -568,6 +568,43 @@ def test_a_convnet_model_gradients_match_central_differences(float64):
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=weight.path)
 
 
+def unfused_gradients(model, x, y):
+    """The weight gradients of ``model``'s loss, each layer's backward called on its own."""
+    y_pred = model.forward(x, training=True)
+    _, dy = model.loss.value_and_gradient(y, y_pred)
+    for layer in reversed(model.layers):
+        dy = layer.backward(dy)
+    return [g.copy() for layer in model.layers for g in layer.gradients]
+
+
+@pytest.mark.parametrize("pooling", [
+    layers.MaxPooling2D(2), layers.MaxPooling2D(3, strides=2, padding="same")], ids=["disjoint", "overlapping"])
+def test_relu_into_max_pooling_takes_the_relu_gradient_on_the_pooled_side(float64, pooling):
+    """A negative bias kills whole windows (maxima of 0, ties everywhere); the fused backward gives
+    exactly the gradients of the layer-by-layer one."""
+    model = keras.Sequential([
+        keras.Input((7, 7, 2)),
+        layers.Conv2D(3, 3, padding="same", activation="relu",
+                      bias_initializer=keras.initializers.Constant(-0.8)),
+        pooling, layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((4, 7, 7, 2)), data((4, 2), seed=1)
+    assert (model.layers[1].forward(model.layers[0].forward(x)) == 0).mean() > 0.2
+    _, fused = model.compute_gradients(x, y)
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_relu_into_max_pooling1d_on_a_sequence(float64):
+    model = keras.Sequential([keras.Input((9, 3)), layers.Dense(4, activation="relu"),
+                              layers.MaxPooling1D(3, strides=2), layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((5, 9, 3)), data((5, 1), seed=2)
+    _, fused = model.compute_gradients(x, y)
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
 def test_a_small_convnet_learns():
     """Two bright-quadrant classes; a Conv2D + pooling model separates them in a few epochs."""
     rng = np.random.default_rng(0)

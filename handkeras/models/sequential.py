@@ -1,5 +1,6 @@
 """Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
 
+from handkeras import activations
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
 from handkeras.trainers.trainer import Trainer
@@ -228,18 +229,26 @@ class Sequential(Trainer, Layer):
     def backward(self, dy, input_gradient=True, from_logits=False):
         """Back-propagate ``dy`` through every layer; ``from_logits`` starts below the last activation.
 
-        With ``input_gradient=False`` the first layer skips its input gradient.
+        With ``input_gradient=False`` the first layer skips its input gradient. A max pooling fed by
+        a layer's relu takes that relu's gradient on its own small output gradient (see
+        ``MaxPooling2D.relu_gradient_mask``), and the layer then starts below its relu.
         """
-        last = len(self._layers) - 1
-        for i in range(last, -1, -1):
+        i = len(self._layers) - 1
+        while i >= 0:
             layer = self._layers[i]
-            wants_input = input_gradient or i > 0
-            if i == last and from_logits:
-                dy = layer.backward_from_logits(dy, wants_input)
+            if i == len(self._layers) - 1 and from_logits:
+                dy = layer.backward_from_logits(dy, input_gradient or i > 0)
+                i -= 1
                 continue
             if layer.activity_regularizer is not None:
                 dy = dy + layer.activity_regularizer.gradient(layer._activity_output) / len(dy)
-            dy = layer.backward(dy, wants_input)
+            if i > 0 and _relu_feeds_max_pooling(self._layers[i - 1], layer):
+                dy = layer.backward(dy * layer.relu_gradient_mask(), True)
+                i -= 1
+                dy = self._layers[i].backward_from_logits(dy, input_gradient or i > 0)
+            else:
+                dy = layer.backward(dy, input_gradient or i > 0)
+            i -= 1
         return dy
 
     def __call__(self, x, training=False):
@@ -303,3 +312,11 @@ class Sequential(Trainer, Layer):
         from handkeras import saving
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+
+def _relu_feeds_max_pooling(producer, pooling):
+    """Whether ``pooling`` is a max pooling whose input is ``producer``'s plain relu output."""
+    return (hasattr(pooling, "relu_gradient_mask") and pooling.mode == "max"
+            and getattr(producer, "output_activation", None) is activations.relu
+            and hasattr(producer, "backward_from_logits")
+            and producer.activity_regularizer is None)

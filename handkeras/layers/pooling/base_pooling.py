@@ -188,6 +188,17 @@ class BasePooling(Layer):
         dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
         return dx.reshape(x_shape)
 
+    def relu_gradient_mask(self):
+        """Where the windows' maxima of the last training forward are positive, shaped like the output.
+
+        When this max pooling's input is a relu's output, the relu's gradient at the position each
+        window routes to is 1 exactly where the window's maximum is positive: applying it to the
+        pooled gradient, a fraction of the size, equals applying it to the input gradient.
+        """
+        x_shape, x4_shape, _, _, out_hw, _, state = self._state
+        maxima = state[1]
+        return (maxima > 0).reshape((x_shape[0],) + out_hw[2 - self.rank:] + (x_shape[-1],))
+
     def _zero_uncovered(self, dpadded, out_hw):
         """Zero the inputs that no window covers (trailing rows and columns, and the gaps between
         windows when strides exceed the pool size): they get no gradient."""
