@@ -538,9 +538,9 @@ class CategoricalCrossentropy(_CrossEntropy):
         logits = np.asarray(logits)
         if not self._fast_path(y_true, logits, sample_weight):
             return self.value_and_gradient(y_true, logits, sample_weight)
-        log_totals = -np.log(probabilities.max(axis=-1))
-        return self._reduced(y_true, logits, logits.max(axis=-1), log_totals, probabilities.copy(),
-                             sample_weight)
+        log_totals = -np.log(np.maximum.reduce(probabilities, axis=-1))
+        return self._reduced(y_true, logits, np.maximum.reduce(logits, axis=-1), log_totals,
+                             probabilities.copy(), sample_weight)
 
     def _fast_path(self, y_true, logits, sample_weight):
         """Whether the one-softmax computation applies (the general one handles the rest,
@@ -557,7 +557,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         losses, grad = self._logits_losses_and_gradient(y_true, logits, top, log_totals, probs)
         if sample_weight is None:
             grad *= logits.dtype.type(1.0 / len(logits))
-            return float(losses.mean()), grad
+            return float(np.add.reduce(losses)) / len(losses), grad
         scale = np.asarray(sample_weight, dtype=logits.dtype) / logits.dtype.type(len(logits))
         grad *= scale[:, None]
         return float(np.dot(losses, scale)), grad

@@ -59,6 +59,10 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_params(params)
 
+    def listens(self, hook):
+        """Whether any callback does something on ``hook``."""
+        return bool(self._active[hook])
+
     def _call(self, hook, *args):
         for method in self._active[hook]:
             method(*args)

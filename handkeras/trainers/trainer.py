@@ -153,6 +153,10 @@ class Trainer:
     def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
         """Update ``metrics`` (the model's own by default: the loss tracker, then the compiled
         metrics) with one batch, and return the logs."""
+        self._update_metric_states(loss, y, y_pred, sample_weight, mask, metrics)
+        return self._logs(metrics)
+
+    def _update_metric_states(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
         loss_tracker, *compiled = metrics or self.metrics
         loss_tracker.update_state(loss, sample_weight=len(y_pred))
         for metric in compiled:
@@ -160,7 +164,6 @@ class Trainer:
             if mask is not None:
                 weights = masked_sample_weight(mask, weights, "sum", y_pred.dtype)
             metric.update_state(y, y_pred, sample_weight=weights)
-        return self._logs(metrics)
 
     def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
@@ -225,19 +228,22 @@ class Trainer:
         callbacks.on_train_begin()
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
+        # Running logs are built per batch only for callbacks that read them (the progress bar...).
+        batch_logs = callbacks.listens("on_train_batch_end")
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            logs = {}
+            trained = False
             for step, index in batches.epoch():
                 callbacks.on_train_batch_begin(step)
                 yb, swb = data.take(y, index), data.take(sample_weight, index)
                 loss, y_pred = train_step(x[index], yb, swb)
-                logs = self._update_metrics(loss, yb, y_pred, swb, train_step.mask)
-                callbacks.on_train_batch_end(step, logs)
+                self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
+                trained = True
+                callbacks.on_train_batch_end(step, self._logs() if batch_logs else None)
                 if self.stop_training:
                     break
-            epoch_logs = dict(sorted(logs.items()))
+            epoch_logs = self._logs() if trained else {}
             if validation is not None and self._validates_at(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
                                                  validation_steps)
