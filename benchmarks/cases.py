@@ -40,6 +40,7 @@ class Case:
 CASES = (
     Case((784, 128, 10), 32, "fashion_mnist"),
     Case((784, 128, 10), 128, "fashion_mnist"),
+    Case((784, 512, 512, 10), 32, "fashion_mnist", quick_rows=256),
     Case((784, 512, 512, 10), 128, "fashion_mnist"),
     Case((784, 512, 512, 10), 1024, "fashion_mnist", quick_rows=2048),
     # The seed article's network: at 4 rows per batch the per-step overhead is everything.
