@@ -206,3 +206,25 @@ def test_unknown_optimizer_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="adamm") as error:
         optimizers.get("adamm")
     assert "adam" in str(error.value) and "sgd" in str(error.value)
+
+
+@pytest.mark.parametrize("shape", [(7,), (300, 700), (1 << 16,), ((1 << 16) + 5,)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_scaled_add_equals_the_plain_expression_to_the_bit(shape, dtype):
+    """The blocked update used by SGD rounds exactly as ``w += scale * g`` does."""
+    from handkeras.optimizers.scaled_add import scaled_add
+    rng = np.random.default_rng(0)
+    w, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    scale = np.dtype(dtype).type(-0.0137)
+    expected = w + scale * g
+    scaled_add(w, scale, g)
+    np.testing.assert_array_equal(w, expected)
+
+
+def test_scaled_add_on_a_strided_view_leaves_the_rest_alone():
+    from handkeras.optimizers.scaled_add import scaled_add
+    w = np.ones((400, 400), np.float32)
+    g = np.full((400, 400), 2.0, np.float32)
+    scaled_add(w[:, ::2], np.float32(0.5), g[:, ::2])
+    np.testing.assert_array_equal(w[:, ::2], 2.0)
+    np.testing.assert_array_equal(w[:, 1::2], 1.0)

@@ -1,6 +1,7 @@
 """SGD with optional (Nesterov) momentum."""
 
 from handkeras.optimizers.base_optimizer import Optimizer, check_number
+from handkeras.optimizers.scaled_add import scaled_add
 
 
 class SGD(Optimizer):
@@ -23,14 +24,14 @@ class SGD(Optimizer):
     def update_step(self, gradient, variable, slots, learning_rate):
         w = variable.value
         if self.momentum == 0:
-            w -= learning_rate * gradient
+            scaled_add(w, -learning_rate, gradient)
             return
         (m,) = slots
         m *= self.momentum
-        m -= learning_rate * gradient
+        scaled_add(m, -learning_rate, gradient)
         if self.nesterov:
-            w -= learning_rate * gradient
-            w += self.momentum * m
+            scaled_add(w, -learning_rate, gradient)
+            scaled_add(w, w.dtype.type(self.momentum), m)
         else:
             w += m
 
