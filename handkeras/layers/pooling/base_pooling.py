@@ -163,22 +163,17 @@ class BasePooling(Layer):
                             [dpadded[:, r, c, :] for r, c in row])
         elif self.mode == "max":
             dpadded = np.zeros(padded_shape, dy.dtype)
-            # Each window's gradient goes to the first position holding its maximum (row-major
-            # order), as in TensorFlow and PyTorch: later ties are skipped via `taken`. Windows
-            # that do not overlap write their positions directly, with no temporaries.
+            # Overlapping windows: each window's gradient goes to the first position holding its
+            # maximum (row-major order), later ties skipped via `taken`, and adds onto what
+            # neighbouring windows sent to the same input.
             padded, maxima = state
-            overlapping = any(s < p for s, p in zip(self._as_2d(self.strides),
-                                                    self._as_2d(self.pool_size)))
             taken = np.zeros(maxima.shape, bool)
             hit = np.empty(maxima.shape, bool)
             for rows, cols in positions:
                 np.equal(padded[:, rows, cols, :], maxima, out=hit)
                 np.greater(hit, taken, out=hit)  # hit and not yet taken
                 np.logical_or(taken, hit, out=taken)
-                if overlapping:
-                    dpadded[:, rows, cols, :] += dy4 * hit
-                else:
-                    np.multiply(dy4, hit, out=dpadded[:, rows, cols, :])
+                dpadded[:, rows, cols, :] += dy4 * hit
         else:
             dpadded = np.zeros(padded_shape, dy.dtype)
             share = dy4 / state
@@ -189,7 +184,8 @@ class BasePooling(Layer):
         return dx.reshape(x_shape)
 
     def relu_gradient_mask(self):
-        """Where the windows' maxima of the last training forward are positive, shaped like the output.
+        """For max pooling: where the windows' maxima of the last training forward are positive,
+        shaped like the output.
 
         When this max pooling's input is a relu's output, the relu's gradient at the position each
         window routes to is 1 exactly where the window's maximum is positive: applying it to the
