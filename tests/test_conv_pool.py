@@ -595,6 +595,17 @@ def test_relu_into_max_pooling_takes_the_relu_gradient_on_the_pooled_side(float6
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
+def test_a_separate_relu_layer_into_max_pooling(float64):
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3, padding="same"),
+                              layers.Activation("relu"), layers.MaxPooling2D(2), layers.Flatten(),
+                              layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((3, 6, 6, 1)), data((3, 1), seed=5)
+    _, fused = model.compute_gradients(x, y)
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
 def test_relu_into_max_pooling1d_on_a_sequence(float64):
     model = keras.Sequential([keras.Input((9, 3)), layers.Dense(4, activation="relu"),
                               layers.MaxPooling1D(3, strides=2), layers.Flatten(), layers.Dense(1)])
