@@ -84,6 +84,23 @@ def test_fit_logs_seen_by_callbacks():
     assert set(recorder.logs["on_test_end"][0]) == {"loss", "accuracy"}
 
 
+def test_a_key_added_to_a_batch_logs_stays_out_of_the_epoch_logs_as_in_keras():
+    """Keras 3.15.1 (torch backend) gives {'accuracy': [...], 'loss': [...]} for this script."""
+    class Tagger(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            logs["tag"] = float(batch)
+
+    history = model().fit(X, Y, batch_size=4, epochs=2, verbose=0, callbacks=[Tagger()])
+    assert set(history.history) == {"loss", "accuracy"}
+
+
+def test_epoch_logs_come_from_the_metrics_when_no_callback_reads_batches():
+    net = model()
+    history = net.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert history.history["loss"] == [pytest.approx(float(net.metrics[0].result()))]
+    assert list(history.history) == ["accuracy", "loss"]
+
+
 def test_evaluate_calls_the_test_hooks():
     recorder = Recorder()
     model().evaluate(X, Y, batch_size=4, verbose=0, callbacks=[recorder])

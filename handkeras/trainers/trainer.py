@@ -243,6 +243,8 @@ class Trainer:
                 callbacks.on_train_batch_end(step, self._logs() if batch_logs else None)
                 if self.stop_training:
                     break
+            # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into a
+            # batch's logs stays there.
             epoch_logs = self._logs() if trained else {}
             if validation is not None and self._validates_at(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
