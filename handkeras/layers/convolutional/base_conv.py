@@ -9,14 +9,13 @@ kernel entry) and ``K`` the kernel as a ``(kh * kw * c, filters)`` matrix::
 
 import numpy as np
 
-from handkeras import activations
-from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.convolutional import im2col
+from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 
 
-class BaseConv(Layer):
+class BaseConv(KernelAndBias, Layer):
     """N-d convolution over channels-last inputs, for rank 1 and 2."""
 
     rank = None
@@ -54,16 +53,8 @@ class BaseConv(Layer):
                              f"`dilation_rate` > 1, received {self.strides} and {self.dilation_rate}.")
         self.padding = padding
         self.groups = 1
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-
-    @property
-    def output_activation(self):
-        return self.activation
+        self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
+                                          bias_initializer, kernel_regularizer, bias_regularizer)
 
     # -- shapes: everything runs as 2D; Conv1D views (N, L, C) as (N, 1, L, C)
     def _as_2d(self, values):
@@ -77,13 +68,7 @@ class BaseConv(Layer):
                 f"channels, received shape {tuple(input_shape)}."
             )
         channels = input_shape[-1]
-        self.kernel = self.add_weight(self.kernel_size + (channels, self.filters),
-                                      self.kernel_initializer, "kernel",
-                                      regularizer=self.kernel_regularizer)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.filters,), self.bias_initializer, "bias",
-                                        regularizer=self.bias_regularizer)
+        self._add_kernel_and_bias(self.kernel_size + (channels, self.filters), self.filters)
         self._check_fits(input_shape)
 
     def _check_fits(self, input_shape):
@@ -191,12 +176,7 @@ class BaseConv(Layer):
             "data_format": "channels_last",
             "dilation_rate": list(self.dilation_rate),
             "groups": 1,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": self.kernel_regularizer and regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
+            **self._kernel_and_bias_config(),
             "activity_regularizer": self.activity_regularizer and regularizers.serialize(
                 self.activity_regularizer),
             "kernel_constraint": None,

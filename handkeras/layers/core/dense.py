@@ -2,14 +2,12 @@
 
 import numpy as np
 
-from handkeras import activations
-from handkeras import initializers
-from handkeras import regularizers
+from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 from handkeras.layers.reductions import sum_rows
 
 
-class Dense(Layer):
+class Dense(KernelAndBias, Layer):
     """Densely connected layer, with Keras's arguments and weight layout (kernel ``(in, units)``).
 
     Backward: with ``z = x W + b`` and ``dz`` the gradient at ``z``, ``dW = x^T dz``,
@@ -34,28 +32,15 @@ class Dense(Layer):
                 "handkeras."
             )
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-
-    @property
-    def output_activation(self):
-        return self.activation
+        self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
+                                          bias_initializer, kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         if input_shape[-1] is None:
             raise ValueError(
                 f"Dense '{self.name}' needs a known last input dimension, received shape {input_shape}."
             )
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer,
-                                      "kernel", regularizer=self.kernel_regularizer)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, "bias",
-                                        regularizer=self.bias_regularizer)
+        self._add_kernel_and_bias((input_shape[-1], self.units), self.units)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -96,12 +81,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": self.kernel_regularizer and regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": self.bias_regularizer and regularizers.serialize(self.bias_regularizer),
+            **self._kernel_and_bias_config(),
             "kernel_constraint": None,
             "bias_constraint": None,
             "quantization_config": None,
