@@ -569,8 +569,11 @@ def test_a_convnet_model_gradients_match_central_differences(float64):
 
 
 def unfused_gradients(model, x, y):
-    """The weight gradients of ``model``'s loss, each layer's backward called on its own."""
-    y_pred = model.forward(x, training=True)
+    """The weight gradients of ``model``'s loss, each layer's forward and backward called on its
+    own."""
+    y_pred = x
+    for layer in model.layers:
+        y_pred = layer.forward(y_pred, training=True)
     _, dy = model.loss.value_and_gradient(y, y_pred)
     for layer in reversed(model.layers):
         dy = layer.backward(dy)
@@ -593,6 +596,54 @@ def test_relu_into_max_pooling_takes_the_relu_gradient_on_the_pooled_side(float6
     _, fused = model.compute_gradients(x, y)
     for got, expected in zip(fused, unfused_gradients(model, x, y)):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("conv, pooling", [
+    (dict(filters=3, kernel_size=3, activation="relu"), dict(pool_size=2)),
+    (dict(filters=2, kernel_size=2, activation="tanh", padding="same"), dict(pool_size=(3, 2))),
+    (dict(filters=2, kernel_size=3, strides=2, activation="linear"), dict(pool_size=2)),
+    (dict(filters=2, kernel_size=2, dilation_rate=2, activation="sigmoid"), dict(pool_size=(2, 3))),
+], ids=["relu", "tanh-same-3x2", "linear-strided", "sigmoid-dilated"])
+def test_a_convolution_and_its_max_pooling_train_as_one_step_with_the_same_gradients(
+        float64, conv, pooling):
+    """Trained as a ConvMaxPooling step (pixels in the pooling's order, uncovered ones skipped),
+    a convolution and its max pooling give the outputs and gradients of the layers run one by one,
+    the input gradient of the convolution (here a second one) included."""
+    model = keras.Sequential([
+        keras.Input((11, 9, 2)), layers.Conv2D(2, 2, activation="relu"),
+        layers.Conv2D(bias_initializer="random_normal", **conv), layers.MaxPooling2D(**pooling),
+        layers.Flatten(), layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((3, 11, 9, 2)), data((3, 3), seed=6)
+    fused_output = model.forward(x, training=True)
+    assert set(model._conv_poolings) == {2}
+    unfused_output = x
+    for layer in model.layers:
+        unfused_output = layer.forward(unfused_output, training=True)
+    np.testing.assert_allclose(fused_output, unfused_output, rtol=1e-12)
+    _, fused = model.compute_gradients(x, y)
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_conv1d_and_max_pooling1d_train_as_one_step_with_the_same_gradients(float64):
+    model = keras.Sequential([keras.Input((13, 2)), layers.Conv1D(3, 3, activation="relu"),
+                              layers.MaxPooling1D(2), layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((4, 13, 2)), data((4, 1), seed=7)
+    _, fused = model.compute_gradients(x, y)
+    assert set(model._conv_poolings) == {1}
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("pooling", [layers.MaxPooling2D(2, padding="same"),
+                                     layers.MaxPooling2D(3, strides=2),
+                                     layers.AveragePooling2D(2)], ids=["same", "overlapping", "average"])
+def test_poolings_that_do_not_tile_the_output_run_as_layers(pooling):
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3), pooling])
+    model.forward(data((2, 6, 6, 1)), training=True)
+    assert model._conv_poolings == {}
 
 
 def test_a_separate_relu_layer_into_max_pooling(float64):

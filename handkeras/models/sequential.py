@@ -1,6 +1,7 @@
 """Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
 
 from handkeras import activations
+from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
 from handkeras.trainers.trainer import Trainer
@@ -207,12 +208,24 @@ class Sequential(Trainer, Layer):
         masking, into those that use it (``forward(..., mask=)``), and out to the loss; a layer that
         does not support masking drops it with a warning, as in Keras. As in Keras 3, an activity
         penalty is divided by the batch size. A training-mode forward also keeps what backward needs,
-        the penalty included; inference writes nothing to the model.
+        the penalty included; inference writes nothing to the model. In training, a convolution
+        followed by a max pooling that tiles its output runs as one ``ConvMaxPooling`` step.
         """
         penalty = 0.0
         mask = None
-        for layer in self._layers:
+        if training:
+            self._conv_poolings = {}  # by the pooling's index, for backward
+        skip = False
+        for i, layer in enumerate(self._layers):
+            if skip:  # the pooling of a ConvMaxPooling step
+                skip = False
+                continue
             inputs = x
+            if (training and mask is None and i + 1 < len(self._layers)
+                    and ConvMaxPooling.applies(layer, self._layers[i + 1])):
+                step = self._conv_poolings[i + 1] = ConvMaxPooling(layer, self._layers[i + 1])
+                x, skip = step.forward(inputs), True
+                continue
             if mask is not None and layer.forward_takes_mask:
                 x = layer.forward(inputs, training=training, mask=mask)
             else:
@@ -233,12 +246,17 @@ class Sequential(Trainer, Layer):
         a layer's relu takes that relu's gradient on its own small output gradient (see
         ``MaxPooling2D.relu_gradient_mask``), and the layer then starts below its relu.
         """
+        conv_poolings = getattr(self, "_conv_poolings", {})
         i = len(self._layers) - 1
         while i >= 0:
             layer = self._layers[i]
             if i == len(self._layers) - 1 and from_logits:
                 dy = layer.backward_from_logits(dy, input_gradient or i > 0)
                 i -= 1
+                continue
+            if i in conv_poolings:
+                dy = conv_poolings[i].backward(dy, input_gradient or i > 1)
+                i -= 2
                 continue
             if layer.activity_regularizer is not None:
                 dy = dy + layer.activity_regularizer.gradient(layer._activity_output) / len(dy)

@@ -98,11 +98,13 @@ class BaseConv(KernelAndBias, Layer):
         return tuple(im2col.same_padding(size, k, s, d)
                      for size, k, s, d in zip((height, width), kernel, strides, dilation))
 
-    def _columns(self, x4, training):
+    def _columns(self, x4, training, pooling_grid=None):
         """Padded input shape, output size and the im2col matrix: one row per output pixel, one
         column per kernel entry, and a last column of ones when there is a bias, so that the bias is
         added by the product itself and its gradient comes out of the kernel's.
 
+        With a ``pooling_grid`` ``(ph, pw)``, only the pixels covered by the grid's windows are
+        computed, in the order of the windows' positions (see ``layers/conv_max_pooling.py``).
         Training copies the windows into a buffer the layer keeps from step to step (its column of
         ones written once); inference allocates its own, so it writes nothing to the layer.
         """
@@ -111,7 +113,13 @@ class BaseConv(KernelAndBias, Layer):
         padded = im2col.pad_spatial(x4, self._pads(x4.shape[1], x4.shape[2]))
         oh = (padded.shape[1] - (kernel[0] - 1) * dilation[0] - 1) // strides[0] + 1
         ow = (padded.shape[2] - (kernel[1] - 1) * dilation[1] - 1) // strides[1] + 1
+        if pooling_grid is not None:
+            (ph, pw), (gh, gw) = pooling_grid, (oh // pooling_grid[0], ow // pooling_grid[1])
+            oh, ow = gh * ph, gw * pw
         view = im2col.windows(padded, kernel, strides, dilation, (oh, ow))
+        if pooling_grid is not None:  # pixel (a * ph + i, b * pw + j) goes to row (n, i, j, a, b)
+            view = view.reshape((len(x4), gh, ph, gw, pw) + view.shape[3:]).transpose(
+                0, 2, 4, 1, 3, 5, 6, 7)
         rows, entries = x4.shape[0] * oh * ow, kernel[0] * kernel[1] * x4.shape[-1]
         buffer = self._cols_buffer if training else None
         if buffer is None or buffer.shape[0] < rows or buffer.dtype != x4.dtype:
@@ -145,22 +153,32 @@ class BaseConv(KernelAndBias, Layer):
         return self.backward_from_logits(self.activation.vjp(self.logits, self._y, dy), input_gradient)
 
     def backward_from_logits(self, dz, input_gradient=True):
+        x_shape, x4_shape, padded_shape, oh, ow = self._geometry
         dz2 = dz.reshape(-1, self.filters)
-        if self.trainable:
-            if not self.gradients:
-                # one buffer: the kernel's gradient, then the bias's as its last row
-                both = np.empty((self._cols.shape[1], self.filters), self.kernel.dtype)
-                self.gradients = [both[:self.kernel.value.size // self.filters].reshape(
-                    self.kernel.shape)] + ([both[-1]] if self.use_bias else [])
-                self._gradient_matrix = both
-            np.matmul(self._cols.T, dz2, out=self._gradient_matrix)
+        self._weight_gradients(self._cols, dz2)
         if not input_gradient:
             return None
-        x_shape, x4_shape, padded_shape, oh, ow = self._geometry
+        return self._input_gradient(dz2.reshape(x4_shape[0], oh, ow, self.filters), self._geometry)
+
+    def _weight_gradients(self, cols, dz2):
+        """``cols^T dz`` into the gradient buffers (the bias's gradient is its last row)."""
+        if not self.trainable:
+            return
+        if not self.gradients:
+            both = np.empty((cols.shape[1], self.filters), self.kernel.dtype)
+            self.gradients = [both[:self.kernel.value.size // self.filters].reshape(
+                self.kernel.shape)] + ([both[-1]] if self.use_bias else [])
+            self._gradient_matrix = both
+        np.matmul(cols.T, dz2, out=self._gradient_matrix)
+
+    def _input_gradient(self, dz4, geometry):
+        """The input gradient from ``dz4``, the gradient at the top-left ``(OH, OW)`` output pixels
+        (all of them, or those a pooling grid covers), in NHWC order."""
+        x_shape, x4_shape, padded_shape = geometry[:3]
         kernel, strides, dilation = (self._as_2d(v) for v in
                                      (self.kernel_size, self.strides, self.dilation_rate))
         dpadded = im2col.add_window_products(
-            np.zeros(padded_shape, dz.dtype), dz2.reshape(x4_shape[0], oh, ow, self.filters),
+            np.zeros(padded_shape, dz4.dtype), dz4,
             self.kernel.value.reshape(kernel + (x4_shape[-1], self.filters)), strides, dilation)
         (top, _), (left, _) = self._pads(x4_shape[1], x4_shape[2])
         dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
