@@ -242,8 +242,9 @@ class Sequential(Trainer, Layer):
     def backward(self, dy, input_gradient=True, from_logits=False):
         """Back-propagate ``dy`` through every layer; ``from_logits`` starts below the last activation.
 
-        With ``input_gradient=False`` the first layer skips its input gradient. A max pooling fed by
-        a layer's relu takes that relu's gradient on its own small output gradient (see
+        With ``input_gradient=False`` the first layer skips its input gradient. The
+        ``ConvMaxPooling`` steps of the training forward go back as one step. Another max pooling
+        fed by a layer's relu takes that relu's gradient on its own small output gradient (see
         ``MaxPooling2D.relu_gradient_mask``), and the layer then starts below its relu.
         """
         conv_poolings = getattr(self, "_conv_poolings", {})
