@@ -301,3 +301,30 @@ def test_summary_of_an_unbuilt_model_says_so_in_full():
     keras.Sequential([layers.Dense(3)]).summary(print_fn=lines.append)
     row = next(line for line in lines if line.startswith("dense (Dense)"))
     assert row.endswith("0 (unbuilt)")
+
+
+def test_weights_gradient_buffers_and_slots_start_on_a_cache_line():
+    """OpenBLAS is measurably faster on 64-byte aligned matrices; numpy only guarantees 16 bytes."""
+    from handkeras import aligned
+    model = keras.Sequential([keras.Input((5, 5, 1)), keras.layers.Conv2D(3, 2),
+                              keras.layers.Flatten(), keras.layers.Dense(7), keras.layers.Dense(3)])
+    model.compile(optimizer=keras.optimizers.SGD(momentum=0.9), loss="mse")
+    x = np.random.default_rng(0).standard_normal((4, 5, 5, 1))
+    model.fit(x, np.zeros((4, 3)), epochs=1, verbose=0)
+    # (a convolution's bias gradient is the last row of its kernel gradient's buffer)
+    kernel_gradients = [g for g in model.gradients if g.ndim > 1]
+    arrays = ([w.value for w in model.weights] + kernel_gradients
+              + [slot for slots in model.optimizer._slots.values() for slot in slots])
+    assert len(arrays) == 2 * len(model.weights) + 3
+    assert all(a.ctypes.data % aligned.ALIGNMENT == 0 for a in arrays)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (784, 128), (2, 3, 4)], ids=str)
+def test_aligned_arrays_have_the_shape_dtype_and_values_asked(shape):
+    from handkeras import aligned
+    values = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    copy = aligned.copy(values)
+    assert copy.shape == shape and copy.dtype == np.float32 and copy.flags.c_contiguous
+    np.testing.assert_array_equal(copy, values)
+    assert copy.ctypes.data % aligned.ALIGNMENT == 0 or copy.size == 0
+    assert not aligned.zeros(shape, "float64").any()

@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from handkeras import aligned
 from handkeras import backend
 from handkeras import initializers as initializers_module
 from handkeras import regularizers as regularizers_module
@@ -109,7 +110,7 @@ class Layer:
                    regularizer=None, dtype=None):
         """Create, register and return a weight, initialized in floatx (or ``dtype``)."""
         initializer = initializers_module.get(initializer)
-        value = np.asarray(initializer(tuple(shape), dtype or self.dtype), dtype=dtype or self.dtype)
+        value = aligned.copy(initializer(tuple(shape), dtype or self.dtype), dtype=dtype or self.dtype)
         variable = Variable(value, name=name or f"variable_{len(self._weights)}",
                             trainable=trainable, path=f"{self.name}/{name}")
         variable.regularizer = regularizers_module.get(regularizer)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from handkeras import aligned
 from handkeras.optimizers.base_optimizer import Optimizer, check_number
 
 
@@ -27,7 +28,9 @@ class Adagrad(Optimizer):
         self.epsilon = epsilon
 
     def initial_slot(self, slot_name, variable):
-        return np.full(variable.shape, self.initial_accumulator_value, dtype=variable.dtype)
+        accumulator = aligned.empty(variable.shape, variable.dtype)
+        accumulator.fill(self.initial_accumulator_value)
+        return accumulator
 
     def update_step(self, gradient, variable, slots, learning_rate):
         (accumulator,) = slots

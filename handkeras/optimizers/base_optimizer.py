@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from handkeras import aligned
 from handkeras import backend
 from handkeras.optimizers.schedules import LearningRateSchedule
 from handkeras.optimizers.schedules import deserialize as deserialize_schedule
@@ -137,7 +138,7 @@ class Optimizer:
 
     def initial_slot(self, slot_name, variable):
         """The starting value of a slot: zeros shaped like the variable, unless the rule says otherwise."""
-        return np.zeros(variable.shape, dtype=variable.dtype)
+        return aligned.zeros(variable.shape, variable.dtype)
 
     def _extra_variables(self):
         """Optimizer state that is not per variable, listed after the slots (Nadam's momentum product)."""

@@ -10,6 +10,8 @@ import threading
 
 import numpy as np
 
+from handkeras import aligned
+
 BLOCK = 1 << 16  # elements: 256 KB of float32, well inside a core's cache
 _scratch = threading.local()
 
@@ -22,7 +24,7 @@ def scaled_add(target, scale, values):
     buffers = _scratch.__dict__.setdefault("buffers", {})  # one per thread and dtype
     buffer = buffers.get(target.dtype)
     if buffer is None:
-        buffer = buffers[target.dtype] = np.empty(BLOCK, target.dtype)
+        buffer = buffers[target.dtype] = aligned.empty((BLOCK,), target.dtype)
     flat_target, flat_values = target.reshape(-1), values.reshape(-1)
     for start in range(0, flat_target.size, BLOCK):
         stop = min(start + BLOCK, flat_target.size)

@@ -9,6 +9,7 @@ kernel entry) and ``K`` the kernel as a ``(kh * kw * c, filters)`` matrix::
 
 import numpy as np
 
+from handkeras import aligned
 from handkeras import regularizers
 from handkeras.layers.convolutional import im2col
 from handkeras.layers.kernel_and_bias import KernelAndBias
@@ -165,7 +166,7 @@ class BaseConv(KernelAndBias, Layer):
         if not self.trainable:
             return
         if not self.gradients:
-            both = np.empty((cols.shape[1], self.filters), self.kernel.dtype)
+            both = aligned.empty((cols.shape[1], self.filters), self.kernel.dtype)
             self.gradients = [both[:self.kernel.value.size // self.filters].reshape(
                 self.kernel.shape)] + ([both[-1]] if self.use_bias else [])
             self._gradient_matrix = both

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from handkeras import aligned
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 from handkeras.layers.reductions import sum_rows
@@ -69,7 +70,7 @@ class Dense(KernelAndBias, Layer):
         dz2 = dz if dz.ndim == 2 else dz.reshape(-1, self.units)
         if self.trainable:
             if not self.gradients:
-                self.gradients = [np.empty_like(w.value) for w in self._weights]
+                self.gradients = [aligned.empty(w.shape, w.dtype) for w in self._weights]
             np.matmul(x.T, dz2, out=self.gradients[0])
             if self.use_bias:
                 sum_rows(dz2, out=self.gradients[1])
