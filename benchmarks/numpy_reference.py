@@ -13,12 +13,18 @@ import numpy as np
 
 
 def init_weights(units, seed=0):
-    """Glorot-uniform kernels and zero biases, float32, as a list of ``(kernel, bias)``."""
+    """Glorot-uniform kernels and zero biases, float32, as a list of ``(kernel, bias)``.
+
+    The kernels start on 64-byte boundaries, as handkeras's and PyTorch's do: OpenBLAS multiplies
+    aligned matrices up to a quarter faster, and the baseline must not depend on where numpy
+    happens to put them (it aligns to 16 bytes only).
+    """
+    from handkeras import aligned
     rng = np.random.default_rng(seed)
     weights = []
     for fan_in, fan_out in zip(units[:-1], units[1:]):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
-        kernel = rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+        kernel = aligned.copy(rng.uniform(-limit, limit, (fan_in, fan_out)), np.float32)
         weights.append((kernel, np.zeros(fan_out, dtype=np.float32)))
     return weights
 

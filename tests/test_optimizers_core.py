@@ -208,11 +208,12 @@ def test_unknown_optimizer_name_lists_the_valid_ones():
     assert "adam" in str(error.value) and "sgd" in str(error.value)
 
 
-@pytest.mark.parametrize("shape", [(7,), (300, 700), (1 << 16,), ((1 << 16) + 5,)], ids=str)
+@pytest.mark.parametrize("shape", [(7,), (600, 700), (1 << 18,), ((1 << 18) + 5,)], ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_scaled_add_equals_the_plain_expression_to_the_bit(shape, dtype):
-    """The blocked update used by SGD rounds exactly as ``w += scale * g`` does."""
-    from handkeras.optimizers.scaled_add import scaled_add
+    """The blocked update used by SGD (past 2**18 elements) rounds exactly as ``w += scale * g``."""
+    from handkeras.optimizers.scaled_add import SMALL, scaled_add
+    assert SMALL == 1 << 18
     rng = np.random.default_rng(0)
     w, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     scale = np.dtype(dtype).type(-0.0137)

@@ -73,6 +73,7 @@ class Optimizer:
         self.built = False
         self._trainable_variables = []
         self._slots = {}
+        self._slots_cache = None  # see _slots_of
         self._slot_variables = []
         self._exclude_from_weight_decay_ids = set()
         self._exclude_from_weight_decay_pattern = None
@@ -292,9 +293,7 @@ class Optimizer:
         them, nor change them.
         """
         self.build(variables)
-        slots = [self._slots.get(id(variable)) for variable in variables]
-        if any(s is None for s in slots):
-            self._check_known(variables)
+        slots = self._slots_of(variables)
         grads = self._clip_gradients(grads)
         learning_rate = self._current_learning_rate()
         if self.weight_decay is not None:
@@ -304,6 +303,18 @@ class Optimizer:
                     variable.value *= factor
         self._update_all(grads, variables, slots, learning_rate)
         self.iterations += 1
+
+    def _slots_of(self, variables):
+        """The slots of ``variables``, in order; remembered for the list the fit loop passes at
+        every step (a new list, or rebuilt slots, look them up again)."""
+        cached = self._slots_cache
+        if cached is not None and cached[0] is variables and cached[1] is self._slots:
+            return cached[2]
+        slots = [self._slots.get(id(variable)) for variable in variables]
+        if any(s is None for s in slots):
+            self._check_known(variables)
+        self._slots_cache = (variables, self._slots, slots)
+        return slots
 
     def _check_known(self, variables):
         for variable in variables:

@@ -13,12 +13,15 @@ import numpy as np
 from handkeras import aligned
 
 BLOCK = 1 << 16  # elements: 256 KB of float32, well inside a core's cache
+# Below this size the weights and gradients sit in the cache anyway, and the plain expression's
+# two calls cost less than the loop over blocks.
+SMALL = 4 * BLOCK
 _scratch = threading.local()
 
 
 def scaled_add(target, scale, values):
     """``target += scale * values``, in place (``scale`` a scalar of ``target``'s dtype)."""
-    if target.size <= BLOCK or not (target.flags.c_contiguous and values.flags.c_contiguous):
+    if target.size <= SMALL or not (target.flags.c_contiguous and values.flags.c_contiguous):
         target += scale * values
         return
     buffers = _scratch.__dict__.setdefault("buffers", {})  # one per thread and dtype
