@@ -637,6 +637,34 @@ def test_conv1d_and_max_pooling1d_train_as_one_step_with_the_same_gradients(floa
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
+def test_a_fused_step_with_a_frozen_convolution_and_a_regularized_one(float64):
+    """A frozen convolution still passes its input gradient back; a regularized one adds its
+    penalty's gradient to the fused step's weight gradients."""
+    model = keras.Sequential([
+        keras.Input((9, 9, 1)), layers.Conv2D(2, 2, activation="relu", kernel_regularizer="l2"),
+        layers.Conv2D(3, 2, activation="relu", trainable=False), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((3, 9, 9, 1)), data((3, 2), seed=8)
+    loss, fused = model.compute_gradients(x, y)
+    assert set(model._conv_poolings) == {2} and len(fused) == 4
+    expected = unfused_gradients(model, x, y)
+    expected[0] = expected[0] + model.layers[0].kernel_regularizer.gradient(model.layers[0].kernel.value)
+    for got, want in zip(fused, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_a_causal_conv1d_and_its_pooling_as_one_step(float64):
+    model = keras.Sequential([keras.Input((10, 2)), layers.Conv1D(2, 3, padding="causal"),
+                              layers.MaxPooling1D(3), layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data((2, 10, 2)), data((2, 1), seed=9)
+    _, fused = model.compute_gradients(x, y)
+    assert set(model._conv_poolings) == {1}
+    for got, expected in zip(fused, unfused_gradients(model, x, y)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("pooling", [layers.MaxPooling2D(2, padding="same"),
                                      layers.MaxPooling2D(3, strides=2),
                                      layers.AveragePooling2D(2)], ids=["same", "overlapping", "average"])
