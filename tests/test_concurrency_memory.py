@@ -39,6 +39,18 @@ def dense_model():
     return model, (12,)
 
 
+def conv_pool_model():
+    """A convolution and the max pooling that tiles its output: one fused step, in inference too."""
+    model = keras.Sequential([
+        keras.Input(shape=(8, 8, 2)),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(3, activation="softmax"),
+    ])
+    return model, (8, 8, 2)
+
+
 def conv_model():
     model = keras.Sequential([
         keras.Input(shape=(8, 8, 2)),
@@ -115,7 +127,7 @@ def run_in_threads(work):
     return results
 
 
-@pytest.mark.parametrize("make", [dense_model, conv_model])
+@pytest.mark.parametrize("make", [dense_model, conv_model, conv_pool_model])
 def test_predict_and_evaluate_from_eight_threads_match_a_sequential_run(make):
     model, shape = trained(make)
     # Each thread has its own data, row count and batch size, so batches never line up.
@@ -141,7 +153,7 @@ def test_predict_and_evaluate_from_eight_threads_match_a_sequential_run(make):
     assert layer_state(model) == before
 
 
-@pytest.mark.parametrize("make", [dense_model, conv_model])
+@pytest.mark.parametrize("make", [dense_model, conv_model, conv_pool_model])
 def test_inference_writes_nothing_to_the_layers(make):
     model, shape = trained(make)
     x, y = dataset(1, 50, shape)

@@ -637,6 +637,17 @@ def test_conv1d_and_max_pooling1d_train_as_one_step_with_the_same_gradients(floa
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
+def test_inference_of_a_convolution_and_its_pooling_matches_the_layers(float64):
+    model = keras.Sequential([keras.Input((9, 7, 2)), layers.Conv2D(3, 2, activation="tanh"),
+                              layers.MaxPooling2D((2, 3)), layers.Flatten(), layers.Dense(2)])
+    x = data((5, 9, 7, 2))
+    expected = x
+    for layer in model.layers:
+        expected = layer.forward(expected)
+    np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), expected, rtol=1e-12)
+    assert not hasattr(model, "_conv_poolings")  # inference keeps nothing for a backward
+
+
 def test_a_fused_step_with_a_frozen_convolution_and_a_regularized_one(float64):
     """A frozen convolution still passes its input gradient back; a regularized one adds its
     penalty's gradient to the fused step's weight gradients."""

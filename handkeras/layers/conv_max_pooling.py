@@ -10,7 +10,7 @@ position is then one contiguous block, and pooling compares whole blocks. Pixels
 
 The weights, outputs and gradients are those of the two layers run one after the other; only the
 order of the arithmetic differs (sums over pixels run in another order). ``Sequential`` runs such
-pairs this way in training; inference runs the layers as they are.
+pairs this way in training and in inference (where the step keeps nothing for a backward).
 """
 
 import numpy as np
@@ -21,7 +21,7 @@ from handkeras.layers.pooling.base_pooling import BasePooling
 
 
 class ConvMaxPooling:
-    """The training forward and backward of ``conv`` followed by ``pooling``."""
+    """The forward (and, after a training forward, the backward) of ``conv`` then ``pooling``."""
 
     def __init__(self, conv, pooling):
         self.conv, self.pooling = conv, pooling
@@ -34,13 +34,13 @@ class ConvMaxPooling:
                 and pooling.strides == pooling.pool_size and conv.rank == pooling.rank
                 and conv.activity_regularizer is None and pooling.activity_regularizer is None)
 
-    def forward(self, x):
+    def forward(self, x, training=True):
         conv = self.conv
         if conv.padding == "valid":
             conv._check_fits(x.shape)
         pool = conv._as_2d(self.pooling.pool_size)
         x4 = x[:, None] if conv.rank == 1 else x
-        padded_shape, (oh, ow), cols = conv._columns(x4, True, pooling_grid=pool)
+        padded_shape, (oh, ow), cols = conv._columns(x4, training, pooling_grid=pool)
         grid = (oh // pool[0], ow // pool[1])
         if 0 in grid:
             self.pooling._check_fits(conv.compute_output_shape(x.shape))  # raises, naming the pooling
@@ -51,8 +51,9 @@ class ConvMaxPooling:
         maxima = blocks[:, 0].copy() if positions == 1 else np.maximum(blocks[:, 0], blocks[:, 1])
         for k in range(2, positions):
             np.maximum(maxima, blocks[:, k], out=maxima)
-        self._state = (cols, z, y, blocks, maxima, pool, grid,
-                       (x.shape, x4.shape, padded_shape, oh, ow))
+        if training:
+            self._state = (cols, z, y, blocks, maxima, pool, grid,
+                           (x.shape, x4.shape, padded_shape, oh, ow))
         spatial = grid[1:] if conv.rank == 1 else grid
         return maxima.reshape((len(x),) + spatial + (conv.filters,))
 

@@ -208,8 +208,8 @@ class Sequential(Trainer, Layer):
         masking, into those that use it (``forward(..., mask=)``), and out to the loss; a layer that
         does not support masking drops it with a warning, as in Keras. As in Keras 3, an activity
         penalty is divided by the batch size. A training-mode forward also keeps what backward needs,
-        the penalty included; inference writes nothing to the model. In training, a convolution
-        followed by a max pooling that tiles its output runs as one ``ConvMaxPooling`` step.
+        the penalty included; inference writes nothing to the model. A convolution followed by a
+        max pooling that tiles its output runs as one ``ConvMaxPooling`` step.
         """
         penalty = 0.0
         mask = None
@@ -221,10 +221,12 @@ class Sequential(Trainer, Layer):
                 skip = False
                 continue
             inputs = x
-            if (training and mask is None and i + 1 < len(self._layers)
+            if (mask is None and i + 1 < len(self._layers)
                     and ConvMaxPooling.applies(layer, self._layers[i + 1])):
-                step = self._conv_poolings[i + 1] = ConvMaxPooling(layer, self._layers[i + 1])
-                x, skip = step.forward(inputs), True
+                step = ConvMaxPooling(layer, self._layers[i + 1])
+                x, skip = step.forward(inputs, training), True
+                if training:
+                    self._conv_poolings[i + 1] = step
                 continue
             if mask is not None and layer.forward_takes_mask:
                 x = layer.forward(inputs, training=training, mask=mask)
