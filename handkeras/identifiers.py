@@ -20,3 +20,17 @@ def lookup(kind, identifier, table):
             f"Unknown {kind}: {identifier!r}. Valid {kind} names are: {sorted(table)}."
         )
     return table[key]
+
+
+def serialize_object(obj, module):
+    """Keras's config form of ``obj``: ``{"module", "class_name", "config", "registered_name"}``."""
+    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
+            "registered_name": None}
+
+
+def deserialize_object(kind, config, classes, custom_objects=None):
+    """The object described by :func:`serialize_object`'s output, its class looked up in
+    ``custom_objects`` (your own classes, by name) first, then in ``classes``."""
+    cls = (custom_objects or {}).get(config["class_name"]) or lookup(kind, config["class_name"],
+                                                                     classes)
+    return cls.from_config(config.get("config", {}))

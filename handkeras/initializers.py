@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from handkeras import backend
-from handkeras.identifiers import lookup
+from handkeras.identifiers import deserialize_object, lookup, serialize_object
 
 # Standard deviation of a unit normal truncated to [-2, 2]; VarianceScaling divides by it.
 _TRUNCATED_STDDEV = 0.87962566103423978
@@ -329,13 +329,10 @@ class _ArrayValues(Initializer):
 
 def serialize(initializer):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return serialize_object(initializer, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None):
     """The initializer described by :func:`serialize`'s output; ``custom_objects`` maps class
     names to classes of your own."""
-    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
-        "initializer", config["class_name"], _CLASSES)
-    return cls.from_config(config.get("config", {}))
+    return deserialize_object("initializer", config, _CLASSES, custom_objects)

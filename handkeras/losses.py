@@ -25,7 +25,7 @@ import numpy as np
 
 from handkeras import activations
 from handkeras import backend
-from handkeras.identifiers import lookup
+from handkeras.identifiers import deserialize_object, lookup, serialize_object
 
 _REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
@@ -998,13 +998,10 @@ def get(identifier):
 
 def serialize(loss):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.losses", "class_name": type(loss).__name__,
-            "config": loss.get_config(), "registered_name": None}
+    return serialize_object(loss, "keras.losses")
 
 
 def deserialize(name, custom_objects=None):
     """The loss described by :func:`serialize`'s output (``name``, Keras's name for the config);
     ``custom_objects`` maps class names to classes of your own."""
-    cls = (custom_objects or {}).get(name["class_name"]) or lookup("loss", name["class_name"],
-                                                                   _CLASSES)
-    return cls.from_config(name.get("config", {}))
+    return deserialize_object("loss", name, _CLASSES, custom_objects)

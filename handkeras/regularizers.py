@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from handkeras import backend
-from handkeras.identifiers import lookup
+from handkeras.identifiers import deserialize_object, lookup, serialize_object
 
 
 def _non_negative(value, name, default):
@@ -181,13 +181,10 @@ def get(identifier):
 
 def serialize(regularizer):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return serialize_object(regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
     """The regularizer described by :func:`serialize`'s output; ``custom_objects`` maps class
     names to classes of your own."""
-    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
-        "regularizer", config["class_name"], _CLASSES)
-    return cls.from_config(config.get("config", {}))
+    return deserialize_object("regularizer", config, _CLASSES, custom_objects)

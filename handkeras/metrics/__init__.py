@@ -8,7 +8,7 @@ accumulate weighted counts instead. ``get`` resolves Keras's names, and any loss
 
 from handkeras import losses as losses_module
 from handkeras.backend import snake_case
-from handkeras.identifiers import lookup
+from handkeras.identifiers import deserialize_object, lookup, serialize_object
 from handkeras.losses import (  # the per-sample losses double as metric functions, as in Keras
     binary_crossentropy,
     binary_focal_crossentropy,
@@ -149,13 +149,10 @@ def get(identifier):
 
 def serialize(metric):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.metrics", "class_name": type(metric).__name__,
-            "config": metric.get_config(), "registered_name": None}
+    return serialize_object(metric, "keras.metrics")
 
 
 def deserialize(config, custom_objects=None):
     """The metric described by :func:`serialize`'s output; ``custom_objects`` maps class names to
     classes of your own."""
-    cls = (custom_objects or {}).get(config["class_name"]) or lookup("metric", config["class_name"],
-                                                                     _CLASSES)
-    return cls.from_config(config.get("config", {}))
+    return deserialize_object("metric", config, _CLASSES, custom_objects)

@@ -1,6 +1,6 @@
 """Optimizers: Keras's update rules, applied in place by ``apply(grads, variables)``."""
 
-from handkeras.identifiers import lookup
+from handkeras.identifiers import deserialize_object, lookup, serialize_object
 from handkeras.optimizers import schedules
 from handkeras.optimizers.adadelta import Adadelta
 from handkeras.optimizers.adagrad import Adagrad
@@ -27,16 +27,13 @@ def get(identifier, **kwargs):
 
 def serialize(optimizer):
     """The optimizer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return serialize_object(optimizer, "keras.optimizers")
 
 
 def deserialize(config, custom_objects=None):
     """A new optimizer from ``serialize``'s output (class names match regardless of case);
     ``custom_objects`` maps class names to classes of your own."""
-    cls = (custom_objects or {}).get(config["class_name"]) or lookup(
-        "optimizer", config["class_name"], {**_NAMES, **_CLASSES})
-    return cls.from_config(config.get("config", {}))
+    return deserialize_object("optimizer", config, {**_NAMES, **_CLASSES}, custom_objects)
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
