@@ -13,6 +13,7 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
+from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.utils.gradient_check import layer_gradients
 
 RTOL = 1e-6
@@ -568,6 +569,12 @@ def test_a_convnet_model_gradients_match_central_differences(float64):
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=weight.path)
 
 
+def fused_poolings(model):
+    """The indices of the poolings that the model runs with their convolution (ConvMaxPooling)."""
+    return [model.layers.index(step.pooling) for step in model.steps()
+            if isinstance(step, ConvMaxPooling)]
+
+
 def unfused_gradients(model, x, y):
     """The weight gradients of ``model``'s loss, each layer's forward and backward called on its
     own."""
@@ -616,7 +623,7 @@ def test_a_convolution_and_its_max_pooling_train_as_one_step_with_the_same_gradi
     model.compile(optimizer="sgd", loss="mse")
     x, y = data((3, 11, 9, 2)), data((3, 3), seed=6)
     fused_output = model.forward(x, training=True)
-    assert set(model._conv_poolings) == {2}
+    assert fused_poolings(model) == [2]
     unfused_output = x
     for layer in model.layers:
         unfused_output = layer.forward(unfused_output, training=True)
@@ -634,7 +641,7 @@ def test_conv1d_and_max_pooling1d_train_as_one_step_with_the_same_gradients(floa
     model.compile(optimizer="sgd", loss="mse")
     x, y = data((4, 13, 2)), data((4, 1), seed=7)
     _, fused = model.compute_gradients(x, y)
-    assert set(model._conv_poolings) == {1}
+    assert fused_poolings(model) == [1]
     for got, expected in zip(fused, unfused_gradients(model, x, y)):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
@@ -647,7 +654,8 @@ def test_inference_of_a_convolution_and_its_pooling_matches_the_layers(float64):
     for layer in model.layers:
         expected = layer.forward(expected)
     np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), expected, rtol=1e-12)
-    assert not hasattr(model, "_conv_poolings")  # inference keeps nothing for a backward
+    (step,) = [s for s in model.steps() if isinstance(s, ConvMaxPooling)]
+    assert not hasattr(step, "_state")  # inference keeps nothing for a backward
 
 
 def test_a_fused_step_with_a_frozen_convolution_and_a_regularized_one(float64):
@@ -660,7 +668,7 @@ def test_a_fused_step_with_a_frozen_convolution_and_a_regularized_one(float64):
     model.compile(optimizer="sgd", loss="mse")
     x, y = data((3, 9, 9, 1)), data((3, 2), seed=8)
     loss, fused = model.compute_gradients(x, y)
-    assert set(model._conv_poolings) == {2} and len(fused) == 4
+    assert fused_poolings(model) == [2] and len(fused) == 4
     expected = unfused_gradients(model, x, y)
     expected[0] = expected[0] + model.layers[0].kernel_regularizer.gradient(model.layers[0].kernel.value)
     for got, want in zip(fused, expected):
@@ -672,8 +680,16 @@ def test_a_fused_step_with_a_frozen_convolution_and_a_regularized_one(float64):
                                      layers.AveragePooling2D(2)], ids=["same", "overlapping", "average"])
 def test_poolings_that_do_not_tile_the_output_run_as_layers(pooling):
     model = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3), pooling])
-    model.forward(data((2, 6, 6, 1)), training=True)
-    assert model._conv_poolings == {}
+    assert fused_poolings(model) == []
+
+
+def test_the_steps_are_planned_again_when_layers_are_added_or_popped():
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3)])
+    assert fused_poolings(model) == []
+    model.add(layers.MaxPooling2D(2))
+    assert fused_poolings(model) == [1]
+    model.pop()
+    assert fused_poolings(model) == [] and model.steps() == model.layers
 
 
 def test_a_separate_relu_layer_into_max_pooling(float64):

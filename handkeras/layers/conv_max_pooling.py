@@ -9,8 +9,9 @@ position is then one contiguous block, and pooling compares whole blocks. Pixels
 (a last odd row, say) are not computed at all: nothing downstream reads them.
 
 The weights, outputs and gradients are those of the two layers run one after the other; only the
-order of the arithmetic differs (sums over pixels run in another order). ``Sequential`` runs such
-pairs this way in training and in inference (where the step keeps nothing for a backward).
+order of the arithmetic differs (sums over pixels run in another order). ``Sequential`` plans such
+pairs as one step (see ``Sequential.steps``), in training and in inference (where the step keeps
+nothing for a backward).
 """
 
 import numpy as np
@@ -23,6 +24,9 @@ from handkeras.layers.pooling.base_pooling import BasePooling
 class ConvMaxPooling:
     """The forward (and, after a training forward, the backward) of ``conv`` then ``pooling``."""
 
+    forward_takes_mask = False
+    activity_regularizer = None
+
     def __init__(self, conv, pooling):
         self.conv, self.pooling = conv, pooling
 
@@ -34,7 +38,7 @@ class ConvMaxPooling:
                 and pooling.strides == pooling.pool_size and conv.rank == pooling.rank
                 and conv.activity_regularizer is None and pooling.activity_regularizer is None)
 
-    def forward(self, x, training=True):
+    def forward(self, x, training=False):
         conv = self.conv
         if conv.padding == "valid":
             conv._check_fits(x.shape)
@@ -57,12 +61,16 @@ class ConvMaxPooling:
         spatial = grid[1:] if conv.rank == 1 else grid
         return maxima.reshape((len(x),) + spatial + (conv.filters,))
 
+    def output_mask(self, inputs, previous_mask):
+        # neither layer supports masks: one reaching the convolution stops there, with its warning
+        return self.pooling.output_mask(None, self.conv.output_mask(inputs, previous_mask))
+
     def backward(self, dy, input_gradient=True):
         conv = self.conv
         cols, z, y, blocks, maxima, pool, grid, geometry = self._state
         routed = dy.reshape(maxima.shape)
         relu = conv.activation is activations.relu
-        if relu:  # the relu's gradient, taken on the pooled side (see MaxPooling2D.relu_gradient_mask)
+        if relu:  # the relu's gradient, taken on the pooled side (see relu_max_pooling.py)
             routed = routed * (maxima > 0)
         d_blocks = np.empty_like(blocks)
         # window positions in row-major order, so the first maximum is the first block holding it

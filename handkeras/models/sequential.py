@@ -1,9 +1,9 @@
 """Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
 
-from handkeras import activations
 from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
+from handkeras.layers.relu_max_pooling import ReluMaxPooling
 from handkeras.trainers.trainer import Trainer
 from handkeras.utils.summary import print_summary
 
@@ -20,6 +20,7 @@ class Sequential(Trainer, Layer):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers = []
+        self._steps = None  # planned by `steps`, again whenever a layer is added or popped
         self._input_layer = None
         self._init_trainer()
         for layer in layers or []:
@@ -64,6 +65,7 @@ class Sequential(Trainer, Layer):
             layer.build_once(shape)
             layer.compute_output_shape(shape)
         self._layers.append(layer)
+        self._steps = None
         if not self.built:
             if self._input_layer is not None:
                 self._build_from((None,) + self._input_layer.shape)
@@ -77,6 +79,7 @@ class Sequential(Trainer, Layer):
         if not self._layers:
             raise IndexError(f"Sequential '{self.name}' has no layers to pop.")
         layer = self._layers.pop()
+        self._steps = None
         if not self._layers:
             self.built = False
         return layer
@@ -201,6 +204,22 @@ class Sequential(Trainer, Layer):
         """Run every layer in order (see ``forward_details``)."""
         return self.forward_details(x, training)[0]
 
+    def steps(self):
+        """The layers as forward and backward run them: each in turn, except two pairs taken as one
+        exact step: a convolution and the max pooling that tiles its output (``ConvMaxPooling``),
+        and another layer ending in a relu before a max pooling (``ReluMaxPooling``). Planned once
+        for the layers the model has."""
+        if self._steps is None:
+            steps, layers, i = [], self._layers, 0
+            while i < len(layers):
+                pair = layers[i:i + 2]
+                fused = next((kind for kind in (ConvMaxPooling, ReluMaxPooling)
+                              if len(pair) == 2 and kind.applies(*pair)), None)
+                steps.append(fused(*pair) if fused else layers[i])
+                i += 2 if fused else 1
+            self._steps = steps
+        return self._steps
+
     def forward_details(self, x, training=False):
         """``(outputs, mask, activity_penalty)`` for one batch.
 
@@ -208,68 +227,40 @@ class Sequential(Trainer, Layer):
         masking, into those that use it (``forward(..., mask=)``), and out to the loss; a layer that
         does not support masking drops it with a warning, as in Keras. As in Keras 3, an activity
         penalty is divided by the batch size. A training-mode forward also keeps what backward needs,
-        the penalty included; inference writes nothing to the model. A convolution followed by a
-        max pooling that tiles its output runs as one ``ConvMaxPooling`` step.
+        the penalty included; inference writes nothing to the model.
         """
         penalty = 0.0
         mask = None
-        if training:
-            self._conv_poolings = {}  # by the pooling's index, for backward
-        skip = False
-        for i, layer in enumerate(self._layers):
-            if skip:  # the pooling of a ConvMaxPooling step
-                skip = False
-                continue
+        for step in self.steps():
             inputs = x
-            if (mask is None and i + 1 < len(self._layers)
-                    and ConvMaxPooling.applies(layer, self._layers[i + 1])):
-                step = ConvMaxPooling(layer, self._layers[i + 1])
-                x, skip = step.forward(inputs, training), True
-                if training:
-                    self._conv_poolings[i + 1] = step
-                continue
-            if mask is not None and layer.forward_takes_mask:
-                x = layer.forward(inputs, training=training, mask=mask)
+            if mask is not None and step.forward_takes_mask:
+                x = step.forward(inputs, training=training, mask=mask)
             else:
-                x = layer.forward(inputs, training=training)
-            mask = layer.output_mask(inputs, mask)
-            if layer.activity_regularizer is not None:
-                penalty += layer.activity_regularizer(x) / len(x)
+                x = step.forward(inputs, training=training)
+            mask = step.output_mask(inputs, mask)
+            if step.activity_regularizer is not None:
+                penalty += step.activity_regularizer(x) / len(x)
                 if training:
-                    layer._activity_output = x
+                    step._activity_output = x
         if training:
             self._activity_penalty = penalty
         return x, mask, penalty
 
     def backward(self, dy, input_gradient=True, from_logits=False):
-        """Back-propagate ``dy`` through every layer; ``from_logits`` starts below the last activation.
+        """Back-propagate ``dy`` through every step of the last training forward, in reverse;
+        ``from_logits`` starts below the last layer's activation.
 
-        With ``input_gradient=False`` the first layer skips its input gradient. The
-        ``ConvMaxPooling`` steps of the training forward go back as one step. Another max pooling
-        fed by a layer's relu takes that relu's gradient on its own small output gradient (see
-        ``MaxPooling2D.relu_gradient_mask``), and the layer then starts below its relu.
+        With ``input_gradient=False`` the first step skips its input gradient.
         """
-        conv_poolings = getattr(self, "_conv_poolings", {})
-        i = len(self._layers) - 1
-        while i >= 0:
-            layer = self._layers[i]
-            if i == len(self._layers) - 1 and from_logits:
-                dy = layer.backward_from_logits(dy, input_gradient or i > 0)
-                i -= 1
+        steps = self.steps()
+        for i in range(len(steps) - 1, -1, -1):
+            step = steps[i]
+            if i == len(steps) - 1 and from_logits:
+                dy = step.backward_from_logits(dy, input_gradient or i > 0)
                 continue
-            if i in conv_poolings:
-                dy = conv_poolings[i].backward(dy, input_gradient or i > 1)
-                i -= 2
-                continue
-            if layer.activity_regularizer is not None:
-                dy = dy + layer.activity_regularizer.gradient(layer._activity_output) / len(dy)
-            if i > 0 and _relu_feeds_max_pooling(self._layers[i - 1], layer):
-                dy = layer.backward(dy * layer.relu_gradient_mask(), True)
-                i -= 1
-                dy = self._layers[i].backward_from_logits(dy, input_gradient or i > 0)
-            else:
-                dy = layer.backward(dy, input_gradient or i > 0)
-            i -= 1
+            if step.activity_regularizer is not None:
+                dy = dy + step.activity_regularizer.gradient(step._activity_output) / len(dy)
+            dy = step.backward(dy, input_gradient or i > 0)
         return dy
 
     def __call__(self, x, training=False):
@@ -334,10 +325,3 @@ class Sequential(Trainer, Layer):
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
-
-def _relu_feeds_max_pooling(producer, pooling):
-    """Whether ``pooling`` is a max pooling whose input is ``producer``'s plain relu output."""
-    return (hasattr(pooling, "relu_gradient_mask") and pooling.mode == "max"
-            and getattr(producer, "output_activation", None) is activations.relu
-            and hasattr(producer, "backward_from_logits")
-            and producer.activity_regularizer is None)

@@ -1,0 +1,41 @@
+"""ReluMaxPooling: a layer ending in a relu, then a max pooling, with the relu's gradient taken on
+the pooled side.
+
+Max pooling sends each window's gradient to the position holding the window's maximum, and a
+relu's gradient there is 1 exactly when that maximum is positive. So ``relu'`` applied to the
+pooled gradient (a quarter of the size for 2x2 windows) equals ``relu'`` applied to the full input
+gradient, with one pass over the feature map fewer. ``Sequential`` plans these steps (see
+``Sequential.steps``) where a ``ConvMaxPooling`` does not apply: overlapping or padded windows, or a
+Dense or an ``Activation("relu")`` before the pooling.
+"""
+
+from handkeras import activations
+from handkeras.layers.pooling.base_pooling import BasePooling
+
+
+class ReluMaxPooling:
+    """``producer`` (whose output activation is a plain relu) then ``pooling``, as one step."""
+
+    forward_takes_mask = False
+    activity_regularizer = None
+
+    def __init__(self, producer, pooling):
+        self.producer, self.pooling = producer, pooling
+
+    @staticmethod
+    def applies(producer, pooling):
+        return (isinstance(pooling, BasePooling) and pooling.mode == "max"
+                and getattr(producer, "output_activation", None) is activations.relu
+                and hasattr(producer, "backward_from_logits") and not producer.forward_takes_mask
+                and producer.activity_regularizer is None and pooling.activity_regularizer is None)
+
+    def forward(self, x, training=False):
+        return self.pooling.forward(self.producer.forward(x, training=training), training=training)
+
+    def output_mask(self, inputs, previous_mask):
+        # pooling layers do not support masks: whatever the producer passes on stops there
+        return self.pooling.output_mask(None, self.producer.output_mask(inputs, previous_mask))
+
+    def backward(self, dy, input_gradient=True):
+        dy = self.pooling.backward(dy * self.pooling.relu_gradient_mask(), True)
+        return self.producer.backward_from_logits(dy, input_gradient)
