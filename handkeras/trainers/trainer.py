@@ -157,7 +157,8 @@ class Trainer:
         return self._logs(metrics)
 
     def _update_metric_states(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
-        loss_tracker, *compiled = metrics or self.metrics
+        loss_tracker, compiled = ((metrics[0], metrics[1:]) if metrics
+                                  else (self._loss_tracker, self._metrics))  # no list per step
         loss_tracker.update_state(loss, sample_weight=len(y_pred))
         for metric in compiled:
             weights = sample_weight if getattr(metric, "weighted", False) else None
