@@ -571,7 +571,7 @@ def test_a_convnet_model_gradients_match_central_differences(float64):
 
 def fused_poolings(model):
     """The indices of the poolings that the model runs with their convolution (ConvMaxPooling)."""
-    return [model.layers.index(step.pooling) for step in model.steps()
+    return [model.layers.index(step.pooling) for step in model._planned_steps()
             if isinstance(step, ConvMaxPooling)]
 
 
@@ -654,7 +654,7 @@ def test_inference_of_a_convolution_and_its_pooling_matches_the_layers(float64):
     for layer in model.layers:
         expected = layer.forward(expected)
     np.testing.assert_allclose(model.predict(x, batch_size=2, verbose=0), expected, rtol=1e-12)
-    (step,) = [s for s in model.steps() if isinstance(s, ConvMaxPooling)]
+    (step,) = [s for s in model._planned_steps() if isinstance(s, ConvMaxPooling)]
     assert not hasattr(step, "_state")  # inference keeps nothing for a backward
 
 
@@ -689,7 +689,7 @@ def test_the_steps_are_planned_again_when_layers_are_added_or_popped():
     model.add(layers.MaxPooling2D(2))
     assert fused_poolings(model) == [1]
     model.pop()
-    assert fused_poolings(model) == [] and model.steps() == model.layers
+    assert fused_poolings(model) == [] and model._planned_steps() == model.layers
 
 
 def test_a_separate_relu_layer_into_max_pooling(float64):

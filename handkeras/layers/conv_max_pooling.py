@@ -10,8 +10,8 @@ position is then one contiguous block, and pooling compares whole blocks. Pixels
 
 The weights, outputs and gradients are those of the two layers run one after the other; only the
 order of the arithmetic differs (sums over pixels run in another order). ``Sequential`` plans such
-pairs as one step (see ``Sequential.steps``), in training and in inference (where the step keeps
-nothing for a backward).
+pairs as one step (``Sequential._planned_steps``), in training and in inference (where the step
+keeps nothing for a backward).
 """
 
 import numpy as np

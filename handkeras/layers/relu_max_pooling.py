@@ -4,9 +4,9 @@ the pooled side.
 Max pooling sends each window's gradient to the position holding the window's maximum, and a
 relu's gradient there is 1 exactly when that maximum is positive. So ``relu'`` applied to the
 pooled gradient (a quarter of the size for 2x2 windows) equals ``relu'`` applied to the full input
-gradient, with one pass over the feature map fewer. ``Sequential`` plans these steps (see
-``Sequential.steps``) where a ``ConvMaxPooling`` does not apply: overlapping or padded windows, or a
-Dense or an ``Activation("relu")`` before the pooling.
+gradient, with one pass over the feature map fewer. ``Sequential`` plans these steps
+(``Sequential._planned_steps``) where a ``ConvMaxPooling`` does not apply: overlapping or padded
+windows, or a Dense or an ``Activation("relu")`` before the pooling.
 """
 
 from handkeras import activations

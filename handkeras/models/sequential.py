@@ -20,7 +20,7 @@ class Sequential(Trainer, Layer):
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers = []
-        self._steps = None  # planned by `steps`, again whenever a layer is added or popped
+        self._steps = None  # planned by `_planned_steps`, again whenever a layer is added or popped
         self._input_layer = None
         self._init_trainer()
         for layer in layers or []:
@@ -204,7 +204,7 @@ class Sequential(Trainer, Layer):
         """Run every layer in order (see ``forward_details``)."""
         return self.forward_details(x, training)[0]
 
-    def steps(self):
+    def _planned_steps(self):
         """The layers as forward and backward run them: each in turn, except two pairs taken as one
         exact step: a convolution and the max pooling that tiles its output (``ConvMaxPooling``),
         and another layer ending in a relu before a max pooling (``ReluMaxPooling``). Planned once
@@ -231,7 +231,7 @@ class Sequential(Trainer, Layer):
         """
         penalty = 0.0
         mask = None
-        for step in self.steps():
+        for step in self._planned_steps():
             inputs = x
             if mask is not None and step.forward_takes_mask:
                 x = step.forward(inputs, training=training, mask=mask)
@@ -252,7 +252,7 @@ class Sequential(Trainer, Layer):
 
         With ``input_gradient=False`` the first step skips its input gradient.
         """
-        steps = self.steps()
+        steps = self._planned_steps()
         for i in range(len(steps) - 1, -1, -1):
             step = steps[i]
             if i == len(steps) - 1 and from_logits:
