@@ -19,16 +19,12 @@ import numpy as np
 from handkeras import activations
 from handkeras.layers.convolutional.base_conv import BaseConv
 from handkeras.layers.pooling.base_pooling import BasePooling
+from handkeras.layers.pooling_pair import PoolingPair
 
 
-class ConvMaxPooling:
-    """The forward (and, after a training forward, the backward) of ``conv`` then ``pooling``."""
-
-    forward_takes_mask = False
-    activity_regularizer = None
-
-    def __init__(self, conv, pooling):
-        self.conv, self.pooling = conv, pooling
+class ConvMaxPooling(PoolingPair):
+    """The forward (and, after a training forward, the backward) of a convolution (``layer``) then
+    ``pooling``."""
 
     @staticmethod
     def applies(conv, pooling):
@@ -39,7 +35,7 @@ class ConvMaxPooling:
                 and conv.activity_regularizer is None and pooling.activity_regularizer is None)
 
     def forward(self, x, training=False):
-        conv = self.conv
+        conv = self.layer
         if conv.padding == "valid":
             conv._check_fits(x.shape)
         pool = conv._as_2d(self.pooling.pool_size)
@@ -61,12 +57,8 @@ class ConvMaxPooling:
         spatial = grid[1:] if conv.rank == 1 else grid
         return maxima.reshape((len(x),) + spatial + (conv.filters,))
 
-    def output_mask(self, inputs, previous_mask):
-        # neither layer supports masks: one reaching the convolution stops there, with its warning
-        return self.pooling.output_mask(None, self.conv.output_mask(inputs, previous_mask))
-
     def backward(self, dy, input_gradient=True):
-        conv = self.conv
+        conv = self.layer
         cols, z, y, blocks, maxima, pool, grid, geometry = self._state
         routed = dy.reshape(maxima.shape)
         relu = conv.activation is activations.relu

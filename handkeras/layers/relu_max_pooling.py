@@ -11,31 +11,22 @@ windows, or a Dense or an ``Activation("relu")`` before the pooling.
 
 from handkeras import activations
 from handkeras.layers.pooling.base_pooling import BasePooling
+from handkeras.layers.pooling_pair import PoolingPair
 
 
-class ReluMaxPooling:
-    """``producer`` (whose output activation is a plain relu) then ``pooling``, as one step."""
-
-    forward_takes_mask = False
-    activity_regularizer = None
-
-    def __init__(self, producer, pooling):
-        self.producer, self.pooling = producer, pooling
+class ReluMaxPooling(PoolingPair):
+    """A layer whose output activation is a plain relu, then ``pooling``, as one step."""
 
     @staticmethod
-    def applies(producer, pooling):
+    def applies(layer, pooling):
         return (isinstance(pooling, BasePooling) and pooling.mode == "max"
-                and getattr(producer, "output_activation", None) is activations.relu
-                and hasattr(producer, "backward_from_logits") and not producer.forward_takes_mask
-                and producer.activity_regularizer is None and pooling.activity_regularizer is None)
+                and getattr(layer, "output_activation", None) is activations.relu
+                and hasattr(layer, "backward_from_logits") and not layer.forward_takes_mask
+                and layer.activity_regularizer is None and pooling.activity_regularizer is None)
 
     def forward(self, x, training=False):
-        return self.pooling.forward(self.producer.forward(x, training=training), training=training)
-
-    def output_mask(self, inputs, previous_mask):
-        # pooling layers do not support masks: whatever the producer passes on stops there
-        return self.pooling.output_mask(None, self.producer.output_mask(inputs, previous_mask))
+        return self.pooling.forward(self.layer.forward(x, training=training), training=training)
 
     def backward(self, dy, input_gradient=True):
         dy = self.pooling.backward(dy * self.pooling.relu_gradient_mask(), True)
-        return self.producer.backward_from_logits(dy, input_gradient)
+        return self.layer.backward_from_logits(dy, input_gradient)
