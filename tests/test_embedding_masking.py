@@ -162,6 +162,20 @@ def test_a_layer_without_mask_support_drops_the_mask_with_keras_warning():
         unmasked.predict(IDS, verbose=0)
 
 
+@pytest.mark.parametrize("conv", [False, True], ids=["dense-relu", "conv1d"])
+def test_a_mask_reaching_a_layer_and_its_pooling_is_dropped_with_the_same_warning(conv):
+    """The pair runs as one step (ReluMaxPooling, ConvMaxPooling); the mask meets the same layer
+    and the same warning as when the two run one by one."""
+    middle = (layers.Conv1D(3, 2, name="mid") if conv
+              else layers.Dense(3, activation="relu", name="mid"))
+    model = keras.Sequential([keras.Input((7,)), layers.Embedding(10, 4, mask_zero=True), middle,
+                              layers.MaxPooling1D(2, name="pool"), layers.Flatten()])
+    dropper = "mid" if conv else "pool"  # a Dense passes the mask on; a Conv1D drops it
+    with pytest.warns(UserWarning, match=f"'{dropper}'.*does not support masking"):
+        _, mask, _ = model.forward_details(IDS.astype("float32"), training=True)
+    assert mask is None
+
+
 def sequence_model(units=3):
     """Embedding(mask_zero) -> Dense softmax on every step: a sequence output that keeps the mask."""
     return keras.Sequential([keras.Input((7,)), layers.Embedding(10, 4, mask_zero=True),
