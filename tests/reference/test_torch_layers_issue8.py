@@ -253,6 +253,36 @@ def test_zero_padding_and_up_sampling_match_torch():
     assert_close(dx, expected_dx, "up-sampling gradient")
 
 
+@pytest.mark.parametrize("activation, pool, strides", [
+    ("relu", (2, 2), None),        # a ConvMaxPooling step; the 9x9 output's last row is cropped
+    ("tanh", (3, 2), None),        # a ConvMaxPooling step without relu
+    ("relu", (3, 3), (2, 2)),      # overlapping windows: a ReluMaxPooling step
+], ids=["conv-pool-relu", "conv-pool-tanh", "relu-pool-overlapping"])
+def test_a_convolution_and_its_max_pooling_in_a_model_match_torch(activation, pool, strides):
+    """The model's fused steps: loss gradients of every weight against torch autograd."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3, 10, 11, 2))
+    model = handkeras.Sequential([
+        handkeras.Input((10, 11, 2)), layers.Conv2D(3, 2, activation=activation,
+                                                    bias_initializer="random_normal"),
+        layers.MaxPooling2D(pool, strides=strides), layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    step = model._planned_steps()[0]
+    assert type(step).__name__ == ("ReluMaxPooling" if strides else "ConvMaxPooling")
+    y = rng.normal(size=(3, 2))
+    loss, grads = model.compute_gradients(x, y)
+    kernel, bias, dense_kernel, dense_bias = (tensor(w) for w in model.get_weights())
+    z = F.conv2d(nchw(tensor(x, grad=False)), kernel.permute(3, 2, 0, 1), bias)
+    pooled = F.max_pool2d(getattr(torch, activation)(z), pool, strides or pool)
+    out = nhwc(pooled).reshape(3, -1) @ dense_kernel + dense_bias
+    expected_loss = ((out - torch.tensor(y)) ** 2).mean()
+    expected_loss.backward()
+    assert_close(loss, expected_loss.item(), "loss")
+    for got, weight, name in zip(grads, (kernel, bias, dense_kernel, dense_bias),
+                                 ("kernel", "bias", "dense kernel", "dense bias")):
+        assert_close(got, weight.grad.numpy(), name)
+
+
 # ============================================================================== normalization
 BN_CASES = [((8, 3), -1), ((4, 5, 6, 3), -1), ((4, 3, 5, 6), 1), ((5, 7, 3), -1)]
 
