@@ -20,6 +20,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from handkeras import backend
+from handkeras.reductions import max_last, sum_last
 from handkeras.identifiers import lookup
 
 
@@ -552,6 +553,10 @@ def _exponential_vjp(x, y, dy):
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple, or None for all), shifted by the
     maximum so it never overflows."""
+    if axis in (-1, x.ndim - 1):
+        e = np.exp(x - max_last(x, keepdims=True))
+        e /= sum_last(e, keepdims=True)
+        return e
     e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
     e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e

@@ -26,6 +26,7 @@ import numpy as np
 from handkeras import activations
 from handkeras import backend
 from handkeras.identifiers import deserialize_object, lookup, serialize_object
+from handkeras.reductions import max_last, sum_last
 
 _REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
@@ -523,9 +524,9 @@ class CategoricalCrossentropy(_CrossEntropy):
         y_pred = np.asarray(y_pred)
         if not self._fast_path(y_true, y_pred, sample_weight):
             return super().value_and_gradient(y_true, y_pred, sample_weight)
-        top = y_pred.max(axis=-1)
+        top = max_last(y_pred)
         probs = np.exp(y_pred - top[:, None])
-        totals = probs.sum(axis=-1)
+        totals = sum_last(probs)
         probs /= totals[:, None]
         return self._reduced(y_true, y_pred, top, np.log(totals), probs, sample_weight)
 
@@ -538,8 +539,8 @@ class CategoricalCrossentropy(_CrossEntropy):
         logits = np.asarray(logits)
         if not self._fast_path(y_true, logits, sample_weight):
             return self.value_and_gradient(y_true, logits, sample_weight)
-        log_totals = -np.log(np.maximum.reduce(probabilities, axis=-1))
-        return self._reduced(y_true, logits, np.maximum.reduce(logits, axis=-1), log_totals,
+        log_totals = -np.log(max_last(probabilities))
+        return self._reduced(y_true, logits, max_last(logits), log_totals,
                              probabilities.copy(), sample_weight)
 
     def _fast_path(self, y_true, logits, sample_weight):

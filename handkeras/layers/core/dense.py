@@ -5,7 +5,7 @@ import numpy as np
 from handkeras import aligned
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
-from handkeras.layers.reductions import sum_rows
+from handkeras.reductions import sum_rows
 
 
 class Dense(KernelAndBias, Layer):
