@@ -210,15 +210,35 @@ def test_unknown_optimizer_name_lists_the_valid_ones():
 
 @pytest.mark.parametrize("shape", [(7,), (600, 700), (1 << 18,), ((1 << 18) + 5,)], ids=str)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_scaled_add_equals_the_plain_expression_to_the_bit(shape, dtype):
-    """The blocked update used by SGD (past 2**18 elements) rounds exactly as ``w += scale * g``."""
-    from handkeras.optimizers.scaled_add import SMALL, scaled_add
+def test_blocked_scaled_add_equals_the_plain_expression_to_the_bit(shape, dtype):
+    """Without BLAS, the update (in blocks past 2**18 elements) rounds exactly as ``w += scale * g``."""
+    from handkeras.optimizers.scaled_add import SMALL, blocked_scaled_add
     assert SMALL == 1 << 18
     rng = np.random.default_rng(0)
     w, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     scale = np.dtype(dtype).type(-0.0137)
     expected = w + scale * g
-    scaled_add(w, scale, g)
+    blocked_scaled_add(w, scale, g)
+    np.testing.assert_array_equal(w, expected)
+
+
+@pytest.mark.parametrize("shape", [(7,), (600, 700), (784, 512)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_scaled_add_is_the_expression_up_to_one_rounding(shape, dtype):
+    """With BLAS (axpy rounds ``w + scale * g`` once, the expression twice) the update differs from
+    the expression by rounding alone (a few units in the last place of the operands; where they
+    cancel, that is a larger share of the result), and is exactly ``w + g`` for a scale of 1."""
+    from handkeras.optimizers.scaled_add import scaled_add
+    rng = np.random.default_rng(0)
+    w, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+    scale = np.dtype(dtype).type(-0.0137)
+    plain = w + scale * g
+    updated = w.copy()
+    scaled_add(updated, scale, g)
+    assert np.all(np.abs(updated - plain) <= 2 * np.spacing(np.abs(w) + np.abs(scale * g)))
+    assert not np.array_equal(updated, w)
+    expected = w + g
+    scaled_add(w, np.dtype(dtype).type(1), g)
     np.testing.assert_array_equal(w, expected)
 
 

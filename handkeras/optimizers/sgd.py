@@ -33,7 +33,7 @@ class SGD(Optimizer):
             scaled_add(w, -learning_rate, gradient)
             scaled_add(w, w.dtype.type(self.momentum), m)
         else:
-            w += m
+            scaled_add(w, w.dtype.type(1), m)  # exactly w += m, on every core
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,94 @@
+"""Vector routines of the BLAS numpy already runs on, for updates numpy has no single function for.
+
+numpy hands matrix products to OpenBLAS but keeps its vector routines to itself, and those do in one
+fused pass, on every core, what a numpy expression does in several passes on one. On the benchmark
+machine, ``w += a * g`` on a 784x512 float32 matrix takes 113 us in numpy (even in cache-sized
+blocks) and 22 us as BLAS's axpy; adding a bias to each of 1024 rows of 512 takes 82 us in numpy and
+22 us as the rank-1 update ``ones ⊗ bias`` (ger).
+
+The routines are looked up by name, through ctypes, in the scipy-openblas library of numpy's wheels
+(64-bit integer interface). Each function returns whether it did the work: False for another BLAS,
+for dtypes other than float32 and float64, for arrays not laid out in one C-contiguous block, and
+for arrays so small that the call would cost more than numpy's loop; callers then use numpy.
+"""
+
+import ctypes
+import functools
+import glob
+import os
+
+import numpy as np
+
+# Below this many elements numpy's own loop beats a ctypes call (about 3 us).
+MIN_SIZE = 1 << 15
+_ROW_MAJOR = 101  # CblasRowMajor
+# ILP64 builds (64-bit integers), the only ones whose integer width the name tells: numpy >= 2.0's
+# wheels ship scipy-openblas64 ("scipy_" prefix), numpy 1.x's wheels openblas64.
+_NAME_FORMS = ("scipy_cblas_{}64_", "cblas_{}64_")
+
+
+def _libraries():
+    """numpy's multiarray extension (symbol lookup through it reaches the BLAS it links), then any
+    OpenBLAS library shipped in numpy's wheel directories (where that lookup does not reach)."""
+    package = os.path.dirname(np.__file__)
+    for pattern in ("_core/_multiarray_umath*", "core/_multiarray_umath*",
+                    "../numpy.libs/*openblas*", ".dylibs/*openblas*"):
+        for path in glob.glob(os.path.join(package, pattern)):
+            try:
+                yield ctypes.CDLL(path)
+            except OSError:
+                continue
+
+
+@functools.lru_cache(maxsize=None)
+def _routine(name, dtype):
+    """The C routine ``cblas_s<name>`` (float32) or ``cblas_d<name>`` (float64) of numpy's BLAS,
+    its argument types set; None where there is none."""
+    letter, scalar = {np.float32: ("s", ctypes.c_float), np.float64: ("d", ctypes.c_double)}.get(
+        dtype, (None, None))
+    if letter is None:
+        return None
+    for library in _libraries():
+        for form in _NAME_FORMS:
+            routine = getattr(library, form.format(letter + name), None)
+            if routine is not None:
+                I, P = ctypes.c_int64, ctypes.c_void_p
+                routine.restype = None
+                routine.argtypes = {"axpy": [I, scalar, P, I, P, I],
+                                    "ger": [ctypes.c_int, I, I, scalar, P, I, P, I, P, I]}[name]
+                return routine
+    return None
+
+
+def _usable(target, *arrays):
+    return (target.size >= MIN_SIZE and target.flags.c_contiguous and target.flags.writeable
+            and all(a.dtype == target.dtype and a.flags.c_contiguous for a in arrays))
+
+
+def axpy(alpha, x, y):
+    """``y += alpha * x`` in place, ``x`` and ``y`` of the same size, one rounding (fused)."""
+    routine = _routine("axpy", y.dtype.type)
+    if routine is None or x.size != y.size or not _usable(y, x):
+        return False
+    routine(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return True
+
+
+def add_to_rows(matrix, row):
+    """``matrix += row`` for a 2-D ``matrix`` and a ``row`` of its width, as the rank-1 update
+    ``matrix += ones ⊗ row``: the same sums as numpy's broadcast, on every core."""
+    routine = _routine("ger", matrix.dtype.type)
+    if (routine is None or matrix.ndim != 2 or row.shape != (matrix.shape[1],)
+            or not _usable(matrix, row)):
+        return False
+    rows, width = matrix.shape
+    routine(_ROW_MAJOR, rows, width, 1.0, _ones(rows, matrix.dtype).ctypes.data, 1,
+            row.ctypes.data, 1, matrix.ctypes.data, width)
+    return True
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(length, dtype):
+    ones = np.ones(length, dtype)
+    ones.flags.writeable = False
+    return ones

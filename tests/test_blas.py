@@ -1,0 +1,77 @@
+"""numpy's own BLAS, reached for the updates numpy has no one function for: found where numpy ships
+it, giving numpy's results, and declining (doing nothing) whenever it cannot do the work."""
+
+import numpy as np
+import pytest
+
+from handkeras import blas
+
+BIG = (300, 200)  # past blas.MIN_SIZE
+
+
+def numpy_blas():
+    return np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
+
+
+def test_the_routines_are_found_in_numpys_scipy_openblas():
+    if numpy_blas() != "scipy-openblas":
+        pytest.fail(f"this numpy uses {numpy_blas()}; the routines are looked up in scipy-openblas")
+    for name in ("axpy", "ger"):
+        for dtype in (np.float32, np.float64):
+            assert blas._routine(name, dtype) is not None, (name, dtype)
+    assert blas._routine("axpy", np.float16) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpy_adds_the_scaled_values_in_place(dtype):
+    rng = np.random.default_rng(0)
+    y, x = rng.standard_normal(BIG).astype(dtype), rng.standard_normal(BIG).astype(dtype)
+    alpha = dtype(0.25)  # a power of two: both roundings agree with one
+    expected = y + alpha * x
+    assert blas.axpy(alpha, x, y)
+    np.testing.assert_array_equal(y, expected)
+
+
+@pytest.mark.parametrize("case", ["small", "float16", "mixed dtypes", "strided", "read-only",
+                                  "sizes differ"])
+def test_axpy_declines_and_leaves_the_target_alone(case):
+    y, x = np.ones(BIG, np.float32), np.ones(BIG, np.float32)
+    if case == "small":
+        y, x = y[:2], x[:2]
+    elif case == "float16":
+        y, x = y.astype(np.float16), x.astype(np.float16)
+    elif case == "mixed dtypes":
+        x = x.astype(np.float64)
+    elif case == "strided":
+        y, x = y[:, ::2], x[:, ::2]
+    elif case == "read-only":
+        y.flags.writeable = False
+    else:
+        x = x[:-1]
+    before = y.copy()
+    assert not blas.axpy(np.float32(2), x, y)
+    np.testing.assert_array_equal(y, before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_to_rows_is_numpys_broadcast_to_the_bit(dtype):
+    rng = np.random.default_rng(1)
+    matrix, row = rng.standard_normal(BIG).astype(dtype), rng.standard_normal(BIG[1]).astype(dtype)
+    expected = matrix + row
+    assert blas.add_to_rows(matrix, row)
+    np.testing.assert_array_equal(matrix, expected)
+
+
+@pytest.mark.parametrize("case", ["small", "three axes", "row of another width", "strided row"])
+def test_add_to_rows_declines_and_leaves_the_matrix_alone(case):
+    matrix, row = np.zeros(BIG, np.float32), np.ones(BIG[1], np.float32)
+    if case == "small":
+        matrix = matrix[:2]
+    elif case == "three axes":
+        matrix = matrix.reshape(3, 100, 200)
+    elif case == "row of another width":
+        row = row[:-1]
+    else:
+        row = np.ones(2 * BIG[1], np.float32)[::2]
+    assert not blas.add_to_rows(matrix, row)
+    assert not matrix.any()
