@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from handkeras import aligned
+from handkeras import aligned, blas
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 from handkeras.reductions import sum_rows
@@ -48,7 +48,7 @@ class Dense(KernelAndBias, Layer):
 
     def forward(self, x, training=False):
         z = x @ self.kernel.value
-        if self.use_bias:
+        if self.use_bias and not blas.add_to_rows(z.reshape(-1, self.units), self.bias.value):
             z += self.bias.value
         y = self.activation.forward_in_place(z)
         if training:
