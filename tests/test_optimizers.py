@@ -308,6 +308,56 @@ def test_variables_follow_keras_order_for_rmsprop_groups():
     np.testing.assert_allclose(state[7], 0.1 * 3)  # bias average gradient
 
 
+BLOCKED_RULES = [
+    lambda: optimizers.Adam(0.01), lambda: optimizers.Adam(0.01, amsgrad=True),
+    lambda: optimizers.AdamW(0.01), lambda: optimizers.RMSprop(0.01),
+    lambda: optimizers.RMSprop(0.01, momentum=0.9, centered=True), lambda: optimizers.Adagrad(0.1),
+    lambda: optimizers.Adadelta(1.0), lambda: optimizers.Adamax(0.01), lambda: optimizers.Nadam(0.01),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make", BLOCKED_RULES, ids=lambda make: repr(make().get_config()["name"]))
+def test_large_variables_updated_block_by_block_end_exactly_as_updated_whole(make, dtype):
+    """Element-wise rules update a variable past two blocks one cache-sized block at a time: the same
+    operations on each element, so the weights and every slot match the whole-array update to the bit
+    (the shape leaves a short last block)."""
+    from handkeras.optimizers.blocks import BLOCK
+    shape = (2 * BLOCK // 500 + 3, 500)
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(shape).astype(dtype)
+    grads = [rng.standard_normal(shape).astype(dtype) for _ in range(3)]
+    results = []
+    for blocked in (True, False):
+        optimizer = make()
+        assert optimizer.updates_in_blocks
+        optimizer.updates_in_blocks = blocked
+        calls = []
+        rule = optimizer.update_step
+        optimizer.update_step = lambda *args: calls.append(args[1]) or rule(*args)
+        var = Variable(start.copy(), "kernel")
+        for grad in grads:
+            optimizer.apply([grad], [var])
+        assert len(calls) == 3 * (3 if blocked else 1)
+        results.append([var.value] + [np.asarray(v) for v in optimizer.variables[2:]])
+    for blocked_array, whole_array in zip(*results):
+        np.testing.assert_array_equal(blocked_array, whole_array)
+
+
+def test_sgd_and_new_rules_update_whole_variables():
+    """SGD's update is BLAS's axpy over the whole array; a rule written by a user may not be
+    element-wise, so it is only cut into blocks when its class says so."""
+    assert not optimizers.SGD.updates_in_blocks
+
+    class Normalized(optimizers.Optimizer):
+        def update_step(self, gradient, variable, slots, learning_rate):
+            variable.value -= learning_rate * gradient / np.linalg.norm(gradient)
+
+    var = Variable(np.ones((400, 400)), "kernel")
+    Normalized(learning_rate=1.0).apply([np.ones((400, 400))], [var])
+    np.testing.assert_allclose(var.value, 1 - 1 / 400)
+
+
 @pytest.mark.parametrize("cls, per_variable", [
     (optimizers.SGD, 0), (optimizers.Adam, 2), (optimizers.AdamW, 2), (optimizers.RMSprop, 1),
     (optimizers.Adagrad, 1), (optimizers.Adadelta, 2), (optimizers.Adamax, 2), (optimizers.Nadam, 2),

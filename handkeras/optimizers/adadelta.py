@@ -19,6 +19,8 @@ class Adadelta(Optimizer):
 
     slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
 
+    updates_in_blocks = True
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,

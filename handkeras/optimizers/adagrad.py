@@ -17,6 +17,8 @@ class Adagrad(Optimizer):
 
     slot_groups = (("accumulator",),)
 
+    updates_in_blocks = True
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):

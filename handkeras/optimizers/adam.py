@@ -18,6 +18,8 @@ class Adam(Optimizer):
     With ``amsgrad``, ``v_hat = max(v_hat, v)`` replaces ``v`` in the step.
     """
 
+    updates_in_blocks = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):

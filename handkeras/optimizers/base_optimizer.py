@@ -20,6 +20,7 @@ import numpy as np
 
 from handkeras import aligned
 from handkeras import backend
+from handkeras.optimizers.blocks import update_in_blocks
 from handkeras.optimizers.schedules import LearningRateSchedule
 from handkeras.optimizers.schedules import deserialize as deserialize_schedule
 from handkeras.optimizers.schedules import serialize as serialize_schedule
@@ -36,6 +37,10 @@ class Optimizer:
     #: Per-variable slot arrays of this rule, in groups: Keras creates each group for every variable
     #: (the names of a group interleaved per variable) before it creates the next group.
     slot_groups = ()
+    #: Whether ``update_step`` is element-wise, so that large variables may be updated one
+    #: cache-sized block at a time (``optimizers/blocks.py``). Keras's rules here are, except SGD,
+    #: which runs on BLAS whole; a new rule must say so.
+    updates_in_blocks = False
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -328,7 +333,10 @@ class Optimizer:
     def _update_all(self, grads, variables, slots, learning_rate):
         """One step over all variables; rules with state shared by all variables override this."""
         for grad, variable, variable_slots in zip(grads, variables, slots):
-            self.update_step(grad, variable, variable_slots, learning_rate)
+            if self.updates_in_blocks:
+                update_in_blocks(self.update_step, grad, variable, variable_slots, learning_rate)
+            else:
+                self.update_step(grad, variable, variable_slots, learning_rate)
 
     def apply_gradients(self, grads_and_vars):
         """Keras's ``apply_gradients(zip(grads, variables))``; returns ``iterations``."""

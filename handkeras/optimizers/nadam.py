@@ -19,6 +19,8 @@ class Nadam(Optimizer):
 
     slot_groups = (("momentum", "velocity"),)
 
+    updates_in_blocks = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):

@@ -17,6 +17,8 @@ class RMSprop(Optimizer):
     Epsilon goes inside the square root (PyTorch adds it outside).
     """
 
+    updates_in_blocks = True
+
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name=None, **kwargs):
