@@ -61,12 +61,14 @@ def _routine(name, dtype):
 
 
 def _usable(target, *arrays):
-    return (target.size >= MIN_SIZE and target.flags.c_contiguous and target.flags.writeable
+    return (target.flags.c_contiguous and target.flags.writeable
             and all(a.dtype == target.dtype and a.flags.c_contiguous for a in arrays))
 
 
 def axpy(alpha, x, y):
     """``y += alpha * x`` in place, ``x`` and ``y`` of the same size, one rounding (fused)."""
+    if y.size < MIN_SIZE:
+        return False
     routine = _routine("axpy", y.dtype.type)
     if routine is None or x.size != y.size or not _usable(y, x):
         return False
@@ -74,16 +76,19 @@ def axpy(alpha, x, y):
     return True
 
 
-def add_to_rows(matrix, row):
-    """``matrix += row`` for a 2-D ``matrix`` and a ``row`` of its width, as the rank-1 update
-    ``matrix += ones ⊗ row``: the same sums as numpy's broadcast, on every core."""
-    routine = _routine("ger", matrix.dtype.type)
-    if (routine is None or matrix.ndim != 2 or row.shape != (matrix.shape[1],)
-            or not _usable(matrix, row)):
+def add_to_rows(array, row):
+    """``array += row`` for a ``row`` as long as the array's last axis, as the rank-1 update
+    ``array += ones ⊗ row`` of its rows: the same sums as numpy's broadcast, on every core."""
+    if array.size < MIN_SIZE:
         return False
-    rows, width = matrix.shape
-    routine(_ROW_MAJOR, rows, width, 1.0, _ones(rows, matrix.dtype).ctypes.data, 1,
-            row.ctypes.data, 1, matrix.ctypes.data, width)
+    routine = _routine("ger", array.dtype.type)
+    if (routine is None or array.ndim < 2 or row.shape != array.shape[-1:]
+            or not _usable(array, row)):
+        return False
+    width = array.shape[-1]
+    rows = array.size // width
+    routine(_ROW_MAJOR, rows, width, 1.0, _ones(rows, array.dtype).ctypes.data, 1,
+            row.ctypes.data, 1, array.ctypes.data, width)
     return True
 
 

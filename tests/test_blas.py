@@ -53,22 +53,23 @@ def test_axpy_declines_and_leaves_the_target_alone(case):
     np.testing.assert_array_equal(y, before)
 
 
+@pytest.mark.parametrize("shape", [BIG, (3, 100, 200)], ids=str)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_add_to_rows_is_numpys_broadcast_to_the_bit(dtype):
+def test_add_to_rows_is_numpys_broadcast_to_the_bit(dtype, shape):
     rng = np.random.default_rng(1)
-    matrix, row = rng.standard_normal(BIG).astype(dtype), rng.standard_normal(BIG[1]).astype(dtype)
-    expected = matrix + row
-    assert blas.add_to_rows(matrix, row)
-    np.testing.assert_array_equal(matrix, expected)
+    array, row = rng.standard_normal(shape).astype(dtype), rng.standard_normal(200).astype(dtype)
+    expected = array + row
+    assert blas.add_to_rows(array, row)
+    np.testing.assert_array_equal(array, expected)
 
 
-@pytest.mark.parametrize("case", ["small", "three axes", "row of another width", "strided row"])
+@pytest.mark.parametrize("case", ["small", "one axis", "row of another width", "strided row"])
 def test_add_to_rows_declines_and_leaves_the_matrix_alone(case):
     matrix, row = np.zeros(BIG, np.float32), np.ones(BIG[1], np.float32)
     if case == "small":
         matrix = matrix[:2]
-    elif case == "three axes":
-        matrix = matrix.reshape(3, 100, 200)
+    elif case == "one axis":
+        matrix, row = matrix.reshape(-1), np.ones(BIG[0] * BIG[1], np.float32)
     elif case == "row of another width":
         row = row[:-1]
     else:

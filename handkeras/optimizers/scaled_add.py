@@ -23,9 +23,10 @@ _scratch = threading.local()
 
 def scaled_add(target, scale, values):
     """``target += scale * values``, in place (``scale`` a scalar of ``target``'s dtype)."""
-    if blas.axpy(scale, values, target):
-        return
-    blocked_scaled_add(target, scale, values)
+    if target.size < blas.MIN_SIZE:
+        target += scale * values  # in the cache: numpy's two calls cost least
+    elif not blas.axpy(scale, values, target):
+        blocked_scaled_add(target, scale, values)
 
 
 def blocked_scaled_add(target, scale, values):

@@ -48,7 +48,7 @@ class Dense(KernelAndBias, Layer):
 
     def forward(self, x, training=False):
         z = x @ self.kernel.value
-        if self.use_bias and not blas.add_to_rows(z.reshape(-1, self.units), self.bias.value):
+        if self.use_bias and not blas.add_to_rows(z, self.bias.value):
             z += self.bias.value
         y = self.activation.forward_in_place(z)
         if training:
