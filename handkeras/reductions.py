@@ -13,9 +13,11 @@ import functools
 
 import numpy as np
 
-# Widest rows whose maximum (sum) is faster through the transposed copy (measured on 32 to 1024 rows).
+# Widest rows whose maximum (sum) is faster through the transposed copy (measured on 32 to 1024
+# rows), and the fewest elements for which the copy pays for its extra calls.
 NARROW_MAX = 32
 NARROW_SUM = 16
+FEWEST = 256
 
 
 @functools.lru_cache(maxsize=16)
@@ -41,9 +43,8 @@ def sum_last(x, keepdims=False):
 
 
 def _along_last(ufunc, widest, x, keepdims):
-    width = x.shape[-1] if x.ndim else 0
-    if x.ndim < 2 or not 1 < width <= widest or x.size == 0:
+    if x.size < FEWEST or x.ndim < 2 or not 1 < x.shape[-1] <= widest:
         return ufunc.reduce(x, axis=-1, keepdims=keepdims)
-    columns = np.ascontiguousarray(x.reshape(-1, width).T)
+    columns = np.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
     reduced = ufunc.reduce(columns, axis=0).reshape(x.shape[:-1])
     return reduced[..., None] if keepdims else reduced

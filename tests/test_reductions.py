@@ -5,7 +5,9 @@ import pytest
 
 from handkeras.reductions import max_last, sum_last, sum_rows
 
-SHAPES = [(7,), (5, 1), (32, 2), (1024, 10), (3, 4, 10), (6, 16), (6, 17), (6, 33), (64, 300)]
+# Small arrays take numpy's own reduction, larger narrow ones the transposed copy.
+SHAPES = [(7,), (5, 1), (32, 2), (200, 2), (1024, 10), (3, 4, 10), (8, 40, 10), (6, 16), (60, 16),
+          (60, 17), (60, 33), (64, 300)]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
