@@ -24,6 +24,8 @@ from handkeras.trainers.train_step import TrainStep
 
 def _log_value(result):
     """A metric's result for the logs: a float, or an array for multi-threshold metrics (as Keras)."""
+    if isinstance(result, float):  # a running mean (np.float64 included)
+        return float(result)
     value = np.asarray(result)
     return float(value) if value.ndim == 0 else value
 
@@ -63,7 +65,8 @@ class Trainer:
         self._initial_epoch = None  # set by BackupAndRestore at on_train_begin to resume a run
         self._metrics = []
         self._loss_tracker = metrics_module.Mean(name="loss")
-        self._log_keys = [self._loss_tracker.name]  # the logs' keys, worked out at compile
+        # The logs' keys with the index of their metric, sorted as Keras sorts logs (set at compile).
+        self._log_order = [(self._loss_tracker.name, 0)]
         self._loss_weight = 1.0
 
     # ----------------------------------------------------------------------------- compile
@@ -99,7 +102,8 @@ class Trainer:
             metric.weighted = True
         self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
         self._metrics = compiled_metrics
-        self._log_keys = [self._loss_tracker.name] + self._metric_keys()
+        keys = [self._loss_tracker.name] + self._metric_keys()
+        self._log_order = sorted((key, i) for i, key in enumerate(keys))
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
                               "weighted_metrics": weighted_metrics}
         self.compiled = True
@@ -168,8 +172,8 @@ class Trainer:
 
     def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
-        return dict(sorted((key, _log_value(metric.result()))
-                           for key, metric in zip(self._log_keys, metrics or self.metrics)))
+        metrics = metrics or self.metrics
+        return {key: _log_value(metrics[i].result()) for key, i in self._log_order}
 
     def _metric_keys(self):
         """The compiled metrics' log keys, named as Keras names them: a name already taken gets
