@@ -66,6 +66,14 @@ def predict_matmuls(case, data, rows, repeats):
     return best_of(repeats, lambda: bound.epoch(rows, PREDICT_BATCH))
 
 
+def predict_matmuls_on_data(case, data, rows, repeats):
+    """The same products over the data's own rows, streamed from memory."""
+    bound = numpy_reference.MatmulBound(case.units, PREDICT_BATCH, training=False)
+    x = data.x[:rows]
+    bound.forward_over(x[:warmup_rows(PREDICT_BATCH, rows)], PREDICT_BATCH)
+    return best_of(repeats, lambda: bound.forward_over(x, PREDICT_BATCH))
+
+
 def predict(case, data, rows, repeats):
     model = handkeras_model(case.units)
     x = data.x[:rows]
@@ -74,4 +82,5 @@ def predict(case, data, rows, repeats):
 
 
 TRAIN = {"matmuls": matmuls, "numpy": numpy_loop, "fit": fit, "fit-verbose": fit_verbose}
-PREDICT = {"matmuls": predict_matmuls, "handkeras": predict}
+PREDICT = {"matmuls": predict_matmuls, "matmuls-data": predict_matmuls_on_data,
+           "handkeras": predict}

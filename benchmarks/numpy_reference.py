@@ -105,3 +105,15 @@ class MatmulBound:
         """The steps of one epoch of ``rows`` rows (the last step takes the remainder)."""
         for start in range(0, rows, batch_size):
             self.step(min(batch_size, rows - start))
+
+    def forward_over(self, x, batch_size):
+        """The forward products of inference over the rows of ``x`` itself, batch by batch: the
+        first product reads each batch from memory, as predict must, where ``epoch`` multiplies
+        one synthetic batch that stays in the cache."""
+        acts = self.acts
+        for start in range(0, len(x), batch_size):
+            rows = x[start:start + batch_size]
+            n = len(rows)
+            np.matmul(rows, self.kernels[0], out=acts[1][:n])
+            for i in range(1, len(self.kernels)):
+                np.matmul(acts[i][:n], self.kernels[i], out=acts[i + 1][:n])
