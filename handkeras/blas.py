@@ -19,6 +19,8 @@ import os
 
 import numpy as np
 
+from handkeras.reductions import ones
+
 # Below this many elements numpy's own loop beats a ctypes call (about 3 us).
 MIN_SIZE = 1 << 15
 _ROW_MAJOR = 101  # CblasRowMajor
@@ -87,13 +89,6 @@ def add_to_rows(array, row):
         return False
     width = array.shape[-1]
     rows = array.size // width
-    routine(_ROW_MAJOR, rows, width, 1.0, _ones(rows, array.dtype).ctypes.data, 1,
+    routine(_ROW_MAJOR, rows, width, 1.0, ones(rows, array.dtype).ctypes.data, 1,
             row.ctypes.data, 1, array.ctypes.data, width)
     return True
-
-
-@functools.lru_cache(maxsize=16)
-def _ones(length, dtype):
-    ones = np.ones(length, dtype)
-    ones.flags.writeable = False
-    return ones

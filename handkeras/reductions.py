@@ -21,15 +21,16 @@ FEWEST = 256
 
 
 @functools.lru_cache(maxsize=16)
-def _ones(length, dtype):
-    ones = np.ones(length, dtype)
-    ones.flags.writeable = False
-    return ones
+def ones(length, dtype):
+    """A read-only vector of ``length`` ones, made once (BLAS sums and rank-1 updates use it)."""
+    vector = np.ones(length, dtype)
+    vector.flags.writeable = False
+    return vector
 
 
 def sum_rows(matrix, out):
     """``matrix.sum(axis=0)`` of a 2-D float ``matrix``, written into ``out``."""
-    return np.matmul(_ones(matrix.shape[0], matrix.dtype), matrix, out=out)
+    return np.matmul(ones(matrix.shape[0], matrix.dtype), matrix, out=out)
 
 
 def max_last(x, keepdims=False):
