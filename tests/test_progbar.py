@@ -76,6 +76,25 @@ def test_verbose_1_bar_shows_running_values_during_the_epoch(capsys, monkeypatch
         assert re.search(TIME_PER_STEP, state)
 
 
+def test_without_other_batch_listeners_the_bar_reads_the_same_running_values(capsys,
+                                                                           monkeypatch):
+    """fit builds batch logs only for callbacks that read them; the bar alone takes the running
+    values from the model when it redraws, and draws exactly what it draws from the logs."""
+    monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 0.0)
+    x, y = data(32)
+
+    def drawn_values(callbacks):
+        keras.utils.set_random_seed(0)
+        classifier().fit(x, y, batch_size=8, epochs=1, verbose=1, callbacks=callbacks)
+        states = capsys.readouterr().err.split("\r")
+        return [re.sub(r".*/step - ", "", s).strip() for s in states if re.match(r"[1-4]/4 ", s)]
+
+    alone = drawn_values([])
+    with_listener = drawn_values([LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
+    assert len(alone) >= 4 and all("loss: " in state for state in alone)
+    assert alone == with_listener
+
+
 def test_bars_redraw_at_most_once_per_interval_and_format_nothing_in_between(capsys,
                                                                              monkeypatch):
     monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 1e9)

@@ -59,9 +59,9 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_params(params)
 
-    def listens(self, hook):
-        """Whether any callback does something on ``hook``."""
-        return bool(self._active[hook])
+    def listens(self, hook, besides=None):
+        """Whether any callback does something on ``hook`` (any but those of type ``besides``)."""
+        return any(_overrides(c, hook) and type(c) is not besides for c in self.callbacks)
 
     def _call(self, hook, *args):
         for method in self._active[hook]:

@@ -107,6 +107,7 @@ class ProgbarLogger(Callback):
             if now >= self._next_refresh:
                 self._next_refresh = now + self._interval
                 bar.n = self._seen
+                logs = logs() if callable(logs) else logs
                 bar.set_postfix_str(self._summary(now, logs), refresh=False)
                 bar.refresh()
 
@@ -141,7 +142,12 @@ class ProgbarLogger(Callback):
             self._begin()
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step(batch, logs)
+        # fit leaves the running logs out when no other callback reads them: the bar then reads
+        # them from the model, only when it redraws.
+        self._step(batch, logs if logs is not None else self._running_logs)
+
+    def _running_logs(self):
+        return self.model._logs()
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose:

@@ -17,6 +17,7 @@ from handkeras import losses as losses_module
 from handkeras import metrics as metrics_module
 from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
+from handkeras.callbacks.progbar_logger import ProgbarLogger
 from handkeras.trainers import data
 from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
@@ -233,8 +234,9 @@ class Trainer:
         callbacks.on_train_begin()
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
-        # Running logs are built per batch only for callbacks that read them (the progress bar...).
-        batch_logs = callbacks.listens("on_train_batch_end")
+        # Running logs are built per batch only for callbacks that read them; the progress bar
+        # reads them from the model when it redraws.
+        batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             callbacks.on_epoch_begin(epoch)
