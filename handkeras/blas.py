@@ -68,7 +68,8 @@ def _usable(target, *arrays):
 
 
 def axpy(alpha, x, y):
-    """``y += alpha * x`` in place, ``x`` and ``y`` of the same size, one rounding (fused)."""
+    """``y += alpha * x`` in place, for ``x`` and ``y`` of the same size that do not overlap, with
+    one rounding (fused)."""
     if y.size < MIN_SIZE:
         return False
     routine = _routine("axpy", y.dtype.type)

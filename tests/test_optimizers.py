@@ -317,7 +317,7 @@ BLOCKED_RULES = [
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("make", BLOCKED_RULES, ids=lambda make: repr(make().get_config()["name"]))
+@pytest.mark.parametrize("make", BLOCKED_RULES, ids=lambda make: make().get_config()["name"])
 def test_large_variables_updated_block_by_block_end_exactly_as_updated_whole(make, dtype):
     """Element-wise rules update a variable past two blocks one cache-sized block at a time: the same
     operations on each element, so the weights and every slot match the whole-array update to the bit

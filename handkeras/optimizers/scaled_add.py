@@ -13,8 +13,8 @@ import threading
 import numpy as np
 
 from handkeras import aligned, blas
+from handkeras.optimizers.blocks import BLOCK  # 256 KB of float32, well inside a core's cache
 
-BLOCK = 1 << 16  # elements: 256 KB of float32, well inside a core's cache
 # Below this size the weights and gradients sit in the cache anyway, and the plain expression's
 # two calls cost less than the loop over blocks.
 SMALL = 4 * BLOCK
