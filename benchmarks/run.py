@@ -24,7 +24,7 @@ from benchmarks import cases as cases_module            # noqa: E402
 from benchmarks import data as data_module              # noqa: E402
 from benchmarks import inprocess, machine, memory, report  # noqa: E402
 from benchmarks.cases import EPOCH_ROWS, LEARNING_RATE, PREDICT_BATCH  # noqa: E402
-from benchmarks.timing import result  # noqa: E402
+from benchmarks.timing import interleaved_best, result  # noqa: E402
 
 WORKER_TIMEOUT = 3600
 
@@ -93,22 +93,29 @@ def installed(framework):
 
 
 def run_in_process(selection, quick, repeats, datasets):
+    """The in-process columns of every case, timed in interleaved rounds (``interleaved_best``)."""
     training, predict = [], []
     train_columns = [f for f in selection.frameworks if f in inprocess.TRAIN]
     for case in selection.cases if train_columns else ():
-        for framework in train_columns:
-            rows = case.rows_for(framework, quick)
-            seconds = inprocess.TRAIN[framework](case, datasets.get(case.data, rows), rows, repeats)
-            training.append(result(framework, case, seconds, rows))
-            progress(framework, "train", case.name, training[-1]["seconds"])
+        training += _interleaved(case, {f: inprocess.TRAIN[f] for f in train_columns}, quick,
+                                 repeats, datasets, "train")
     if cases_module.PREDICT in selection.sections:
         for case in predict_cases(selection):
-            for framework, measure in inprocess.PREDICT.items():
-                rows = case.rows_for("predict", quick)
-                seconds = measure(case, datasets.get(case.data, rows), rows, repeats)
-                predict.append(result(framework, case, seconds, rows, PREDICT_BATCH, "predict"))
-                progress(framework, "predict", case.model, predict[-1]["seconds"])
+            predict += _interleaved(case, inprocess.PREDICT, quick, repeats, datasets, "predict")
     return training, predict
+
+
+def _interleaved(case, prepares, quick, repeats, datasets, kind):
+    rows = {f: case.rows_for(f if kind == "train" else "predict", quick) for f in prepares}
+    runs = {f: prepare(case, datasets.get(case.data, rows[f]), rows[f])
+            for f, prepare in prepares.items()}
+    best = interleaved_best(runs, repeats)
+    batch = case.batch if kind == "train" else PREDICT_BATCH
+    records = [result(f, case, best[f], rows[f], batch, kind) for f in runs]
+    for record in records:
+        progress(record["framework"], kind, case.name if kind == "train" else case.model,
+                 record["seconds"])
+    return records
 
 
 def predict_cases(selection):

@@ -16,6 +16,18 @@ def best_of(repeats, run):
     return best
 
 
+def interleaved_best(runs, repeats):
+    """``{name: shortest wall time}`` of ``repeats`` rounds, each calling every run of ``runs``
+    (``{name: run}``) once, in order: a slow spell of the machine slows every run alike."""
+    best = dict.fromkeys(runs, math.inf)
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def warmup_rows(batch, rows):
     """Rows for an untimed warm-up: a full batch and the epoch's last partial one, so every batch
     shape (and, for a jit backend, every compilation) is seen before timing."""

@@ -123,6 +123,25 @@ def test_markdown_holds_the_tables_and_is_what_is_printed(quick_run):
         assert package in markdown     # a version, or "not installed"
 
 
+def test_in_process_columns_are_timed_in_interleaved_rounds_keeping_each_best(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO))
+    from benchmarks import timing
+    now, calls = [0.0], []
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+
+    def run(name, durations):
+        durations = iter(durations)
+
+        def call():
+            calls.append(name)
+            now[0] += next(durations)
+        return call
+
+    best = timing.interleaved_best({"a": run("a", [5, 2, 7]), "b": run("b", [1, 3, 1])}, repeats=3)
+    assert calls == ["a", "b"] * 3
+    assert best == {"a": 2, "b": 1}
+
+
 def test_markdown_into_a_page_replaces_only_between_the_markers(tmp_path):
     page = tmp_path / "results.md"
     page.write_text("# Title\n\n<!-- benchmark-results:begin -->\nold\n"
