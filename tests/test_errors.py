@@ -251,6 +251,20 @@ def test_nan_and_inf_in_inputs_are_accepted_with_one_warning_per_call(loss):
         assert files == [__file__]  # reported at the caller's line
 
 
+def test_predict_checks_the_batches_it_reads_and_counts_over_all_of_x():
+    """predict checks each batch as it reads it: the warning counts every non-finite value of
+    ``x`` once one is met, and a value in rows that ``steps`` leaves unread is not reported."""
+    model = classifier()
+    x, _, _ = data(40)
+    x[35, 0], x[5, 1] = np.nan, np.inf
+    _, messages, _ = run_counting_warnings(lambda: model.predict(x, batch_size=10, verbose=0))
+    assert messages == ["`x` holds 2 NaN or infinite value(s)."]
+    x[5, 1] = 0
+    _, messages, _ = run_counting_warnings(
+        lambda: model.predict(x, batch_size=10, steps=3, verbose=0))
+    assert messages == []
+
+
 def test_rows_without_nan_keep_finite_predictions():
     model = classifier()
     x, _, _ = data()

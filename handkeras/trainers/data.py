@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from handkeras import backend
+from handkeras.reductions import ones
 
 
 def to_array(value, argument, dtype=None):
@@ -65,19 +66,43 @@ def count_non_finite(value, chunk_rows=4096):
     one pass: a matrix-vector product with ones, which BLAS runs vectorized on every core. Only
     rows of non-finite sum (dirty data, or a sum that overflowed) are then counted, chunk by chunk.
     """
-    if value.size == 0:
+    if value.size == 0 or _all_finite(value):
         return 0
     rows = value.reshape(len(value), -1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        if value.dtype in (np.float32, np.float64):
-            sums = rows @ np.ones(rows.shape[1], value.dtype)
-        else:
-            sums = rows.sum(axis=1)
-        if np.isfinite(sums).all():
-            return 0
     return sum(rows[start:start + chunk_rows].size
                - int(np.count_nonzero(np.isfinite(rows[start:start + chunk_rows])))
                for start in range(0, len(rows), chunk_rows))
+
+
+def _all_finite(value):
+    """Whether every row of ``value`` has a finite sum: true of clean data (one BLAS pass), false
+    where a row holds NaN or inf (or where its sum overflowed)."""
+    rows = value.reshape(len(value), -1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if value.dtype in (np.float32, np.float64):
+            sums = rows @ ones(rows.shape[1], value.dtype)
+        else:
+            sums = rows.sum(axis=1)
+        return bool(np.isfinite(sums).all())
+
+
+class FiniteCheck:
+    """``warn_non_finite`` for data read batch by batch (predict): each batch is checked as it is
+    read, so that the pass over it leaves it in the cache for the layers, instead of one more pass
+    over all the data from memory; the warning, with its count, comes once, at ``warn()``."""
+
+    def __init__(self, value, argument):
+        self.value, self.argument = value, argument
+        self.floating = np.issubdtype(value.dtype, np.floating)
+        self.dirty = False
+
+    def check(self, batch):
+        if self.floating and not self.dirty and batch.size and not _all_finite(batch):
+            self.dirty = True
+
+    def warn(self):
+        if self.dirty:
+            warn_non_finite(self.value, self.argument)
 
 
 def _caller_outside_package():
@@ -88,8 +113,10 @@ def _caller_outside_package():
     return frame.f_code.co_filename, frame.f_lineno
 
 
-def prepare(x, y=None, sample_weight=None, prefix=""):
-    """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree."""
+def prepare(x, y=None, sample_weight=None, prefix="", check_x=True):
+    """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree.
+
+    ``check_x=False`` leaves the NaN check of ``x`` to the caller (``FiniteCheck``)."""
     if x is None:
         raise ValueError(f"`{prefix}x` is required: received None, expected an array of inputs.")
     x = to_array(x, prefix + "x", backend.floatx())
@@ -105,7 +132,8 @@ def prepare(x, y=None, sample_weight=None, prefix=""):
                 f"`{prefix}x` and `{name}` must have the same number of rows, received "
                 f"{len(x)} and {len(value)}."
             )
-    warn_non_finite(x, prefix + "x")
+    if check_x:
+        warn_non_finite(x, prefix + "x")
     warn_non_finite(y, prefix + "y")
     return x, y, sample_weight
 

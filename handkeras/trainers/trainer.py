@@ -311,14 +311,14 @@ class Trainer:
                              input_shape=input_shape)
 
     def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
-                 input_shape=None):
+                 input_shape=None, check_x=True):
         """Arrays for a call, every shape checked against the model before anything changes.
 
         The model is not built here: a call that fails its checks leaves it exactly as it was.
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
         fit the training data's).
         """
-        x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix)
+        x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
         input_shape = input_shape or self._input_shape_for(x)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
         if needs_y:
@@ -475,7 +475,8 @@ class Trainer:
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
-        x, _, _ = self._prepare(x, method="predict", needs_y=False)
+        x, _, _ = self._prepare(x, method="predict", needs_y=False, check_x=False)
+        finite = data.FiniteCheck(x, "x")  # batch by batch, while each batch is in the cache
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -485,13 +486,16 @@ class Trainer:
         output = None
         for step, index in enumerate(batches):
             callbacks.on_predict_batch_begin(step)
-            y_pred = self.forward(x[index], training=False)
+            batch = x[index]
+            finite.check(batch)
+            y_pred = self.forward(batch, training=False)
             if output is None:
                 rows = min(len(x), len(batches) * batch_size)
                 output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
             output[index] = y_pred
             callbacks.on_predict_batch_end(step, {"outputs": y_pred})
         callbacks.on_predict_end()
+        finite.warn()
         return output
 
     # ----------------------------------------------------------------------------- single batches
