@@ -147,7 +147,8 @@ class ProgbarLogger(Callback):
         self._step(batch, logs if logs is not None else self._running_logs)
 
     def _running_logs(self):
-        return self.model._logs()
+        running = getattr(self.model, "_logs", None)  # a handkeras model's running values
+        return running() if running is not None else {}
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose:
