@@ -20,8 +20,8 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from handkeras import backend
-from handkeras.reductions import max_last, sum_last
 from handkeras.identifiers import lookup
+from handkeras.reductions import max_last, sum_last
 
 
 class ActivationFunction:

@@ -324,4 +324,3 @@ class Sequential(Trainer, Layer):
         from handkeras import saving
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
-
