@@ -16,6 +16,7 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
+from handkeras.trainers import data as data_module
 
 ROWS, WIDTH, CLASSES = 10, 4, 3
 
@@ -251,18 +252,56 @@ def test_nan_and_inf_in_inputs_are_accepted_with_one_warning_per_call(loss):
         assert files == [__file__]  # reported at the caller's line
 
 
-def test_predict_checks_the_batches_it_reads_and_counts_over_all_of_x():
-    """predict checks each batch as it reads it: the warning counts every non-finite value of
-    ``x`` once one is met, and a value in rows that ``steps`` leaves unread is not reported."""
+@pytest.fixture(params=["up front", "batch by batch"])
+def check_mode(request, monkeypatch):
+    """Both ways evaluate and predict check ``x``: small batches all at once before the first,
+    batches of at least ``BATCH_CHECK_BYTES`` one by one as they are read."""
+    if request.param == "batch by batch":
+        monkeypatch.setattr(data_module, "BATCH_CHECK_BYTES", 1)
+    return request.param
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_inference_checks_the_rows_it_reads_and_counts_over_all_of_x(check_mode, method):
+    """The warning counts every non-finite value of ``x`` once one is met in the rows read; a
+    value in rows that ``steps`` leaves unread is not reported."""
     model = classifier()
-    x, _, _ = data(40)
+    x, y, _ = data(40)
+
+    def call(**steps):
+        if method == "predict":
+            return lambda: model.predict(x, batch_size=10, verbose=0, **steps)
+        return lambda: model.evaluate(x, y, batch_size=10, verbose=0, **steps)
+
     x[35, 0], x[5, 1] = np.nan, np.inf
-    _, messages, _ = run_counting_warnings(lambda: model.predict(x, batch_size=10, verbose=0))
+    _, messages, _ = run_counting_warnings(call())
     assert messages == ["`x` holds 2 NaN or infinite value(s)."]
     x[5, 1] = 0
-    _, messages, _ = run_counting_warnings(
-        lambda: model.predict(x, batch_size=10, steps=3, verbose=0))
+    _, messages, _ = run_counting_warnings(call(steps=3))
     assert messages == []
+    _, messages, _ = run_counting_warnings(call(steps=4))
+    assert messages == ["`x` holds 1 NaN or infinite value(s)."]
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_small_batches_are_checked_in_one_pass_large_ones_as_they_are_read(
+        check_mode, method, monkeypatch):
+    model = classifier()
+    x, y, _ = data(40)
+    checked = []  # the rows of each check of x (y, of another width, is checked up front)
+    all_finite = data_module._all_finite
+
+    def recording(rows):
+        if rows.shape[1:] == x.shape[1:]:
+            checked.append(len(rows))
+        return all_finite(rows)
+
+    monkeypatch.setattr(data_module, "_all_finite", recording)
+    if method == "predict":
+        model.predict(x, batch_size=10, verbose=0)
+    else:
+        model.evaluate(x, y, batch_size=10, verbose=0)
+    assert checked == ([40] if check_mode == "up front" else [10, 10, 10, 10])
 
 
 def test_rows_without_nan_keep_finite_predictions():

@@ -86,18 +86,28 @@ def _all_finite(value):
         return bool(np.isfinite(sums).all())
 
 
-class FiniteCheck:
-    """``warn_non_finite`` for data read batch by batch (predict): each batch is checked as it is
-    read, so that the pass over it leaves it in the cache for the layers, instead of one more pass
-    over all the data from memory; the warning, with its count, comes once, at ``warn()``."""
+# A batch of at least this many bytes is checked just before the layers read it, which brings it into
+# the cache for them (predict of 784-128-10 at 1024 rows: 5% faster than checking all rows first).
+# Smaller batches are checked all at once, up front: one BLAS pass beats many small ones (checking
+# each batch of 32 rows made predict of the 4-16-8-3 network 28% slower).
+BATCH_CHECK_BYTES = 2 << 20
 
-    def __init__(self, value, argument):
+
+class FiniteCheck:
+    """``warn_non_finite`` for the rows that evaluate or predict read, batch by batch, in order.
+
+    Large batches are checked as they are read (see ``BATCH_CHECK_BYTES``), small ones all at once
+    at the start; either way only the first ``rows`` rows are checked, and the warning, counting
+    over all of ``value``, comes once, at ``warn()``."""
+
+    def __init__(self, value, argument, batch_size, rows):
         self.value, self.argument = value, argument
-        self.floating = np.issubdtype(value.dtype, np.floating)
-        self.dirty = False
+        checked = np.issubdtype(value.dtype, np.floating) and value.size > 0
+        self.per_batch = checked and batch_size * value[0].nbytes >= BATCH_CHECK_BYTES
+        self.dirty = checked and not self.per_batch and not _all_finite(value[:rows])
 
     def check(self, batch):
-        if self.floating and not self.dirty and batch.size and not _all_finite(batch):
+        if self.per_batch and not self.dirty and not _all_finite(batch):
             self.dirty = True
 
     def warn(self):

@@ -435,17 +435,21 @@ class Trainer:
         self._require_compiled("evaluate")
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
-        x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         total = steps or math.ceil(len(x) / batch_size)
+        finite = data.FiniteCheck(x, "x", batch_size, rows=total * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=total)
         self._build_for(x)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps)
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callbacks, steps, finite)
+        finite.warn()
         return self._batch_result(logs, return_dict)
 
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None):
-        """Loss and metrics of ``x`` in inference mode, batch by batch.
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callbacks, steps=None,
+                         finite=None):
+        """Loss and metrics of ``x`` in inference mode, batch by batch (each batch checked for
+        NaN by ``finite``, a ``data.FiniteCheck``, when given).
 
         The running values live in private copies of the metrics, so evaluations from several
         threads at once never mix; the model's metrics take the final state, holding the last
@@ -457,8 +461,10 @@ class Trainer:
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
         for step, index in enumerate(batches):
             callbacks.on_test_batch_begin(step)
-            yb, swb = data.take(y, index), data.take(sample_weight, index)
-            y_pred, mask, activity_penalty = self.forward_details(x[index], training=False)
+            yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
+            if finite is not None:
+                finite.check(batch)
+            y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
             loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
             loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
                     + sum(layer.regularization_penalty() for layer in self.layers))
@@ -476,9 +482,9 @@ class Trainer:
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
         x, _, _ = self._prepare(x, method="predict", needs_y=False, check_x=False)
-        finite = data.FiniteCheck(x, "x")  # batch by batch, while each batch is in the cache
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
+        finite = data.FiniteCheck(x, "x", batch_size, rows=len(batches) * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=steps or len(batches))
         self._build_for(x)
