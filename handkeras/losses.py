@@ -52,6 +52,14 @@ def _inside(x, low, high):
     return (x >= low) & (x <= high)
 
 
+def _pick(values, labels, axis):
+    """The entries of ``values`` at the class indices ``labels`` along ``axis`` (``labels`` has the
+    shape of ``values`` without that axis)."""
+    if values.ndim == 2 and axis % 2 == 1:
+        return values[np.arange(len(values)), labels]
+    return np.take_along_axis(values, np.expand_dims(labels, axis), axis).squeeze(axis)
+
+
 class Loss:
     """Base class: reduction, sample weights, ``__call__`` and ``value_and_gradient``.
 
@@ -647,7 +655,16 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return labels != self.ignore_class
 
     def call(self, y_true, y_pred):
-        losses = super().call(y_true, y_pred)
+        """``-log p`` of each sample's own class, picked out of the predictions rather than summed
+        against a one-hot row: the same value, as every other term of that sum is zero."""
+        labels = self._labels(y_true, y_pred)
+        if self.from_logits:
+            log_probs = activations.log_softmax(y_pred, axis=self.axis)
+            losses = -_pick(log_probs, labels, self.axis)
+        else:
+            picked = _pick(y_pred, labels, self.axis) / y_pred.sum(axis=self.axis)
+            eps = backend.epsilon()
+            losses = -np.log(np.clip(picked, eps, 1 - eps))
         mask = self.mask(y_true, y_pred)
         return losses if mask is None else np.where(mask, losses, 0)
 

@@ -311,6 +311,26 @@ def test_sparse_categorical_crossentropy_along_another_axis(float64):
                                atol=1e-9)
 
 
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sparse_categorical_crossentropy_equals_the_one_hot_loss_to_the_bit(from_logits, dtype):
+    """Picking each sample's own class gives exactly the one-hot sum, whose other terms are 0,
+    along the last axis and along another, unreduced and reduced."""
+    predictions = {False: probabilities(8), True: rng(8).standard_normal((N, D)) * 5}[from_logits]
+    predictions = predictions.astype(dtype)
+    for axis, y_pred, labels in (
+            (-1, predictions, LABELS),
+            (1, np.stack([predictions, predictions[::-1]], axis=-1),
+             np.stack([LABELS, LABELS[::-1]], axis=-1))):
+        one_hot = np.moveaxis(np.eye(D, dtype=dtype)[labels], -1, axis)
+        for reduction in (None, "sum_over_batch_size"):
+            sparse = losses.SparseCategoricalCrossentropy(
+                from_logits=from_logits, axis=axis, reduction=reduction, dtype=dtype)
+            dense = losses.CategoricalCrossentropy(
+                from_logits=from_logits, axis=axis, reduction=reduction, dtype=dtype)
+            np.testing.assert_array_equal(sparse(labels, y_pred), dense(one_hot, y_pred))
+
+
 def test_generalized_cross_entropy_needs_q_in_0_1():
     for q in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError, match="q"):
