@@ -81,13 +81,16 @@ def _openblas_threads():
 
 
 def version_of(package):
-    """The installed version of ``package``, or None when it is not installed."""
+    """The installed version of the module ``package``, from whichever distribution provides it
+    (``tensorflow-cpu`` provides ``tensorflow``), or None when it is not installed."""
     if importlib.util.find_spec(package) is None:
         return None
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    for distribution in importlib.metadata.packages_distributions().get(package, [package]):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def describe():

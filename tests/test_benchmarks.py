@@ -5,6 +5,7 @@ assertion: the machine is shared, so only the shape of the report and the arithm
 are checked.
 """
 
+import importlib.metadata
 import importlib.util
 import json
 import math
@@ -101,6 +102,15 @@ def test_report_describes_the_machine_data_and_run(quick_run):
     assert results["meta"]["quick"] is True and results["meta"]["repeats"] == 1
     assert any("Fashion-MNIST" in d or "random data" in d for d in results["data"])
     assert any("4-feature" in d for d in results["data"])
+
+
+def test_versions_come_from_the_distribution_that_provides_the_module(monkeypatch):
+    """tensorflow-cpu provides ``tensorflow``; matplotlib's python-dateutil, ``dateutil``."""
+    monkeypatch.syspath_prepend(str(REPO))
+    from benchmarks.machine import version_of
+    assert version_of("dateutil") == importlib.metadata.version("python-dateutil")
+    assert version_of("numpy") == importlib.metadata.version("numpy")
+    assert version_of("no_such_module_here") is None
 
 
 def test_markdown_holds_the_tables_and_is_what_is_printed(quick_run):
