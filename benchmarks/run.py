@@ -24,7 +24,7 @@ from benchmarks import cases as cases_module            # noqa: E402
 from benchmarks import data as data_module              # noqa: E402
 from benchmarks import inprocess, machine, memory, report  # noqa: E402
 from benchmarks.cases import EPOCH_ROWS, LEARNING_RATE, PREDICT_BATCH  # noqa: E402
-from benchmarks.timing import interleaved_best, result  # noqa: E402
+from benchmarks.timing import interleaved, result  # noqa: E402
 
 WORKER_TIMEOUT = 3600
 
@@ -93,7 +93,7 @@ def installed(framework):
 
 
 def run_in_process(selection, quick, repeats, datasets):
-    """The in-process columns of every case, timed in interleaved rounds (``interleaved_best``)."""
+    """The in-process columns of every case, timed in interleaved rounds (``interleaved``)."""
     training, predict = [], []
     train_columns = [f for f in selection.frameworks if f in inprocess.TRAIN]
     for case in selection.cases if train_columns else ():
@@ -109,9 +109,10 @@ def _interleaved(case, prepares, quick, repeats, datasets, kind):
     rows = {f: case.rows_for(f if kind == "train" else "predict", quick) for f in prepares}
     runs = {f: prepare(case, datasets.get(case.data, rows[f]), rows[f])
             for f, prepare in prepares.items()}
-    best = interleaved_best(runs, repeats)
+    times = interleaved(runs, repeats)
     batch = case.batch if kind == "train" else PREDICT_BATCH
-    records = [result(f, case, best[f], rows[f], batch, kind) for f in runs]
+    records = [result(f, case, min(times[f]), rows[f], batch, kind, rounds=times[f])
+               for f in runs]
     for record in records:
         progress(record["framework"], kind, case.name if kind == "train" else case.model,
                  record["seconds"])

@@ -16,16 +16,17 @@ def best_of(repeats, run):
     return best
 
 
-def interleaved_best(runs, repeats):
-    """``{name: shortest wall time}`` of ``repeats`` rounds, each calling every run of ``runs``
-    (``{name: run}``) once, in order: a slow spell of the machine slows every run alike."""
-    best = dict.fromkeys(runs, math.inf)
+def interleaved(runs, repeats):
+    """``{name: [wall time of each round]}`` of ``repeats`` rounds, each calling every run of
+    ``runs`` (``{name: run}``) once, in order: a slow spell of the machine slows every run alike,
+    and the runs of one round can be compared pairwise."""
+    times = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
             start = time.perf_counter()
             run()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
 def warmup_rows(batch, rows):
@@ -34,8 +35,9 @@ def warmup_rows(batch, rows):
     return min(rows, batch + (rows % batch or batch))
 
 
-def result(framework, case, seconds, rows, batch=None, kind="train"):
-    """A measurement record: seconds for ``rows`` rows, scaled to an epoch of ``EPOCH_ROWS`` rows."""
+def result(framework, case, seconds, rows, batch=None, kind="train", rounds=None):
+    """A measurement record: seconds for ``rows`` rows, scaled to an epoch of ``EPOCH_ROWS`` rows
+    (``rounds``: the seconds of each interleaved round, scaled alike, for in-process columns)."""
     batch = batch or case.batch
     scale = EPOCH_ROWS / rows
     return {
@@ -48,4 +50,5 @@ def result(framework, case, seconds, rows, batch=None, kind="train"):
         "us_per_step": 1e6 * seconds / math.ceil(rows / batch),
         "rows_timed": rows,
         "scaled": rows != EPOCH_ROWS,
+        **({"rounds": [t * scale for t in rounds]} if rounds else {}),
     }
