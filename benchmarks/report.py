@@ -89,9 +89,10 @@ def _progress_bar_cost(training):
         if plain and verbose:
             ratios = [v / p for p, v in zip(plain.get("rounds") or [plain["seconds"]],
                                             verbose.get("rounds") or [verbose["seconds"]])]
-            costs.append(f"{case} {100 * (statistics.median(ratios) - 1):+.1f}%")
-    return ("The progress bar (verbose=1 over verbose=0, the median over rounds of the two runs "
-            "of a round): " + ", ".join(costs) + ".") if costs else ""
+            percent = round(100 * (statistics.median(ratios) - 1), 1) + 0.0  # no "-0.0"
+            costs.append(f"{case} {percent:+.1f}%")
+    return ("The progress bar (verbose=1 over verbose=0, the median over the rounds of the ratio "
+            "of each round's two runs): " + ", ".join(costs) + ".") if costs else ""
 
 
 def _memory_table(memory):

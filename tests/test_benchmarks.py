@@ -163,6 +163,9 @@ def test_progress_bar_cost_is_the_median_of_the_ratios_within_rounds(monkeypatch
     training = [{"case": "784-128-10@32", "framework": framework, "seconds": min(rounds),
                  "rounds": rounds} for framework, rounds in ((FIT, plain), (FIT_VERBOSE, verbose))]
     assert "784-128-10@32 +2.0%" in report._progress_bar_cost(training)
+    level = [{"case": "4-16-8-3@4", "framework": framework, "seconds": 1.0, "rounds": [seconds]}
+             for framework, seconds in ((FIT, 1.0), (FIT_VERBOSE, 0.9999))]
+    assert report._progress_bar_cost(level).endswith("4-16-8-3@4 +0.0%.")  # never "-0.0%"
 
 
 def test_markdown_into_a_page_replaces_only_between_the_markers(tmp_path):
