@@ -163,6 +163,28 @@ def test_evaluate_shows_a_bar_with_the_loss_and_metrics(capsys):
         in bar
 
 
+def test_evaluate_bar_alone_reads_the_same_running_values(capsys, monkeypatch):
+    """evaluate, like fit, builds batch logs only for callbacks that read them; its bar alone
+    computes the running values when it redraws, and draws what it draws from the logs."""
+    monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 0.0)
+    x, y = data(40)
+    model = classifier()
+
+    def drawn_values(callbacks):
+        model.evaluate(x, y, batch_size=10, verbose=1, callbacks=callbacks)
+        states = capsys.readouterr().err.split("\r")
+        return [re.sub(r".*/step - ", "", s).strip() for s in states if re.match(r"[1-4]/4 ", s)]
+
+    seen = []
+    alone = drawn_values([])
+    with_listener = drawn_values([LambdaCallback(
+        on_test_batch_end=lambda batch, logs: seen.append(dict(logs)))])
+    assert len(alone) >= 4 and all("loss: " in state for state in alone)
+    assert alone == with_listener
+    assert [f"loss: {format_value(logs['loss'])}" in state
+            for logs, state in zip(seen, with_listener)] == [True] * 4
+
+
 def test_evaluate_verbose_2_prints_one_line(capsys):
     x, y = data()
     result = classifier().evaluate(x, y, batch_size=10, verbose=2, return_dict=True)

@@ -457,8 +457,11 @@ class Trainer:
         metrics = [copy.deepcopy(metric) for metric in self.metrics]
         self._reset_metrics(metrics)
         callbacks.on_test_begin()
-        logs = {}
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
+        # As in fit, running logs are built per batch only for callbacks that read them; the
+        # progress bar calls for them when it redraws.
+        batch_logs = callbacks.listens("on_test_batch_end", besides=ProgbarLogger)
+        running_logs = functools.partial(self._logs, metrics)
         for step, index in enumerate(batches):
             callbacks.on_test_batch_begin(step)
             yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
@@ -468,8 +471,9 @@ class Trainer:
             loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
             loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
                     + sum(layer.regularization_penalty() for layer in self.layers))
-            logs = self._update_metrics(loss, yb, y_pred, swb, mask, metrics)
-            callbacks.on_test_batch_end(step, logs)
+            self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
+            callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
+        logs = running_logs() if batches else {}
         for shared, own in zip(self.metrics, metrics):
             vars(shared).update(vars(own))
         callbacks.on_test_end(logs)
