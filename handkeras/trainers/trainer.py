@@ -155,11 +155,11 @@ class Trainer:
         loss, _ = step.gradients(x, y, sample_weight)
         return loss, [grad.copy() for grad in step.collect_gradients()]
 
-    def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
-        """Update ``metrics`` (the model's own by default: the loss tracker, then the compiled
-        metrics) with one batch, and return the logs."""
-        self._update_metric_states(loss, y, y_pred, sample_weight, mask, metrics)
-        return self._logs(metrics)
+    def _update_metrics(self, loss, y, y_pred, sample_weight, mask=None):
+        """Update the model's metrics (the loss tracker, then the compiled metrics) with one
+        batch, and return the logs."""
+        self._update_metric_states(loss, y, y_pred, sample_weight, mask)
+        return self._logs()
 
     def _update_metric_states(self, loss, y, y_pred, sample_weight, mask=None, metrics=None):
         loss_tracker, compiled = ((metrics[0], metrics[1:]) if metrics
@@ -488,7 +488,8 @@ class Trainer:
         x, _, _ = self._prepare(x, method="predict", needs_y=False, check_x=False)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
-        finite = data.FiniteCheck(x, "x", batch_size, rows=len(batches) * batch_size)
+        rows = min(len(x), len(batches) * batch_size)  # the rows the batches read
+        finite = data.FiniteCheck(x, "x", batch_size, rows)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=steps or len(batches))
         self._build_for(x)
@@ -500,7 +501,6 @@ class Trainer:
             finite.check(batch)
             y_pred = self.forward(batch, training=False)
             if output is None:
-                rows = min(len(x), len(batches) * batch_size)
                 output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
             output[index] = y_pred
             callbacks.on_predict_batch_end(step, {"outputs": y_pred})
