@@ -87,8 +87,7 @@ def _progress_bar_cost(training):
     for case in dict.fromkeys(r["case"] for r in training):
         plain, verbose = records.get((case, FIT)), records.get((case, FIT_VERBOSE))
         if plain and verbose:
-            ratios = [v / p for p, v in zip(plain.get("rounds") or [plain["seconds"]],
-                                            verbose.get("rounds") or [verbose["seconds"]])]
+            ratios = [v / p for p, v in zip(plain["rounds"], verbose["rounds"])]
             percent = round(100 * (statistics.median(ratios) - 1), 1) + 0.0  # no "-0.0"
             costs.append(f"{case} {percent:+.1f}%")
     return ("The progress bar (verbose=1 over verbose=0, the median over the rounds of the ratio "
