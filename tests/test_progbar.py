@@ -30,6 +30,12 @@ def final_states(err):
     return [line.rsplit("\r", 1)[-1] for line in err.split("\n") if line.strip()]
 
 
+def drawn_values(err, steps):
+    """The values part of every state drawn at steps 1 to ``steps`` of a bar of ``steps``."""
+    return [re.sub(r".*/step - ", "", state).strip() for state in err.split("\r")
+            if re.match(rf"[1-9]\d*/{steps} ", state)]
+
+
 # ----------------------------------------------------------------------------- formatting
 def test_values_print_with_four_decimals_or_scientific_when_tiny():
     assert format_value(0.43125) == "0.4313"
@@ -83,14 +89,13 @@ def test_without_other_batch_listeners_the_bar_reads_the_same_running_values(cap
     monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 0.0)
     x, y = data(32)
 
-    def drawn_values(callbacks):
+    def fit_drawing(callbacks):
         keras.utils.set_random_seed(0)
         classifier().fit(x, y, batch_size=8, epochs=1, verbose=1, callbacks=callbacks)
-        states = capsys.readouterr().err.split("\r")
-        return [re.sub(r".*/step - ", "", s).strip() for s in states if re.match(r"[1-4]/4 ", s)]
+        return drawn_values(capsys.readouterr().err, 4)
 
-    alone = drawn_values([])
-    with_listener = drawn_values([LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
+    alone = fit_drawing([])
+    with_listener = fit_drawing([LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
     assert len(alone) >= 4 and all("loss: " in state for state in alone)
     assert alone == with_listener
 
@@ -170,14 +175,13 @@ def test_evaluate_bar_alone_reads_the_same_running_values(capsys, monkeypatch):
     x, y = data(40)
     model = classifier()
 
-    def drawn_values(callbacks):
+    def evaluate_drawing(callbacks):
         model.evaluate(x, y, batch_size=10, verbose=1, callbacks=callbacks)
-        states = capsys.readouterr().err.split("\r")
-        return [re.sub(r".*/step - ", "", s).strip() for s in states if re.match(r"[1-4]/4 ", s)]
+        return drawn_values(capsys.readouterr().err, 4)
 
     seen = []
-    alone = drawn_values([])
-    with_listener = drawn_values([LambdaCallback(
+    alone = evaluate_drawing([])
+    with_listener = evaluate_drawing([LambdaCallback(
         on_test_batch_end=lambda batch, logs: seen.append(dict(logs)))])
     assert len(alone) >= 4 and all("loss: " in state for state in alone)
     assert alone == with_listener
