@@ -14,26 +14,7 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.callbacks import BackupAndRestore, Callback, LambdaCallback, ModelCheckpoint
-
-
-class Scripted(Callback):
-    """Writes ``values[epoch]`` into ``logs[key]`` at each epoch end (listed before the checkpoint)."""
-
-    def __init__(self, key, values):
-        super().__init__()
-        self.key, self.values = key, values
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs[self.key] = self.values[epoch]
-
-
-class WeightsPerEpoch(Callback):
-    def __init__(self):
-        super().__init__()
-        self.weights = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(self.model.get_weights())
+from scripted_callbacks import Scripted, WeightsPerEpoch
 
 
 def regression(optimizer="adam"):

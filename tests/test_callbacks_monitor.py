@@ -11,27 +11,8 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
-from handkeras.callbacks import Callback, EarlyStopping, LambdaCallback, ReduceLROnPlateau
-
-
-class Scripted(Callback):
-    """Writes ``values[epoch]`` into ``logs[key]`` at each epoch end."""
-
-    def __init__(self, key, values):
-        super().__init__()
-        self.key, self.values = key, values
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs[self.key] = self.values[epoch]
-
-
-class WeightsPerEpoch(Callback):
-    def __init__(self):
-        super().__init__()
-        self.weights = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(self.model.get_weights())
+from handkeras.callbacks import EarlyStopping, LambdaCallback, ReduceLROnPlateau
+from scripted_callbacks import Scripted, WeightsPerEpoch
 
 
 def regression(n=32, metrics=None, learning_rate=0.05):

@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 
-from handkeras.datasets import _files, fashion_mnist, mnist
+from handkeras.datasets import fashion_mnist, mnist
 
 
 def idx_bytes(array):

@@ -11,42 +11,12 @@ logits) and Keras's clipped one on the torch backend agree.
 import numpy as np
 import pytest
 
-import handkeras
 from parity import assert_close
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-
-def make_models(build):
-    """The same architecture in both libraries (``build(library)`` returns a Sequential), with
-    handkeras taking Keras's randomly initialized weights."""
-    theirs = build(keras)
-    ours = build(handkeras)
-    ours.set_weights(theirs.get_weights())
-    return ours, theirs
-
-
-def compile_both(ours, theirs, optimizer, **kwargs):
-    """Compile with ``optimizer = (class name, arguments)`` made by each library."""
-    name, arguments = optimizer
-    ours.compile(optimizer=getattr(handkeras.optimizers, name)(**arguments), **kwargs)
-    theirs.compile(optimizer=getattr(keras.optimizers, name)(**arguments), **kwargs)
-
-
-def assert_same_history(ours, theirs):
-    assert sorted(ours.history) == sorted(theirs.history)
-    for key, expected in theirs.history.items():
-        assert_close(ours.history[key], expected, f"history[{key!r}]")
-    assert ours.epoch == theirs.epoch
-
-
-def assert_same_weights(ours, theirs):
-    mine, reference = ours.get_weights(), theirs.get_weights()
-    assert len(mine) == len(reference)
-    for i, (value, expected) in enumerate(zip(mine, reference)):
-        assert value.dtype == np.float64
-        assert_close(value, expected, f"weight {i} ({theirs.weights[i].path})")
+from keras_pair import assert_same_history, assert_same_weights, compile_both, make_models  # noqa: E402
 
 
 def fit_both(ours, theirs, x, y, **fit_arguments):

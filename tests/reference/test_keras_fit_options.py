@@ -21,23 +21,10 @@ from parity import assert_close
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
+from keras_pair import assert_same_history, assert_same_weights, compile_both, make_models  # noqa: E402
+
 
 # ------------------------------------------------------------------------------------- helpers
-def make_models(build):
-    """``build(library)`` in both libraries, handkeras taking Keras's initial weights."""
-    theirs = build(keras)
-    ours = build(handkeras)
-    ours.set_weights(theirs.get_weights())
-    return ours, theirs
-
-
-def compile_both(ours, theirs, optimizer, **kwargs):
-    """``optimizer = (class name, arguments)``, made by each library."""
-    name, arguments = optimizer
-    ours.compile(optimizer=getattr(handkeras.optimizers, name)(**arguments), **kwargs)
-    theirs.compile(optimizer=getattr(keras.optimizers, name)(**arguments), **kwargs)
-
-
 def recorder(library):
     """A callback recording ``(hook, index)`` for epochs, train batches and test batches."""
 
@@ -59,21 +46,6 @@ def recorder(library):
             self.calls.append(("test_batch", batch))
 
     return Recorder()
-
-
-def assert_same_weights(ours, theirs):
-    mine, reference = ours.get_weights(), theirs.get_weights()
-    assert len(mine) == len(reference)
-    for i, (value, expected) in enumerate(zip(mine, reference)):
-        assert value.dtype == np.float64
-        assert_close(value, expected, f"weight {i} ({theirs.weights[i].path})")
-
-
-def assert_same_history(ours, theirs):
-    assert list(ours.history) == sorted(theirs.history)
-    for key, expected in theirs.history.items():
-        assert_close(ours.history[key], expected, f"history[{key!r}]")
-    assert ours.epoch == theirs.epoch
 
 
 def fit_both(ours, theirs, x, y, **arguments):

@@ -26,6 +26,8 @@ from parity import assert_close
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
+
+from keras_pair import assert_same_history, assert_same_weights, make_models  # noqa: E402
 F = torch.nn.functional
 
 
@@ -493,24 +495,6 @@ def test_weights_match_keras_names_shapes_and_order():
 
 
 # ============================================================================== Keras: training
-def same_model(build):
-    """The model built in both libraries, with Keras's initial weights copied into ours."""
-    theirs, ours = build(keras), build(handkeras)
-    ours.set_weights(theirs.get_weights())
-    return theirs, ours
-
-
-def assert_same_weights(theirs, ours):
-    for a, b, weight in zip(theirs.get_weights(), ours.get_weights(), ours.weights):
-        assert_close(b, a, weight.path)
-
-
-def assert_same_history(theirs, ours):
-    assert sorted(theirs.history) == sorted(ours.history)
-    for key in theirs.history:
-        assert_close(ours.history[key], theirs.history[key], key)
-
-
 @pytest.mark.parametrize("momentum", [0.99, 0.5])
 def test_batch_normalization_in_fit_matches_keras(momentum):
     """Moving statistics, weights, epoch losses and validation (on moving statistics) after fit."""
@@ -523,13 +507,13 @@ def test_batch_normalization_in_fit_matches_keras(momentum):
                                lib.layers.BatchNormalization(momentum=momentum),
                                lib.layers.Dense(2)])
 
-    theirs, ours = same_model(build)
+    ours, theirs = make_models(build)
     for model, lib in ((theirs, keras), (ours, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     history = [m.fit(x, y, batch_size=16, epochs=3, shuffle=False, validation_split=0.2, verbose=0)
-               for m in (theirs, ours)]
+               for m in (ours, theirs)]
     assert_same_history(*history)
-    assert_same_weights(theirs, ours)
+    assert_same_weights(ours, theirs)
     assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), "evaluate")
 
 
@@ -552,13 +536,13 @@ def test_convnet_fit_matches_keras():
             L.Dense(3, activation="softmax"),
         ])
 
-    theirs, ours = same_model(build)
+    ours, theirs = make_models(build)
     for model, lib in ((theirs, keras), (ours, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.05), loss="categorical_crossentropy",
                       metrics=["accuracy"])
-    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (theirs, ours)]
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (ours, theirs)]
     assert_same_history(*history)
-    assert_same_weights(theirs, ours)
+    assert_same_weights(ours, theirs)
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
 
 
@@ -581,16 +565,16 @@ def test_masked_sequence_loss_and_metrics_match_keras():
                                L.Dense(5, activation="tanh"), L.LayerNormalization(),
                                L.Dense(3, activation="softmax")])
 
-    theirs, ours = same_model(build)
+    ours, theirs = make_models(build)
     for model, lib in ((theirs, keras), (ours, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     assert_close(ours.evaluate(ids, labels, batch_size=8, verbose=0),
                  theirs.evaluate(ids, labels, batch_size=8, verbose=0), "evaluate")
     history = [m.fit(ids, labels, batch_size=8, epochs=3, shuffle=False, validation_split=0.25,
-                     verbose=0) for m in (theirs, ours)]
+                     verbose=0) for m in (ours, theirs)]
     assert_same_history(*history)
-    assert_same_weights(theirs, ours)
+    assert_same_weights(ours, theirs)
 
 
 def test_masked_pooling_model_matches_keras():
@@ -605,14 +589,14 @@ def test_masked_pooling_model_matches_keras():
                                L.BatchNormalization(momentum=0.8), L.GlobalAveragePooling1D(),
                                L.Dense(1, activation="sigmoid")])
 
-    theirs, ours = same_model(build)
+    ours, theirs = make_models(build)
     for model, lib in ((theirs, keras), (ours, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.3), loss="binary_crossentropy",
                       metrics=["accuracy"])
     history = [m.fit(ids, labels, batch_size=8, epochs=3, shuffle=False, verbose=0)
-               for m in (theirs, ours)]
+               for m in (ours, theirs)]
     assert_same_history(*history)
-    assert_same_weights(theirs, ours)
+    assert_same_weights(ours, theirs)
     assert_close(ours.predict(ids, verbose=0), theirs.predict(ids, verbose=0), "predict")
 
 

@@ -1,0 +1,42 @@
+"""One model in both libraries: built alike, compiled alike, compared on what a user can see."""
+
+import numpy as np
+import pytest
+
+import handkeras
+from parity import assert_close
+
+keras = pytest.importorskip("keras")
+
+
+def make_models(build):
+    """``build(library)`` (a Sequential) in both libraries, handkeras taking Keras's randomly
+    initialized weights."""
+    theirs = build(keras)
+    ours = build(handkeras)
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+def compile_both(ours, theirs, optimizer, **kwargs):
+    """Compile with ``optimizer = (class name, arguments)`` made by each library."""
+    name, arguments = optimizer
+    ours.compile(optimizer=getattr(handkeras.optimizers, name)(**arguments), **kwargs)
+    theirs.compile(optimizer=getattr(keras.optimizers, name)(**arguments), **kwargs)
+
+
+def assert_same_weights(ours, theirs):
+    """Every weight, in order, float64 on our side and equal to Keras's."""
+    mine, reference = ours.get_weights(), theirs.get_weights()
+    assert len(mine) == len(reference)
+    for i, (value, expected) in enumerate(zip(mine, reference)):
+        assert value.dtype == np.float64
+        assert_close(value, expected, f"weight {i} ({theirs.weights[i].path})")
+
+
+def assert_same_history(ours, theirs):
+    """The same ``history`` keys in the same order, the same values, and the same epoch indices."""
+    assert list(ours.history) == list(theirs.history)
+    for key, expected in theirs.history.items():
+        assert_close(ours.history[key], expected, f"history[{key!r}]")
+    assert ours.epoch == theirs.epoch
