@@ -3,14 +3,14 @@
 import warnings
 
 from handkeras import activations
-from handkeras.layers.layer import Layer
+from handkeras.layers.activations.function_layer import FunctionLayer
 
 
-class LeakyReLU(Layer):
+class LeakyReLU(FunctionLayer):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise; Keras 2's ``alpha=`` still works, with
     Keras's deprecation warning."""
 
-    supports_masking = True
+    function = activations.leaky_relu
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -25,17 +25,5 @@ class LeakyReLU(Layer):
             )
         self.negative_slope = negative_slope
 
-    def forward(self, x, training=False):
-        y = activations.leaky_relu(x, negative_slope=self.negative_slope)
-        if training:
-            self._x, self._y = x, y
-        return y
-
-    def backward(self, dy, input_gradient=True):
-        if not input_gradient:
-            return None
-        return activations.leaky_relu.vjp(self._x, self._y, dy,
-                                          negative_slope=self.negative_slope)
-
-    def get_config(self):
-        return {**super().get_config(), "negative_slope": self.negative_slope}
+    def _options(self):
+        return {"negative_slope": self.negative_slope}

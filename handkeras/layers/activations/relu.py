@@ -1,17 +1,17 @@
 """ReLU layer: the relu activation with Keras's three options."""
 
 from handkeras import activations
-from handkeras.layers.layer import Layer
+from handkeras.layers.activations.function_layer import FunctionLayer
 
 
-class ReLU(Layer):
+class ReLU(FunctionLayer):
     """``relu(x, negative_slope, max_value, threshold)`` as a layer.
 
     Keras's layer (unlike the function) rejects a negative ``max_value``, ``negative_slope`` or
     ``threshold``.
     """
 
-    supports_masking = True
+    function = activations.relu
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -29,17 +29,3 @@ class ReLU(Layer):
     def _options(self):
         return {"negative_slope": self.negative_slope, "max_value": self.max_value,
                 "threshold": self.threshold}
-
-    def forward(self, x, training=False):
-        y = activations.relu(x, **self._options())
-        if training:
-            self._x, self._y = x, y
-        return y
-
-    def backward(self, dy, input_gradient=True):
-        if not input_gradient:
-            return None
-        return activations.relu.vjp(self._x, self._y, dy, **self._options())
-
-    def get_config(self):
-        return {**super().get_config(), **self._options()}
