@@ -4,7 +4,9 @@ detected, and archives cannot write or read outside themselves."""
 
 import os
 import queue
+import re
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -412,3 +414,40 @@ def test_a_save_killed_midway_leaves_the_previous_file_loadable(tmp_path, name):
         assert version in (saved[-1], saved[-1] + 1)
         if pause_at:
             assert version == saved[-1]
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_save_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path, name):
+    _save(_trained_model(seed=8), tmp_path / name)
+    link = tmp_path / f"link-{name}"
+    os.symlink(tmp_path / name, link)
+    model = _trained_model(seed=9)
+    _save(model, link)
+    assert link.is_symlink()
+    loaded = _trained_model(seed=8)
+    loaded.load_weights(tmp_path / name)
+    for saved, expected in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(saved, expected)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_a_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path, name):
+    _save(_trained_model(seed=8), tmp_path / name)
+    os.chmod(tmp_path / name, 0o600)
+    _save(_trained_model(seed=9), tmp_path / name)
+    assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
+
+
+def test_a_file_name_of_the_longest_length_saves(tmp_path):
+    name = "w" * (255 - len(".weights.h5")) + ".weights.h5"
+    model = _trained_model()
+    model.save_weights(tmp_path / name)
+    assert os.listdir(tmp_path) == [name]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_cannot_be_written_is_named_as_the_user_gave_it():
+    target = "/proc/w.weights.h5"  # /proc exists, and no file can be created in it, even by root
+    with pytest.raises(OSError, match=re.escape(f"Cannot save to '{target}'")) as caught:
+        _trained_model().save_weights(target)
+    assert ".tmp" not in str(caught.value)
