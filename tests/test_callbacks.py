@@ -16,7 +16,10 @@ HOOKS = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
 
 
 class Recorder(Callback):
-    """Records every hook as ``(hook, index, sorted log keys)``, index being the epoch or batch."""
+    """Records every hook as ``(hook, index, sorted log keys)``, index being the epoch or batch.
+
+    Every hook must get a dict, as in Keras (``logs.keys()`` in ``on_train_begin`` is the keras.io
+    callbacks guide's first example)."""
 
     def __init__(self):
         super().__init__()
@@ -26,10 +29,12 @@ class Recorder(Callback):
 def _recording(hook):
     if hook.endswith(("_begin", "_end")) and ("batch" in hook or "epoch" in hook):
         def method(self, index, logs=None):
-            self.calls.append((hook, index, tuple(sorted(logs or {}))))
+            assert isinstance(logs, dict), (hook, logs)
+            self.calls.append((hook, index, tuple(sorted(logs))))
     else:
         def method(self, logs=None):
-            self.calls.append((hook, None, tuple(sorted(logs or {}))))
+            assert isinstance(logs, dict), (hook, logs)
+            self.calls.append((hook, None, tuple(sorted(logs))))
     return method
 
 
@@ -71,6 +76,17 @@ def test_fit_calls_every_hook_in_keras_order_with_validation_inside():
     classifier().fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x[:6], y[:6]),
                      callbacks=[recorder])
     assert recorder.calls == expected_fit_calls(2, 3, 2, ("acc", "loss"), ("acc", "loss"))
+
+
+def test_keys_a_callback_adds_at_epoch_end_reach_history_but_not_on_train_end():
+    x, y = classification_data(10)
+    recorder = Recorder()
+    tagger = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update(tag=float(epoch)))
+    history = classifier().fit(x, y, batch_size=4, epochs=2, verbose=0,
+                               callbacks=[tagger, recorder])
+    assert history.history["tag"] == [0.0, 1.0]
+    assert recorder.calls[-2] == ("on_epoch_end", 1, ("acc", "loss", "tag"))
+    assert recorder.calls[-1] == ("on_train_end", None, ("acc", "loss"))
 
 
 def test_evaluate_and_predict_call_their_hooks_in_order():

@@ -142,13 +142,9 @@ class ProgbarLogger(Callback):
             self._begin()
 
     def on_train_batch_end(self, batch, logs=None):
-        # fit leaves the running logs out when no other callback reads them: the bar then reads
-        # them from the model, only when it redraws.
-        self._step(batch, logs if logs is not None else self._running_logs)
-
-    def _running_logs(self):
-        running = getattr(self.model, "_logs", None)  # a handkeras model's running values
-        return running() if running is not None else {}
+        # When no other callback reads the running logs, fit passes the function that builds
+        # them: the bar calls it only when it redraws.
+        self._step(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose:

@@ -235,7 +235,7 @@ class Trainer:
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
         # Running logs are built per batch only for callbacks that read them; the progress bar
-        # reads them from the model when it redraws.
+        # gets the function that builds them and calls it when it redraws.
         batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
@@ -247,7 +247,7 @@ class Trainer:
                 loss, y_pred = train_step(x[index], yb, swb)
                 self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
                 trained = True
-                callbacks.on_train_batch_end(step, self._logs() if batch_logs else None)
+                callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
                 if self.stop_training:
                     break
             # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into a
