@@ -496,6 +496,18 @@ def test_global_pooling_values_shapes_and_gradients(float64, cls, reduce, rank, 
     assert_inference_matches_training_and_writes_nothing(layer, x)
 
 
+@pytest.mark.parametrize("cls", [layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D])
+def test_global_max_pooling_shares_the_gradient_among_tied_maxima(float64, cls):
+    """Padded steps tie: three of four steps hold the maximum of channel 0, all four of channel 1."""
+    steps = np.array([[[3.0, 1.0], [1.0, 1.0], [3.0, 1.0], [3.0, 1.0]]])
+    x = steps if cls is layers.GlobalMaxPooling1D else steps.reshape(1, 2, 2, 2)
+    layer = cls()
+    layer.forward(x, training=True)
+    dx = layer.backward(np.array([[6.0, 8.0]]))
+    expected = np.array([[[2.0, 2.0], [0.0, 2.0], [2.0, 2.0], [2.0, 2.0]]])
+    np.testing.assert_array_equal(dx, expected.reshape(x.shape))
+
+
 def test_global_pooling_rejects_the_wrong_rank():
     with pytest.raises(ValueError, match="gap"):
         layers.GlobalAveragePooling2D(name="gap").build_once((None, 5, 3))

@@ -209,9 +209,13 @@ def test_pooling1d_matches_torch(case, mode):
     (layers.GlobalAveragePooling1D, lambda t: t.mean(dim=1)),
     (layers.GlobalMaxPooling1D, lambda t: t.amax(dim=1)),
 ], ids=lambda v: getattr(v, "__name__", ""))
-def test_global_pooling_matches_torch(cls, reduce):
+@pytest.mark.parametrize("tied", [False, True], ids=["distinct", "tied"])
+def test_global_pooling_matches_torch(cls, reduce, tied):
+    """With ties (small integers: each maximum held several times), the max's gradient is shared
+    equally among them, as torch's amax (behind Keras's global max pooling) shares it."""
     rng = np.random.default_rng(4)
-    x = rng.normal(size=(3, 4, 5, 2) if "2D" in cls.__name__ else (3, 6, 2))
+    shape = (3, 4, 5, 2) if "2D" in cls.__name__ else (3, 6, 2)
+    x = rng.integers(0, 3, size=shape).astype(float) if tied else rng.normal(size=shape)
     tx = tensor(x)
     out = reduce(tx)
     dy = rng.normal(size=tuple(out.shape))

@@ -65,21 +65,23 @@ class GlobalAveragePooling(BaseGlobalPooling):
 
 
 class GlobalMaxPooling(BaseGlobalPooling):
-    """The maximum over the pooled axes; the gradient goes to the first maximal position."""
+    """The maximum over the pooled axes. Its gradient is shared equally among the positions that
+    hold the maximum, as Keras's ``max`` reduction does (unlike windowed max pooling, which routes
+    it to the first): padded sequences tie often."""
 
     def forward(self, x, training=False):
         n, c = x.shape[0], x.shape[-1]
         flat = x.reshape(n, -1, c)
         y = flat.max(axis=1)
         if training:
-            self._shape, self._argmax = x.shape, flat.argmax(axis=1)
+            self._shape, self._flat, self._max = x.shape, flat, y
         return y.reshape(self.compute_output_shape(x.shape)) if self.keepdims else y
 
     def backward(self, dy, input_gradient=True):
-        n, c = self._shape[0], self._shape[-1]
-        dx = np.zeros((n, int(np.prod(self._shape[1:-1])), c), dy.dtype)
-        np.put_along_axis(dx, self._argmax[:, None, :], dy.reshape(n, 1, c), axis=1)
-        return dx.reshape(self._shape)
+        n, c = self._max.shape
+        ties = self._flat == self._max[:, None, :]
+        share = dy.reshape(n, c) / ties.sum(axis=1, dtype=dy.dtype)
+        return (ties * share[:, None, :]).reshape(self._shape)
 
 
 class GlobalAveragePooling1D(GlobalAveragePooling):
