@@ -178,7 +178,9 @@ def test_model_checkpoint_verbose_messages(tmp_path, capsys):
         ModelCheckpoint(path, save_best_only=True, save_weights_only=True, verbose=1)])
     err = capsys.readouterr().err
     assert f"Epoch 1: val_loss improved from None to 0.50000, saving model to {path}" in err
+    assert f"Epoch 1: finished saving model to {path}" in err
     assert "Epoch 2: val_loss did not improve from 0.50000" in err
+    assert "Epoch 2: finished saving" not in err
 
 
 # ----------------------------------------------------------------------------- BackupAndRestore

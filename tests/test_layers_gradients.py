@@ -130,9 +130,18 @@ def test_dropout_with_a_seed_repeats_its_masks_and_without_follows_the_global_se
 
 
 def test_dropout_rejects_a_rate_outside_0_1():
-    for rate in (-0.1, 1.0, 1.5):
+    for rate in (-0.1, 1.0001, 1.5):
         with pytest.raises(ValueError, match="rate"):
             layers.Dropout(rate)
+
+
+def test_dropout_at_rate_1_zeroes_everything_in_training_and_nothing_in_inference():
+    layer = layers.Dropout(1.0)
+    x = np.ones((4, 3), "float32")
+    y = layer.forward(x, training=True)
+    np.testing.assert_array_equal(y, np.zeros_like(x))
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), np.zeros_like(x))
+    np.testing.assert_array_equal(layer(x), x)
 
 
 # ------------------------------------------------------------------------------------- state

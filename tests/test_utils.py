@@ -12,7 +12,7 @@ from handkeras.utils import gradient_check
 def test_to_categorical_one_hot_encodes_integer_labels():
     one_hot = keras.utils.to_categorical([0, 2, 1, 2])
     np.testing.assert_array_equal(one_hot, [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]])
-    assert one_hot.dtype == np.float32
+    assert one_hot.dtype == np.float64  # as Keras, whatever floatx is
 
 
 def test_to_categorical_with_num_classes_and_a_trailing_axis_of_one():

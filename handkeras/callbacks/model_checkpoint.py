@@ -109,6 +109,8 @@ class ModelCheckpoint(MonitorCallback):
             self.model.save_weights(filepath, overwrite=True)
         else:
             self.model.save(filepath, overwrite=True)
+        if self.verbose > 0:
+            print_msg(f"Epoch {epoch + 1}: finished saving model to {filepath}")
 
     def _get_file_path(self, epoch, batch, logs):
         """``filepath`` formatted with ``epoch`` (from 1), ``batch`` (from 1) and the log values."""

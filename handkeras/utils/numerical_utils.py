@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from handkeras import backend
-
 
 def to_categorical(x, num_classes=None):
-    """One-hot encode integer labels; a trailing dimension of 1 is dropped first, as in Keras."""
+    """One-hot encode integer labels; a trailing dimension of 1 is dropped first, as in Keras.
+
+    float64, as Keras returns for arrays (fit casts targets to floatx anyway)."""
     labels = np.asarray(x)
     if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):
         raise ValueError("to_categorical: labels must be integers, received non-integer values.")
@@ -20,6 +20,6 @@ def to_categorical(x, num_classes=None):
             f"to_categorical: labels must be in [0, {num_classes}), received values in "
             f"[{labels.min()}, {labels.max()}]."
         )
-    one_hot = np.zeros(labels.shape + (num_classes,), dtype=backend.floatx())
+    one_hot = np.zeros(labels.shape + (num_classes,))
     np.put_along_axis(one_hot, labels[..., None], 1, axis=-1)
     return one_hot

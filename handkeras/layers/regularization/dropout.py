@@ -12,16 +12,16 @@ class Dropout(Layer):
     """Zeroes a fraction ``rate`` of inputs in training and scales the rest by ``1 / (1 - rate)``.
 
     In inference it is the identity. ``noise_shape`` broadcasts the mask (Keras's semantics) and
-    ``seed`` makes the masks reproducible.
+    ``seed`` makes the masks reproducible. ``rate=1`` zeroes everything in training, as in Keras.
     """
 
     supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
             raise ValueError(
-                f"Dropout '{self.name}': `rate` must be a number in [0, 1), received {rate!r}."
+                f"Dropout '{self.name}': `rate` must be a number in [0, 1], received {rate!r}."
             )
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
@@ -38,7 +38,8 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, x.shape))
         keep = rng.random(shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
-        self._mask = (keep >= self.rate) * np.asarray(1 / (1 - self.rate), x.dtype)
+        scale = 0 if self.rate == 1 else 1 / (1 - self.rate)  # rate 1 keeps nothing
+        self._mask = (keep >= self.rate) * np.asarray(scale, x.dtype)
         return x * self._mask
 
     def backward(self, dy, input_gradient=True):
