@@ -436,6 +436,14 @@ def test_config_matches_keras_and_loads_both_ways(name, args):
     assert plain(getattr(layers, name).from_config(theirs).get_config()) == ours
 
 
+@pytest.mark.parametrize("name, args", KERAS_LAYERS, ids=[n for n, _ in KERAS_LAYERS])
+def test_config_holds_tuples_where_keras_does(name, args):
+    """In memory, before any JSON: ``get_config()["kernel_size"] == (3, 3)`` holds in both."""
+    ours = getattr(layers, name)(*args, name="x").get_config()
+    theirs = getattr(keras.layers, name)(*args, name="x").get_config()
+    assert ours == theirs
+
+
 @pytest.mark.parametrize("name, args", KERAS_LAYERS + [
     ("Dense", (3,)), ("Dropout", (0.5,)), ("Flatten", ()), ("Activation", ("relu",)),
     ("ReLU", ()), ("LeakyReLU", ()), ("ELU", ()), ("PReLU", ()), ("Softmax", ()),

@@ -189,11 +189,11 @@ class BaseConv(KernelAndBias, Layer):
         return {
             **super().get_config(),
             "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
+            "kernel_size": tuple(self.kernel_size),
+            "strides": tuple(self.strides),
             "padding": self.padding,
             "data_format": "channels_last",
-            "dilation_rate": list(self.dilation_rate),
+            "dilation_rate": tuple(self.dilation_rate),
             "groups": 1,
             **self._kernel_and_bias_config(),
             "activity_regularizer": self.activity_regularizer and regularizers.serialize(

@@ -36,7 +36,7 @@ class InputLayer(Layer):
         return dy
 
     def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False,
+        return {"batch_shape": tuple(self.batch_shape), "dtype": self.dtype, "sparse": False,
                 "ragged": False, "name": self.name, "optional": False}
 
 

@@ -208,6 +208,6 @@ class BasePooling(Layer):
             dpadded[tuple(index)] = 0
 
     def get_config(self):
-        return {**super().get_config(), "pool_size": list(self.pool_size),
-                "strides": list(self.strides), "padding": self.padding,
+        return {**super().get_config(), "pool_size": tuple(self.pool_size),
+                "strides": tuple(self.strides), "padding": self.padding,
                 "data_format": "channels_last"}

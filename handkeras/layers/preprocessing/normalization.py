@@ -117,5 +117,5 @@ class Normalization(Layer):
         def plain(value):
             return np.asarray(value).tolist() if value is not None else None
 
-        return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
+        return {**super().get_config(), "axis": tuple(self.axis), "invert": self.invert,
                 "mean": plain(self.input_mean), "variance": plain(self.input_variance)}

@@ -43,4 +43,4 @@ class Reshape(Layer):
         return dy.reshape(self._input_shape) if input_gradient else None
 
     def get_config(self):
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": tuple(self.target_shape)}

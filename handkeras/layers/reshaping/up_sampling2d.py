@@ -32,5 +32,5 @@ class UpSampling2D(Layer):
         return dy.reshape(n, h // rows, rows, w // cols, cols, c).sum(axis=(2, 4))
 
     def get_config(self):
-        return {**super().get_config(), "size": list(self.size), "data_format": "channels_last",
+        return {**super().get_config(), "size": tuple(self.size), "data_format": "channels_last",
                 "interpolation": "nearest"}

@@ -46,5 +46,5 @@ class ZeroPadding2D(Layer):
         return dy[:, top: dy.shape[1] - bottom, left: dy.shape[2] - right, :]
 
     def get_config(self):
-        return {**super().get_config(), "padding": [list(p) for p in self.padding],
+        return {**super().get_config(), "padding": tuple(tuple(p) for p in self.padding),
                 "data_format": "channels_last"}
