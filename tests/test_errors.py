@@ -111,8 +111,9 @@ def test_feature_width_differs_from_the_models_input():
         fails_cleanly(model, call, ValueError, f"Sequential '{model.name}'",
                       f"expects input of shape (None, {WIDTH})",
                       f"received {argument} with shape ({ROWS}, {WIDTH + 1})")
-    fails_cleanly(model, lambda: model.predict(x[:, :, None], verbose=0), ValueError,
-                  f"expects input of shape (None, {WIDTH})", f"shape ({ROWS}, {WIDTH}, 1)")
+    # An extra trailing axis of size 1 is dropped, as in Keras; of any other size, it is refused.
+    fails_cleanly(model, lambda: model.predict(np.stack([x, x], axis=-1), verbose=0), ValueError,
+                  f"expects input of shape (None, {WIDTH})", f"shape ({ROWS}, {WIDTH}, 2)")
 
 
 def test_validation_inputs_of_an_unbuilt_model_must_fit_the_training_inputs():

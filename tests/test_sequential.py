@@ -72,6 +72,35 @@ def test_input_of_the_wrong_width_names_the_model():
         model(rows(2, width=4))
 
 
+def test_a_trailing_axis_of_size_1_may_be_missing_or_extra_as_in_keras():
+    """Images without their channel axis, a single feature as a 1-D array, a column of width 1
+    too many: every method that takes ``x`` adds or drops it."""
+    images = keras.Sequential([keras.Input((5, 5, 1)), layers.Conv2D(2, 3), layers.Flatten(),
+                               layers.Dense(1)])
+    images.compile(optimizer="sgd", loss="mse")
+    x = keras.backend.rng().random((6, 5, 5)).astype("float32")
+    expected = images.predict(x[..., None], verbose=0)
+    np.testing.assert_array_equal(images.predict(x, verbose=0), expected)
+    np.testing.assert_array_equal(images(x), expected)
+    np.testing.assert_array_equal(images.predict_on_batch(x), expected)
+    assert images.evaluate(x, np.zeros((6, 1)), verbose=0) == images.evaluate(
+        x[..., None], np.zeros((6, 1)), verbose=0)
+    history = images.fit(x, np.zeros((6, 1)), validation_data=(x, np.zeros((6, 1))), verbose=0)
+    assert sorted(history.history) == ["loss", "val_loss"]
+
+    column = keras.Sequential([keras.Input((1,)), layers.Dense(1)])
+    assert column.predict(np.arange(4.0), verbose=0).shape == (4, 1)
+    wide = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    assert wide.predict(np.zeros((2, 3, 1)), verbose=0).shape == (2, 1)
+
+
+def test_other_rank_differences_are_still_refused():
+    wide = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    for shape in [(2, 3, 2), (2,), (2, 3, 1, 1)]:
+        with pytest.raises(ValueError, match="expects input of shape"):
+            wide.predict(np.zeros(shape), verbose=0)
+
+
 # ------------------------------------------------------------------------------------- registration
 def test_forward_passes_never_register_layers():
     """The seed article's bug: layers created or appended while running forward."""

@@ -268,6 +268,8 @@ class Sequential(Trainer, Layer):
         from handkeras.trainers import data
 
         x, _, _ = data.prepare(x)
+        if self.built:
+            x = data.match_input_rank(x, self._build_input_shape)
         self._build_for(x)
         self.check_input_shape(x.shape, "x")
         return self.forward(x, training=training)

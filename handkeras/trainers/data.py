@@ -148,6 +148,19 @@ def prepare(x, y=None, sample_weight=None, prefix="", check_x=True):
     return x, y, sample_weight
 
 
+def match_input_rank(x, input_shape):
+    """``x`` with Keras's leniency of one axis of size 1 at the end: one more than the model's
+    input has is dropped, one fewer is added where the input's last axis has size 1 (images without
+    their channel axis, a single feature as a 1-D array). Other shapes are left for the shape check.
+    """
+    rank = len(input_shape)
+    if x.ndim == rank + 1 and x.shape[-1] == 1:
+        return x.reshape(x.shape[:-1])
+    if x.ndim == rank - 1 and input_shape[-1] == 1:
+        return x.reshape(x.shape + (1,))
+    return x
+
+
 def check_batch_size(batch_size, argument="batch_size", rows=None, steps=None):
     """``batch_size`` as a positive int. None means Keras's default: 32, or, when a number of
     ``steps`` is given, the ``rows`` spread over that many batches (``ceil(rows / steps)``)."""

@@ -320,6 +320,7 @@ class Trainer:
         """
         x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
         input_shape = input_shape or self._input_shape_for(x)
+        x = data.match_input_rank(x, input_shape)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
         if needs_y:
             if y is None:

@@ -407,3 +407,20 @@ def test_summary_totals_match_keras():
     totals = summary_totals(ours)
     assert "Optimizer" in totals
     assert totals == summary_totals(theirs)
+
+
+# ------------------------------------------------------------------------------------- input rank
+def test_a_missing_or_extra_trailing_axis_of_size_1_is_adjusted_as_keras_adjusts_it():
+    def images(library):
+        return library.Sequential([library.Input((4, 4, 1)), library.layers.Conv2D(2, 3),
+                                   library.layers.Flatten(), library.layers.Dense(2)])
+
+    ours, theirs = make_models(images)
+    x = np.random.default_rng(40).normal(size=(5, 4, 4))
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
+
+    ours, theirs = make_models(regressor(inputs=1, outputs=1))
+    compile_both(ours, theirs, ("SGD", {"learning_rate": 0.1}), loss="mse")
+    column = np.random.default_rng(41).normal(size=(8, 1))
+    fit_both(ours, theirs, column[:, 0], column * 2, batch_size=4, epochs=2,
+             validation_data=(column[:, 0], column))
