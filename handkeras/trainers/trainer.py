@@ -69,6 +69,7 @@ class Trainer:
         # The logs' keys with the index of their metric, sorted as Keras sorts logs (set at compile).
         self._log_order = [(self._loss_tracker.name, 0)]
         self._loss_weight = 1.0
+        self._metrics_took = set()  # the batch shapes the compiled metrics took (_check_metrics_take)
 
     # ----------------------------------------------------------------------------- compile
     def compile(self, optimizer=DEFAULT_OPTIMIZER, loss=None, loss_weights=None, metrics=None,
@@ -102,7 +103,7 @@ class Trainer:
         for metric in compiled_metrics[len(self._as_list(metrics, "metrics")):]:
             metric.weighted = True
         self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
-        self._metrics = compiled_metrics
+        self._metrics, self._metrics_took = compiled_metrics, set()
         keys = [self._loss_tracker.name] + self._metric_keys()
         self._log_order = sorted((key, i) for i, key in enumerate(keys))
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
@@ -222,6 +223,9 @@ class Trainer:
             validation_batch_size = data.check_batch_size(
                 validation_batch_size or batch_size, rows=len(validation[0]), steps=validation_steps)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps_per_epoch)
+        self._check_metrics_take(x, y, sample_weight, batch_size)
+        if validation is not None:
+            self._check_metrics_take(*validation, validation_batch_size, prefix="validation_")
         batches = data.EpochBatches(len(x), batch_size, shuffle, steps_per_epoch)
 
         steps = steps_per_epoch or batches.batches_per_pass
@@ -386,6 +390,37 @@ class Trainer:
                 + (f", or one per position of {per_sample}" if len(per_sample) > 1 else "") + "."
             )
 
+    def _check_metrics_take(self, x, y, sample_weight, batch_size, prefix=""):
+        """Each compiled metric takes the first batch of targets before anything changes, as
+        Keras's symbolic build has them do: targets that a metric cannot take (one-hot targets for
+        a sparse metric, say) would otherwise fail after the first step had changed the model.
+
+        A copy of each metric is updated with the first ``batch_size`` rows of ``y`` (and of
+        ``sample_weight`` for weighted metrics) and zeros in the shape of the predictions. Shapes
+        that passed are not tried again until the next ``compile`` (``train_on_batch`` in a loop
+        pays once)."""
+        rows = min(len(y), batch_size)
+        output_shape = self.compute_output_shape((None,) + x.shape[1:])
+        shapes = (rows, y.shape[1:], y.dtype.str, output_shape,
+                  None if sample_weight is None else sample_weight.shape[1:])
+        if shapes in self._metrics_took:
+            return
+        stand_in = np.zeros((rows,) + output_shape[1:], x_dtype())
+        for metric in self._metrics:
+            weights = sample_weight if getattr(metric, "weighted", False) else None
+            try:
+                with np.errstate(all="ignore"):
+                    copy.deepcopy(metric).update_state(y[:rows], stand_in,
+                                                       sample_weight=data.take(weights, slice(rows)))
+            except Exception as error:
+                raise ValueError(
+                    f"The metric {metric.name!r} cannot take `{prefix}y` with shape {y.shape} "
+                    f"for the model's output of shape {(None,) + output_shape[1:]} "
+                    f"({type(error).__name__}: {str(error).strip()}). Sparse metrics take class "
+                    "indices (one per output row), the others targets shaped like the output."
+                ) from error
+        self._metrics_took.add(shapes)
+
     def _class_sample_weights(self, x, y, class_weight, sample_weight):
         """Keras's per-sample weights from ``{class index: weight}``: a sample's class is the argmax
         of its one-hot row, or its label rounded to an integer; classes not listed weigh 1. As in
@@ -437,6 +472,7 @@ class Trainer:
         data.check_steps(steps, "steps")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
+        self._check_metrics_take(x, y, sample_weight, batch_size)
         total = steps or math.ceil(len(x) / batch_size)
         finite = data.FiniteCheck(x, "x", batch_size, rows=total * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -516,6 +552,7 @@ class Trainer:
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="train_on_batch")
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
+        self._check_metrics_take(x, y, sample_weight, len(x))
         self._build_for(x)
         self._reset_metrics()
         train_step = TrainStep(self)
@@ -528,6 +565,7 @@ class Trainer:
         """Loss (and metrics) of one batch in inference mode."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="test_on_batch")
+        self._check_metrics_take(x, y, sample_weight, len(x))
         self._build_for(x)
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
