@@ -1,5 +1,7 @@
 """CallbackList: calls a list of callbacks, in order, for every hook."""
 
+import collections
+
 from handkeras.callbacks.callback import Callback
 from handkeras.callbacks.history import History
 from handkeras.callbacks.progbar_logger import ProgbarLogger
@@ -18,6 +20,17 @@ def _overrides(callback, hook):
                for name in names)
 
 
+def _flatten(callbacks):
+    """The callbacks as Keras's ``tree.flatten`` lists them: a single callback, or any nesting of
+    lists, tuples, deques and dicts (a dict's values by sorted key, an OrderedDict's in order)."""
+    if isinstance(callbacks, (list, tuple, collections.deque)):
+        return [callback for item in callbacks for callback in _flatten(item)]
+    if isinstance(callbacks, dict):
+        keys = callbacks if isinstance(callbacks, collections.OrderedDict) else sorted(callbacks)
+        return [callback for key in keys for callback in _flatten(callbacks[key])]
+    return [callbacks]
+
+
 class CallbackList(Callback):
     """The user's callbacks, then (when asked) ``History`` and the progress bar, as Keras orders them.
 
@@ -28,7 +41,7 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _flatten(callbacks) if callbacks else []
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(
