@@ -449,6 +449,27 @@ def test_other_fit_arguments(model, arguments, fragments):
     fails_cleanly(model, lambda: model.fit(x, y, verbose=0, **arguments), error, *fragments)
 
 
+def test_checkpoint_paths_that_training_cannot_use(tmp_path):
+    """Checked at ``on_train_begin``, before the first batch. Callbacks start on a built model, so
+    this runs on a built one only (an unbuilt model would be left built)."""
+    model = classifier()
+    x, y, _ = data()
+    folder, a_file = tmp_path / "folder.keras", tmp_path / "backup"
+    folder.mkdir()
+    a_file.write_text("")
+    for callback, error, fragments in (
+            (keras.callbacks.ModelCheckpoint(folder), IsADirectoryError,
+             ["non-directory `filepath`", f"existing directory: {folder}"]),
+            (keras.callbacks.ModelCheckpoint(tmp_path / "{epoch.keras"), ValueError,
+             ["`filepath` is not a valid template", "received", "{epoch.keras'"]),
+            (keras.callbacks.ModelCheckpoint(tmp_path / "{}.keras"), ValueError,
+             ["`filepath` placeholders must name a key", "received {}"]),
+            (keras.callbacks.BackupAndRestore(a_file), NotADirectoryError,
+             ["`backup_dir` must be a directory", f"received {str(a_file)!r}, an existing file"])):
+        fails_cleanly(model, lambda: model.fit(x, y, epochs=2, verbose=0, callbacks=callback),
+                      error, *fragments)
+
+
 # --------------------------------------------------------------------------------- identifiers
 @pytest.mark.parametrize("arguments,kind,bad", [
     ({"loss": "mean_squared_eror"}, "loss", "'mean_squared_eror'"),
