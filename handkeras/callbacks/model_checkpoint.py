@@ -135,13 +135,15 @@ def _placeholders(filepath):
     """The names of the placeholders in ``filepath``; a ValueError for a template that formatting
     would reject whatever the logs (unbalanced braces, a positional ``{}`` or ``{0}``)."""
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(filepath) if field is not None]
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)
+                  if field is not None]
     except ValueError as error:
         raise ValueError(
             f"ModelCheckpoint: `filepath` is not a valid template ({error}), received {filepath!r}."
         ) from None
     names = [re.split(r"[.\[]", field, maxsplit=1)[0] for field in fields]
-    positional = [f"{{{field}}}" for field, name in zip(fields, names) if not name or name.isdigit()]
+    positional = [f"{{{field}}}" for field, name in zip(fields, names)
+                  if not name or name.isdigit()]
     if positional:
         raise ValueError(
             f"ModelCheckpoint: `filepath` placeholders must name a key such as {{epoch}}, received "

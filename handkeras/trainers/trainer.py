@@ -69,7 +69,7 @@ class Trainer:
         # The logs' keys with the index of their metric, sorted as Keras sorts logs (set at compile).
         self._log_order = [(self._loss_tracker.name, 0)]
         self._loss_weight = 1.0
-        self._metrics_took = set()  # the batch shapes the compiled metrics took (_check_metrics_take)
+        self._metrics_took = set()  # batch shapes the compiled metrics took (_check_metrics_take)
 
     # ----------------------------------------------------------------------------- compile
     def compile(self, optimizer=DEFAULT_OPTIMIZER, loss=None, loss_weights=None, metrics=None,
@@ -410,8 +410,8 @@ class Trainer:
             weights = sample_weight if getattr(metric, "weighted", False) else None
             try:
                 with np.errstate(all="ignore"):
-                    copy.deepcopy(metric).update_state(y[:rows], stand_in,
-                                                       sample_weight=data.take(weights, slice(rows)))
+                    copy.deepcopy(metric).update_state(
+                        y[:rows], stand_in, sample_weight=data.take(weights, slice(rows)))
             except Exception as error:
                 raise ValueError(
                     f"The metric {metric.name!r} cannot take `{prefix}y` with shape {y.shape} "
