@@ -1,6 +1,7 @@
 """CallbackList: calls a list of callbacks, in order, for every hook."""
 
 import collections
+import contextlib
 
 from handkeras.callbacks.callback import Callback
 from handkeras.callbacks.history import History
@@ -75,6 +76,19 @@ class CallbackList(Callback):
     def listens(self, hook, besides=None):
         """Whether any callback does something on ``hook`` (any but those of type ``besides``)."""
         return any(_overrides(c, hook) and type(c) is not besides for c in self.callbacks)
+
+    @contextlib.contextmanager
+    def closing_bars_on_error(self):
+        """Run the loop of fit, evaluate or predict; should it end by an exception (a callback's
+        error, Ctrl-C), close the progress bar it left open, so that later output starts on a
+        clean line."""
+        try:
+            yield
+        except BaseException:
+            for callback in self.callbacks:
+                if isinstance(callback, ProgbarLogger):
+                    callback.close()
+            raise
 
     def _call(self, hook, *args):
         for method in self._active[hook]:

@@ -235,37 +235,38 @@ class Trainer:
         self._build_for(x)  # only once every argument, callbacks included, has been checked
         train_step = TrainStep(self)
         self.stop_training = False
-        callbacks.on_train_begin()
-        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
-        epoch_logs = {}
-        # Running logs are built per batch only for callbacks that read them; the progress bar
-        # reads them from the model when it redraws.
-        batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
-        for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            trained = False
-            for step, index in batches.epoch():
-                callbacks.on_train_batch_begin(step)
-                yb, swb = data.take(y, index), data.take(sample_weight, index)
-                loss, y_pred = train_step(x[index], yb, swb)
-                self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
-                trained = True
-                callbacks.on_train_batch_end(step, self._logs() if batch_logs else None)
+        with callbacks.closing_bars_on_error():
+            callbacks.on_train_begin()
+            initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
+            epoch_logs = {}
+            # Running logs are built per batch only for callbacks that read them; the progress bar
+            # reads them from the model when it redraws.
+            batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                trained = False
+                for step, index in batches.epoch():
+                    callbacks.on_train_batch_begin(step)
+                    yb, swb = data.take(y, index), data.take(sample_weight, index)
+                    loss, y_pred = train_step(x[index], yb, swb)
+                    self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
+                    trained = True
+                    callbacks.on_train_batch_end(step, self._logs() if batch_logs else None)
+                    if self.stop_training:
+                        break
+                # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into
+                # a batch's logs stays there.
+                epoch_logs = self._logs() if trained else {}
+                if validation is not None and self._validates_at(epoch, validation_freq):
+                    val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
+                                                     validation_steps)
+                    epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))
+                callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into a
-            # batch's logs stays there.
-            epoch_logs = self._logs() if trained else {}
-            if validation is not None and self._validates_at(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
-                                                 validation_steps)
-                epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
-                epoch_logs = dict(sorted(epoch_logs.items()))
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        callbacks.on_train_end(epoch_logs)
+            callbacks.on_train_end(epoch_logs)
         return callbacks.history
 
     @staticmethod
@@ -492,27 +493,28 @@ class Trainer:
         evaluation as Keras's do."""
         metrics = [copy.deepcopy(metric) for metric in self.metrics]
         self._reset_metrics(metrics)
-        callbacks.on_test_begin()
-        batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
-        # As in fit, running logs are built per batch only for callbacks that read them; the
-        # progress bar calls for them when it redraws.
-        batch_logs = callbacks.listens("on_test_batch_end", besides=ProgbarLogger)
-        running_logs = functools.partial(self._logs, metrics)
-        for step, index in enumerate(batches):
-            callbacks.on_test_batch_begin(step)
-            yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
-            if finite is not None:
-                finite.check(batch)
-            y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
-            loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
-            loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
-                    + sum(layer.regularization_penalty() for layer in self.layers))
-            self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
-            callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
-        logs = running_logs() if batches else {}
-        for shared, own in zip(self.metrics, metrics):
-            vars(shared).update(vars(own))
-        callbacks.on_test_end(logs)
+        with callbacks.closing_bars_on_error():
+            callbacks.on_test_begin()
+            batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
+            # As in fit, running logs are built per batch only for callbacks that read them; the
+            # progress bar calls for them when it redraws.
+            batch_logs = callbacks.listens("on_test_batch_end", besides=ProgbarLogger)
+            running_logs = functools.partial(self._logs, metrics)
+            for step, index in enumerate(batches):
+                callbacks.on_test_batch_begin(step)
+                yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
+                if finite is not None:
+                    finite.check(batch)
+                y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
+                loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
+                loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
+                        + sum(layer.regularization_penalty() for layer in self.layers))
+                self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
+                callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
+            logs = running_logs() if batches else {}
+            for shared, own in zip(self.metrics, metrics):
+                vars(shared).update(vars(own))
+            callbacks.on_test_end(logs)
         return logs
 
     # ----------------------------------------------------------------------------- predict
@@ -529,18 +531,19 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=steps or len(batches))
         self._build_for(x)
-        callbacks.on_predict_begin()
         output = None
-        for step, index in enumerate(batches):
-            callbacks.on_predict_batch_begin(step)
-            batch = x[index]
-            finite.check(batch)
-            y_pred = self.forward(batch, training=False)
-            if output is None:
-                output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
-            output[index] = y_pred
-            callbacks.on_predict_batch_end(step, {"outputs": y_pred})
-        callbacks.on_predict_end()
+        with callbacks.closing_bars_on_error():
+            callbacks.on_predict_begin()
+            for step, index in enumerate(batches):
+                callbacks.on_predict_batch_begin(step)
+                batch = x[index]
+                finite.check(batch)
+                y_pred = self.forward(batch, training=False)
+                if output is None:
+                    output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
+                output[index] = y_pred
+                callbacks.on_predict_batch_end(step, {"outputs": y_pred})
+            callbacks.on_predict_end()
         finite.warn()
         return output
 
