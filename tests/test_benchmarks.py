@@ -223,5 +223,6 @@ def test_convnet_benchmark_times_handkeras_against_pytorch(tmp_path):
     assert float(seconds["handkeras"]) > 0
     if importlib.util.find_spec("torch"):
         ratio = float(lines[-1].split()[1].rstrip("x"))
+        # The ratio is printed to 2 decimals: up to 0.005 off the ratio of the printed seconds.
         assert math.isclose(ratio, float(seconds["handkeras"]) / float(seconds["PyTorch"]),
-                            rel_tol=0.01)
+                            rel_tol=0.01, abs_tol=0.005)

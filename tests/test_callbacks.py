@@ -169,9 +169,32 @@ def test_user_history_is_reused_not_duplicated():
     assert returned is history and history.epoch == [0, 1]
 
 
+def test_a_single_callback_needs_no_list():
+    x, y = classification_data(8)
+    model = classifier()
+    history = History()
+    assert model.fit(x, y, epochs=2, verbose=0, callbacks=history) is history
+    recorder = Recorder()
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=recorder)
+    model.predict(x, batch_size=4, verbose=0, callbacks=recorder)
+    assert [call[0] for call in recorder.calls].count("on_test_batch_end") == 2
+    assert [call[0] for call in recorder.calls].count("on_predict_batch_end") == 2
+
+
+def test_nested_callbacks_are_flattened_as_keras_flattens_them():
+    """Lists, tuples and dicts nest; a dict's callbacks come in the order of its sorted keys."""
+    a, b, c, d = Recorder(), Recorder(), Recorder(), Recorder()
+    callbacks = CallbackList([a, (b, [c])], add_history=True)
+    assert callbacks.callbacks[:3] == [a, b, c] and len(callbacks.callbacks) == 4
+    assert CallbackList({"z": a, "b": [b, c], "m": d}).callbacks == [b, c, d, a]
+    assert CallbackList([]).callbacks == [] and CallbackList(None).callbacks == []
+
+
 def test_callbacks_must_be_callback_instances():
     with pytest.raises(TypeError, match="Callback instances"):
         CallbackList([lambda epoch, logs: None])
+    with pytest.raises(TypeError, match="Callback instances"):
+        CallbackList(print)
 
 
 def test_legacy_on_batch_end_hears_training_batches():

@@ -163,6 +163,36 @@ def test_unknown_placeholder_names_the_available_keys(tmp_path):
             ModelCheckpoint(str(tmp_path / "{val_accuracy}.keras"))])
 
 
+def batches_run(model, x, y, callback):
+    """Fit for two epochs with ``callback`` and count the batches trained until it raises."""
+    batches = []
+    with pytest.raises((OSError, ValueError)):
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[
+            callback, LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))])
+    return len(batches)
+
+
+def test_a_fixed_path_that_is_a_directory_fails_before_training(tmp_path):
+    model, x, y = regression()
+    (tmp_path / "m.keras").mkdir()
+    assert batches_run(model, x, y, ModelCheckpoint(tmp_path / "m.keras")) == 0
+    # A template is checked once formatted, at the save, as in Keras.
+    (tmp_path / "1.keras").mkdir()
+    assert batches_run(model, x, y, ModelCheckpoint(tmp_path / "{epoch}.keras")) == 3
+
+
+@pytest.mark.parametrize("template", ["{epoch.keras", "e}.keras", "{}.keras", "{0:02d}.keras"])
+def test_a_template_that_no_logs_can_fill_fails_before_training(tmp_path, template):
+    model, x, y = regression()
+    assert batches_run(model, x, y, ModelCheckpoint(str(tmp_path / template))) == 0
+
+
+def test_doubled_braces_are_literal_braces(tmp_path):
+    model, x, y = regression()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "{{a}}.keras"))])
+    assert os.listdir(tmp_path) == ["{a}.keras"]
+
+
 def test_missing_directories_are_created(tmp_path):
     model, x, y = regression()
     model.fit(x, y, epochs=1, verbose=0, callbacks=[
@@ -189,6 +219,13 @@ def test_backup_and_restore_validates_its_arguments():
         BackupAndRestore("")
     with pytest.raises(ValueError, match="save_freq"):
         BackupAndRestore("dir", save_freq="batch")
+
+
+def test_a_backup_dir_that_is_a_file_fails_before_training(tmp_path):
+    model, x, y = regression()
+    (tmp_path / "backup").write_text("")
+    assert batches_run(model, x, y, BackupAndRestore(tmp_path / "backup")) == 0
+    assert (tmp_path / "backup").read_text() == ""
 
 
 class Crash(Exception):

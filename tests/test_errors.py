@@ -157,6 +157,66 @@ def test_sparse_labels_not_integers(sparse_model):
                   "`y`", "integer class indices")
 
 
+@pytest.mark.parametrize("loss,metric", [
+    ("categorical_crossentropy", "sparse_categorical_accuracy"),
+    ("categorical_crossentropy", "sparse_top_k_categorical_accuracy"),
+    ("sparse_categorical_crossentropy", "top_k_categorical_accuracy"),
+    ("sparse_categorical_crossentropy", "auc"),
+    ("sparse_categorical_crossentropy", "precision"),
+])
+@pytest.mark.parametrize("built", [True, False], ids=["built", "unbuilt"])
+def test_targets_a_compiled_metric_cannot_take(loss, metric, built):
+    """The loss takes the targets, a metric does not: nothing is trained before that shows."""
+    model = classifier(built=built, loss=loss)
+    model.compile(optimizer=model.optimizer, loss=loss, metrics=["accuracy", metric])
+    x, one_hot, labels = data()
+    y = labels if loss.startswith("sparse") else one_hot
+    for call in (lambda: model.fit(x, y, verbose=0), lambda: model.train_on_batch(x, y),
+                 lambda: model.evaluate(x, y, verbose=0), lambda: model.test_on_batch(x, y)):
+        fails_cleanly(model, call, ValueError, f"The metric {metric!r}",
+                      f"`y` with shape {y.shape}", f"output of shape (None, {CLASSES})")
+
+
+def needs_two_dimensional_targets(y_true, y_pred):
+    if np.ndim(y_true) != 2:
+        raise ValueError(f"expected targets of shape (rows, 1), received {np.shape(y_true)}")
+    return np.zeros(len(y_true))
+
+
+def test_validation_targets_a_compiled_metric_cannot_take(sparse_model):
+    sparse_model.compile(optimizer=sparse_model.optimizer, loss="sparse_categorical_crossentropy",
+                         metrics=[needs_two_dimensional_targets])
+    x, _, labels = data()
+    message = fails_cleanly(
+        sparse_model, lambda: sparse_model.fit(x, labels[:, None], validation_data=(x, labels),
+                                               verbose=0),
+        ValueError, "The metric 'needs_two_dimensional_targets'",
+        f"`validation_y` with shape ({ROWS},)")
+    assert "expected targets of shape (rows, 1), received (10,)" in message
+
+
+def test_metrics_try_each_shape_of_targets_once_per_compile():
+    """``train_on_batch`` in a loop pays for the check once: the metrics try the targets at the
+    first call (and again after ``compile``), then only take the real batches."""
+    calls = []
+
+    def counting(y_true, y_pred):
+        calls.append(len(y_true))
+        return np.zeros(len(y_true))
+
+    model = classifier()
+    x, y, _ = data()
+    for _ in range(2):
+        model.compile(optimizer=model.optimizer, loss="categorical_crossentropy",
+                      metrics=[counting])
+        calls.clear()
+        for _ in range(3):
+            model.train_on_batch(x, y)
+        assert calls == [ROWS] * 4
+    model.fit(x, y, batch_size=4, verbose=0)
+    assert calls == [ROWS] * 4 + [4] + [4, 4, 2]  # a new batch shape: tried once
+
+
 def test_y_missing_for_a_loss(model):
     x, _, _ = data()
     for method, call in (("fit", lambda: model.fit(x, verbose=0)),
@@ -388,6 +448,27 @@ def test_other_fit_arguments(model, arguments, fragments):
     x, y, _ = data()
     error = TypeError if "callbacks" in arguments else ValueError
     fails_cleanly(model, lambda: model.fit(x, y, verbose=0, **arguments), error, *fragments)
+
+
+def test_checkpoint_paths_that_training_cannot_use(tmp_path):
+    """Checked at ``on_train_begin``, before the first batch. Callbacks start on a built model, so
+    this runs on a built one only (an unbuilt model would be left built)."""
+    model = classifier()
+    x, y, _ = data()
+    folder, a_file = tmp_path / "folder.keras", tmp_path / "backup"
+    folder.mkdir()
+    a_file.write_text("")
+    for callback, error, fragments in (
+            (keras.callbacks.ModelCheckpoint(folder), IsADirectoryError,
+             ["non-directory `filepath`", f"existing directory: {folder}"]),
+            (keras.callbacks.ModelCheckpoint(tmp_path / "{epoch.keras"), ValueError,
+             ["`filepath` is not a valid template", "received", "{epoch.keras'"]),
+            (keras.callbacks.ModelCheckpoint(tmp_path / "{}.keras"), ValueError,
+             ["`filepath` placeholders must name a key", "received {}"]),
+            (keras.callbacks.BackupAndRestore(a_file), NotADirectoryError,
+             ["`backup_dir` must be a directory", f"received {str(a_file)!r}, an existing file"])):
+        fails_cleanly(model, lambda: model.fit(x, y, epochs=2, verbose=0, callbacks=callback),
+                      error, *fragments)
 
 
 # --------------------------------------------------------------------------------- identifiers

@@ -240,6 +240,34 @@ def test_a_run_interrupted_mid_epoch_does_not_shift_the_next_bars(capsys):
     assert len([line for line in final_states(err) if line.startswith("5/5 ")]) == 2
 
 
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("error", [Interrupted, KeyboardInterrupt])
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_a_loop_ended_by_an_exception_closes_its_bar(capsys, method, error):
+    """The bar keeps the steps done and ends its line, so what is printed next starts on its own."""
+    x, y = data()
+    model = classifier()
+
+    def interrupt(batch, logs):
+        if batch == 2:
+            raise error
+
+    hook = {"fit": "on_train_batch_end", "evaluate": "on_test_batch_end",
+            "predict": "on_predict_batch_end"}[method]
+    callbacks = [LambdaCallback(**{hook: interrupt})]
+    with pytest.raises(error):
+        if method == "predict":
+            model.predict(x, batch_size=10, verbose=1, callbacks=callbacks)
+        else:
+            getattr(model, method)(x, y, batch_size=10, verbose=1, callbacks=callbacks)
+    err = capsys.readouterr().err
+    assert err.endswith("\n")
+    assert final_states(err)[-1].startswith("2/5 ")  # the user's callback ran before the bar's
+
+
 def test_terminals_redraw_more_often_than_logs(monkeypatch):
     assert progbar_logger.REFRESH_INTERVAL < progbar_logger.LOG_REFRESH_INTERVAL
     assert progbar_logger._refresh_interval() == progbar_logger.LOG_REFRESH_INTERVAL  # captured

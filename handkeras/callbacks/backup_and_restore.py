@@ -62,6 +62,12 @@ class BackupAndRestore(Callback):
 
     # ----------------------------------------------------------------------------- restore
     def on_train_begin(self, logs=None):
+        if os.path.exists(self.backup_dir) and not os.path.isdir(self.backup_dir):
+            # Otherwise the first backup would fail, after a whole epoch of training.
+            raise NotADirectoryError(
+                "BackupAndRestore: `backup_dir` must be a directory or a path where one can be "
+                f"created, received {self.backup_dir!r}, an existing file."
+            )
         self._count, self._latest, self._current_epoch = 0, None, 0
         self._batches_since_saving = 0
         if not os.path.exists(self._metadata_path):

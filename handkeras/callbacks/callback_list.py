@@ -1,5 +1,8 @@
 """CallbackList: calls a list of callbacks, in order, for every hook."""
 
+import collections
+import contextlib
+
 from handkeras.callbacks.callback import Callback
 from handkeras.callbacks.history import History
 from handkeras.callbacks.progbar_logger import ProgbarLogger
@@ -18,6 +21,17 @@ def _overrides(callback, hook):
                for name in names)
 
 
+def _flatten(callbacks):
+    """The callbacks as Keras's ``tree.flatten`` lists them: a single callback, or any nesting of
+    lists, tuples, deques and dicts (a dict's values by sorted key, an OrderedDict's in order)."""
+    if isinstance(callbacks, (list, tuple, collections.deque)):
+        return [callback for item in callbacks for callback in _flatten(item)]
+    if isinstance(callbacks, dict):
+        keys = callbacks if isinstance(callbacks, collections.OrderedDict) else sorted(callbacks)
+        return [callback for key in keys for callback in _flatten(callbacks[key])]
+    return [callbacks]
+
+
 class CallbackList(Callback):
     """The user's callbacks, then (when asked) ``History`` and the progress bar, as Keras orders them.
 
@@ -28,7 +42,7 @@ class CallbackList(Callback):
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
-        self.callbacks = list(callbacks or [])
+        self.callbacks = _flatten(callbacks) if callbacks else []
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(
@@ -62,6 +76,19 @@ class CallbackList(Callback):
     def listens(self, hook, besides=None):
         """Whether any callback does something on ``hook`` (any but those of type ``besides``)."""
         return any(_overrides(c, hook) and type(c) is not besides for c in self.callbacks)
+
+    @contextlib.contextmanager
+    def closing_bars_on_error(self):
+        """Run the loop of fit, evaluate or predict; should it end by an exception (a callback's
+        error, Ctrl-C), close the progress bar it left open, so that later output starts on a
+        clean line."""
+        try:
+            yield
+        except BaseException:
+            for callback in self.callbacks:
+                if isinstance(callback, ProgbarLogger):
+                    callback.close()
+            raise
 
     def _call(self, hook, *args):
         """Call ``hook`` on the callbacks that define it, with ``args`` ending in the logs. As in

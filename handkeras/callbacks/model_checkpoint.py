@@ -2,6 +2,8 @@
 
 import numbers
 import os
+import re
+import string
 
 from handkeras.callbacks.monitor_callback import MonitorCallback
 from handkeras.callbacks.progbar_logger import print_msg
@@ -46,6 +48,15 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = 0
         self._batches_since_saving = 0
         self._last_batch_seen = None
+
+    def on_train_begin(self, logs=None):
+        """Check ``filepath`` as far as it can be checked before the logs exist: a template that no
+        logs can fill, or a fixed path that is an existing directory, fails now rather than at
+        the first save, after an epoch of training. (A placeholder for a log key cannot be checked
+        yet: any callback may add keys to the logs.)"""
+        super().on_train_begin(logs)
+        if not _placeholders(self.filepath):
+            _check_not_a_directory(self.filepath.format())
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
@@ -97,11 +108,7 @@ class ModelCheckpoint(MonitorCallback):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, filepath):
             return
-        if os.path.isdir(filepath):
-            raise IsADirectoryError(
-                "Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an "
-                f"existing directory: {filepath}"
-            )
+        _check_not_a_directory(filepath)
         directory = os.path.dirname(filepath)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -124,3 +131,32 @@ class ModelCheckpoint(MonitorCallback):
                 f'Failed to format this callback filepath: "{self.filepath}". Reason: {error} is '
                 f"not a log key; available: epoch, {', '.join(values)}."
             ) from None
+
+
+def _placeholders(filepath):
+    """The names of the placeholders in ``filepath``; a ValueError for a template that formatting
+    would reject whatever the logs (unbalanced braces, a positional ``{}`` or ``{0}``)."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(filepath)
+                  if field is not None]
+    except ValueError as error:
+        raise ValueError(
+            f"ModelCheckpoint: `filepath` is not a valid template ({error}), received {filepath!r}."
+        ) from None
+    names = [re.split(r"[.\[]", field, maxsplit=1)[0] for field in fields]
+    positional = [f"{{{field}}}" for field, name in zip(fields, names)
+                  if not name or name.isdigit()]
+    if positional:
+        raise ValueError(
+            f"ModelCheckpoint: `filepath` placeholders must name a key such as {{epoch}}, received "
+            f"{', '.join(positional)} in {filepath!r}."
+        )
+    return names
+
+
+def _check_not_a_directory(filepath):
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(
+            "Please specify a non-directory `filepath` for ModelCheckpoint. Filepath used is an "
+            f"existing directory: {filepath}"
+        )

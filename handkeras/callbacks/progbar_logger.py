@@ -123,6 +123,14 @@ class ProgbarLogger(Callback):
             print(f"{self._seen}/{total} - {now - self._start:.0f}s - {self._summary(now, logs)}",
                   file=sys.stderr)
 
+    def close(self):
+        """Close the bar of an interrupted loop, if one is open: it keeps its last state, with the
+        steps done, and the terminal moves to a new line."""
+        if self._bar is not None:
+            self._bar.n = self._seen
+            self._bar.close()
+            self._bar = None
+
     def _summary(self, now, logs):
         per_step = format_time_per_step((now - self._start) / self._seen if self._seen else 0.0)
         values = format_logs(logs) if logs else ""

@@ -69,6 +69,7 @@ class Trainer:
         # The logs' keys with the index of their metric, sorted as Keras sorts logs (set at compile).
         self._log_order = [(self._loss_tracker.name, 0)]
         self._loss_weight = 1.0
+        self._metrics_took = set()  # batch shapes the compiled metrics took (_check_metrics_take)
 
     # ----------------------------------------------------------------------------- compile
     def compile(self, optimizer=DEFAULT_OPTIMIZER, loss=None, loss_weights=None, metrics=None,
@@ -102,7 +103,7 @@ class Trainer:
         for metric in compiled_metrics[len(self._as_list(metrics, "metrics")):]:
             metric.weighted = True
         self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
-        self._metrics = compiled_metrics
+        self._metrics, self._metrics_took = compiled_metrics, set()
         keys = [self._loss_tracker.name] + self._metric_keys()
         self._log_order = sorted((key, i) for i, key in enumerate(keys))
         self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
@@ -222,6 +223,9 @@ class Trainer:
             validation_batch_size = data.check_batch_size(
                 validation_batch_size or batch_size, rows=len(validation[0]), steps=validation_steps)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps_per_epoch)
+        self._check_metrics_take(x, y, sample_weight, batch_size)
+        if validation is not None:
+            self._check_metrics_take(*validation, validation_batch_size, prefix="validation_")
         batches = data.EpochBatches(len(x), batch_size, shuffle, steps_per_epoch)
 
         steps = steps_per_epoch or batches.batches_per_pass
@@ -231,37 +235,38 @@ class Trainer:
         self._build_for(x)  # only once every argument, callbacks included, has been checked
         train_step = TrainStep(self)
         self.stop_training = False
-        callbacks.on_train_begin()
-        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
-        epoch_logs = {}
-        # Running logs are built per batch only for callbacks that read them; the progress bar
-        # gets the function that builds them and calls it when it redraws.
-        batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
-        for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
-            callbacks.on_epoch_begin(epoch)
-            trained = False
-            for step, index in batches.epoch():
-                callbacks.on_train_batch_begin(step)
-                yb, swb = data.take(y, index), data.take(sample_weight, index)
-                loss, y_pred = train_step(x[index], yb, swb)
-                self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
-                trained = True
-                callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
+        with callbacks.closing_bars_on_error():
+            callbacks.on_train_begin()
+            initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
+            epoch_logs = {}
+            # Running logs are built per batch only for callbacks that read them; the progress bar
+            # gets the function that builds them and calls it when it redraws.
+            batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                callbacks.on_epoch_begin(epoch)
+                trained = False
+                for step, index in batches.epoch():
+                    callbacks.on_train_batch_begin(step)
+                    yb, swb = data.take(y, index), data.take(sample_weight, index)
+                    loss, y_pred = train_step(x[index], yb, swb)
+                    self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
+                    trained = True
+                    callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
+                    if self.stop_training:
+                        break
+                # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into
+                # a batch's logs stays there.
+                epoch_logs = self._logs() if trained else {}
+                if validation is not None and self._validates_at(epoch, validation_freq):
+                    val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
+                                                     validation_steps)
+                    epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))
+                callbacks.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into a
-            # batch's logs stays there.
-            epoch_logs = self._logs() if trained else {}
-            if validation is not None and self._validates_at(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
-                                                 validation_steps)
-                epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
-                epoch_logs = dict(sorted(epoch_logs.items()))
-            callbacks.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        callbacks.on_train_end(epoch_logs)
+            callbacks.on_train_end(epoch_logs)
         return callbacks.history
 
     @staticmethod
@@ -387,6 +392,37 @@ class Trainer:
                 + (f", or one per position of {per_sample}" if len(per_sample) > 1 else "") + "."
             )
 
+    def _check_metrics_take(self, x, y, sample_weight, batch_size, prefix=""):
+        """Each compiled metric takes the first batch of targets before anything changes, as
+        Keras's symbolic build has them do: targets that a metric cannot take (one-hot targets for
+        a sparse metric, say) would otherwise fail after the first step had changed the model.
+
+        A copy of each metric is updated with the first ``batch_size`` rows of ``y`` (and of
+        ``sample_weight`` for weighted metrics) and zeros in the shape of the predictions. Shapes
+        that passed are not tried again until the next ``compile`` (``train_on_batch`` in a loop
+        pays once)."""
+        rows = min(len(y), batch_size)
+        output_shape = self.compute_output_shape((None,) + x.shape[1:])
+        shapes = (rows, y.shape[1:], y.dtype.str, output_shape,
+                  None if sample_weight is None else sample_weight.shape[1:])
+        if shapes in self._metrics_took:
+            return
+        stand_in = np.zeros((rows,) + output_shape[1:], x_dtype())
+        for metric in self._metrics:
+            weights = sample_weight if getattr(metric, "weighted", False) else None
+            try:
+                with np.errstate(all="ignore"):
+                    copy.deepcopy(metric).update_state(
+                        y[:rows], stand_in, sample_weight=data.take(weights, slice(rows)))
+            except Exception as error:
+                raise ValueError(
+                    f"The metric {metric.name!r} cannot take `{prefix}y` with shape {y.shape} "
+                    f"for the model's output of shape {(None,) + output_shape[1:]} "
+                    f"({type(error).__name__}: {str(error).strip()}). Sparse metrics take class "
+                    "indices (one per output row), the others targets shaped like the output."
+                ) from error
+        self._metrics_took.add(shapes)
+
     def _class_sample_weights(self, x, y, class_weight, sample_weight):
         """Keras's per-sample weights from ``{class index: weight}``: a sample's class is the argmax
         of its one-hot row, or its label rounded to an integer; classes not listed weigh 1. As in
@@ -438,6 +474,7 @@ class Trainer:
         data.check_steps(steps, "steps")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
+        self._check_metrics_take(x, y, sample_weight, batch_size)
         total = steps or math.ceil(len(x) / batch_size)
         finite = data.FiniteCheck(x, "x", batch_size, rows=total * batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -457,27 +494,28 @@ class Trainer:
         evaluation as Keras's do."""
         metrics = [copy.deepcopy(metric) for metric in self.metrics]
         self._reset_metrics(metrics)
-        callbacks.on_test_begin()
-        batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
-        # As in fit, running logs are built per batch only for callbacks that read them; the
-        # progress bar calls for them when it redraws.
-        batch_logs = callbacks.listens("on_test_batch_end", besides=ProgbarLogger)
-        running_logs = functools.partial(self._logs, metrics)
-        for step, index in enumerate(batches):
-            callbacks.on_test_batch_begin(step)
-            yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
-            if finite is not None:
-                finite.check(batch)
-            y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
-            loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
-            loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
-                    + sum(layer.regularization_penalty() for layer in self.layers))
-            self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
-            callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
-        logs = running_logs() if batches else {}
-        for shared, own in zip(self.metrics, metrics):
-            vars(shared).update(vars(own))
-        callbacks.on_test_end(logs)
+        with callbacks.closing_bars_on_error():
+            callbacks.on_test_begin()
+            batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
+            # As in fit, running logs are built per batch only for callbacks that read them; the
+            # progress bar calls for them when it redraws.
+            batch_logs = callbacks.listens("on_test_batch_end", besides=ProgbarLogger)
+            running_logs = functools.partial(self._logs, metrics)
+            for step, index in enumerate(batches):
+                callbacks.on_test_batch_begin(step)
+                yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
+                if finite is not None:
+                    finite.check(batch)
+                y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
+                loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
+                loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
+                        + sum(layer.regularization_penalty() for layer in self.layers))
+                self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
+                callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
+            logs = running_logs() if batches else {}
+            for shared, own in zip(self.metrics, metrics):
+                vars(shared).update(vars(own))
+            callbacks.on_test_end(logs)
         return logs
 
     # ----------------------------------------------------------------------------- predict
@@ -494,18 +532,19 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=steps or len(batches))
         self._build_for(x)
-        callbacks.on_predict_begin()
         output = None
-        for step, index in enumerate(batches):
-            callbacks.on_predict_batch_begin(step)
-            batch = x[index]
-            finite.check(batch)
-            y_pred = self.forward(batch, training=False)
-            if output is None:
-                output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
-            output[index] = y_pred
-            callbacks.on_predict_batch_end(step, {"outputs": y_pred})
-        callbacks.on_predict_end()
+        with callbacks.closing_bars_on_error():
+            callbacks.on_predict_begin()
+            for step, index in enumerate(batches):
+                callbacks.on_predict_batch_begin(step)
+                batch = x[index]
+                finite.check(batch)
+                y_pred = self.forward(batch, training=False)
+                if output is None:
+                    output = np.empty((rows,) + y_pred.shape[1:], dtype=y_pred.dtype)
+                output[index] = y_pred
+                callbacks.on_predict_batch_end(step, {"outputs": y_pred})
+            callbacks.on_predict_end()
         finite.warn()
         return output
 
@@ -517,6 +556,7 @@ class Trainer:
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="train_on_batch")
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
+        self._check_metrics_take(x, y, sample_weight, len(x))
         self._build_for(x)
         self._reset_metrics()
         train_step = TrainStep(self)
@@ -529,6 +569,7 @@ class Trainer:
         """Loss (and metrics) of one batch in inference mode."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="test_on_batch")
+        self._check_metrics_take(x, y, sample_weight, len(x))
         self._build_for(x)
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
