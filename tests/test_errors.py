@@ -480,6 +480,44 @@ def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     model.compile(optimizer="sgd", loss="mse")
     layer = make()
     fails_cleanly(model, lambda: model.add(layer), ValueError, *fragments)
+    assert not layer.built and layer.weights == []
+
+
+def test_a_failed_build_leaves_the_layer_without_weights():
+    """A build that raises leaves no weights behind, so the next build makes exactly one kernel and
+    one bias: Keras's parameter count, and files that load."""
+    conv = layers.Conv2D(2, 5, name="conv")
+    for build in (conv.build, conv.build_once):
+        with pytest.raises(ValueError, match=r"Conv2D 'conv': input of shape \(None, 4, 4, 2\) is "
+                                             r"smaller than the kernel \(5, 5\)"):
+            build((None, 4, 4, 2))
+        assert not conv.built and conv.weights == []
+    model = keras.Sequential([keras.Input(shape=(8, 8, 2)), conv])
+    assert [w.path for w in model.weights] == ["conv/kernel", "conv/bias"]
+    assert model.count_params() == 5 * 5 * 2 * 2 + 2
+
+
+def test_a_build_that_raises_halfway_leaves_the_layer_as_it_was():
+    """Any layer, a user's included: the weights and attributes made before the error go away."""
+
+    class Halfway(layers.Layer):
+        def build(self, input_shape):
+            self.first = self.add_weight((input_shape[-1],), "zeros", "first")
+            if input_shape[-1] > 3:
+                raise ValueError(f"Halfway '{self.name}' takes at most 3 features, received "
+                                 f"{input_shape}.")
+            self.second = self.add_weight((input_shape[-1],), "zeros", "second")
+
+        def forward(self, x, training=False):
+            return x * self.first.value + self.second.value
+
+    layer = Halfway(name="halfway")
+    for build in (layer.build, layer.build_once):
+        with pytest.raises(ValueError, match=r"Halfway 'halfway' takes at most 3 features"):
+            build((None, 4))
+        assert not layer.built and layer.weights == [] and not hasattr(layer, "first")
+    layer.build((None, 3))
+    assert layer.built and [w.name for w in layer.weights] == ["first", "second"]
 
 
 def test_fit_before_compile():

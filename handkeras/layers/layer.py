@@ -11,6 +11,8 @@ Inference keeps no state on the layer: ``forward(x, training=False)`` writes not
 needs.
 """
 
+import contextlib
+import functools
 import inspect
 import warnings
 
@@ -48,6 +50,22 @@ def dtype_policy_name(dtype):
     return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
 
 
+def _keras_build(build):
+    """``build`` as Keras runs it, whether called directly or by a model: once (a built layer is
+    left alone), marking the layer built with its input shape recorded; a build that raises leaves
+    the layer as it was, without the weights it had made (so the next build makes one set)."""
+    @functools.wraps(build)
+    def wrapper(self, input_shape):
+        if self.built:
+            return
+        input_shape = tuple(input_shape)
+        with self._restored_on_failure():
+            build(self, input_shape)
+        self._build_input_shape = input_shape
+        self.built = True
+    return wrapper
+
+
 class Layer:
     """Base layer: naming, building, weights, gradients, masks and config.
 
@@ -59,10 +77,14 @@ class Layer:
     supports_masking = False
     #: Whether ``forward`` takes a ``mask=`` argument (worked out from its signature).
     forward_takes_mask = False
+    #: Whether a subclass's own ``build`` runs through ``_keras_build`` (a model builds its own way).
+    _wraps_build = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.forward_takes_mask = "mask" in inspect.signature(cls.forward).parameters
+        if cls._wraps_build and "build" in vars(cls):
+            cls.build = _keras_build(cls.build)
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
                  autocast=True, **kwargs):
@@ -178,16 +200,35 @@ class Layer:
             variable.value[...] = value
 
     # ----------------------------------------------------------------------------- building
+    @_keras_build
     def build(self, input_shape):
         """Create the layer's weights for ``input_shape`` (batch dimension included, as None)."""
 
     def build_once(self, input_shape):
-        """Build unless already built; remember the input shape for checks and configs."""
-        if not self.built:
-            input_shape = tuple(input_shape)
-            self.build(input_shape)
-            self._build_input_shape = input_shape
-            self.built = True
+        """Build for ``input_shape`` unless already built (``build`` itself builds only once)."""
+        self.build(input_shape)
+
+    def _snapshot(self):
+        """What building may change: the attributes, and the weight list (grown in place)."""
+        return dict(vars(self)), list(self._weights)
+
+    def _restore(self, snapshot):
+        """Put back what ``_snapshot`` saw: attributes set since are dropped, weights added since
+        forgotten."""
+        attributes, weights = snapshot
+        vars(self).clear()
+        vars(self).update(attributes)
+        self._weights[:] = weights
+
+    @contextlib.contextmanager
+    def _restored_on_failure(self):
+        """Run the block all or nothing: if it raises, the layer is restored as it was before."""
+        snapshot = self._snapshot()
+        try:
+            yield
+        except BaseException:
+            self._restore(snapshot)
+            raise
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (both with the batch dimension)."""

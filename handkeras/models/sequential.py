@@ -17,6 +17,8 @@ class Sequential(Trainer, Layer):
     data it sees.
     """
 
+    _wraps_build = False  # `build` builds the layers, and marks the model built, itself
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers = []
