@@ -483,6 +483,27 @@ def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     assert not layer.built and layer.weights == []
 
 
+def test_a_failed_build_leaves_the_model_and_every_layer_unbuilt():
+    """A later layer refusing its shape does not leave the earlier ones built for that input."""
+    inner = keras.Sequential([layers.Dense(5)])  # a nested model is put back too
+    model = keras.Sequential([layers.Dense(3), inner, layers.Conv2D(2, 3, name="conv")])
+    model.compile(optimizer="sgd", loss="mse")
+    fails_cleanly(model, lambda: model.build((None, WIDTH)), ValueError, "Conv2D 'conv'",
+                  "expects inputs of rank 4", "received shape (None, 5)")
+    assert not inner.built and not inner.layers[0].built and model.weights == []
+    model.build((None, 8, 8, 1))
+    assert [w.shape for w in model.weights] == [(1, 3), (3,), (3, 5), (5,), (3, 3, 5, 2), (2,)]
+
+
+def test_a_first_layer_with_an_input_shape_it_refuses_is_not_added():
+    model = keras.Sequential()
+    layer = layers.Conv2D(2, 5, input_shape=(4, 4, 1), name="conv")
+    fails_cleanly(model, lambda: model.add(layer), ValueError, "Conv2D 'conv'",
+                  "input of shape (None, 4, 4, 1)", "smaller than the kernel (5, 5)")
+    model.add(layers.Dense(2))  # the refused layer's input shape did not stay behind
+    assert not model.built
+
+
 def test_a_failed_build_leaves_the_layer_without_weights():
     """A build that raises leaves no weights behind, so the next build makes exactly one kernel and
     one bias: Keras's parameter count, and files that load."""

@@ -8,6 +8,12 @@ from handkeras.trainers.trainer import Trainer
 from handkeras.utils.summary import print_summary
 
 
+def _build_layer(layer, input_shape):
+    """Build ``layer`` for ``input_shape`` (unless built) and return its output shape."""
+    layer.build_once(input_shape)
+    return layer.compute_output_shape(input_shape)
+
+
 class Sequential(Trainer, Layer):
     """A linear stack of layers, as ``keras.Sequential``.
 
@@ -60,19 +66,27 @@ class Sequential(Trainer, Layer):
                 f"Sequential '{self.name}' already has a layer named '{layer.name}': layer names "
                 "must be unique within a model."
             )
-        if not self._layers and self._input_layer is None and layer._input_shape_argument:
-            self._input_layer = InputLayer(shape=layer._input_shape_argument)
-        if self.built:
-            shape = self.compute_output_shape(self._build_input_shape)
-            layer.build_once(shape)
-            layer.compute_output_shape(shape)
+        input_layer = self._input_layer
+        if not self._layers and input_layer is None and layer._input_shape_argument:
+            input_layer = InputLayer(shape=layer._input_shape_argument)
+        shape = self._next_input_shape(input_layer)
+        if shape is not None:  # the layer is built, or refused, before anything changes
+            with layer._restored_on_failure():
+                _build_layer(layer, shape)
+        self._input_layer = input_layer
         self._layers.append(layer)
         self._steps = None
-        if not self.built:
-            if self._input_layer is not None:
-                self._build_from((None,) + self._input_layer.shape)
-            elif self._build_input_shape is not None:  # every layer was popped: keep the input
-                self._build_from(self._build_input_shape)
+        if not self.built and shape is not None:
+            self._build_from(shape)
+
+    def _next_input_shape(self, input_layer):
+        """The shape a layer added now receives: the model's output shape, or None while the model
+        has no input shape. An unbuilt model with an input has no layers: theirs would have built it."""
+        if self.built:
+            return self.compute_output_shape(self._build_input_shape)
+        if input_layer is not None:
+            return (None,) + input_layer.shape
+        return self._build_input_shape  # every layer was popped: keep the input
 
     def pop(self, rebuild=True):
         """Remove and return the last layer. As in Keras, the model stays built on the layers that
@@ -116,14 +130,28 @@ class Sequential(Trainer, Layer):
         self._build_from(tuple(input_shape))
 
     def _build_from(self, input_shape):
+        """Build every layer for ``input_shape``, all or nothing: when a layer refuses its shape,
+        the layers built before it go back to unbuilt, without weights."""
         if self.built:
             return
-        shape = tuple(input_shape)
-        for layer in self._layers:
-            layer.build_once(shape)
-            shape = layer.compute_output_shape(shape)
-        self._build_input_shape = tuple(input_shape)
+        shape = input_shape = tuple(input_shape)
+        with self._restored_on_failure():
+            for layer in self._layers:
+                shape = _build_layer(layer, shape)
+        self._build_input_shape = input_shape
         self.built = True
+
+    def _snapshot(self):
+        """The model's attributes, the list of its layers and each layer's own snapshot: building
+        the model builds its layers."""
+        return super()._snapshot(), [(layer, layer._snapshot()) for layer in self._layers]
+
+    def _restore(self, snapshot):
+        own, layers = snapshot
+        super()._restore(own)
+        self._layers[:] = [layer for layer, _ in layers]
+        for layer, layer_snapshot in layers:
+            layer._restore(layer_snapshot)
 
     def build_once(self, input_shape):
         self._build_from(input_shape)
