@@ -495,6 +495,68 @@ def test_a_failed_build_leaves_the_model_and_every_layer_unbuilt():
     assert [w.shape for w in model.weights] == [(1, 3), (3,), (3, 5), (5,), (3, 3, 5, 2), (2,)]
 
 
+def embedding_model():
+    """Ids -> Embedding(5) -> Flatten -> Dense: its input width is fixed by the first data."""
+    model = keras.Sequential([layers.Embedding(5, 2, name="embedding"), layers.Flatten(),
+                              layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict", "train_on_batch",
+                                    "test_on_batch", "predict_on_batch", "__call__",
+                                    "compute_gradients"])
+def test_a_failed_first_call_leaves_the_model_unbuilt(method):
+    """A first call that fails after building the model (here on an id that Embedding checks as
+    the batch runs) undoes the build: the next data may have another width."""
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 7]]), np.zeros((1, 1))
+    call = {"fit": lambda: model.fit(ids, y, verbose=0),
+            "evaluate": lambda: model.evaluate(ids, y, verbose=0),
+            "predict": lambda: model.predict(ids, verbose=0),
+            "train_on_batch": lambda: model.train_on_batch(ids, y),
+            "test_on_batch": lambda: model.test_on_batch(ids, y),
+            "predict_on_batch": lambda: model.predict_on_batch(ids),
+            "__call__": lambda: model(ids),
+            "compute_gradients": lambda: model.compute_gradients(ids, y)}[method]
+    fails_cleanly(model, call, ValueError, "Embedding 'embedding'", "ids must be in [0, 5)",
+                  "received values in [0, 7]")
+    assert model.predict(np.array([[0, 1, 2, 3]]), verbose=0).shape == (1, 1)
+    assert model.input_shape == (None, 4)
+
+
+def test_a_first_call_refused_by_a_layer_leaves_the_model_unbuilt():
+    model = keras.Sequential([layers.Dense(3), layers.Conv2D(2, 3, name="conv")])
+    fails_cleanly(model, lambda: model.predict(np.zeros((2, WIDTH)), verbose=0), ValueError,
+                  "Conv2D 'conv'", "expects inputs of rank 4", "received shape (None, 3)")
+    assert model.predict(np.zeros((2, 8, 8, 1)), verbose=0).shape == (2, 6, 6, 2)
+
+
+def failing_at(hook):
+    """A callback that raises a RuntimeError in ``hook``."""
+    def fail(*args):
+        raise RuntimeError("stopped by a callback")
+    return keras.callbacks.LambdaCallback(**{hook: fail})
+
+
+def test_a_first_fit_failing_before_its_first_update_leaves_the_model_unbuilt():
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2]]), np.zeros((1, 1))
+    fails_cleanly(model, lambda: model.fit(ids, y, verbose=0,
+                                           callbacks=[failing_at("on_train_batch_begin")]),
+                  RuntimeError, "stopped by a callback")
+
+
+def test_a_first_fit_failing_after_training_keeps_what_it_learned():
+    """As on a built model: the weights a fit has trained stay, with the optimizer's state."""
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2]]), np.zeros((1, 1))
+    with pytest.raises(RuntimeError, match="stopped by a callback"):
+        model.fit(ids, y, verbose=0, callbacks=[failing_at("on_epoch_end")])
+    assert model.built and model.optimizer.iterations == 1
+    assert len(model.optimizer.variables) == 2 + 2 * len(model.trainable_weights)
+
+
 def test_a_first_layer_with_an_input_shape_it_refuses_is_not_added():
     model = keras.Sequential()
     layer = layers.Conv2D(2, 5, input_shape=(4, 4, 1), name="conv")

@@ -4,7 +4,7 @@ from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
 from handkeras.layers.relu_max_pooling import ReluMaxPooling
-from handkeras.trainers.trainer import Trainer
+from handkeras.trainers.trainer import Trainer, undoes_first_build_on_failure
 from handkeras.utils.summary import print_summary
 
 
@@ -293,6 +293,7 @@ class Sequential(Trainer, Layer):
             dy = step.backward(dy, input_gradient or i > 0)
         return dy
 
+    @undoes_first_build_on_failure
     def __call__(self, x, training=False):
         """Outputs for ``x`` (an array), building the model on first use."""
         from handkeras.trainers import data

@@ -47,6 +47,25 @@ def _tolerating_non_finite_data(method):
     return wrapper
 
 
+def undoes_first_build_on_failure(method):
+    """A first call (on an unbuilt model) that fails leaves the model unbuilt, every layer as it
+    was: the build it made is undone, even when the failure comes later in the call (an id that
+    Embedding checks as its batch runs). Once an update of the weights has begun, a failing ``fit``
+    keeps what it has learned, as on a built model. A built model pays one attribute read."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.built:
+            return method(self, *args, **kwargs)
+        snapshot, progress = self._snapshot(), self._training_progress()
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            if self._training_progress() == progress:
+                self._restore(snapshot)
+            raise
+    return wrapper
+
+
 class _DefaultOptimizer(str):
     """The default ``"rmsprop"``, told apart from an explicit one so ``compile(lr=...)`` means SGD."""
 
@@ -125,6 +144,11 @@ class Trainer:
     def metrics(self):
         return [self._loss_tracker] + self._metrics
 
+    def _training_progress(self):
+        """What changes once an update of the weights begins: the optimizer's build and steps."""
+        optimizer = self.optimizer
+        return None if optimizer is None else (optimizer.built, optimizer.iterations)
+
     def _require_compiled(self, method):
         if not self.compiled or self.loss is None:
             raise ValueError(
@@ -142,6 +166,7 @@ class Trainer:
             return loss.with_logits(), True
         return loss, False
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def compute_gradients(self, x, y, sample_weight=None):
         """Loss and one gradient per trainable weight (``trainable_weights`` order), for one batch.
@@ -197,6 +222,7 @@ class Trainer:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -428,6 +454,7 @@ class Trainer:
         return weights
 
     # ----------------------------------------------------------------------------- evaluate
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
@@ -480,6 +507,7 @@ class Trainer:
         return logs
 
     # ----------------------------------------------------------------------------- predict
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
@@ -509,6 +537,7 @@ class Trainer:
         return output
 
     # ----------------------------------------------------------------------------- single batches
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the batch's loss (and metrics)."""
@@ -523,6 +552,7 @@ class Trainer:
         logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)
         return self._batch_result(logs, return_dict)
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch in inference mode."""
@@ -532,6 +562,7 @@ class Trainer:
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""
