@@ -8,8 +8,10 @@ layer list. Most rows run on two models: one built and trained a step (its optim
 and one compiled but never built (the failing call must not build it).
 """
 
+import json
 import os
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -483,6 +485,34 @@ def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     assert not layer.built and layer.weights == []
 
 
+def test_a_built_layer_whose_input_differs_is_not_added():
+    """Its weights were made for another input (Keras refuses it too)."""
+    dense = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(3, name="dense")]).layers[0]
+    model = keras.Sequential([keras.Input(shape=(7,))])
+    model.compile(optimizer="sgd", loss="mse")
+    fails_cleanly(model, lambda: model.add(dense), ValueError, "Dense 'dense'",
+                  f"built for input of shape (None, {WIDTH})", "input of shape (None, 7)")
+    assert dense.built and dense.kernel.shape == (WIDTH, 3)
+
+
+def test_a_model_built_with_a_built_layer_whose_input_differs_stays_unbuilt():
+    dense = layers.Dense(3, name="dense")
+    dense.build((None, WIDTH))
+    for stack in ([dense], [layers.Dense(2, name="first"), dense]):
+        model = keras.Sequential(stack)
+        model.compile(optimizer="sgd", loss="mse")
+        received = 7 if len(stack) == 1 else 2
+        for call in (lambda: model.build((None, 7)),
+                     lambda: model.predict(np.zeros((2, 7)), verbose=0),
+                     lambda: model.fit(np.zeros((2, 7)), np.zeros((2, 3)), verbose=0)):
+            fails_cleanly(model, call, ValueError, "Dense 'dense'",
+                          f"built for input of shape (None, {WIDTH})",
+                          f"input of shape (None, {received})")
+    assert dense.kernel.shape == (WIDTH, 3)
+    model = keras.Sequential([dense])
+    assert model.predict(np.zeros((2, WIDTH)), verbose=0).shape == (2, 3)
+
+
 def test_a_failed_build_leaves_the_model_and_every_layer_unbuilt():
     """A later layer refusing its shape does not leave the earlier ones built for that input."""
     inner = keras.Sequential([layers.Dense(5)])  # a nested model is put back too
@@ -677,6 +707,26 @@ def test_load_weights_with_the_wrong_shapes(saved, kind):
     fails_cleanly(model, lambda: model.load_weights(saved[kind]), ValueError,
                   f"Layer '{first.name}' (Dense) weight 'kernel' has shape ({WIDTH}, 6)",
                   f"has shape ({WIDTH}, 5)")
+
+
+def test_load_model_whose_layer_was_built_for_another_input(tmp_path):
+    """A file whose InputLayer gives 5 features to a Dense built for 4 does not load as a model
+    that fails at its first batch."""
+    model = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(3, name="dense")])
+    model.save(tmp_path / "model.keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, WIDTH + 1]
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "other_input.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError) as info:
+        keras.models.load_model(tmp_path / "other_input.keras")
+    for fragment in ("Dense 'dense'", f"built for input of shape (None, {WIDTH})",
+                     f"input of shape (None, {WIDTH + 1})"):
+        assert fragment in str(info.value)
 
 
 @pytest.mark.parametrize("name", ["missing.weights.h5", "missing.h5", "missing.keras"])

@@ -50,15 +50,24 @@ def dtype_policy_name(dtype):
     return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
 
 
+def shape_fits(shape, expected):
+    """Whether ``shape`` fits ``expected``: the same rank and, past the batch size (not compared),
+    the same sizes wherever ``expected`` gives one (None fits any)."""
+    return len(shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(shape[1:], expected[1:]))
+
+
 def _keras_build(build):
-    """``build`` as Keras runs it, whether called directly or by a model: once (a built layer is
-    left alone), marking the layer built with its input shape recorded; a build that raises leaves
-    the layer as it was, without the weights it had made (so the next build makes one set)."""
+    """``build`` as Keras runs it, whether called directly or by a model: once (a built layer only
+    checks that the shape fits the one it was built for), marking the layer built with its input
+    shape recorded; a build that raises leaves the layer as it was, without the weights it had
+    made (so the next build makes one set)."""
     @functools.wraps(build)
     def wrapper(self, input_shape):
-        if self.built:
-            return
         input_shape = tuple(input_shape)
+        if self.built:
+            self._check_built_for(input_shape)
+            return
         with self._restored_on_failure():
             build(self, input_shape)
         self._build_input_shape = input_shape
@@ -208,6 +217,16 @@ class Layer:
         """Build for ``input_shape`` unless already built (``build`` itself builds only once)."""
         self.build(input_shape)
 
+    def _check_built_for(self, input_shape):
+        """A ValueError naming this built layer when ``input_shape`` does not fit the shape it was
+        built for: its weights were made for that one."""
+        built_for = self._build_input_shape
+        if built_for is not None and not shape_fits(input_shape, built_for):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' was built for input of shape {built_for}, so "
+                f"it cannot take input of shape {tuple(input_shape)}."
+            )
+
     def _snapshot(self):
         """What building may change: the attributes, and the weight list (grown in place)."""
         return dict(vars(self)), list(self._weights)
@@ -250,20 +269,15 @@ class Layer:
     def __call__(self, x, training=False):
         """Apply the layer to an array, building it on first use."""
         x = np.asarray(x, dtype=self.dtype)
-        self.build_once((None,) + x.shape[1:])
         self.check_input_shape(x.shape)
+        self.build_once((None,) + x.shape[1:])
         return self.forward(x, training=training)
 
     def check_input_shape(self, shape, argument="x", expected=None):
         """Raise a ValueError naming this layer when ``shape`` does not fit its input shape (the
         built one, unless ``expected`` is given)."""
         expected = expected or self._build_input_shape
-        if expected is None:
-            return
-        fits = len(shape) == len(expected) and all(
-            e is None or e == s for e, s in zip(expected[1:], shape[1:])
-        )
-        if not fits:
+        if expected is not None and not shape_fits(shape, expected):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects input of shape {expected}, "
                 f"received {argument} with shape {tuple(shape)}."

@@ -127,7 +127,7 @@ class Sequential(Trainer, Layer):
                     "`input_shape`, or start the model with `Input(shape=...)`."
                 )
             input_shape = (None,) + self._input_layer.shape
-        self._build_from(tuple(input_shape))
+        self.build_once(input_shape)
 
     def _build_from(self, input_shape):
         """Build every layer for ``input_shape``, all or nothing: when a layer refuses its shape,
@@ -154,7 +154,13 @@ class Sequential(Trainer, Layer):
             layer._restore(layer_snapshot)
 
     def build_once(self, input_shape):
-        self._build_from(input_shape)
+        """Build for ``input_shape`` (from ``build``, or as a layer of another model); a built
+        model checks that the shape fits its input."""
+        input_shape = tuple(input_shape)
+        if self.built:
+            self._check_built_for(input_shape)
+        else:
+            self._build_from(input_shape)
 
     def _build_for(self, x):
         if not self._layers:

@@ -18,6 +18,7 @@ from handkeras import metrics as metrics_module
 from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.callbacks.progbar_logger import ProgbarLogger
+from handkeras.layers.layer import shape_fits
 from handkeras.trainers import data
 from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
@@ -29,12 +30,6 @@ def _log_value(result):
         return float(result)
     value = np.asarray(result)
     return float(value) if value.ndim == 0 else value
-
-
-def _shape_fits(shape, expected):
-    """Whether an array shape matches an expected one (None matches any size; rows not compared)."""
-    return len(shape) == len(expected) and all(
-        e is None or e == s for s, e in zip(shape[1:], expected[1:]))
 
 
 def _tolerating_non_finite_data(method):
@@ -366,7 +361,7 @@ class Trainer:
         """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
         if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
-            if not _shape_fits(labels.shape, output_shape[:-1]):
+            if not shape_fits(labels.shape, output_shape[:-1]):
                 raise ValueError(
                     f"`{argument}` with shape {y.shape} does not fit the model's output "
                     f"{output_shape}: sparse labels need shape {output_shape[:-1]} (one class index "
@@ -388,7 +383,7 @@ class Trainer:
                 )
             return
         squeezable = y.ndim == len(output_shape) - 1 and output_shape[-1] == 1
-        if not (_shape_fits(y.shape, output_shape) or squeezable and _shape_fits(
+        if not (shape_fits(y.shape, output_shape) or squeezable and shape_fits(
                 y.shape, output_shape[:-1])):
             raise ValueError(
                 f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
@@ -405,7 +400,7 @@ class Trainer:
         while len(shape) > 1 and shape[-1] == 1:
             shape = shape[:-1]
         per_sample = output_shape[:-1] if len(output_shape) > 1 else output_shape
-        if len(shape) > len(per_sample) or not _shape_fits(shape, per_sample[:len(shape)]):
+        if len(shape) > len(per_sample) or not shape_fits(shape, per_sample[:len(shape)]):
             raise ValueError(
                 f"`{argument}` with shape {sample_weight.shape} does not fit the model's output of "
                 f"shape {output_shape}: expected one weight per sample, shape ({len(sample_weight)},)"
