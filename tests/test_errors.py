@@ -533,26 +533,56 @@ def embedding_model():
     return model
 
 
+class NonNegative(layers.Layer):
+    """Passes its input on, refusing negative values as its batch runs (with no check before)."""
+
+    def forward(self, x, training=False):
+        if x.min() < 0:
+            raise ValueError(f"NonNegative '{self.name}' takes values >= 0, received {x.min():g}.")
+        return x
+
+    def backward(self, dy, input_gradient=True):
+        return dy if input_gradient else None
+
+
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict", "train_on_batch",
                                     "test_on_batch", "predict_on_batch", "__call__",
                                     "compute_gradients"])
 def test_a_failed_first_call_leaves_the_model_unbuilt(method):
-    """A first call that fails after building the model (here on an id that Embedding checks as
-    the batch runs) undoes the build: the next data may have another width."""
-    model = embedding_model()
-    ids, y = np.array([[0, 1, 7]]), np.zeros((1, 1))
-    call = {"fit": lambda: model.fit(ids, y, verbose=0),
-            "evaluate": lambda: model.evaluate(ids, y, verbose=0),
-            "predict": lambda: model.predict(ids, verbose=0),
-            "train_on_batch": lambda: model.train_on_batch(ids, y),
-            "test_on_batch": lambda: model.test_on_batch(ids, y),
-            "predict_on_batch": lambda: model.predict_on_batch(ids),
-            "__call__": lambda: model(ids),
-            "compute_gradients": lambda: model.compute_gradients(ids, y)}[method]
-    fails_cleanly(model, call, ValueError, "Embedding 'embedding'", "ids must be in [0, 5)",
-                  "received values in [0, 7]")
-    assert model.predict(np.array([[0, 1, 2, 3]]), verbose=0).shape == (1, 1)
+    """A first call that fails after building the model (in a layer's forward) undoes the build:
+    the next data may have another width."""
+    model = keras.Sequential([NonNegative(name="non_negative"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.array([[0.0, 1.0, -7.0]]), np.zeros((1, 1))
+    call = {"fit": lambda: model.fit(x, y, verbose=0),
+            "evaluate": lambda: model.evaluate(x, y, verbose=0),
+            "predict": lambda: model.predict(x, verbose=0),
+            "train_on_batch": lambda: model.train_on_batch(x, y),
+            "test_on_batch": lambda: model.test_on_batch(x, y),
+            "predict_on_batch": lambda: model.predict_on_batch(x),
+            "__call__": lambda: model(x),
+            "compute_gradients": lambda: model.compute_gradients(x, y)}[method]
+    fails_cleanly(model, call, ValueError, "NonNegative 'non_negative'", "takes values >= 0",
+                  "received -7")
+    assert model.predict(np.ones((1, 4)), verbose=0).shape == (1, 1)
     assert model.input_shape == (None, 4)
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["built", "unbuilt"])
+def test_ids_out_of_range_in_a_late_batch_change_nothing(built):
+    """Embedding's ids are checked on the whole input before the first batch: a bad id in the last
+    batch does not leave the earlier batches trained."""
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2], [1, 2, 3], [0, 1, 9]]), np.zeros((3, 1))
+    if built:
+        model.fit(ids[:2], y[:2], verbose=0)
+    for call in (lambda: model.fit(ids, y, batch_size=1, shuffle=False, verbose=0),
+                 lambda: model.fit(ids[:2], y[:2], validation_data=(ids, y), verbose=0),
+                 lambda: model.evaluate(ids, y, batch_size=1, verbose=0),
+                 lambda: model.predict(ids, batch_size=1, verbose=0),
+                 lambda: model(ids.astype(np.float32))):
+        fails_cleanly(model, call, ValueError, "Embedding 'embedding'", "ids must be in [0, 5)",
+                      "received values in [0, 9]")
 
 
 def test_a_first_call_refused_by_a_layer_leaves_the_model_unbuilt():

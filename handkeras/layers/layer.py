@@ -283,6 +283,10 @@ class Layer:
                 f"received {argument} with shape {tuple(shape)}."
             )
 
+    def check_input_values(self, x):
+        """Check the values of a model's whole input before its first batch runs, for a first layer
+        that takes only some values (Embedding's ids); any value goes by default."""
+
     # ----------------------------------------------------------------------------- masks
     def compute_mask(self, inputs, previous_mask):
         """The mask of this layer's output: by default the incoming one, unchanged."""

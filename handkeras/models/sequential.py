@@ -167,6 +167,11 @@ class Sequential(Trainer, Layer):
             raise ValueError(f"Sequential '{self.name}' has no layers: add some before using it.")
         self._build_from((None,) + x.shape[1:])
 
+    def check_input_values(self, x):
+        """The first layer's check: the one that receives ``x``."""
+        if self._layers:
+            self._layers[0].check_input_values(x)
+
     @property
     def input_shape(self):
         if self._build_input_shape is None:
@@ -305,6 +310,7 @@ class Sequential(Trainer, Layer):
         from handkeras.trainers import data
 
         x, _, _ = data.prepare(x)
+        self.check_input_values(x)
         self._build_for(x)
         self.check_input_shape(x.shape, "x")
         return self.forward(x, training=training)

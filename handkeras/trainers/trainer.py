@@ -44,9 +44,9 @@ def _tolerating_non_finite_data(method):
 
 def undoes_first_build_on_failure(method):
     """A first call (on an unbuilt model) that fails leaves the model unbuilt, every layer as it
-    was: the build it made is undone, even when the failure comes later in the call (an id that
-    Embedding checks as its batch runs). Once an update of the weights has begun, a failing ``fit``
-    keeps what it has learned, as on a built model. A built model pays one attribute read."""
+    was: the build it made is undone, even when the failure comes later in the call (a layer's
+    forward refusing its batch). Once an update of the weights has begun, a failing ``fit`` keeps
+    what it has learned, as on a built model. A built model pays one attribute read."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         if self.built:
@@ -333,7 +333,8 @@ class Trainer:
 
     def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
                  input_shape=None, check_x=True):
-        """Arrays for a call, every shape checked against the model before anything changes.
+        """Arrays for a call, every shape checked against the model before anything changes, and
+        the values of ``x`` against its first layer (Embedding's ids).
 
         The model is not built here: a call that fails its checks leaves it exactly as it was.
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
@@ -342,6 +343,7 @@ class Trainer:
         x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
         input_shape = input_shape or self._input_shape_for(x)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
+        self.check_input_values(x)
         if needs_y:
             if y is None:
                 raise ValueError(
