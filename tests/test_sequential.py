@@ -53,7 +53,7 @@ def test_calling_build_directly_marks_the_layer_built_as_in_keras():
 
 
 def test_building_a_built_layer_or_model_for_another_shape_is_an_error():
-    """Its weights were made for the first shape (Keras refuses too); the same shape does nothing."""
+    """Its weights were made for the first shape (Keras refuses too); the same shape is fine."""
     dense = layers.Dense(3, name="dense")
     dense.build((None, 4))
     with pytest.raises(ValueError, match=r"Dense 'dense' was built for input of shape \(None, 4\), "
@@ -63,7 +63,8 @@ def test_building_a_built_layer_or_model_for_another_shape_is_an_error():
     assert [w.shape for w in dense.weights] == [(4, 3), (3,)]
     model = mlp()
     with pytest.raises(ValueError, match=r"Sequential 'sequential' was built for input of shape "
-                                         r"\(None, 3\), so it cannot take input of shape \(None, 5\)"):
+                                         r"\(None, 3\), so it cannot take input of shape "
+                                         r"\(None, 5\)"):
         model.build((None, 5))
     model.build((None, 3))
     model.build()

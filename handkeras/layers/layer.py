@@ -86,7 +86,7 @@ class Layer:
     supports_masking = False
     #: Whether ``forward`` takes a ``mask=`` argument (worked out from its signature).
     forward_takes_mask = False
-    #: Whether a subclass's own ``build`` runs through ``_keras_build`` (a model builds its own way).
+    #: Whether a subclass's own ``build`` runs through ``_keras_build`` (a model builds its way).
     _wraps_build = True
 
     def __init_subclass__(cls, **kwargs):

@@ -81,7 +81,8 @@ class Sequential(Trainer, Layer):
 
     def _next_input_shape(self, input_layer):
         """The shape a layer added now receives: the model's output shape, or None while the model
-        has no input shape. An unbuilt model with an input has no layers: theirs would have built it."""
+        has no input shape. An unbuilt model with an input has no layers (they would have built
+        it)."""
         if self.built:
             return self.compute_output_shape(self._build_input_shape)
         if input_layer is not None:
@@ -147,6 +148,7 @@ class Sequential(Trainer, Layer):
         return super()._snapshot(), [(layer, layer._snapshot()) for layer in self._layers]
 
     def _restore(self, snapshot):
+        """Put the model, its list of layers and each layer back as ``_snapshot`` saw them."""
         own, layers = snapshot
         super()._restore(own)
         self._layers[:] = [layer for layer, _ in layers]
