@@ -8,8 +8,10 @@ layer list. Most rows run on two models: one built and trained a step (its optim
 and one compiled but never built (the failing call must not build it).
 """
 
+import json
 import os
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -562,6 +564,185 @@ def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     model.compile(optimizer="sgd", loss="mse")
     layer = make()
     fails_cleanly(model, lambda: model.add(layer), ValueError, *fragments)
+    assert not layer.built and layer.weights == []
+
+
+def test_a_first_layer_with_an_input_shape_it_refuses_is_not_added():
+    model = keras.Sequential()
+    layer = layers.Conv2D(2, 5, input_shape=(4, 4, 1), name="conv")
+    fails_cleanly(model, lambda: model.add(layer), ValueError, "Conv2D 'conv'",
+                  "input of shape (None, 4, 4, 1)", "smaller than the kernel (5, 5)")
+    model.add(layers.Dense(2))  # the refused layer's input shape did not stay behind
+    assert not model.built
+
+
+def test_a_failed_build_leaves_the_layer_without_weights():
+    """A build that raises leaves no weights behind, so the next build makes exactly one kernel and
+    one bias: Keras's parameter count, and files that load."""
+    conv = layers.Conv2D(2, 5, name="conv")
+    for build in (conv.build, conv.build_once):
+        with pytest.raises(ValueError, match=r"Conv2D 'conv': input of shape \(None, 4, 4, 2\) is "
+                                             r"smaller than the kernel \(5, 5\)"):
+            build((None, 4, 4, 2))
+        assert not conv.built and conv.weights == []
+    model = keras.Sequential([keras.Input(shape=(8, 8, 2)), conv])
+    assert [w.path for w in model.weights] == ["conv/kernel", "conv/bias"]
+    assert model.count_params() == 5 * 5 * 2 * 2 + 2
+
+
+def test_a_build_that_raises_halfway_leaves_the_layer_as_it_was():
+    """Any layer, a user's included: the weights and attributes made before the error go away."""
+
+    class Halfway(layers.Layer):
+        def build(self, input_shape):
+            self.first = self.add_weight((input_shape[-1],), "zeros", "first")
+            if input_shape[-1] > 3:
+                raise ValueError(f"Halfway '{self.name}' takes at most 3 features, received "
+                                 f"{input_shape}.")
+            self.second = self.add_weight((input_shape[-1],), "zeros", "second")
+
+        def forward(self, x, training=False):
+            return x * self.first.value + self.second.value
+
+    layer = Halfway(name="halfway")
+    for build in (layer.build, layer.build_once):
+        with pytest.raises(ValueError, match=r"Halfway 'halfway' takes at most 3 features"):
+            build((None, 4))
+        assert not layer.built and layer.weights == [] and not hasattr(layer, "first")
+    layer.build((None, 3))
+    assert layer.built and [w.name for w in layer.weights] == ["first", "second"]
+
+
+def test_a_failed_build_leaves_the_model_and_every_layer_unbuilt():
+    """A later layer refusing its shape does not leave the earlier ones built for that input."""
+    inner = keras.Sequential([layers.Dense(5)])  # a nested model is put back too
+    model = keras.Sequential([layers.Dense(3), inner, layers.Conv2D(2, 3, name="conv")])
+    model.compile(optimizer="sgd", loss="mse")
+    fails_cleanly(model, lambda: model.build((None, WIDTH)), ValueError, "Conv2D 'conv'",
+                  "expects inputs of rank 4", "received shape (None, 5)")
+    assert not inner.built and not inner.layers[0].built and model.weights == []
+    model.build((None, 8, 8, 1))
+    assert [w.shape for w in model.weights] == [(1, 3), (3,), (3, 5), (5,), (3, 3, 5, 2), (2,)]
+
+
+def test_a_first_call_refused_by_a_layer_leaves_the_model_unbuilt():
+    model = keras.Sequential([layers.Dense(3), layers.Conv2D(2, 3, name="conv")])
+    fails_cleanly(model, lambda: model.predict(np.zeros((2, WIDTH)), verbose=0), ValueError,
+                  "Conv2D 'conv'", "expects inputs of rank 4", "received shape (None, 3)")
+    assert model.predict(np.zeros((2, 8, 8, 1)), verbose=0).shape == (2, 6, 6, 2)
+
+
+class NonNegative(layers.Layer):
+    """Passes its input on, refusing negative values as its batch runs (with no check before)."""
+
+    def forward(self, x, training=False):
+        if x.min() < 0:
+            raise ValueError(f"NonNegative '{self.name}' takes values >= 0, received {x.min():g}.")
+        return x
+
+    def backward(self, dy, input_gradient=True):
+        return dy if input_gradient else None
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict", "train_on_batch",
+                                    "test_on_batch", "predict_on_batch", "__call__",
+                                    "compute_gradients"])
+def test_a_failed_first_call_leaves_the_model_unbuilt(method):
+    """A first call that fails after building the model (in a layer's forward) undoes the build:
+    the next data may have another width."""
+    model = keras.Sequential([NonNegative(name="non_negative"), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x, y = np.array([[0.0, 1.0, -7.0]]), np.zeros((1, 1))
+    call = {"fit": lambda: model.fit(x, y, verbose=0),
+            "evaluate": lambda: model.evaluate(x, y, verbose=0),
+            "predict": lambda: model.predict(x, verbose=0),
+            "train_on_batch": lambda: model.train_on_batch(x, y),
+            "test_on_batch": lambda: model.test_on_batch(x, y),
+            "predict_on_batch": lambda: model.predict_on_batch(x),
+            "__call__": lambda: model(x),
+            "compute_gradients": lambda: model.compute_gradients(x, y)}[method]
+    fails_cleanly(model, call, ValueError, "NonNegative 'non_negative'", "takes values >= 0",
+                  "received -7")
+    assert model.predict(np.ones((1, 4)), verbose=0).shape == (1, 1)
+    assert model.input_shape == (None, 4)
+
+
+def embedding_model():
+    """Ids -> Embedding(5) -> Flatten -> Dense: its input width is fixed by the first data."""
+    model = keras.Sequential([layers.Embedding(5, 2, name="embedding"), layers.Flatten(),
+                              layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def failing_at(hook):
+    """A callback that raises a RuntimeError in ``hook``."""
+    def fail(*args):
+        raise RuntimeError("stopped by a callback")
+    return keras.callbacks.LambdaCallback(**{hook: fail})
+
+
+def test_a_first_fit_failing_before_its_first_update_leaves_the_model_unbuilt():
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2]]), np.zeros((1, 1))
+    fails_cleanly(model, lambda: model.fit(ids, y, verbose=0,
+                                           callbacks=[failing_at("on_train_batch_begin")]),
+                  RuntimeError, "stopped by a callback")
+
+
+def test_a_first_fit_failing_after_training_keeps_what_it_learned():
+    """As on a built model: the weights a fit has trained stay, with the optimizer's state."""
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2]]), np.zeros((1, 1))
+    with pytest.raises(RuntimeError, match="stopped by a callback"):
+        model.fit(ids, y, verbose=0, callbacks=[failing_at("on_epoch_end")])
+    assert model.built and model.optimizer.iterations == 1
+    assert len(model.optimizer.variables) == 2 + 2 * len(model.trainable_weights)
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["built", "unbuilt"])
+def test_ids_out_of_range_in_a_late_batch_change_nothing(built):
+    """Embedding's ids are checked on the whole input before the first batch: a bad id in the last
+    batch does not leave the earlier batches trained."""
+    model = embedding_model()
+    ids, y = np.array([[0, 1, 2], [1, 2, 3], [0, 1, 9]]), np.zeros((3, 1))
+    if built:
+        model.fit(ids[:2], y[:2], verbose=0)
+    for call in (lambda: model.fit(ids, y, batch_size=1, shuffle=False, verbose=0),
+                 lambda: model.fit(ids[:2], y[:2], validation_data=(ids, y), verbose=0),
+                 lambda: model.evaluate(ids, y, batch_size=1, verbose=0),
+                 lambda: model.predict(ids, batch_size=1, verbose=0),
+                 lambda: model(ids.astype(np.float32))):
+        fails_cleanly(model, call, ValueError, "Embedding 'embedding'", "ids must be in [0, 5)",
+                      "received values in [0, 9]")
+
+
+def test_a_built_layer_whose_input_differs_is_not_added():
+    """Its weights were made for another input (Keras refuses it too)."""
+    dense = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(3, name="dense")]).layers[0]
+    model = keras.Sequential([keras.Input(shape=(7,))])
+    model.compile(optimizer="sgd", loss="mse")
+    fails_cleanly(model, lambda: model.add(dense), ValueError, "Dense 'dense'",
+                  f"built for input of shape (None, {WIDTH})", "input of shape (None, 7)")
+    assert dense.built and dense.kernel.shape == (WIDTH, 3)
+
+
+def test_a_model_built_with_a_built_layer_whose_input_differs_stays_unbuilt():
+    dense = layers.Dense(3, name="dense")
+    dense.build((None, WIDTH))
+    for stack in ([dense], [layers.Dense(2, name="first"), dense]):
+        model = keras.Sequential(stack)
+        model.compile(optimizer="sgd", loss="mse")
+        received = 7 if len(stack) == 1 else 2
+        for call in (lambda: model.build((None, 7)),
+                     lambda: model.predict(np.zeros((2, 7)), verbose=0),
+                     lambda: model.fit(np.zeros((2, 7)), np.zeros((2, 3)), verbose=0)):
+            fails_cleanly(model, call, ValueError, "Dense 'dense'",
+                          f"built for input of shape (None, {WIDTH})",
+                          f"input of shape (None, {received})")
+    assert dense.kernel.shape == (WIDTH, 3)
+    model = keras.Sequential([dense])
+    assert model.predict(np.zeros((2, WIDTH)), verbose=0).shape == (2, 3)
 
 
 def test_fit_before_compile():
@@ -638,6 +819,26 @@ def test_load_weights_with_the_wrong_shapes(saved, kind):
     fails_cleanly(model, lambda: model.load_weights(saved[kind]), ValueError,
                   f"Layer '{first.name}' (Dense) weight 'kernel' has shape ({WIDTH}, 6)",
                   f"has shape ({WIDTH}, 5)")
+
+
+def test_load_model_whose_layer_was_built_for_another_input(tmp_path):
+    """A file whose InputLayer gives 5 features to a Dense built for 4 does not load as a model
+    that fails at its first batch."""
+    model = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(3, name="dense")])
+    model.save(tmp_path / "model.keras")
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, WIDTH + 1]
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "other_input.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError) as info:
+        keras.models.load_model(tmp_path / "other_input.keras")
+    for fragment in ("Dense 'dense'", f"built for input of shape (None, {WIDTH})",
+                     f"input of shape (None, {WIDTH + 1})"):
+        assert fragment in str(info.value)
 
 
 @pytest.mark.parametrize("name", ["missing.weights.h5", "missing.h5", "missing.keras"])

@@ -38,6 +38,52 @@ def test_built_by_build():
     assert model.built and model.layers[0].kernel.shape == (5, 4)
 
 
+def test_calling_build_directly_marks_the_layer_built_as_in_keras():
+    """``layer.build(shape)`` builds the layer once, as Keras's wrapped ``build`` does: a model then
+    uses its weights instead of making a second set."""
+    dense = layers.Dense(3)
+    dense.build((None, 4))
+    assert dense.built and dense.count_params() == 4 * 3 + 3
+    dense.build((None, 4))
+    model = keras.Sequential([keras.Input((4,)), dense])
+    assert [w.path for w in model.weights] == ["dense/kernel", "dense/bias"]
+    flatten = layers.Flatten()  # no build of its own: the base class's
+    flatten.build((None, 2, 3))
+    assert flatten.built
+
+
+def test_building_a_built_layer_or_model_for_another_shape_is_an_error():
+    """Its weights were made for the first shape (Keras refuses too); the same shape is fine."""
+    dense = layers.Dense(3, name="dense")
+    dense.build((None, 4))
+    with pytest.raises(ValueError, match=r"Dense 'dense' was built for input of shape \(None, 4\), "
+                                         r"so it cannot take input of shape \(None, 6\)"):
+        dense.build((None, 6))
+    dense.build((None, 4))
+    assert [w.shape for w in dense.weights] == [(4, 3), (3,)]
+    model = mlp()
+    with pytest.raises(ValueError, match=r"Sequential 'sequential' was built for input of shape "
+                                         r"\(None, 3\), so it cannot take input of shape "
+                                         r"\(None, 5\)"):
+        model.build((None, 5))
+    model.build((None, 3))
+    model.build()
+    assert model.input_shape == (None, 3)
+
+
+def test_a_subclass_build_calling_super_builds_once():
+    class ScaledDense(layers.Dense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.scale = self.add_weight((), "ones", "scale")
+
+    layer = ScaledDense(3)
+    layer.build([None, 4])
+    assert layer.built and [w.name for w in layer.weights] == ["kernel", "bias", "scale"]
+    model = keras.Sequential([keras.Input((4,)), layer])
+    assert len(model.weights) == 3 and model.count_params() == 4 * 3 + 3 + 1
+
+
 def test_built_from_the_first_data():
     model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
     assert not model.built and model.weights == []

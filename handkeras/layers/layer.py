@@ -11,6 +11,8 @@ Inference keeps no state on the layer: ``forward(x, training=False)`` writes not
 needs.
 """
 
+import contextlib
+import functools
 import inspect
 import warnings
 
@@ -48,6 +50,31 @@ def dtype_policy_name(dtype):
     return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
 
 
+def shape_fits(shape, expected):
+    """Whether ``shape`` fits ``expected``: the same rank and, past the batch size (not compared),
+    the same sizes wherever ``expected`` gives one (None fits any)."""
+    return len(shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(shape[1:], expected[1:]))
+
+
+def _keras_build(build):
+    """``build`` as Keras runs it, whether called directly or by a model: once (a built layer only
+    checks that the shape fits the one it was built for), marking the layer built with its input
+    shape recorded; a build that raises leaves the layer as it was, without the weights it had
+    made (so the next build makes one set)."""
+    @functools.wraps(build)
+    def wrapper(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.built:
+            self._check_built_for(input_shape)
+            return
+        with self._restored_on_failure():
+            build(self, input_shape)
+        self._build_input_shape = input_shape
+        self.built = True
+    return wrapper
+
+
 class Layer:
     """Base layer: naming, building, weights, gradients, masks and config.
 
@@ -59,10 +86,14 @@ class Layer:
     supports_masking = False
     #: Whether ``forward`` takes a ``mask=`` argument (worked out from its signature).
     forward_takes_mask = False
+    #: Whether a subclass's own ``build`` runs through ``_keras_build`` (a model builds its way).
+    _wraps_build = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.forward_takes_mask = "mask" in inspect.signature(cls.forward).parameters
+        if cls._wraps_build and "build" in vars(cls):
+            cls.build = _keras_build(cls.build)
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None,
                  autocast=True, **kwargs):
@@ -178,16 +209,45 @@ class Layer:
             variable.value[...] = value
 
     # ----------------------------------------------------------------------------- building
+    @_keras_build
     def build(self, input_shape):
         """Create the layer's weights for ``input_shape`` (batch dimension included, as None)."""
 
     def build_once(self, input_shape):
-        """Build unless already built; remember the input shape for checks and configs."""
-        if not self.built:
-            input_shape = tuple(input_shape)
-            self.build(input_shape)
-            self._build_input_shape = input_shape
-            self.built = True
+        """Build for ``input_shape`` unless already built (``build`` itself builds only once)."""
+        self.build(input_shape)
+
+    def _check_built_for(self, input_shape):
+        """A ValueError naming this built layer when ``input_shape`` does not fit the shape it was
+        built for: its weights were made for that one."""
+        built_for = self._build_input_shape
+        if built_for is not None and not shape_fits(input_shape, built_for):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' was built for input of shape {built_for}, so "
+                f"it cannot take input of shape {tuple(input_shape)}."
+            )
+
+    def _snapshot(self):
+        """What building may change: the attributes, and the weight list (grown in place)."""
+        return dict(vars(self)), list(self._weights)
+
+    def _restore(self, snapshot):
+        """Put back what ``_snapshot`` saw: attributes set since are dropped, weights added since
+        forgotten."""
+        attributes, weights = snapshot
+        vars(self).clear()
+        vars(self).update(attributes)
+        self._weights[:] = weights
+
+    @contextlib.contextmanager
+    def _restored_on_failure(self):
+        """Run the block all or nothing: if it raises, the layer is restored as it was before."""
+        snapshot = self._snapshot()
+        try:
+            yield
+        except BaseException:
+            self._restore(snapshot)
+            raise
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (both with the batch dimension)."""
@@ -209,24 +269,23 @@ class Layer:
     def __call__(self, x, training=False):
         """Apply the layer to an array, building it on first use."""
         x = np.asarray(x, dtype=self.dtype)
-        self.build_once((None,) + x.shape[1:])
         self.check_input_shape(x.shape)
+        self.build_once((None,) + x.shape[1:])
         return self.forward(x, training=training)
 
     def check_input_shape(self, shape, argument="x", expected=None):
         """Raise a ValueError naming this layer when ``shape`` does not fit its input shape (the
         built one, unless ``expected`` is given)."""
         expected = expected or self._build_input_shape
-        if expected is None:
-            return
-        fits = len(shape) == len(expected) and all(
-            e is None or e == s for e, s in zip(expected[1:], shape[1:])
-        )
-        if not fits:
+        if expected is not None and not shape_fits(shape, expected):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects input of shape {expected}, "
                 f"received {argument} with shape {tuple(shape)}."
             )
+
+    def check_input_values(self, x):
+        """Check the values of a model's whole input before its first batch runs, for a first layer
+        that takes only some values (Embedding's ids); any value goes by default."""
 
     # ----------------------------------------------------------------------------- masks
     def compute_mask(self, inputs, previous_mask):

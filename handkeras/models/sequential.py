@@ -4,8 +4,14 @@ from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
 from handkeras.layers.relu_max_pooling import ReluMaxPooling
-from handkeras.trainers.trainer import Trainer
+from handkeras.trainers.trainer import Trainer, undoes_first_build_on_failure
 from handkeras.utils.summary import print_summary
+
+
+def _build_layer(layer, input_shape):
+    """Build ``layer`` for ``input_shape`` (unless built) and return its output shape."""
+    layer.build_once(input_shape)
+    return layer.compute_output_shape(input_shape)
 
 
 class Sequential(Trainer, Layer):
@@ -16,6 +22,8 @@ class Sequential(Trainer, Layer):
     ``input_shape=`` / ``input_dim=`` on the first layer, from ``build(input_shape)``, or from the first
     data it sees.
     """
+
+    _wraps_build = False  # `build` builds the layers, and marks the model built, itself
 
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
@@ -58,19 +66,28 @@ class Sequential(Trainer, Layer):
                 f"Sequential '{self.name}' already has a layer named '{layer.name}': layer names "
                 "must be unique within a model."
             )
-        if not self._layers and self._input_layer is None and layer._input_shape_argument:
-            self._input_layer = InputLayer(shape=layer._input_shape_argument)
-        if self.built:
-            shape = self.compute_output_shape(self._build_input_shape)
-            layer.build_once(shape)
-            layer.compute_output_shape(shape)
+        input_layer = self._input_layer
+        if not self._layers and input_layer is None and layer._input_shape_argument:
+            input_layer = InputLayer(shape=layer._input_shape_argument)
+        shape = self._next_input_shape(input_layer)
+        if shape is not None:  # the layer is built, or refused, before anything changes
+            with layer._restored_on_failure():
+                _build_layer(layer, shape)
+        self._input_layer = input_layer
         self._layers.append(layer)
         self._steps = None
-        if not self.built:
-            if self._input_layer is not None:
-                self._build_from((None,) + self._input_layer.shape)
-            elif self._build_input_shape is not None:  # every layer was popped: keep the input
-                self._build_from(self._build_input_shape)
+        if not self.built and shape is not None:
+            self._build_from(shape)
+
+    def _next_input_shape(self, input_layer):
+        """The shape a layer added now receives: the model's output shape, or None while the model
+        has no input shape. An unbuilt model with an input has no layers (they would have built
+        it)."""
+        if self.built:
+            return self.compute_output_shape(self._build_input_shape)
+        if input_layer is not None:
+            return (None,) + input_layer.shape
+        return self._build_input_shape  # every layer was popped: keep the input
 
     def pop(self, rebuild=True):
         """Remove and return the last layer. As in Keras, the model stays built on the layers that
@@ -111,25 +128,51 @@ class Sequential(Trainer, Layer):
                     "`input_shape`, or start the model with `Input(shape=...)`."
                 )
             input_shape = (None,) + self._input_layer.shape
-        self._build_from(tuple(input_shape))
+        self.build_once(input_shape)
 
     def _build_from(self, input_shape):
+        """Build every layer for ``input_shape``, all or nothing: when a layer refuses its shape,
+        the layers built before it go back to unbuilt, without weights."""
         if self.built:
             return
-        shape = tuple(input_shape)
-        for layer in self._layers:
-            layer.build_once(shape)
-            shape = layer.compute_output_shape(shape)
-        self._build_input_shape = tuple(input_shape)
+        shape = input_shape = tuple(input_shape)
+        with self._restored_on_failure():
+            for layer in self._layers:
+                shape = _build_layer(layer, shape)
+        self._build_input_shape = input_shape
         self.built = True
 
+    def _snapshot(self):
+        """The model's attributes, the list of its layers and each layer's own snapshot: building
+        the model builds its layers."""
+        return super()._snapshot(), [(layer, layer._snapshot()) for layer in self._layers]
+
+    def _restore(self, snapshot):
+        """Put the model, its list of layers and each layer back as ``_snapshot`` saw them."""
+        own, layers = snapshot
+        super()._restore(own)
+        self._layers[:] = [layer for layer, _ in layers]
+        for layer, layer_snapshot in layers:
+            layer._restore(layer_snapshot)
+
     def build_once(self, input_shape):
-        self._build_from(input_shape)
+        """Build for ``input_shape`` (from ``build``, or as a layer of another model); a built
+        model checks that the shape fits its input."""
+        input_shape = tuple(input_shape)
+        if self.built:
+            self._check_built_for(input_shape)
+        else:
+            self._build_from(input_shape)
 
     def _build_for(self, x):
         if not self._layers:
             raise ValueError(f"Sequential '{self.name}' has no layers: add some before using it.")
         self._build_from((None,) + x.shape[1:])
+
+    def check_input_values(self, x):
+        """The first layer's check: the one that receives ``x``."""
+        if self._layers:
+            self._layers[0].check_input_values(x)
 
     @property
     def input_shape(self):
@@ -263,6 +306,7 @@ class Sequential(Trainer, Layer):
             dy = step.backward(dy, input_gradient or i > 0)
         return dy
 
+    @undoes_first_build_on_failure
     def __call__(self, x, training=False):
         """Outputs for ``x`` (an array), building the model on first use."""
         from handkeras.trainers import data
@@ -270,6 +314,7 @@ class Sequential(Trainer, Layer):
         x, _, _ = data.prepare(x)
         if self.built:
             x = data.match_input_rank(x, self._build_input_shape)
+        self.check_input_values(x)
         self._build_for(x)
         self.check_input_shape(x.shape, "x")
         return self.forward(x, training=training)

@@ -18,6 +18,7 @@ from handkeras import metrics as metrics_module
 from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.callbacks.progbar_logger import ProgbarLogger
+from handkeras.layers.layer import shape_fits
 from handkeras.trainers import data
 from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
@@ -31,12 +32,6 @@ def _log_value(result):
     return float(value) if value.ndim == 0 else value
 
 
-def _shape_fits(shape, expected):
-    """Whether an array shape matches an expected one (None matches any size; rows not compared)."""
-    return len(shape) == len(expected) and all(
-        e is None or e == s for s, e in zip(shape[1:], expected[1:]))
-
-
 def _tolerating_non_finite_data(method):
     """NaN and inf in the data are accepted with one warning per call (``data.warn_non_finite``); the
     invalid operations they cause downstream (``inf - inf``, ``0 * inf``) stay silent, as in Keras."""
@@ -44,6 +39,25 @@ def _tolerating_non_finite_data(method):
     def wrapper(*args, **kwargs):
         with np.errstate(invalid="ignore"):
             return method(*args, **kwargs)
+    return wrapper
+
+
+def undoes_first_build_on_failure(method):
+    """A first call (on an unbuilt model) that fails leaves the model unbuilt, every layer as it
+    was: the build it made is undone, even when the failure comes later in the call (a layer's
+    forward refusing its batch). Once an update of the weights has begun, a failing ``fit`` keeps
+    what it has learned, as on a built model. A built model pays one attribute read."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.built:
+            return method(self, *args, **kwargs)
+        snapshot, progress = self._snapshot(), self._training_progress()
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            if self._training_progress() == progress:
+                self._restore(snapshot)
+            raise
     return wrapper
 
 
@@ -126,6 +140,11 @@ class Trainer:
     def metrics(self):
         return [self._loss_tracker] + self._metrics
 
+    def _training_progress(self):
+        """What changes once an update of the weights begins: the optimizer's build and steps."""
+        optimizer = self.optimizer
+        return None if optimizer is None else (optimizer.built, optimizer.iterations)
+
     def _require_compiled(self, method):
         if not self.compiled or self.loss is None:
             raise ValueError(
@@ -143,6 +162,7 @@ class Trainer:
             return loss.with_logits(), True
         return loss, False
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def compute_gradients(self, x, y, sample_weight=None):
         """Loss and one gradient per trainable weight (``trainable_weights`` order), for one batch.
@@ -198,6 +218,7 @@ class Trainer:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -317,7 +338,8 @@ class Trainer:
 
     def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
                  input_shape=None, check_x=True):
-        """Arrays for a call, every shape checked against the model before anything changes.
+        """Arrays for a call, every shape checked against the model before anything changes, and
+        the values of ``x`` against its first layer (Embedding's ids).
 
         The model is not built here: a call that fails its checks leaves it exactly as it was.
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
@@ -327,6 +349,7 @@ class Trainer:
         input_shape = input_shape or self._input_shape_for(x)
         x = data.match_input_rank(x, input_shape)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
+        self.check_input_values(x)
         if needs_y:
             if y is None:
                 raise ValueError(
@@ -346,7 +369,7 @@ class Trainer:
         """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
         if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
-            if not _shape_fits(labels.shape, output_shape[:-1]):
+            if not shape_fits(labels.shape, output_shape[:-1]):
                 raise ValueError(
                     f"`{argument}` with shape {y.shape} does not fit the model's output "
                     f"{output_shape}: sparse labels need shape {output_shape[:-1]} (one class index "
@@ -368,7 +391,7 @@ class Trainer:
                 )
             return
         squeezable = y.ndim == len(output_shape) - 1 and output_shape[-1] == 1
-        if not (_shape_fits(y.shape, output_shape) or squeezable and _shape_fits(
+        if not (shape_fits(y.shape, output_shape) or squeezable and shape_fits(
                 y.shape, output_shape[:-1])):
             raise ValueError(
                 f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
@@ -385,7 +408,7 @@ class Trainer:
         while len(shape) > 1 and shape[-1] == 1:
             shape = shape[:-1]
         per_sample = output_shape[:-1] if len(output_shape) > 1 else output_shape
-        if len(shape) > len(per_sample) or not _shape_fits(shape, per_sample[:len(shape)]):
+        if len(shape) > len(per_sample) or not shape_fits(shape, per_sample[:len(shape)]):
             raise ValueError(
                 f"`{argument}` with shape {sample_weight.shape} does not fit the model's output of "
                 f"shape {output_shape}: expected one weight per sample, shape ({len(sample_weight)},)"
@@ -465,6 +488,7 @@ class Trainer:
         return weights
 
     # ----------------------------------------------------------------------------- evaluate
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
@@ -519,6 +543,7 @@ class Trainer:
         return logs
 
     # ----------------------------------------------------------------------------- predict
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
@@ -549,6 +574,7 @@ class Trainer:
         return output
 
     # ----------------------------------------------------------------------------- single batches
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns the batch's loss (and metrics)."""
@@ -564,6 +590,7 @@ class Trainer:
         logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)
         return self._batch_result(logs, return_dict)
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch in inference mode."""
@@ -574,6 +601,7 @@ class Trainer:
         logs = self._evaluate_arrays(x, y, sample_weight, len(x), CallbackList())
         return self._batch_result(logs, return_dict)
 
+    @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def predict_on_batch(self, x):
         """Outputs for one batch in inference mode."""

@@ -506,6 +506,19 @@ def test_weights_match_keras_names_shapes_and_order():
             [w.name for w in theirs.trainable_weights], type(ours).__name__
 
 
+def test_a_layer_built_directly_is_built_as_in_keras():
+    """``layer.build(shape)`` marks the layer built: a model then uses its weights, and a model
+    whose input differs refuses it."""
+    for library in (handkeras, keras):
+        dense = library.layers.Dense(3)
+        dense.build((None, 4))
+        assert dense.built, library.__name__
+        model = library.Sequential([library.Input((4,)), dense])
+        assert len(model.weights) == 2, library.__name__
+        with pytest.raises(ValueError):
+            library.Sequential([library.Input((7,))]).add(dense)
+
+
 # ============================================================================== Keras: training
 @pytest.mark.parametrize("momentum", [0.99, 0.5])
 def test_batch_normalization_in_fit_matches_keras(momentum):

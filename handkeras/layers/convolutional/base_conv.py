@@ -68,9 +68,8 @@ class BaseConv(KernelAndBias, Layer):
                 f"(batch, {'length' if self.rank == 1 else 'height, width'}, channels) with known "
                 f"channels, received shape {tuple(input_shape)}."
             )
-        channels = input_shape[-1]
-        self._add_kernel_and_bias(self.kernel_size + (channels, self.filters), self.filters)
         self._check_fits(input_shape)
+        self._add_kernel_and_bias(self.kernel_size + (input_shape[-1], self.filters), self.filters)
 
     def _check_fits(self, input_shape):
         """A ValueError naming the layer when a 'valid' input is smaller than the dilated kernel."""

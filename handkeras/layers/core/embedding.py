@@ -54,17 +54,21 @@ class Embedding(Layer):
     def compute_mask(self, ids, mask=None):
         return np.asarray(ids) != 0 if self.mask_zero else None
 
-    def _ids(self, x):
+    def check_input_values(self, x):
+        """Ids must be integers (of any dtype) in [0, input_dim)."""
         ids = np.asarray(x)
-        if ids.dtype.kind == "f":
-            if not np.all(ids == np.floor(ids)):
-                raise ValueError(f"Embedding '{self.name}' expects integer ids, received non-integer "
-                                 "values.")
-            ids = ids.astype(np.intp)
+        if ids.dtype.kind == "f" and not np.all(ids == np.floor(ids)):
+            raise ValueError(f"Embedding '{self.name}' expects integer ids, received non-integer "
+                             "values.")
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
             raise ValueError(f"Embedding '{self.name}': ids must be in [0, {self.input_dim}), "
-                             f"received values in [{ids.min()}, {ids.max()}].")
-        return ids
+                             f"received values in [{int(ids.min())}, {int(ids.max())}].")
+
+    def _ids(self, x):
+        """``x`` checked, as integers to index the table with."""
+        self.check_input_values(x)
+        ids = np.asarray(x)
+        return ids.astype(np.intp) if ids.dtype.kind == "f" else ids
 
     def forward(self, x, training=False):
         ids = self._ids(x)

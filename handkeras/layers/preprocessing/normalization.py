@@ -63,7 +63,8 @@ class Normalization(Layer):
         shape = batches[0].shape
         # Keras builds from the data's own shape: statistics per batch index when axis keeps axis 0.
         keeps_batch_axis = any(a % max(len(shape), 1) == 0 for a in self.axis)
-        self.build_once(shape if keeps_batch_axis else (None,) + shape[1:])
+        if not self.built:  # a built layer takes data that fits its kept axes (checked below)
+            self.build_once(shape if keeps_batch_axis else (None,) + shape[1:])
         if self.input_mean is not None:
             raise ValueError(f"Normalization '{self.name}' was given `mean` and `variance`; it "
                              "cannot also adapt.")
