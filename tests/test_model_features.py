@@ -8,6 +8,7 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.utils import gradient_check
+from summary_text import summary_lines, summary_rows
 
 
 def regression_data(rows=12, inputs=3, outputs=2, seed=0):
@@ -25,12 +26,6 @@ def nested():
                              name="inner")
     return keras.Sequential([keras.Input((3,)), layers.Dense(6, activation="relu"), inner,
                              layers.Dense(2)])
-
-
-def summary_lines(model):
-    lines = []
-    model.summary(print_fn=lines.append)
-    return lines
 
 
 def unchanged(values, model_weights):
@@ -134,10 +129,13 @@ def test_fit_trains_the_inner_model_and_it_still_works_alone():
 
 
 def test_an_inner_model_is_one_row_of_the_summary():
-    lines = summary_lines(nested())
-    row = next(line for line in lines if line.startswith("inner (Sequential)"))
-    assert "(None, 4)" in row and row.split()[-1] == str(6 * 5 + 5 + 5 * 4 + 4)
-    assert not any(line.startswith("dense_1 (Dense)") for line in lines)
+    model = nested()
+    rows = summary_rows(model)
+    assert ["inner (Sequential)", "(None, 4)", str(6 * 5 + 5 + 5 * 4 + 4)] in rows
+    assert not any(row[0].startswith("dense_1 (Dense)") for row in rows)
+    expanded = summary_rows(model, expand_nested=True)
+    assert expanded.index(["inner (Sequential)", "(None, 4)", "59"]) + 1 == expanded.index(
+        ["└ dense (Dense)", "(None, 5)", "35"])
 
 
 # ------------------------------------------------------------------------------------- frozen layers

@@ -5,6 +5,7 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
+from summary_text import summary_lines, summary_rows
 
 
 def mlp(*, first=None):
@@ -288,8 +289,7 @@ def test_a_frozen_layer_is_not_trained_and_counts_as_non_trainable():
     for a, b in zip(frozen, model.layers[0].get_weights()):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(trained[0], model.layers[1].get_weights()[0])
-    lines = []
-    model.summary(print_fn=lines.append)
+    lines = summary_lines(model)
     assert "Trainable params: 10 (40.00 B)" in lines
     assert "Non-trainable params: 16 (64.00 B)" in lines
 
@@ -302,28 +302,41 @@ def test_a_frozen_model_freezes_every_layer():
 
 
 # ------------------------------------------------------------------------------------- summary
-def test_summary_lists_layers_shapes_and_totals(capsys):
+def test_summary_draws_keras_3s_table_then_the_totals(capsys):
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.Dense(2)])
+    model.summary(line_length=50)
+    assert capsys.readouterr().out == (
+        'Model: "sequential"\n'
+        "┏━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━┓\n"
+        "┃ Layer (type)        ┃ Output Shape   ┃ Param # ┃\n"
+        "┡━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━┩\n"
+        "│ dense (Dense)       │ (None, 4)      │      16 │\n"
+        "├─────────────────────┼────────────────┼─────────┤\n"
+        "│ dense_1 (Dense)     │ (None, 2)      │      10 │\n"
+        "└─────────────────────┴────────────────┴─────────┘\n"
+        " Total params: 26 (104.00 B)\n"
+        " Trainable params: 26 (104.00 B)\n"
+        " Non-trainable params: 0 (0.00 B)\n")
+
+
+def test_summary_wraps_long_names_and_groups_thousands():
+    model = keras.Sequential([keras.Input((784,)), layers.Dense(128, name="a_long_hidden_layer"),
+                              layers.BatchNormalization(), layers.Dense(10)])
+    lines = summary_lines(model, line_length=60)
+    assert "│ a_long_hidden_layer      │ (None, 128)       │   100,480 │" in lines
+    assert "│ (Dense)                  │                   │           │" in lines
+    assert "Total params: 102,282 (399.54 KB)" in lines
+
+
+def test_summary_shows_trainable_and_a_layer_range():
     model = mlp()
-    model.summary()
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert 'Model: "sequential"' in lines[0]
-    header = next(line for line in lines if "Layer (type)" in line)
-    assert "Output Shape" in header and "Param #" in header
-    dense = next(line for line in lines if line.startswith("dense (Dense)"))
-    assert "(None, 4)" in dense and dense.split()[-1] == "16"
-    dense_1 = next(line for line in lines if line.startswith("dense_1 (Dense)"))
-    assert "(None, 2)" in dense_1 and dense_1.split()[-1] == "10"
-    assert any(line.startswith("Total params: 26") for line in lines)
-    assert "Trainable params: 26 (104.00 B)" in lines
-    assert "Non-trainable params: 0 (0.00 B)" in lines
-
-
-def test_summary_goes_to_print_fn():
-    lines = []
-    keras.Sequential([keras.Input((784,)), layers.Dense(128), layers.Dense(10)]).summary(
-        print_fn=lines.append)
-    assert any(line.startswith("Total params: 101,770") for line in lines)
+    model.layers[0].trainable = False
+    rows = summary_rows(model, show_trainable=True)
+    assert [row[-1] for row in rows] == ["N", "Y"]
+    assert [row[0] for row in summary_rows(model, layer_range=["dense_1", "dense_1"])] == [
+        "dense_1 (Dense)"]
+    with pytest.raises(ValueError, match="matches no layer"):
+        model.summary(layer_range=["conv", "dense"])
 
 
 # ------------------------------------------------------------------------------------- compute_gradients
@@ -372,10 +385,9 @@ def test_a_sequential_is_usable_as_a_layer():
 
 
 def test_summary_of_an_unbuilt_model_says_so_in_full():
-    lines = []
-    keras.Sequential([layers.Dense(3)]).summary(print_fn=lines.append)
-    row = next(line for line in lines if line.startswith("dense (Dense)"))
-    assert row.endswith("0 (unbuilt)")
+    model = keras.Sequential([layers.Dense(3)])
+    assert summary_rows(model) == [["dense (Dense)", "?", "0 (unbuilt)"]]
+    assert "Total params: 0 (0.00 B)" in summary_lines(model)
 
 
 def test_weights_gradient_buffers_and_slots_start_on_a_cache_line():

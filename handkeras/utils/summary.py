@@ -1,61 +1,206 @@
-"""``model.summary()``: a plain-text table of layers, output shapes and parameter counts."""
+"""``model.summary()``: Keras 3's table of layers, output shapes and parameter counts, then its totals.
+
+Keras draws the table with the ``rich`` library; this module draws the same characters itself, with
+rich's rules for the column widths (the ``positions`` of Keras, plus one space of padding each side,
+shrunk evenly to fit ``line_length``), for wrapping a cell at spaces, and for cutting a word that
+does not fit its column with an ellipsis. The default width is Keras's: 88 columns (100 with
+``show_trainable``), at most the terminal's width less 4; a wider ``line_length`` is cropped at the
+terminal's width (80 columns when the output is not a terminal), as rich crops it.
+"""
+
+import re
+import shutil
 
 import numpy as np
 
+_SEQUENTIAL_POSITIONS = (0.45, 0.80, 1.0)
+_PADDING = 1  # spaces each side of a cell
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, layer_range=None):
+    """Print the summary; with ``print_fn``, hand it the whole text in one call, as Keras does."""
+    header = ["Layer (type)", "Output Shape", "Param #"]
+    justify = ["left", "left", "right"]
+    positions = list(positions or _SEQUENTIAL_POSITIONS)
+    default_length = 88
+    if show_trainable:
+        default_length += 12
+        positions = [p * 0.90 for p in positions] + [1.0]
+        header.append("Trainable")
+        justify.append("center")
+    console_width = shutil.get_terminal_size().columns
+    line_length = line_length or min(default_length, console_width - 4)
+    widths = _column_widths(line_length, positions)
+
+    start, stop = _layer_bounds(model.layers, layer_range)
+    rows = []
+    shape = model._build_input_shape
+    for index, layer in enumerate(model.layers):
+        if index >= stop:
+            break
+        output = None if shape is None else layer.compute_output_shape(shape)
+        if index >= start:
+            rows += _layer_rows(layer, shape, output, 0, expand_nested, show_trainable)
+        shape = output
+
+    table = [line[:console_width] for line in _table(header, rows, widths, justify)]
+    lines = [f'Model: "{model.name}"'] + table
+    lines += [f" {label} params: {count:,} ({_readable_size(size)})"
+              for label, count, size in _totals(model)]
+    text = "\n".join(lines) + "\n"
+    if print_fn is None:
+        print(text, end="")
+    else:
+        print_fn(text)
+
+
+def _column_widths(line_length, positions):
+    """Keras's column widths (``positions`` are fractions of the line), then rich's: padding
+    added, then all shrunk evenly to fit."""
+    widths, current = [], 0
+    for position in positions:
+        width = int(position * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        widths.append(width + 2 * _PADDING)
+        current += width
+    excess = sum(widths) - (line_length - len(widths) - 1)  # less the borders
+    if excess > 0:
+        widths = _reduce_evenly(excess, widths)
+    return [width - 2 * _PADDING for width in widths]
+
+
+def _reduce_evenly(excess, widths):
+    """rich's ``ratio_reduce`` with equal ratios: each column in turn gives its rounded share of
+    what is left to take."""
+    reduced, left, columns = [], excess, len(widths)
+    for width in widths:
+        share = min(width, round(left / columns))
+        reduced.append(width - share)
+        left -= share
+        columns -= 1
+    return reduced
+
+
+def _layer_bounds(layers, layer_range):
+    """The slice of ``layers`` that ``layer_range`` (two name patterns, ``re.match``ed) covers."""
+    if layer_range is None:
+        return 0, len(layers)
+    if len(layer_range) != 2 or not all(isinstance(name, str) for name in layer_range):
+        raise ValueError(
+            "`layer_range` must be a list or tuple of two layer names (strings), received "
+            f"{layer_range!r}."
+        )
+    first = [i for i, layer in enumerate(layers) if re.match(layer_range[0], layer.name)]
+    last = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
+    if not first or not last:
+        raise ValueError(
+            f"`layer_range` {list(layer_range)} matches no layer name: the layers are "
+            f"{[layer.name for layer in layers]}."
+        )
+    if min(first) > max(last):
+        return min(last), max(first) + 1
+    return min(first), max(last) + 1
+
+
+def _layer_rows(layer, input_shape, output_shape, level, expand_nested, show_trainable):
+    """The layer's row (name, output shape, parameters, [trainable]), then its layers' rows when
+    it is a model and ``expand_nested``."""
+    prefix = "   " * level + "└ " if level else ""
+    params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    row = [f"{prefix}{layer.name} ({type(layer).__name__})", _format_shape(output_shape), params]
+    if show_trainable:
+        row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+    rows = [row]
+    if expand_nested and getattr(layer, "layers", None):
+        shape = input_shape
+        for inner in layer.layers:
+            output = None if shape is None else inner.compute_output_shape(shape)
+            rows += _layer_rows(inner, shape, output, level + 1, expand_nested, show_trainable)
+            shape = output
+    return rows
+
 
 def _format_shape(shape):
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+    """Keras's form: ``(None, 26, 26, 32)``; ``?`` while the model is not built."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
-    """Keras's columns: ``Layer (type)``, ``Output Shape``, ``Param #``; then Keras's totals: trainable,
-    non-trainable and (once the optimizer is built) optimizer parameters, with their sizes in bytes;
-    the total counts all three."""
-    print_fn = print_fn or print
-    line_length = line_length or 65
-    positions = positions or [0.45, 0.85, 1.0]
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
+def _table(header, rows, widths, justify):
+    """The lines of rich's table with a heavy head and a line between rows."""
+    def border(left, fill, middle, right):
+        return left + middle.join(fill * (w + 2 * _PADDING) for w in widths) + right
 
-    def row(fields):
-        """One table row; every column but the last is cut to fit its width."""
-        line = ""
-        for field, end in zip(fields[:-1], positions):
-            line = (line + str(field))[: end - 1].ljust(end)
-        print_fn((line + str(fields[-1])).rstrip())
-
-    print_fn(f'Model: "{model.name}"')
-    print_fn("_" * line_length)
-    row(["Layer (type)", "Output Shape", "Param #"])
-    print_fn("=" * line_length)
-    shape = model._build_input_shape
-    for i, layer in enumerate(model.layers):
-        if shape is not None:
-            shape = layer.compute_output_shape(shape)
-        params = layer.count_params() if layer.built else "0 (unbuilt)"
-        row([f"{layer.name} ({type(layer).__name__})", "?" if shape is None else _format_shape(shape),
-             params])
-        if i < len(model.layers) - 1:
-            print_fn("")
-    print_fn("=" * line_length)
-    if model.built:
-        groups = {"Trainable": model.trainable_weights, "Non-trainable": model.non_trainable_weights}
-        optimizer = getattr(model, "optimizer", None)
-        if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
-            groups["Optimizer"] = optimizer.variables
-        sizes = {label: (sum(np.size(w) for w in weights), sum(np.asarray(w).nbytes for w in weights))
-                 for label, weights in groups.items()}
-        count, nbytes = (sum(values) for values in zip(*sizes.values()))
-        print_fn(f"Total params: {count:,} ({_format_bytes(nbytes)})")
-        for label, (count, nbytes) in sizes.items():
-            print_fn(f"{label} params: {count:,} ({_format_bytes(nbytes)})")
-    else:
-        print_fn("Total params: unknown (the model is not built yet)")
-    print_fn("_" * line_length)
+    lines = [border("┏", "━", "┳", "┓")]
+    lines += _row_lines(header, widths, justify, "┃", bottom=True)
+    lines.append(border("┡", "━", "╇", "┩"))
+    for i, row in enumerate(rows):
+        if i:
+            lines.append(border("├", "─", "┼", "┤"))
+        lines += _row_lines(row, widths, justify, "│")
+    lines.append(border("└", "─", "┴", "┘"))
+    return lines
 
 
-def _format_bytes(nbytes):
-    for unit in ("B", "KB", "MB", "GB"):
-        if nbytes < 1024 or unit == "GB":
-            return f"{nbytes:.2f} {unit}"
-        nbytes /= 1024
+def _row_lines(cells, widths, justify, bar, bottom=False):
+    """A row's lines; a cell shorter than the row sits at its top (at its bottom in the header)."""
+    wrapped = [_wrap(cell, width) for cell, width in zip(cells, widths)]
+    height = max(len(cell) for cell in wrapped)
+    if bottom:
+        wrapped = [[""] * (height - len(cell)) + cell for cell in wrapped]
+    lines = []
+    for k in range(height):
+        parts = [_align(cell[k] if k < len(cell) else "", width, how)
+                 for cell, width, how in zip(wrapped, widths, justify)]
+        pad = " " * _PADDING
+        lines.append(bar + bar.join(pad + part + pad for part in parts) + bar)
+    return lines
+
+
+def _wrap(text, width):
+    """``text`` in lines of at most ``width``, broken at spaces; a word longer than a line is cut,
+    its last character an ellipsis."""
+    lines, line = [], ""
+    for word in re.findall(r"\s*\S+", text):
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            word = word.lstrip()
+            line = ""
+        line += word
+    lines.append(line)
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+
+
+def _align(text, width, how):
+    space = width - len(text)
+    if how == "right":
+        return " " * space + text
+    if how == "center":
+        return " " * (space // 2) + text + " " * (space - space // 2)
+    return text + " " * space
+
+
+def _totals(model):
+    """``(label, count, bytes)`` of Keras's totals: all parameters, trainable, non-trainable and,
+    once the optimizer has made its variables, the optimizer's."""
+    groups = [("Trainable", model.trainable_weights if model.built else []),
+              ("Non-trainable", model.non_trainable_weights if model.built else [])]
+    optimizer = getattr(model, "optimizer", None)
+    if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
+        groups.append(("Optimizer", optimizer.variables))
+    sizes = [(label, sum(int(np.size(w)) for w in weights),
+              sum(np.asarray(w).nbytes for w in weights)) for label, weights in groups]
+    total = ("Total", sum(count for _, count, _ in sizes), sum(size for _, _, size in sizes))
+    return [total] + sizes
+
+
+def _readable_size(size):
+    """Keras's byte sizes: ``3.04 KB``, ``256.00 B``."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"

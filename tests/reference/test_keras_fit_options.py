@@ -424,3 +424,48 @@ def test_a_missing_or_extra_trailing_axis_of_size_1_is_adjusted_as_keras_adjusts
     column = np.random.default_rng(41).normal(size=(8, 1))
     fit_both(ours, theirs, column[:, 0], column * 2, batch_size=4, epochs=2,
              validation_data=(column[:, 0], column))
+
+
+# ------------------------------------------------------------------------------------- summary
+def summary_text(model, **options):
+    texts = []
+    model.summary(print_fn=texts.append, **options)
+    return "".join(texts)
+
+
+def named_model(library):
+    """Names given, so that both libraries print the same ones."""
+    L = library.layers
+    inner = library.Sequential([L.Dense(5, name="inner_dense"),
+                                L.Dense(4, name="a_rather_long_inner_layer_name_to_cut")],
+                               name="inner")
+    model = library.Sequential([library.Input((3,)), L.Dense(1200, name="wide"), inner,
+                                L.BatchNormalization(name="batch_normalization_of_a_long_name"),
+                                L.Dropout(0.5, name="drop"), L.Dense(2, name="out")],
+                               name="summarized")
+    model.layers[0].trainable = False
+    return model
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"line_length": 60}, {"line_length": 120, "positions": [0.3, 0.5, 1.0]},
+    {"expand_nested": True, "show_trainable": True}, {"layer_range": ["inner", "batch"]},
+], ids=["default", "narrow", "positions", "nested_trainable", "range"])
+def test_summary_prints_keras_s_text(options):
+    ours, theirs = make_models(named_model)
+    assert summary_text(ours, **options) == summary_text(theirs, **options)
+
+
+def test_summary_of_an_unbuilt_model_and_after_training_prints_keras_s_text():
+    def unbuilt(library):
+        return library.Sequential([library.layers.Dense(3, name="first"),
+                                   library.layers.Flatten(name="flat")], name="later")
+
+    assert summary_text(unbuilt(handkeras)) == summary_text(unbuilt(keras))
+    ours, theirs = make_models(named_model)
+    compile_both(ours, theirs, ("Adam", {"learning_rate": 0.01}), loss="mse")
+    x, y = regression_data(45, 8, inputs=3)
+    ours.fit(x, y, verbose=0)
+    theirs.fit(x, y, verbose=0)
+    assert "Optimizer params" in summary_text(ours)
+    assert summary_text(ours) == summary_text(theirs)
