@@ -397,6 +397,10 @@ def test_other_fit_arguments(model, arguments, fragments):
     ({"loss": "mse", "weighted_metrics": ["maee"]}, "metric", "'maee'"),
     ({"loss": 3}, "loss", "3"),
     ({"loss": "mse", "optimizer": 0.1}, "optimizer", "0.1"),
+    ({"loss": {"out": "mse"}}, "loss", "{'out': 'mse'}"),
+    ({"loss": "mse", "metrics": [{"a": 1}]}, "metric", "{'a': 1}"),
+    ({"loss": "mse", "weighted_metrics": [{"class_name": 3}]}, "metric", "{'class_name': 3}"),
+    ({"loss": "mse", "optimizer": {"config": {}}}, "optimizer", "{'config': {}}"),
 ])
 def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
     """The previous compilation stays in place: a typo never surfaces at the first batch."""
@@ -418,11 +422,65 @@ def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
     (lambda: layers.Dense(3, kernel_regularizer="l3"), "regularizer", "'l3'"),
     (lambda: layers.Dense(3, activity_regularizer="l_2"), "regularizer", "'l_2'"),
     (lambda: layers.Dense(3, activation=7), "activation", "7"),
+    (lambda: layers.Dense(3, kernel_initializer={"a": 1}), "initializer", "{'a': 1}"),
+    (lambda: layers.BatchNormalization(gamma_initializer={"config": {}}), "initializer",
+     "{'config': {}}"),
+    (lambda: layers.Dense(3, kernel_regularizer={"a": 1}), "regularizer", "{'a': 1}"),
+    (lambda: layers.Dense(3, activation={"a": 1}), "activation", "{'a': 1}"),
+    (lambda: layers.Dense(3, activation={"class_name": "LeakyReLU", "config": {"alpha": 0.5}}),
+     "activation", "'LeakyReLU'"),
+    (lambda: layers.Dense(3, activation={"class_name": "function", "config": None}),
+     "activation", "'function'"),
 ])
 def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
     with pytest.raises(ValueError) as info:
         make()
     assert kind in str(info.value) and bad in str(info.value)
+
+
+KINDS = {"loss": keras.losses, "metric": keras.metrics, "optimizer": keras.optimizers,
+         "initializer": keras.initializers, "regularizer": keras.regularizers,
+         "activation": keras.activations, "learning rate schedule": keras.optimizers.schedules}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("config", [{"a": 1}, {"config": {}}, {"class_name": None}, 5, ["Adam"]])
+def test_a_value_that_is_no_config_is_named_by_every_deserialize(kind, config):
+    """Not a dict, or a dict without a string "class_name": Keras's "Could not interpret"."""
+    module = KINDS[kind]
+    for read in (module.deserialize, getattr(module, "get", module.deserialize)):
+        if read is not module.deserialize and not isinstance(config, dict):
+            continue  # each get's own message for a value of another type
+        with pytest.raises(ValueError) as info:
+            read(config)
+        assert f"Could not interpret {kind} identifier: {config!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("kind,class_name", [
+    ("loss", "MeanSquaredError"), ("metric", "Mean"), ("optimizer", "Adam"),
+    ("initializer", "Constant"), ("regularizer", "L2"), ("learning rate schedule", "CosineDecay")])
+def test_config_arguments_that_are_not_a_dict_are_a_type_error(kind, class_name):
+    """As in Keras; a missing or None "config" means no arguments, as Keras reads it too."""
+    deserialize = KINDS[kind].deserialize
+    for arguments in (5, "lr", [1]):
+        with pytest.raises(TypeError) as info:
+            deserialize({"class_name": class_name, "config": arguments})
+        assert f"'config' of the {kind} '{class_name}' must be a dict" in str(info.value)
+        assert f"received {type(arguments).__name__}" in str(info.value)
+    if kind != "learning rate schedule":  # a schedule has required arguments
+        for config in ({"class_name": class_name}, {"class_name": class_name, "config": None}):
+            assert type(deserialize(config)).__name__ == class_name
+
+
+def test_compile_with_config_arguments_that_are_not_a_dict(model):
+    fails_cleanly(model, lambda: model.compile(loss={"class_name": "MeanSquaredError",
+                                                     "config": 5}),
+                  TypeError, "'config' of the loss 'MeanSquaredError'", "received int")
+    fails_cleanly(model, lambda: model.compile("sgd", loss="mse", metrics=[
+        {"class_name": "Mean", "config": "m"}]), TypeError, "'config' of the metric 'Mean'",
+                  "received str")
+    model.compile(optimizer={"class_name": "Adam", "config": None}, loss="mse")
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
 
 
 # --------------------------------------------------------------------------------- layers
