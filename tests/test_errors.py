@@ -518,6 +518,31 @@ def test_compile_with_config_arguments_that_are_not_a_dict(model):
                                       "received 0"]),
     (lambda: layers.Reshape((0, 2)), ["Reshape 'reshape", "`target_shape`", "received (0, 2)"]),
     (lambda: keras.Input(shape=(0,)), ["`shape` must hold positive integers", "received (0,)"]),
+    (lambda: layers.Reshape("ab"), ["Reshape 'reshape", "`target_shape` must be a tuple",
+                                    "received 'ab'"]),
+    (lambda: layers.Reshape(3), ["`target_shape` must be a tuple", "received 3"]),
+    (lambda: layers.Reshape((2.5, 2)), ["`target_shape` must be a tuple", "received (2.5, 2)"]),
+    (lambda: layers.Reshape((-1, -1)), ["at most one -1", "received (-1, -1)"]),
+    (lambda: layers.Dense(3, dtype="foo"), ["Dense 'dense", "`dtype` must be one of ['float16', "
+                                            "'float32', 'float64']", "received 'foo'"]),
+    (lambda: layers.Dense(3, dtype="complex64"), ["`dtype` must be one of", "received 'complex64'"]),
+    (lambda: layers.Dense(3, dtype="int32"), ["`dtype` must be one of", "received 'int32'"]),
+    (lambda: layers.Dense(3, dtype=np.int64), ["`dtype` must be one of", "received 'int64'"]),
+    (lambda: layers.Dense(3, dtype=5), ["`dtype` must be one of", "received 5"]),
+    (lambda: layers.Conv2D(2, 3, dtype="mixed_float16"), ["Conv2D 'conv2d", "`dtype` must be one of",
+                                                          "received 'mixed_float16'"]),
+    (lambda: layers.Dense.from_config({"units": 2, "dtype": {
+        "class_name": "DTypePolicy", "config": {"name": "bfloat16"}}}),
+     ["`dtype` must be one of", "received 'bfloat16'"]),
+    (lambda: keras.Input(shape=(3,), dtype="foo"), ["InputLayer 'input_layer", "`dtype` must be a "
+                                                    "type of real numbers", "received 'foo'"]),
+    (lambda: keras.Input(shape=(3,), dtype="complex64"), ["`dtype` must be a type of real numbers",
+                                                          "received 'complex64'"]),
+    (lambda: keras.initializers.Constant("a"), ["Constant: `value` must be a real number",
+                                                "received 'a'"]),
+    (lambda: keras.initializers.Constant(None), ["`value` must be a real number", "received None"]),
+    (lambda: layers.Dense(3, kernel_initializer=keras.initializers.Constant([[1], [2, 3]])),
+     ["`value` must be a real number", "received [[1], [2, 3]]"]),
 ])
 def test_invalid_layer_arguments(make, fragments):
     with pytest.raises(ValueError) as info:
@@ -526,12 +551,40 @@ def test_invalid_layer_arguments(make, fragments):
         assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize("make,received", [
+    (lambda: layers.Softmax(axis="a"), "'a'"),
+    (lambda: layers.Softmax(axis=True), "True"),
+    (lambda: layers.Softmax(axis=[1, 1.5]), "[1, 1.5]"),
+    (lambda: layers.Normalization(axis="a"), "'a'"),
+    (lambda: layers.Normalization(axis=1.5), "1.5"),
+    (lambda: layers.LayerNormalization(axis=["a"]), "['a']"),
+])
+def test_an_axis_that_is_not_an_int_is_a_type_error(make, received):
+    """As Keras's LayerNormalization says it, when the layer is created."""
+    with pytest.raises(TypeError) as info:
+        make()
+    assert "`axis` must be an int or a list of ints" in str(info.value)
+    assert f"received {received}." in str(info.value)
+
+
+def test_layer_dtypes_are_the_float_types_and_input_dtypes_any_real_type():
+    for dtype in ("float16", "float32", "float64", np.float64, np.dtype("float32")):
+        assert layers.Dense(3, dtype=dtype).dtype == np.dtype(dtype).name
+    model = keras.Sequential([keras.Input(shape=(4,), dtype="int32"), layers.Embedding(10, 2),
+                              layers.Softmax(axis=[1, 2])])
+    assert model.predict(np.ones((2, 4), int), verbose=0).shape == (2, 4, 2)
+    for dtype in ("bool", "uint8", "int64", "float64"):
+        assert keras.Input(shape=(4,), dtype=dtype).dtype == dtype
+
+
 @pytest.mark.parametrize("make,fragments", [
     (lambda: layers.Conv2D(2, 5), ["Conv2D 'conv2d", "input of shape (None, 4, 4, 2)",
                                    "smaller than the kernel (5, 5)"]),
     (lambda: layers.MaxPooling2D(5), ["MaxPooling2D 'max_pooling2d",
                                       "input of shape (None, 4, 4, 2)",
                                       "smaller than the pool (5, 5)"]),
+    (lambda: layers.Softmax(axis=4), ["Softmax 'softmax", "`axis=4` is out of range",
+                                      "inputs with shape (None, 4, 4, 2)"]),
 ])
 def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 1)])

@@ -37,7 +37,8 @@ def normalize_shape(shape, argument="shape"):
 
 
 def dtype_policy_name(dtype):
-    """A float type name (or None) from a name, a numpy dtype or Keras's serialized DTypePolicy."""
+    """A type name (or None) from a name, a numpy dtype or Keras's serialized DTypePolicy; any other
+    value as it is, for the layer to refuse."""
     if isinstance(dtype, dict):
         if dtype.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy"):
             raise ValueError(
@@ -45,7 +46,14 @@ def dtype_policy_name(dtype):
                 "type (or a plain DTypePolicy)."
             )
         dtype = (dtype.get("config") or {}).get("name")
-    return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
+    if isinstance(dtype, (np.dtype, type)):
+        return np.dtype(dtype).name
+    return dtype
+
+
+def is_int(value):
+    """Whether ``value`` is an integer (a bool is not), as an axis or a count must be."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 class Layer:
@@ -76,7 +84,7 @@ class Layer:
             raise TypeError(f"Layer `name` must be a string, received {name!r}.")
         self.name = name or backend.unique_name(backend.snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = dtype_policy_name(dtype) or backend.floatx()
+        self.dtype = self._checked_dtype(dtype_policy_name(dtype) or backend.floatx())
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         # Keras's `autocast` (cast float inputs to the layer's dtype). handkeras always computes
         # in the layer's dtype; so does Keras on torch for a float64 input with autocast=False
@@ -86,6 +94,25 @@ class Layer:
         self._weights = []
         self.gradients = []
         self._build_input_shape = None
+
+    def _checked_dtype(self, dtype):
+        """``dtype`` if the layer can compute in it: a float type of ``set_floatx`` (no complex,
+        integer or mixed-precision layers), else a ValueError naming the layer."""
+        if dtype not in backend.FLOAT_TYPES:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `dtype` must be one of "
+                f"{list(backend.FLOAT_TYPES)}, the float types handkeras layers compute in, "
+                f"received {dtype!r}."
+            )
+        return dtype
+
+    def _checked_axis(self, axis):
+        """``axis`` if it is an int or a list or tuple of ints, else a TypeError naming the layer."""
+        axes = axis if isinstance(axis, (list, tuple)) else [axis]
+        if not all(is_int(a) for a in axes):
+            raise TypeError(f"{type(self).__name__} '{self.name}': `axis` must be an int or a list "
+                            f"of ints, received {axis!r}.")
+        return axis
 
     @staticmethod
     def _pop_input_shape(kwargs):
