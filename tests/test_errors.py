@@ -138,7 +138,9 @@ def test_one_hot_width_differs_from_the_output(model):
 
 def test_sparse_labels_out_of_range(sparse_model):
     x, _, labels = data()
-    for bad, shown in ((labels + 1, f"[1, {CLASSES}]"), (labels - 1, f"[-1, {CLASSES - 2}]")):
+    for bad, shown in ((labels + 1, f"[1, {CLASSES}]"), (labels - 1, f"[-1, {CLASSES - 2}]"),
+                       (np.full(ROWS, 2**40), "[1099511627776, 1099511627776]"),  # as received
+                       (labels + 3.0, f"[3.0, {CLASSES + 2}.0]")):
         fails_cleanly(sparse_model, lambda: sparse_model.fit(x, bad, verbose=0), ValueError,
                       "`y`", f"class indices in {shown}", f"{CLASSES} classes",
                       f"must be in [0, {CLASSES})")
@@ -154,6 +156,14 @@ def test_sparse_labels_not_integers(sparse_model):
                   "`y`", "integer class indices", f"{ROWS} non-integer value(s) such as 0.5")
     fails_cleanly(sparse_model, lambda: sparse_model.evaluate(x, halves, verbose=0), ValueError,
                   "`y`", "integer class indices")
+    # Checked as received: float32 would round 2.9999999 to 3, a class index out of range.
+    for call in (lambda: sparse_model.fit(x, np.full(ROWS, 2.9999999), verbose=0),
+                 lambda: sparse_model.test_on_batch(x, np.full(ROWS, 2.9999999))):
+        fails_cleanly(sparse_model, call, ValueError, "`y`", "integer class indices",
+                      f"{ROWS} non-integer value(s) such as 2.9999999.")
+    fails_cleanly(sparse_model, lambda: sparse_model.fit(x, np.full(ROWS, 0.1, np.float32),
+                                                         verbose=0),
+                  ValueError, "non-integer value(s) such as 0.1.")
 
 
 def test_y_missing_for_a_loss(model):

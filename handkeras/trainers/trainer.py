@@ -330,7 +330,7 @@ class Trainer:
             self._check_targets(y, output_shape, prefix + "y")
             if sample_weight is not None:
                 self._check_sample_weight(sample_weight, output_shape, prefix + "sample_weight")
-        return x, y, sample_weight
+        return x, data.float_targets(y), sample_weight
 
     def _input_shape_for(self, x):
         """The model's input shape: the built one, or the one ``x`` would build it with."""
@@ -352,12 +352,12 @@ class Trainer:
                     raise ValueError(
                         f"`{argument}` must hold integer class indices for {self.loss.name}, "
                         f"received {fractional.size} non-integer value(s) such as "
-                        f"{fractional.flat[0]:g}."
+                        f"{fractional.flat[0]!s}."
                     )
             classes = output_shape[-1]
             if labels.size and (labels.min() < 0 or labels.max() >= classes):
                 raise ValueError(
-                    f"`{argument}` holds class indices in [{labels.min():g}, {labels.max():g}], but "
+                    f"`{argument}` holds class indices in [{labels.min()!s}, {labels.max()!s}], but "
                     f"the model's output has {classes} classes: indices must be in [0, {classes})."
                 )
             return
