@@ -617,6 +617,18 @@ def test_fit_before_compile():
     assert model.predict(x, verbose=0).shape == (ROWS, CLASSES)  # predict needs no compile
 
 
+def test_a_model_without_layers():
+    """Named as such by every method, not as a `y` that does not fit the output it lacks."""
+    model = keras.Sequential()
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((ROWS, WIDTH), np.float32)
+    for call in (lambda: model.fit(x, x, verbose=0), lambda: model.evaluate(x, x, verbose=0),
+                 lambda: model.train_on_batch(x, x), lambda: model.test_on_batch(x, x),
+                 lambda: model.predict(x, verbose=0), lambda: model.predict_on_batch(x)):
+        fails_cleanly(model, call, ValueError, f"Sequential '{model.name}' has no layers",
+                      "add some before using it")
+
+
 # --------------------------------------------------------------------------------- weights
 def test_set_weights_with_the_wrong_count_or_shapes():
     model = classifier()

@@ -318,6 +318,7 @@ class Trainer:
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
         fit the training data's).
         """
+        self._require_layers()
         x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
         input_shape = input_shape or self._input_shape_for(x)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
