@@ -650,6 +650,22 @@ def test_set_weights_with_the_wrong_count_or_shapes():
     layer = model.layers[0]
     fails_cleanly(model, lambda: layer.set_weights([weights[0]]), ValueError,
                   f"Dense '{layer.name}' expects 2 weight arrays", "received 1")
+    ragged = [w + 1 for w in weights[:-1]] + [[[0.0]] * (len(weights[-1]) - 1) + [[0.0, 1.0]]]
+    fails_cleanly(model, lambda: model.set_weights(ragged), ValueError,
+                  f"weight '{model.weights[-1].path}' has shape {weights[-1].shape}",
+                  "received a ragged nested list")
+
+
+@pytest.mark.parametrize("weights,received", [(None, "None"), (3, "int"), ("w", "str"),
+                                              ({"kernel": 1}, "dict")])
+def test_set_weights_with_no_list_of_arrays(weights, received):
+    model = classifier()
+    fails_cleanly(model, lambda: model.set_weights(weights), TypeError,
+                  f"Sequential '{model.name}'", "`weights` must be a list of arrays",
+                  f"received {received}.")
+    layer = model.layers[0]
+    fails_cleanly(model, lambda: layer.set_weights(weights), TypeError,
+                  f"Dense '{layer.name}'", "`weights` must be a list of arrays")
 
 
 @pytest.fixture

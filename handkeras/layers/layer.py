@@ -183,26 +183,42 @@ class Layer:
     def set_weights(self, weights):
         """Assign values to ``weights`` in order; every count and shape is checked before any is set."""
         own = self.weights
-        weights = list(weights)
+        weights = self._weight_list(weights)
         if len(weights) != len(own):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects {len(own)} weight arrays, received "
                 f"{len(weights)}."
             )
-        values = [np.asarray(value) for value in weights]
-        for variable, value in zip(own, values):
-            if value.shape != variable.shape:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
-                    f"{variable.shape}, received an array of shape {value.shape}."
-                )
-            if value.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' needs real "
-                    f"numbers, received an array of dtype {value.dtype}."
-                )
+        values = [self._checked_weight(variable, value) for variable, value in zip(own, weights)]
         for variable, value in zip(own, values):
             variable.value[...] = value
+
+    def _weight_list(self, weights):
+        """``weights`` as a list, or a TypeError naming the layer for a value that holds no arrays
+        (None, a number, a string, a dict)."""
+        if weights is None or isinstance(weights, (str, bytes, dict)) or not hasattr(weights,
+                                                                                     "__iter__"):
+            received = "None" if weights is None else type(weights).__name__
+            raise TypeError(f"{type(self).__name__} '{self.name}': `weights` must be a list of "
+                            f"arrays, received {received}.")
+        return list(weights)
+
+    def _checked_weight(self, variable, value):
+        """``value`` as an array that fits ``variable`` (its shape, real numbers), else a ValueError
+        naming the weight."""
+        weight = f"{type(self).__name__} '{self.name}': weight '{variable.path}'"
+        try:
+            value = np.asarray(value)
+        except ValueError:  # a ragged nested list
+            raise ValueError(f"{weight} has shape {variable.shape}, received a ragged nested list, "
+                             "which is not an array.") from None
+        if value.shape != variable.shape:
+            raise ValueError(f"{weight} has shape {variable.shape}, received an array of shape "
+                             f"{value.shape}.")
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{weight} needs real numbers, received an array of dtype "
+                             f"{value.dtype}.")
+        return value
 
     # ----------------------------------------------------------------------------- building
     def build(self, input_shape):
