@@ -742,3 +742,13 @@ def test_load_weights_from_a_folder_or_an_unknown_extension(tmp_path):
     fails_cleanly(model, lambda: model.load_weights(folder), IsADirectoryError, str(folder))
     fails_cleanly(model, lambda: model.save_weights(tmp_path / "weights.txt"), ValueError,
                   "must end in `.weights.h5`", "weights.txt")
+
+
+@pytest.mark.parametrize("filepath", [None, 5])
+def test_a_filepath_that_is_no_path(filepath):
+    model = classifier()
+    for call in (lambda: model.load_weights(filepath), lambda: model.save(filepath),
+                 lambda: model.save_weights(filepath),
+                 lambda: keras.models.load_model(filepath)):
+        fails_cleanly(model, call, TypeError, "`filepath` must be a str or a path-like object",
+                      f"received {filepath!r}.")
