@@ -201,7 +201,11 @@ def test_non_numeric_or_object_arrays(model):
             (lambda: model.fit(x, y.astype(object), verbose=0), "y", "object"),
             (lambda: model.fit(x, y, sample_weight=np.full(ROWS, "w"), verbose=0), "sample_weight",
              "<U1"),
-            (lambda: model.fit({"features": x}, y, verbose=0), "x", "object")):
+            (lambda: model.fit({"features": x}, y, verbose=0), "x", "object"),
+            (lambda: model.fit(x.astype("timedelta64[s]"), y, verbose=0), "x", "timedelta64[s]"),
+            (lambda: model.predict(x.astype("timedelta64[s]"), verbose=0), "x", "timedelta64[s]"),
+            (lambda: model.fit(x, y.astype("timedelta64[s]"), verbose=0), "y", "timedelta64[s]"),
+            (lambda: model.fit(x.astype("datetime64[s]"), y, verbose=0), "x", "datetime64[s]")):
         fails_cleanly(model, call, ValueError, f"`{argument}` must hold numbers",
                       f"received an array of dtype {dtype}")
     fails_cleanly(model, lambda: model.fit(x + 1j, y, verbose=0), ValueError,

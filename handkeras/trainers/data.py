@@ -29,7 +29,7 @@ def to_array(value, argument, dtype=None):
             ) from None
     else:
         value = np.asarray(value)
-    if value.dtype == object or not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+    if value.dtype.kind not in "biufc":  # not numbers: text, objects, dates, timedeltas, ...
         raise ValueError(
             f"`{argument}` must hold numbers, received an array of dtype {value.dtype}."
         )
