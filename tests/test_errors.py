@@ -552,6 +552,8 @@ def test_compile_with_config_arguments_that_are_not_a_dict(model):
                                                     "type of real numbers", "received 'foo'"]),
     (lambda: keras.Input(shape=(3,), dtype="complex64"), ["`dtype` must be a type of real numbers",
                                                           "received 'complex64'"]),
+    (lambda: keras.Input(shape=(3,), dtype=[("a", "i4"), ("a", "i4")]),
+     ["`dtype` must be a type of real numbers", "received [('a', 'i4'), ('a', 'i4')]"]),
     (lambda: keras.initializers.Constant("a"), ["Constant: `value` must be a real number",
                                                 "received 'a'"]),
     (lambda: keras.initializers.Constant(None), ["`value` must be a real number", "received None"]),

@@ -36,7 +36,7 @@ class InputLayer(Layer):
         an Embedding's indices), as in Keras; a ValueError naming the layer otherwise."""
         try:
             kind = np.dtype(dtype).kind
-        except TypeError:
+        except (TypeError, ValueError):  # not a type numpy knows
             kind = None
         if kind not in tuple("biuf"):
             raise ValueError(f"InputLayer '{self.name}': `dtype` must be a type of real numbers or "
