@@ -118,8 +118,8 @@ def _checked_value(value):
     try:
         kind = np.asarray(value).dtype.kind
     except ValueError:  # a ragged list
-        kind = None
-    if kind not in tuple("biuf"):
+        kind = "O"
+    if kind not in "biuf":
         raise ValueError(f"Constant: `value` must be a real number or an array of them, received "
                          f"{value!r}.")
     return value

@@ -37,8 +37,8 @@ class InputLayer(Layer):
         try:
             kind = np.dtype(dtype).kind
         except (TypeError, ValueError):  # not a type numpy knows
-            kind = None
-        if kind not in tuple("biuf"):
+            kind = "O"
+        if kind not in "biuf":
             raise ValueError(f"InputLayer '{self.name}': `dtype` must be a type of real numbers or "
                              f"bools, such as 'float32' or 'int32', received {dtype!r}.")
         return np.dtype(dtype).name

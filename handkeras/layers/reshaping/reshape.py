@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from handkeras.layers.layer import Layer, is_int
 
 
@@ -46,6 +48,7 @@ class Reshape(Layer):
 
 
 def _is_target_shape(shape):
-    """Whether ``shape`` is a list or tuple of positive ints, with at most one -1 (inferred)."""
-    return (isinstance(shape, (list, tuple)) and all(is_int(d) and (d > 0 or d == -1) for d in shape)
-            and list(shape).count(-1) <= 1)
+    """Whether ``shape`` is a list, tuple or 1-D array of positive ints, with at most one -1
+    (inferred)."""
+    return (isinstance(shape, (list, tuple, np.ndarray))
+            and all(is_int(d) and (d > 0 or d == -1) for d in shape) and list(shape).count(-1) <= 1)
