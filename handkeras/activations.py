@@ -20,7 +20,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from handkeras import backend
-from handkeras.identifiers import lookup
+from handkeras.identifiers import cannot_interpret, config_class_name, lookup
 from handkeras.reductions import max_last, sum_last
 
 
@@ -607,11 +607,13 @@ hard_swish = _ACTIVATIONS["hard_swish"] = hard_silu
 
 
 def get(identifier):
-    """An activation from a name, an activation function, or None (linear)."""
+    """An activation from a name, an activation function, Keras's config dict, or None (linear)."""
     if identifier is None:
         return linear
     if isinstance(identifier, ActivationFunction):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if callable(identifier) and not isinstance(identifier, str):
         raise TypeError(
             f"Activation {identifier!r} has no gradient: handkeras differentiates by hand, so an "
@@ -630,7 +632,19 @@ def deserialize(config, custom_objects=None):
     """The activation named by a config value (a name, or Keras's ``{"class_name": ...}`` form);
     ``custom_objects`` maps names to activations of your own."""
     if isinstance(config, dict):
-        config = config.get("config", config.get("class_name"))
+        config = _name_in_config(config)
     if isinstance(config, str) and custom_objects and config in custom_objects:
         return get(custom_objects[config])
     return get(config)
+
+
+def _name_in_config(config):
+    """The activation a Keras config dict names: ``{"class_name": "function", "config": name}``,
+    or ``{"class_name": name}``; a ValueError for any other dict (never a silent linear)."""
+    class_name = config_class_name("activation", config)
+    name = config.get("config") or class_name
+    if not isinstance(name, str):
+        raise cannot_interpret("activation", config, "Expected a config that names an activation "
+                                                     "function: {'class_name': 'function', "
+                                                     "'config': name}.")
+    return name

@@ -10,7 +10,7 @@ import numpy as np
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
-_VALID_FLOATX = ("float16", "float32", "float64")
+FLOAT_TYPES = ("float16", "float32", "float64")  # what floatx and layers compute in
 
 _rng = np.random.default_rng()
 _name_counters = {}
@@ -24,8 +24,8 @@ def floatx():
 def set_floatx(value):
     """Set the default float type: ``"float16"``, ``"float32"`` or ``"float64"``."""
     global _FLOATX
-    if value not in _VALID_FLOATX:
-        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {list(_VALID_FLOATX)}.")
+    if value not in FLOAT_TYPES:
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of {list(FLOAT_TYPES)}.")
     _FLOATX = str(value)
 
 

@@ -1,4 +1,10 @@
-"""Turning Keras string identifiers ("relu", "adam", "mse") into objects, with errors that help."""
+"""Turning Keras identifiers (names such as "relu", "adam", "mse", and config dicts) into objects,
+with errors that help."""
+
+
+def cannot_interpret(kind, identifier, explanation):
+    """Keras's ``ValueError`` for a value that is no ``kind`` at all, with what would have worked."""
+    return ValueError(f"Could not interpret {kind} identifier: {identifier!r}. {explanation}")
 
 
 def lookup(kind, identifier, table):
@@ -10,16 +16,38 @@ def lookup(kind, identifier, table):
     """
     if not isinstance(identifier, str):
         article = "an" if kind[0] in "aeiou" else "a"
-        raise ValueError(
-            f"Could not interpret {kind} identifier {identifier!r}: expected a string name or "
-            f"{article} {kind} object, received {type(identifier).__name__}."
-        )
+        raise cannot_interpret(kind, identifier, f"Expected a string name or {article} {kind} "
+                                                 f"object, received {type(identifier).__name__}.")
     key = identifier if identifier in table else identifier.lower()
     if key not in table:
         raise ValueError(
             f"Unknown {kind}: {identifier!r}. Valid {kind} names are: {sorted(table)}."
         )
     return table[key]
+
+
+def config_class_name(kind, config):
+    """The ``"class_name"`` of a Keras config, or a ``ValueError`` naming ``kind`` and the value: a
+    dict without a string ``"class_name"`` (``{"out": "mse"}``) describes no object."""
+    class_name = config.get("class_name") if isinstance(config, dict) else None
+    if not isinstance(class_name, str):
+        raise cannot_interpret(kind, config, "A Keras config is a dict with a string 'class_name' "
+                                             "and the constructor's arguments under 'config'.")
+    return class_name
+
+
+def config_arguments(kind, config):
+    """The constructor's arguments in a Keras config: its ``"config"`` dict, ``{}`` when it is
+    missing or None (as Keras reads it), a ``TypeError`` (Keras's) when it is not a dict."""
+    arguments = config.get("config")
+    if arguments is None:
+        return {}
+    if not isinstance(arguments, dict):
+        raise TypeError(
+            f"The 'config' of the {kind} {config['class_name']!r} must be a dict of arguments, "
+            f"received {type(arguments).__name__}: {config!r}."
+        )
+    return arguments
 
 
 def serialize_object(obj, module):
@@ -31,6 +59,6 @@ def serialize_object(obj, module):
 def deserialize_object(kind, config, classes, custom_objects=None):
     """The object described by :func:`serialize_object`'s output, its class looked up in
     ``custom_objects`` (your own classes, by name) first, then in ``classes``."""
-    cls = (custom_objects or {}).get(config["class_name"]) or lookup(kind, config["class_name"],
-                                                                     classes)
-    return cls.from_config(config.get("config", {}))
+    class_name = config_class_name(kind, config)
+    cls = (custom_objects or {}).get(class_name) or lookup(kind, class_name, classes)
+    return cls.from_config(config_arguments(kind, config))

@@ -103,13 +103,26 @@ class Constant(Initializer):
     """Every entry equal to ``value``."""
 
     def __init__(self, value=0.0):
-        self.value = value
+        self.value = _checked_value(value)
 
     def __call__(self, shape, dtype=None):
         return np.full(shape, self.value, dtype=dtype or backend.floatx())
 
     def get_config(self):
         return {"value": self.value}
+
+
+def _checked_value(value):
+    """``value`` if it is a real number or an array of them, else a ValueError: refused when the
+    initializer is created, not when a layer builds its weights."""
+    try:
+        kind = np.asarray(value).dtype.kind
+    except ValueError:  # a ragged list
+        kind = "O"
+    if kind not in "biuf":
+        raise ValueError(f"Constant: `value` must be a real number or an array of them, received "
+                         f"{value!r}.")
+    return value
 
 
 class RandomNormal(RandomInitializer):

@@ -141,7 +141,9 @@ def test_one_hot_width_differs_from_the_output(model):
 
 def test_sparse_labels_out_of_range(sparse_model):
     x, _, labels = data()
-    for bad, shown in ((labels + 1, f"[1, {CLASSES}]"), (labels - 1, f"[-1, {CLASSES - 2}]")):
+    for bad, shown in ((labels + 1, f"[1, {CLASSES}]"), (labels - 1, f"[-1, {CLASSES - 2}]"),
+                       (np.full(ROWS, 2**40), "[1099511627776, 1099511627776]"),  # as received
+                       (labels + 3.0, f"[3.0, {CLASSES + 2}.0]")):
         fails_cleanly(sparse_model, lambda: sparse_model.fit(x, bad, verbose=0), ValueError,
                       "`y`", f"class indices in {shown}", f"{CLASSES} classes",
                       f"must be in [0, {CLASSES})")
@@ -157,6 +159,14 @@ def test_sparse_labels_not_integers(sparse_model):
                   "`y`", "integer class indices", f"{ROWS} non-integer value(s) such as 0.5")
     fails_cleanly(sparse_model, lambda: sparse_model.evaluate(x, halves, verbose=0), ValueError,
                   "`y`", "integer class indices")
+    # Checked as received: float32 would round 2.9999999 to 3, a class index out of range.
+    for call in (lambda: sparse_model.fit(x, np.full(ROWS, 2.9999999), verbose=0),
+                 lambda: sparse_model.test_on_batch(x, np.full(ROWS, 2.9999999))):
+        fails_cleanly(sparse_model, call, ValueError, "`y`", "integer class indices",
+                      f"{ROWS} non-integer value(s) such as 2.9999999.")
+    fails_cleanly(sparse_model, lambda: sparse_model.fit(x, np.full(ROWS, 0.1, np.float32),
+                                                         verbose=0),
+                  ValueError, "non-integer value(s) such as 0.1.")
 
 
 @pytest.mark.parametrize("loss,metric", [
@@ -254,7 +264,11 @@ def test_non_numeric_or_object_arrays(model):
             (lambda: model.fit(x, y.astype(object), verbose=0), "y", "object"),
             (lambda: model.fit(x, y, sample_weight=np.full(ROWS, "w"), verbose=0), "sample_weight",
              "<U1"),
-            (lambda: model.fit({"features": x}, y, verbose=0), "x", "object")):
+            (lambda: model.fit({"features": x}, y, verbose=0), "x", "object"),
+            (lambda: model.fit(x.astype("timedelta64[s]"), y, verbose=0), "x", "timedelta64[s]"),
+            (lambda: model.predict(x.astype("timedelta64[s]"), verbose=0), "x", "timedelta64[s]"),
+            (lambda: model.fit(x, y.astype("timedelta64[s]"), verbose=0), "y", "timedelta64[s]"),
+            (lambda: model.fit(x.astype("datetime64[s]"), y, verbose=0), "x", "datetime64[s]")):
         fails_cleanly(model, call, ValueError, f"`{argument}` must hold numbers",
                       f"received an array of dtype {dtype}")
     fails_cleanly(model, lambda: model.fit(x + 1j, y, verbose=0), ValueError,
@@ -481,6 +495,10 @@ def test_checkpoint_paths_that_training_cannot_use(tmp_path):
     ({"loss": "mse", "weighted_metrics": ["maee"]}, "metric", "'maee'"),
     ({"loss": 3}, "loss", "3"),
     ({"loss": "mse", "optimizer": 0.1}, "optimizer", "0.1"),
+    ({"loss": {"out": "mse"}}, "loss", "{'out': 'mse'}"),
+    ({"loss": "mse", "metrics": [{"a": 1}]}, "metric", "{'a': 1}"),
+    ({"loss": "mse", "weighted_metrics": [{"class_name": 3}]}, "metric", "{'class_name': 3}"),
+    ({"loss": "mse", "optimizer": {"config": {}}}, "optimizer", "{'config': {}}"),
 ])
 def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
     """The previous compilation stays in place: a typo never surfaces at the first batch."""
@@ -502,11 +520,65 @@ def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
     (lambda: layers.Dense(3, kernel_regularizer="l3"), "regularizer", "'l3'"),
     (lambda: layers.Dense(3, activity_regularizer="l_2"), "regularizer", "'l_2'"),
     (lambda: layers.Dense(3, activation=7), "activation", "7"),
+    (lambda: layers.Dense(3, kernel_initializer={"a": 1}), "initializer", "{'a': 1}"),
+    (lambda: layers.BatchNormalization(gamma_initializer={"config": {}}), "initializer",
+     "{'config': {}}"),
+    (lambda: layers.Dense(3, kernel_regularizer={"a": 1}), "regularizer", "{'a': 1}"),
+    (lambda: layers.Dense(3, activation={"a": 1}), "activation", "{'a': 1}"),
+    (lambda: layers.Dense(3, activation={"class_name": "LeakyReLU", "config": {"alpha": 0.5}}),
+     "activation", "'LeakyReLU'"),
+    (lambda: layers.Dense(3, activation={"class_name": "function", "config": None}),
+     "activation", "'function'"),
 ])
 def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
     with pytest.raises(ValueError) as info:
         make()
     assert kind in str(info.value) and bad in str(info.value)
+
+
+KINDS = {"loss": keras.losses, "metric": keras.metrics, "optimizer": keras.optimizers,
+         "initializer": keras.initializers, "regularizer": keras.regularizers,
+         "activation": keras.activations, "learning rate schedule": keras.optimizers.schedules}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("config", [{"a": 1}, {"config": {}}, {"class_name": None}, 5, ["Adam"]])
+def test_a_value_that_is_no_config_is_named_by_every_deserialize(kind, config):
+    """Not a dict, or a dict without a string "class_name": Keras's "Could not interpret"."""
+    module = KINDS[kind]
+    for read in (module.deserialize, getattr(module, "get", module.deserialize)):
+        if read is not module.deserialize and not isinstance(config, dict):
+            continue  # each get's own message for a value of another type
+        with pytest.raises(ValueError) as info:
+            read(config)
+        assert f"Could not interpret {kind} identifier: {config!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("kind,class_name", [
+    ("loss", "MeanSquaredError"), ("metric", "Mean"), ("optimizer", "Adam"),
+    ("initializer", "Constant"), ("regularizer", "L2"), ("learning rate schedule", "CosineDecay")])
+def test_config_arguments_that_are_not_a_dict_are_a_type_error(kind, class_name):
+    """As in Keras; a missing or None "config" means no arguments, as Keras reads it too."""
+    deserialize = KINDS[kind].deserialize
+    for arguments in (5, "lr", [1]):
+        with pytest.raises(TypeError) as info:
+            deserialize({"class_name": class_name, "config": arguments})
+        assert f"'config' of the {kind} '{class_name}' must be a dict" in str(info.value)
+        assert f"received {type(arguments).__name__}" in str(info.value)
+    if kind != "learning rate schedule":  # a schedule has required arguments
+        for config in ({"class_name": class_name}, {"class_name": class_name, "config": None}):
+            assert type(deserialize(config)).__name__ == class_name
+
+
+def test_compile_with_config_arguments_that_are_not_a_dict(model):
+    fails_cleanly(model, lambda: model.compile(loss={"class_name": "MeanSquaredError",
+                                                     "config": 5}),
+                  TypeError, "'config' of the loss 'MeanSquaredError'", "received int")
+    fails_cleanly(model, lambda: model.compile("sgd", loss="mse", metrics=[
+        {"class_name": "Mean", "config": "m"}]), TypeError, "'config' of the metric 'Mean'",
+                  "received str")
+    model.compile(optimizer={"class_name": "Adam", "config": None}, loss="mse")
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
 
 
 # --------------------------------------------------------------------------------- layers
@@ -544,6 +616,33 @@ def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
                                       "received 0"]),
     (lambda: layers.Reshape((0, 2)), ["Reshape 'reshape", "`target_shape`", "received (0, 2)"]),
     (lambda: keras.Input(shape=(0,)), ["`shape` must hold positive integers", "received (0,)"]),
+    (lambda: layers.Reshape("ab"), ["Reshape 'reshape", "`target_shape` must be a tuple",
+                                    "received 'ab'"]),
+    (lambda: layers.Reshape(3), ["`target_shape` must be a tuple", "received 3"]),
+    (lambda: layers.Reshape((2.5, 2)), ["`target_shape` must be a tuple", "received (2.5, 2)"]),
+    (lambda: layers.Reshape((-1, -1)), ["at most one -1", "received (-1, -1)"]),
+    (lambda: layers.Dense(3, dtype="foo"), ["Dense 'dense", "`dtype` must be one of ['float16', "
+                                            "'float32', 'float64']", "received 'foo'"]),
+    (lambda: layers.Dense(3, dtype="complex64"), ["`dtype` must be one of", "received 'complex64'"]),
+    (lambda: layers.Dense(3, dtype="int32"), ["`dtype` must be one of", "received 'int32'"]),
+    (lambda: layers.Dense(3, dtype=np.int64), ["`dtype` must be one of", "received 'int64'"]),
+    (lambda: layers.Dense(3, dtype=5), ["`dtype` must be one of", "received 5"]),
+    (lambda: layers.Conv2D(2, 3, dtype="mixed_float16"), ["Conv2D 'conv2d", "`dtype` must be one of",
+                                                          "received 'mixed_float16'"]),
+    (lambda: layers.Dense.from_config({"units": 2, "dtype": {
+        "class_name": "DTypePolicy", "config": {"name": "bfloat16"}}}),
+     ["`dtype` must be one of", "received 'bfloat16'"]),
+    (lambda: keras.Input(shape=(3,), dtype="foo"), ["InputLayer 'input_layer", "`dtype` must be a "
+                                                    "type of real numbers", "received 'foo'"]),
+    (lambda: keras.Input(shape=(3,), dtype="complex64"), ["`dtype` must be a type of real numbers",
+                                                          "received 'complex64'"]),
+    (lambda: keras.Input(shape=(3,), dtype=[("a", "i4"), ("a", "i4")]),
+     ["`dtype` must be a type of real numbers", "received [('a', 'i4'), ('a', 'i4')]"]),
+    (lambda: keras.initializers.Constant("a"), ["Constant: `value` must be a real number",
+                                                "received 'a'"]),
+    (lambda: keras.initializers.Constant(None), ["`value` must be a real number", "received None"]),
+    (lambda: layers.Dense(3, kernel_initializer=keras.initializers.Constant([[1], [2, 3]])),
+     ["`value` must be a real number", "received [[1], [2, 3]]"]),
 ])
 def test_invalid_layer_arguments(make, fragments):
     with pytest.raises(ValueError) as info:
@@ -552,12 +651,40 @@ def test_invalid_layer_arguments(make, fragments):
         assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize("make,received", [
+    (lambda: layers.Softmax(axis="a"), "'a'"),
+    (lambda: layers.Softmax(axis=True), "True"),
+    (lambda: layers.Softmax(axis=[1, 1.5]), "[1, 1.5]"),
+    (lambda: layers.Normalization(axis="a"), "'a'"),
+    (lambda: layers.Normalization(axis=1.5), "1.5"),
+    (lambda: layers.LayerNormalization(axis=["a"]), "['a']"),
+])
+def test_an_axis_that_is_not_an_int_is_a_type_error(make, received):
+    """As Keras's LayerNormalization says it, when the layer is created."""
+    with pytest.raises(TypeError) as info:
+        make()
+    assert "`axis` must be an int or a list of ints" in str(info.value)
+    assert f"received {received}." in str(info.value)
+
+
+def test_layer_dtypes_are_the_float_types_and_input_dtypes_any_real_type():
+    for dtype in ("float16", "float32", "float64", np.float64, np.dtype("float32")):
+        assert layers.Dense(3, dtype=dtype).dtype == np.dtype(dtype).name
+    model = keras.Sequential([keras.Input(shape=(4,), dtype="int32"), layers.Embedding(10, 2),
+                              layers.Softmax(axis=[1, 2])])
+    assert model.predict(np.ones((2, 4), int), verbose=0).shape == (2, 4, 2)
+    for dtype in ("bool", "uint8", "int64", "float64"):
+        assert keras.Input(shape=(4,), dtype=dtype).dtype == dtype
+
+
 @pytest.mark.parametrize("make,fragments", [
     (lambda: layers.Conv2D(2, 5), ["Conv2D 'conv2d", "input of shape (None, 4, 4, 2)",
                                    "smaller than the kernel (5, 5)"]),
     (lambda: layers.MaxPooling2D(5), ["MaxPooling2D 'max_pooling2d",
                                       "input of shape (None, 4, 4, 2)",
                                       "smaller than the pool (5, 5)"]),
+    (lambda: layers.Softmax(axis=4), ["Softmax 'softmax", "`axis=4` is out of range",
+                                      "inputs with shape (None, 4, 4, 2)"]),
 ])
 def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 1)])
@@ -759,6 +886,18 @@ def test_fit_before_compile():
     assert model.predict(x, verbose=0).shape == (ROWS, CLASSES)  # predict needs no compile
 
 
+def test_a_model_without_layers():
+    """Named as such by every method, not as a `y` that does not fit the output it lacks."""
+    model = keras.Sequential()
+    model.compile(optimizer="adam", loss="mse")
+    x = np.zeros((ROWS, WIDTH), np.float32)
+    for call in (lambda: model.fit(x, x, verbose=0), lambda: model.evaluate(x, x, verbose=0),
+                 lambda: model.train_on_batch(x, x), lambda: model.test_on_batch(x, x),
+                 lambda: model.predict(x, verbose=0), lambda: model.predict_on_batch(x)):
+        fails_cleanly(model, call, ValueError, f"Sequential '{model.name}' has no layers",
+                      "add some before using it")
+
+
 # --------------------------------------------------------------------------------- weights
 def test_set_weights_with_the_wrong_count_or_shapes():
     model = classifier()
@@ -780,6 +919,22 @@ def test_set_weights_with_the_wrong_count_or_shapes():
     layer = model.layers[0]
     fails_cleanly(model, lambda: layer.set_weights([weights[0]]), ValueError,
                   f"Dense '{layer.name}' expects 2 weight arrays", "received 1")
+    ragged = [w + 1 for w in weights[:-1]] + [[[0.0]] * (len(weights[-1]) - 1) + [[0.0, 1.0]]]
+    fails_cleanly(model, lambda: model.set_weights(ragged), ValueError,
+                  f"weight '{model.weights[-1].path}' has shape {weights[-1].shape}",
+                  "received a ragged nested list")
+
+
+@pytest.mark.parametrize("weights,received", [(None, "None"), (3, "int"), ("w", "str"),
+                                              ({"kernel": 1}, "dict")])
+def test_set_weights_with_no_list_of_arrays(weights, received):
+    model = classifier()
+    fails_cleanly(model, lambda: model.set_weights(weights), TypeError,
+                  f"Sequential '{model.name}'", "`weights` must be a list of arrays",
+                  f"received {received}.")
+    layer = model.layers[0]
+    fails_cleanly(model, lambda: layer.set_weights(weights), TypeError,
+                  f"Dense '{layer.name}'", "`weights` must be a list of arrays")
 
 
 @pytest.fixture
@@ -876,3 +1031,13 @@ def test_load_weights_from_a_folder_or_an_unknown_extension(tmp_path):
     fails_cleanly(model, lambda: model.load_weights(folder), IsADirectoryError, str(folder))
     fails_cleanly(model, lambda: model.save_weights(tmp_path / "weights.txt"), ValueError,
                   "must end in `.weights.h5`", "weights.txt")
+
+
+@pytest.mark.parametrize("filepath", [None, 5])
+def test_a_filepath_that_is_no_path(filepath):
+    model = classifier()
+    for call in (lambda: model.load_weights(filepath), lambda: model.save(filepath),
+                 lambda: model.save_weights(filepath),
+                 lambda: keras.models.load_model(filepath)):
+        fails_cleanly(model, call, TypeError, "`filepath` must be a str or a path-like object",
+                      f"received {filepath!r}.")

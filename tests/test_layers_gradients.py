@@ -85,7 +85,8 @@ def test_flatten_gradients(float64):
 
 
 @pytest.mark.parametrize("target_shape, expected", [((4, 3), (4, 3)), ((-1, 2), (6, 2)),
-                                                    ((12,), (12,))])
+                                                    ((12,), (12,)), ([3, 4], (3, 4)),
+                                                    (np.array([2, -1]), (2, 6))])
 def test_reshape_gradients(float64, target_shape, expected):
     layer = layers.Reshape(target_shape)
     x = data((2, 3, 4))

@@ -649,6 +649,38 @@ def test_lambda_configs_are_refused():
             {"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__"}}}, "layer")
 
 
+@pytest.mark.parametrize("config,error,fragment", [
+    ({"layers": [{"a": 1}]}, ValueError, "Could not interpret layer identifier: {'a': 1}"),
+    ({"layers": [{"class_name": "Dense", "config": 3}]}, TypeError,
+     "'config' of the layer 'Dense' must be a dict"),
+    ({"layers": [{"class_name": "Dense", "config": {"units": 2, "activation": {
+        "class_name": "function", "config": None}}}]}, TypeError,
+     "A function's 'config' must be its name, a string, received NoneType"),
+    ({"layers": 5}, ValueError, "must be a dict holding a list of 'layers', received {'layers': 5}"),
+    (5, ValueError, "must be a dict holding a list of 'layers', received 5"),
+    ({"name": "m"}, ValueError, "received the keys ['name']"),
+])
+def test_sequential_configs_that_describe_no_model_are_named(config, error, fragment):
+    with pytest.raises(error) as info:
+        keras.Sequential.from_config(config)
+    assert fragment in str(info.value)
+
+
+def test_a_model_file_with_a_layer_config_that_is_not_a_dict_is_a_value_error(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["config"] = [1]
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="invalid model config: The 'config' of the layer 'Dense'"):
+        keras.models.load_model(tmp_path / "bad.keras")
+
+
 # --------------------------------------------------------------------------------------- resuming
 def _resume_data():
     rng = np.random.default_rng(5)

@@ -39,7 +39,8 @@ def normalize_shape(shape, argument="shape"):
 
 
 def dtype_policy_name(dtype):
-    """A float type name (or None) from a name, a numpy dtype or Keras's serialized DTypePolicy."""
+    """A type name (or None) from a name, a numpy dtype or Keras's serialized DTypePolicy; any other
+    value as it is, for the layer to refuse."""
     if isinstance(dtype, dict):
         if dtype.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy"):
             raise ValueError(
@@ -47,7 +48,14 @@ def dtype_policy_name(dtype):
                 "type (or a plain DTypePolicy)."
             )
         dtype = (dtype.get("config") or {}).get("name")
-    return None if dtype is None else str(dtype) if isinstance(dtype, str) else np.dtype(dtype).name
+    if isinstance(dtype, (np.dtype, type)):
+        return np.dtype(dtype).name
+    return dtype
+
+
+def is_int(value):
+    """Whether ``value`` is an integer (a bool is not), as an axis or a count must be."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def shape_fits(shape, expected):
@@ -107,7 +115,7 @@ class Layer:
             raise TypeError(f"Layer `name` must be a string, received {name!r}.")
         self.name = name or backend.unique_name(backend.snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = dtype_policy_name(dtype) or backend.floatx()
+        self.dtype = self._checked_dtype(dtype_policy_name(dtype) or backend.floatx())
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
         # Keras's `autocast` (cast float inputs to the layer's dtype). handkeras always computes
         # in the layer's dtype; so does Keras on torch for a float64 input with autocast=False
@@ -117,6 +125,25 @@ class Layer:
         self._weights = []
         self.gradients = []
         self._build_input_shape = None
+
+    def _checked_dtype(self, dtype):
+        """``dtype`` if the layer can compute in it: a float type of ``set_floatx`` (no complex,
+        integer or mixed-precision layers), else a ValueError naming the layer."""
+        if dtype not in backend.FLOAT_TYPES:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': `dtype` must be one of "
+                f"{list(backend.FLOAT_TYPES)}, the float types handkeras layers compute in, "
+                f"received {dtype!r}."
+            )
+        return dtype
+
+    def _checked_axis(self, axis):
+        """``axis`` if it is an int or a list or tuple of ints, else a TypeError naming the layer."""
+        axes = axis if isinstance(axis, (list, tuple)) else [axis]
+        if not all(is_int(a) for a in axes):
+            raise TypeError(f"{type(self).__name__} '{self.name}': `axis` must be an int or a list "
+                            f"of ints, received {axis!r}.")
+        return axis
 
     @staticmethod
     def _pop_input_shape(kwargs):
@@ -187,26 +214,42 @@ class Layer:
     def set_weights(self, weights):
         """Assign values to ``weights`` in order; every count and shape is checked before any is set."""
         own = self.weights
-        weights = list(weights)
+        weights = self._weight_list(weights)
         if len(weights) != len(own):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects {len(own)} weight arrays, received "
                 f"{len(weights)}."
             )
-        values = [np.asarray(value) for value in weights]
-        for variable, value in zip(own, values):
-            if value.shape != variable.shape:
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' has shape "
-                    f"{variable.shape}, received an array of shape {value.shape}."
-                )
-            if value.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{type(self).__name__} '{self.name}': weight '{variable.path}' needs real "
-                    f"numbers, received an array of dtype {value.dtype}."
-                )
+        values = [self._checked_weight(variable, value) for variable, value in zip(own, weights)]
         for variable, value in zip(own, values):
             variable.value[...] = value
+
+    def _weight_list(self, weights):
+        """``weights`` as a list, or a TypeError naming the layer for a value that holds no arrays
+        (None, a number, a string, a dict)."""
+        if weights is None or isinstance(weights, (str, bytes, dict)) or not hasattr(weights,
+                                                                                     "__iter__"):
+            received = "None" if weights is None else type(weights).__name__
+            raise TypeError(f"{type(self).__name__} '{self.name}': `weights` must be a list of "
+                            f"arrays, received {received}.")
+        return list(weights)
+
+    def _checked_weight(self, variable, value):
+        """``value`` as an array that fits ``variable`` (its shape, real numbers), else a ValueError
+        naming the weight."""
+        weight = f"{type(self).__name__} '{self.name}': weight '{variable.path}'"
+        try:
+            value = np.asarray(value)
+        except ValueError:  # a ragged nested list
+            raise ValueError(f"{weight} has shape {variable.shape}, received a ragged nested list, "
+                             "which is not an array.") from None
+        if value.shape != variable.shape:
+            raise ValueError(f"{weight} has shape {variable.shape}, received an array of shape "
+                             f"{value.shape}.")
+        if value.dtype.kind not in "biuf":
+            raise ValueError(f"{weight} needs real numbers, received an array of dtype "
+                             f"{value.dtype}.")
+        return value
 
     # ----------------------------------------------------------------------------- building
     @_keras_build

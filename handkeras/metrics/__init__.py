@@ -8,7 +8,7 @@ accumulate weighted counts instead. ``get`` resolves Keras's names, and any loss
 
 from handkeras import losses as losses_module
 from handkeras.backend import snake_case
-from handkeras.identifiers import deserialize_object, lookup, serialize_object
+from handkeras.identifiers import cannot_interpret, deserialize_object, lookup, serialize_object
 from handkeras.losses import (  # the per-sample losses double as metric functions, as in Keras
     binary_crossentropy,
     binary_focal_crossentropy,
@@ -141,10 +141,9 @@ def get(identifier):
         return MeanMetricWrapper(found, name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
-    raise ValueError(
-        f"Could not interpret metric identifier {identifier!r}: expected a metric name, a Metric, "
-        f"a Metric class, a config dict or a function, received {type(identifier).__name__}."
-    )
+    raise cannot_interpret("metric", identifier, "Expected a metric name, a Metric, a Metric "
+                           "class, a config dict or a function, received "
+                           f"{type(identifier).__name__}.")
 
 
 def serialize(metric):

@@ -165,9 +165,13 @@ class Sequential(Trainer, Layer):
             self._build_from(input_shape)
 
     def _build_for(self, x):
+        self._require_layers()
+        self._build_from((None,) + x.shape[1:])
+
+    def _require_layers(self):
+        """A ValueError unless the model has layers: an empty one has no output to run or fit."""
         if not self._layers:
             raise ValueError(f"Sequential '{self.name}' has no layers: add some before using it.")
-        self._build_from((None,) + x.shape[1:])
 
     def check_input_values(self, x):
         """The first layer's check: the one that receives ``x``."""

@@ -19,6 +19,17 @@ from handkeras.saving.model_state import check_built
 _HDF5 = (".h5", ".hdf5")
 
 
+def _path(filepath):
+    """``filepath`` as a str, or a TypeError naming it (not os.fspath's, which names no argument)."""
+    try:
+        return os.fsdecode(filepath)
+    except TypeError:
+        raise TypeError(
+            f"`filepath` must be a str or a path-like object such as a pathlib.Path, received "
+            f"{filepath!r}."
+        ) from None
+
+
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Save ``model``: a ``.keras`` archive, or a legacy ``.h5`` / ``.hdf5`` whole-model file.
 
@@ -28,7 +39,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     kwargs.pop("save_format", None)
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
-    path = os.fspath(filepath)
+    path = _path(filepath)
     if path.endswith(".keras"):
         if zipped is False:
             raise NotImplementedError("handkeras saves `.keras` models as zip archives only (zipped=True).")
@@ -50,7 +61,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     ``register_keras_serializable`` are found without it. ``safe_mode`` is accepted for Keras
     compatibility: handkeras never runs code from a file.
     """
-    path = os.fspath(filepath)
+    path = _path(filepath)
     if path.endswith(".keras"):
         return keras_archive.load(path, custom_objects, compile)
     if path.endswith(_HDF5):
@@ -66,7 +77,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
     layout, another ``*.h5`` / ``*.hdf5`` in the legacy layout (which Keras's ``load_weights`` reads)."""
     if max_shard_size is not None:
         raise NotImplementedError("handkeras does not shard weight files (`max_shard_size`).")
-    path = os.fspath(filepath)
+    path = _path(filepath)
     if path.endswith(".weights.h5"):
         def write(h5file):
             keras_weights.write(h5file, model)
@@ -99,7 +110,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if by_name or objects_to_skip:
         raise NotImplementedError(
             "handkeras loads whole models' weights only (no `by_name`, no `objects_to_skip`).")
-    path = os.fspath(filepath)
+    path = _path(filepath)
     if not path.endswith((".keras", *_HDF5)):
         raise ValueError(
             f"File format not supported: filepath={path}. handkeras loads weights from `.keras`, "

@@ -12,6 +12,7 @@ instantiates classes from handkeras itself, from ``custom_objects`` or from the 
 
 import numpy as np
 
+from handkeras.identifiers import config_arguments, config_class_name
 from handkeras.saving import object_registration
 
 DTYPE_POLICY_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
@@ -212,6 +213,18 @@ def _custom_function(name, custom_objects):
     return object_registration.get_registered_object(name, custom_objects)
 
 
+def _function_name(config):
+    """The name a ``{"class_name": "function", "config": name}`` config holds; Keras's TypeError
+    for any other value (None would silently mean "linear" for an activation)."""
+    name = config.get("config")
+    if not isinstance(name, str):
+        raise TypeError(
+            f"A function's 'config' must be its name, a string, received "
+            f"{type(name).__name__}: {config!r}."
+        )
+    return name
+
+
 def deserialize_keras_object(config, kind=None, custom_objects=None):
     """The object a Keras config describes (the reverse of :func:`serialize_keras_object`).
 
@@ -225,16 +238,14 @@ def deserialize_keras_object(config, kind=None, custom_objects=None):
         return found if found is not None else config
     if isinstance(config, (list, tuple)):
         return [deserialize_keras_object(item, kind, custom_objects) for item in config]
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not deserialize {config!r}: expected a Keras config with a 'class_name'.")
-    class_name = config["class_name"]
+    class_name = config_class_name(kind or "object", config)
     if class_name == "__lambda__" or class_name == "Lambda":
         raise ValueError(
             "The saved config holds a Python lambda (Keras's `Lambda`); handkeras never runs code "
             "from a file, so it cannot load it."
         )
     if class_name == "function":
-        name = config.get("config")
+        name = _function_name(config)
         found = _custom_function(name, custom_objects)
         return found if found is not None else name
     if class_name in DTYPE_POLICY_CLASSES:
@@ -243,13 +254,11 @@ def deserialize_keras_object(config, kind=None, custom_objects=None):
     cls = resolve_class(class_name, kind, config.get("registered_name"), custom_objects)
     if not isinstance(cls, type):
         return cls
-    inner = config.get("config", {})
-    if isinstance(inner, dict):
-        inner = resolve_nested_objects(inner, custom_objects)
     if hasattr(cls, "layers") and kind == "layer":
-        obj = sequential_from_config(cls, inner, custom_objects)
+        obj = sequential_from_config(cls, config.get("config") or {}, custom_objects)
     else:
-        obj = cls.from_config(inner)
+        arguments = config_arguments(kind or "object", config)
+        obj = cls.from_config(resolve_nested_objects(arguments, custom_objects))
     build_config = config.get("build_config")
     if kind == "layer" and build_config and not obj.built and build_config.get("input_shape"):
         shape = tuple(build_config["input_shape"])
@@ -350,10 +359,11 @@ def sequential_from_config(cls, config, custom_objects=None):
     """A Sequential (or subclass) rebuilt from its config: layers added in order, then built."""
     if isinstance(config, list):  # Keras 1 wrote the list of layers alone.
         config = {"layers": config}
-    if "layers" not in config:
-        raise ValueError(
-            f"A Sequential config must hold 'layers', received the keys {sorted(config)}."
-        )
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        received = (f"the keys {sorted(config)}" if isinstance(config, dict) and "layers" not in config
+                    else f"{config!r}")
+        raise ValueError(f"A Sequential config must be a dict holding a list of 'layers', received "
+                         f"{received}.")
     model = cls(name=config.get("name"), trainable=config.get("trainable", True))
     first_build_shape = None
     for layer_config in config["layers"]:

@@ -29,7 +29,7 @@ def to_array(value, argument, dtype=None):
             ) from None
     else:
         value = np.asarray(value)
-    if value.dtype == object or not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+    if value.dtype.kind not in "biufc":  # not numbers: text, objects, dates, timedeltas, ...
         raise ValueError(
             f"`{argument}` must hold numbers, received an array of dtype {value.dtype}."
         )
@@ -126,13 +126,12 @@ def _caller_outside_package():
 def prepare(x, y=None, sample_weight=None, prefix="", check_x=True):
     """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree.
 
+    ``y`` keeps its type, so that the caller checks the values as received (see ``float_targets``).
     ``check_x=False`` leaves the NaN check of ``x`` to the caller (``FiniteCheck``)."""
     if x is None:
         raise ValueError(f"`{prefix}x` is required: received None, expected an array of inputs.")
     x = to_array(x, prefix + "x", backend.floatx())
     y = to_array(y, prefix + "y")
-    if y is not None and np.issubdtype(y.dtype, np.floating) and y.dtype != backend.floatx():
-        y = y.astype(backend.floatx())
     sample_weight = to_array(sample_weight, prefix + "sample_weight", backend.floatx())
     if len(x) == 0:
         raise ValueError(f"`{prefix}x` is empty: received {x.shape}, expected at least one row.")
@@ -267,3 +266,11 @@ def warn_ran_out_of_data(taken, steps, argument):
 def take(array, index):
     """Rows ``index`` of ``array`` (None stays None)."""
     return None if array is None else array[index]
+
+
+def float_targets(y):
+    """Float targets in floatx, once checked (a label of 2.9999999 must be refused before float32
+    rounds it to 3); integer labels and None as they are."""
+    if y is not None and np.issubdtype(y.dtype, np.floating) and y.dtype != backend.floatx():
+        return y.astype(backend.floatx())
+    return y

@@ -345,6 +345,7 @@ class Trainer:
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
         fit the training data's).
         """
+        self._require_layers()
         x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
         input_shape = input_shape or self._input_shape_for(x)
         x = data.match_input_rank(x, input_shape)
@@ -359,7 +360,7 @@ class Trainer:
             self._check_targets(y, output_shape, prefix + "y")
             if sample_weight is not None:
                 self._check_sample_weight(sample_weight, output_shape, prefix + "sample_weight")
-        return x, y, sample_weight
+        return x, data.float_targets(y), sample_weight
 
     def _input_shape_for(self, x):
         """The model's input shape: the built one, or the one ``x`` would build it with."""
@@ -381,12 +382,12 @@ class Trainer:
                     raise ValueError(
                         f"`{argument}` must hold integer class indices for {self.loss.name}, "
                         f"received {fractional.size} non-integer value(s) such as "
-                        f"{fractional.flat[0]:g}."
+                        f"{fractional.flat[0]!s}."
                     )
             classes = output_shape[-1]
             if labels.size and (labels.min() < 0 or labels.max() >= classes):
                 raise ValueError(
-                    f"`{argument}` holds class indices in [{labels.min():g}, {labels.max():g}], but "
+                    f"`{argument}` holds class indices in [{labels.min()!s}, {labels.max()!s}], but "
                     f"the model's output has {classes} classes: indices must be in [0, {classes})."
                 )
             return

@@ -1,5 +1,7 @@
 """Softmax layer."""
 
+import numpy as np
+
 from handkeras import activations
 from handkeras.layers.layer import Layer
 
@@ -11,7 +13,14 @@ class Softmax(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        axis = None if axis is None else self._checked_axis(axis)
+        self.axis = tuple(axis) if isinstance(axis, list) else axis  # numpy reduces over tuples
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if not all(-ndim <= a < ndim for a in np.ravel(() if self.axis is None else self.axis)):
+            raise ValueError(f"Softmax '{self.name}': `axis={self.axis}` is out of range for inputs "
+                             f"with shape {tuple(input_shape)}.")
 
     @property
     def output_activation(self):

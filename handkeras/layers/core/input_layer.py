@@ -1,5 +1,7 @@
 """InputLayer and ``Input``: declare a model's input shape up front."""
 
+import numpy as np
+
 from handkeras import backend
 from handkeras.layers.layer import Layer, normalize_shape
 
@@ -28,6 +30,18 @@ class InputLayer(Layer):
         self.batch_size = batch_size
         self.batch_shape = (batch_size,) + self.shape
         self.built = True
+
+    def _checked_dtype(self, dtype):
+        """``dtype`` if it is a numpy type of real numbers or bools: inputs may be integers (such as
+        an Embedding's indices), as in Keras; a ValueError naming the layer otherwise."""
+        try:
+            kind = np.dtype(dtype).kind
+        except (TypeError, ValueError):  # not a type numpy knows
+            kind = "O"
+        if kind not in "biuf":
+            raise ValueError(f"InputLayer '{self.name}': `dtype` must be a type of real numbers or "
+                             f"bools, such as 'float32' or 'int32', received {dtype!r}.")
+        return np.dtype(dtype).name
 
     def forward(self, x, training=False):
         return x

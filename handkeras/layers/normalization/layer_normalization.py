@@ -26,13 +26,8 @@ class LayerNormalization(Layer):
         super().__init__(**kwargs)
         if beta_constraint is not None or gamma_constraint is not None:
             raise NotImplementedError(f"LayerNormalization '{self.name}': constraints are not supported.")
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
-            self.axis = int(axis)
-        else:
-            raise TypeError(f"LayerNormalization '{self.name}': `axis` must be an int or a list of "
-                            f"ints, received {axis!r}.")
+        axis = self._checked_axis(axis)
+        self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
         if epsilon <= 0:
             raise ValueError(f"LayerNormalization '{self.name}': `epsilon` must be positive, "
                              f"received {epsilon!r}.")

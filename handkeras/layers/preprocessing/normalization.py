@@ -21,11 +21,8 @@ class Normalization(Layer):
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
-        if axis is None:
-            axis = ()
-        elif isinstance(axis, (int, np.integer)):
-            axis = (int(axis),)
-        self.axis = tuple(axis)
+        axis = () if axis is None else self._checked_axis(axis)
+        self.axis = tuple(int(a) for a in axis) if isinstance(axis, (list, tuple)) else (int(axis),)
         if (mean is None) != (variance is None):
             raise ValueError(f"Normalization '{self.name}': set both `mean` and `variance` or "
                              f"neither, received mean={mean!r} and variance={variance!r}.")

@@ -2,7 +2,9 @@
 
 import math
 
-from handkeras.layers.layer import Layer
+import numpy as np
+
+from handkeras.layers.layer import Layer, is_int
 
 
 class Reshape(Layer):
@@ -10,13 +12,12 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        target_shape = tuple(int(d) for d in target_shape)
-        if target_shape.count(-1) > 1 or any(d == 0 or d < -1 for d in target_shape):
+        if not _is_target_shape(target_shape):
             raise ValueError(
-                f"Reshape '{self.name}': `target_shape` must hold positive integers and at most one "
-                f"-1, received {target_shape}."
+                f"Reshape '{self.name}': `target_shape` must be a tuple of positive integers and at "
+                f"most one -1, received {target_shape!r}."
             )
-        self.target_shape = target_shape
+        self.target_shape = tuple(int(d) for d in target_shape)
 
     def compute_output_shape(self, input_shape):
         size = math.prod(input_shape[1:]) if None not in input_shape[1:] else None
@@ -44,3 +45,10 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": tuple(self.target_shape)}
+
+
+def _is_target_shape(shape):
+    """Whether ``shape`` is a list, tuple or 1-D array of positive ints, with at most one -1
+    (inferred)."""
+    return (isinstance(shape, (list, tuple, np.ndarray))
+            and all(is_int(d) and (d > 0 or d == -1) for d in shape) and list(shape).count(-1) <= 1)

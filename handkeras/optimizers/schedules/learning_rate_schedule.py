@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from handkeras import backend
+from handkeras.identifiers import deserialize_object
 
 
 class LearningRateSchedule:
@@ -232,11 +233,4 @@ def serialize(learning_rate_schedule):
 
 def deserialize(config, custom_objects=None):
     """A schedule from ``serialize``'s output; ``custom_objects`` maps names to your own classes."""
-    table = {**_BUILT_IN, **(custom_objects or {})}
-    class_name = config.get("class_name")
-    if class_name not in table:
-        raise ValueError(
-            f"Unknown learning rate schedule: {class_name!r}. Known schedules are: {sorted(table)} "
-            "(pass your own classes in `custom_objects`)."
-        )
-    return table[class_name].from_config(config.get("config", {}))
+    return deserialize_object("learning rate schedule", config, _BUILT_IN, custom_objects)
