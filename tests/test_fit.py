@@ -308,6 +308,18 @@ def test_evaluate_returns_a_list_with_metrics_and_a_dict_on_request():
     assert model.metrics_names == ["loss", "accuracy"]
 
 
+@pytest.mark.parametrize("floatx, logged", [("float32", 0.4625000059604645), ("float64", 0.4625)])
+def test_logged_values_are_rounded_to_the_metrics_dtype_as_keras_logs_them(floatx, logged):
+    """37 of 80 right: Keras's float32 accuracy variable holds 0.4625 as 0.4625000059604645."""
+    keras.config.set_floatx(floatx)
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(2, kernel_initializer="zeros")])
+    model.set_weights([np.zeros((2, 2)), np.array([1.0, 0.0])])  # always class 0
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    labels = (np.arange(80) >= 37).astype("int64")
+    _, accuracy = model.evaluate(np.zeros((80, 2)), labels, verbose=0)
+    assert accuracy == logged
+
+
 def test_predict_returns_one_array_of_floatx_whatever_the_batch_size():
     model = compiled_classifier()
     out = model.predict(X, verbose=0)

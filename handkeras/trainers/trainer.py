@@ -24,11 +24,11 @@ from handkeras.trainers.masking import masked_sample_weight
 from handkeras.trainers.train_step import TrainStep
 
 
-def _log_value(result):
-    """A metric's result for the logs: a float, or an array for multi-threshold metrics (as Keras)."""
-    if isinstance(result, float):  # a running mean (np.float64 included)
-        return float(result)
-    value = np.asarray(result)
+def _log_value(result, dtype):
+    """A metric's result for the logs: a float, or an array for multi-threshold metrics (as Keras),
+    rounded to the metric's dtype as Keras's metric variables hold it: in float32, an accuracy
+    of 0.4625 is logged as 0.4625000059604645, as Keras logs it."""
+    value = np.asarray(result, dtype)
     return float(value) if value.ndim == 0 else value
 
 
@@ -195,7 +195,7 @@ class Trainer:
     def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
         metrics = metrics or self.metrics
-        return {key: _log_value(metrics[i].result()) for key, i in self._log_order}
+        return {key: _log_value(metrics[i].result(), metrics[i].dtype) for key, i in self._log_order}
 
     def _metric_keys(self):
         """The compiled metrics' log keys, named as Keras names them: a name already taken gets
