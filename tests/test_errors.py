@@ -1007,6 +1007,12 @@ def test_load_weights_from_a_missing_file(tmp_path, name):
                   FileNotFoundError, "missing.keras")
 
 
+def test_load_model_of_a_missing_keras_file_is_also_keras_s_value_error(tmp_path):
+    """Keras raises ValueError there: a ported ``except ValueError`` still catches it."""
+    with pytest.raises(ValueError, match="File not found: filepath=.*missing.keras"):
+        keras.models.load_model(tmp_path / "missing.keras")
+
+
 @pytest.mark.parametrize("name,content,fragments", [
     ("text.weights.h5", b"not an HDF5 file at all", ["is not an HDF5 file", "HDF5 signature"]),
     ("empty.h5", b"", ["is not an HDF5 file", "it is empty"]),

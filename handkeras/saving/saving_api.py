@@ -53,6 +53,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         )
 
 
+class ModelFileNotFoundError(FileNotFoundError, ValueError):
+    """A missing ``.keras`` file in ``load_model``: Keras raises ValueError there, so both
+    ``except ValueError`` (Keras scripts) and ``except FileNotFoundError`` catch it."""
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved at ``filepath`` (``.keras`` or legacy ``.h5``), with its weights, compiled
     with its optimizer state when it was saved compiled (unless ``compile=False``).
@@ -63,6 +68,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     path = _path(filepath)
     if path.endswith(".keras"):
+        if not os.path.exists(path):
+            raise ModelFileNotFoundError(
+                2, f"File not found: filepath={path}. Please ensure the file is an accessible "
+                "`.keras` zip file.", path)
         return keras_archive.load(path, custom_objects, compile)
     if path.endswith(_HDF5):
         return legacy_h5.load_model(path, custom_objects, compile)
