@@ -26,7 +26,10 @@ def test_built_from_input():
 
 
 def test_built_from_input_shape_or_input_dim_on_the_first_layer():
-    for first in (layers.Dense(4, input_shape=(3,)), layers.Dense(4, input_dim=3)):
+    """Keras 3 warns that an Input is preferred; so does handkeras, in Keras's words."""
+    for argument in ({"input_shape": (3,)}, {"input_dim": 3}):
+        with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim` argument"):
+            first = layers.Dense(4, **argument)
         model = keras.Sequential([first, layers.Dense(2)])
         assert model.built and model.input_shape == (None, 3)
         assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]

@@ -107,6 +107,11 @@ class Layer:
                  autocast=True, **kwargs):
         self._input_shape_argument = self._pop_input_shape(kwargs)
         kwargs.pop("input_dim", None)
+        if self._input_shape_argument is not None:
+            warnings.warn(  # Keras's words
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using "
+                "Sequential models, prefer using an `Input(shape)` object as the first layer in "
+                "the model instead.", stacklevel=2)
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__} got unexpected keyword argument(s): {sorted(kwargs)}."
