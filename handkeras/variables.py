@@ -105,12 +105,15 @@ class Variable:
         return self.value[key]
 
     def __eq__(self, other):
-        """Element-wise against a number or an array; against a Variable, whether it is this one
-        (so that ``in``, ``index`` and ``remove`` work on lists of variables)."""
-        return self is other if isinstance(other, Variable) else self.value == other
+        """Element-wise on the values, as in Keras, except that a variable with dimensions equals
+        another variable only when it is the same one (so ``in``, ``index`` and ``remove`` work on
+        lists of weights); 0-d variables compare as the numbers they hold."""
+        if isinstance(other, Variable) and (self.ndim or other.ndim):
+            return self is other
+        return self.value == other
 
     def __ne__(self, other):
-        return self is not other if isinstance(other, Variable) else self.value != other
+        return np.logical_not(self == other)
 
     __lt__, __le__, __gt__, __ge__ = map(_on_value, ("__lt__", "__le__", "__gt__", "__ge__"))
     __neg__, __pos__, __abs__, __invert__ = map(_on_value, (
@@ -121,6 +124,6 @@ class Variable:
         "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__"))
     __pow__, __rpow__, __matmul__, __rmatmul__ = map(_on_value, (
         "__pow__", "__rpow__", "__matmul__", "__rmatmul__"))
-    # Defining __eq__ would leave a variable unhashable; it hashes by identity, as it compares with
-    # other variables, so variables keep serving as dict keys and set members.
+    # Defining __eq__ would leave a variable unhashable; it hashes by identity instead, so variables
+    # keep serving as dict keys and set members.
     __hash__ = object.__hash__

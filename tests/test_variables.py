@@ -56,10 +56,19 @@ def test_a_variable_with_dimensions_is_no_number_but_an_array():
     np.testing.assert_array_equal(kernel[0], np.ones(3))
 
 
-def test_variables_compare_and_hash_by_identity_with_each_other():
+def test_variables_with_dimensions_equal_other_variables_only_when_the_same():
     kernel, bias = Variable(np.ones(2), "kernel"), Variable(np.ones(2), "bias")
     assert kernel == kernel and kernel != bias
     assert bias in [kernel, bias] and [kernel, bias].index(bias) == 1
+    assert kernel not in [Variable(np.ones(3), "other"), bias]
+
+
+def test_scalar_variables_compare_as_numbers_with_each_other():
+    assert scalar(3, "int32") == scalar(3, "int32") == 3 and scalar(3, "int32") != scalar(4, "int32")
+
+
+def test_variables_hash_by_identity():
+    kernel, bias = Variable(np.ones(2), "kernel"), Variable(np.ones(2), "bias")
     assert {kernel: "k", bias: "b"}[bias] == "b" and len({kernel, bias}) == 2
 
 
