@@ -51,7 +51,7 @@ def _state(model):
     optimizer = model.optimizer
     return ([w.numpy() for w in model.weights],
             [np.array(v) for v in optimizer.variables] if optimizer else [],
-            optimizer.iterations if optimizer else None)
+            int(optimizer.iterations) if optimizer else None)
 
 
 def _assert_unchanged(model, before):
