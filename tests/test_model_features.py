@@ -1,6 +1,6 @@
-"""Model features with Keras's semantics: pop, a Sequential inside a Sequential, frozen layers, and
-summary's totals. The reference tests (tests/reference/test_keras_fit_options.py) compare the same
-features with Keras itself."""
+"""Model features with Keras's semantics: pop, a Sequential inside a Sequential, frozen layers,
+summary's totals, and ``model.loss`` as compile received it. The reference tests
+(tests/reference/test_keras_fit_options.py) compare the same features with Keras itself."""
 
 import numpy as np
 import pytest
@@ -229,3 +229,30 @@ def test_summary_totals_count_trainable_non_trainable_and_optimizer_parameters()
     # Adam: the iteration count, the learning rate, and two slots per trainable weight
     assert "Optimizer params: 38 (152.00 B)" in lines
     assert "Total params: 80 (320.00 B)" in lines
+
+
+# ------------------------------------------------------------------------------------- compile arguments
+@pytest.mark.parametrize("loss", ["mse", "sparse_categorical_crossentropy",
+                                  keras.losses.Huber(delta=2.0), keras.losses.mean_squared_error])
+def test_model_loss_is_what_compile_was_given(loss):
+    model = stack()
+    model.compile(optimizer="sgd", loss=loss)
+    assert model.loss is loss
+
+
+def test_model_loss_is_none_before_compile_and_without_a_loss():
+    model = stack()
+    assert model.loss is None
+    model.compile(optimizer="sgd")
+    assert model.loss is None
+
+
+def test_a_loss_name_survives_a_keras_file_round_trip(tmp_path):
+    model = stack()
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").loss == "mse"
+    model.compile(optimizer="sgd", loss=keras.losses.Huber(delta=2.0))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras").loss
+    assert isinstance(loaded, keras.losses.Huber) and loaded.get_config()["delta"] == 2.0
