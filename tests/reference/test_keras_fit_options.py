@@ -407,3 +407,36 @@ def test_summary_totals_match_keras():
     totals = summary_totals(ours)
     assert "Optimizer" in totals
     assert totals == summary_totals(theirs)
+
+
+def test_losses_list_the_regularization_penalties_as_in_keras():
+    """Weight penalties of the trainable weights from their current values; after a training-mode
+    call, the activity penalties of that call first."""
+    def build(library):
+        regularizers, layers = library.regularizers, library.layers
+        inner = library.Sequential([layers.Dense(3, bias_initializer="ones",
+                                                  bias_regularizer=regularizers.L2(0.5))])
+        return library.Sequential([
+            library.Input((4,)),
+            layers.Dense(5, activation="tanh", kernel_regularizer=regularizers.L1(0.1),
+                         activity_regularizer=regularizers.L2(0.3)),
+            inner,
+            layers.Dense(2, kernel_regularizer=regularizers.L1L2(0.01, 0.02),
+                         activity_regularizer=regularizers.L1(0.2)),
+        ])
+
+    def assert_same_losses():
+        assert_close(ours.losses, [float(loss) for loss in theirs.losses], "model.losses")
+        for mine, reference in zip(ours.layers, theirs.layers):
+            assert_close(mine.losses, [float(loss) for loss in reference.losses], mine.name)
+
+    ours, theirs = make_models(build)
+    assert_same_losses()
+    x = regression_data(45, 6)[0]
+    ours(x, training=True)
+    theirs(x, training=True)
+    assert len(ours.losses) == 5
+    assert_same_losses()
+    for model in (ours, theirs):
+        model.layers[0].trainable = False
+    assert_same_losses()
