@@ -256,3 +256,30 @@ def test_a_loss_name_survives_a_keras_file_round_trip(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras").loss
     assert isinstance(loaded, keras.losses.Huber) and loaded.get_config()["delta"] == 2.0
+
+
+# ------------------------------------------------------------------------------------- variables and metrics
+def test_variables_are_the_weights_as_keras_lists_them():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization(),
+                              layers.Dense(2)])
+    model.layers[2].trainable = False
+    assert model.variables == model.weights and len(model.variables) == 8
+    assert model.trainable_variables == model.trainable_weights
+    assert [v.path for v in model.non_trainable_variables] == [
+        w.path for w in model.non_trainable_weights] == [
+        model.layers[1].name + "/moving_mean", model.layers[1].name + "/moving_variance",
+        model.layers[2].name + "/kernel", model.layers[2].name + "/bias"]
+    norm = model.layers[1]
+    assert [v.name for v in norm.non_trainable_variables] == ["moving_mean", "moving_variance"]
+
+
+def test_reset_metrics_zeroes_the_loss_tracker_and_the_compiled_metrics():
+    x, y = regression_data()
+    model = stack()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(metric.result() > 0 for metric in model.metrics)
+    model.reset_metrics()
+    assert [metric.result() for metric in model.metrics] == [0.0, 0.0]
+    logs = model.fit(x, y, epochs=1, verbose=0).history
+    assert logs["loss"][0] > 0 and logs["mae"][0] > 0

@@ -138,7 +138,13 @@ class Layer:
         return self.trainable_weights
 
     @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
     def variables(self):
+        """Keras's list of all layer state: the weights (handkeras layers keep no other state
+        in variables, such as Keras's seed generators)."""
         return self.weights
 
     def count_params(self):

@@ -194,8 +194,9 @@ class Trainer:
             keys.append(name)
         return keys
 
-    def _reset_metrics(self, metrics=None):
-        for metric in metrics or self.metrics:
+    def reset_metrics(self):
+        """Reset the loss tracker and every compiled metric, as ``fit`` does at each epoch's start."""
+        for metric in self.metrics:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
@@ -240,7 +241,7 @@ class Trainer:
         # reads them from the model when it redraws.
         batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
         for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
+            self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             trained = False
             for step, index in batches.epoch():
@@ -457,7 +458,8 @@ class Trainer:
         threads at once never mix; the model's metrics take the final state, holding the last
         evaluation as Keras's do."""
         metrics = [copy.deepcopy(metric) for metric in self.metrics]
-        self._reset_metrics(metrics)
+        for metric in metrics:
+            metric.reset_state()
         callbacks.on_test_begin()
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
         # As in fit, running logs are built per batch only for callbacks that read them; the
@@ -521,7 +523,7 @@ class Trainer:
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
         self._build_for(x)
-        self._reset_metrics()
+        self.reset_metrics()
         train_step = TrainStep(self)
         loss, y_pred = train_step(x, y, sample_weight)
         logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)

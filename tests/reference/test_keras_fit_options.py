@@ -440,3 +440,25 @@ def test_losses_list_the_regularization_penalties_as_in_keras():
     for model in (ours, theirs):
         model.layers[0].trainable = False
     assert_same_losses()
+
+
+def test_variable_lists_and_reset_metrics_match_keras():
+    x, y = regression_data(46, 8, inputs=3)
+
+    def build(library):
+        model = nested(library)
+        model.add(library.layers.BatchNormalization())
+        model.layers[1].layers[0].trainable = False
+        return model
+
+    ours, theirs = make_models(build)
+    for attribute in ("variables", "trainable_variables", "non_trainable_variables"):
+        assert [(v.name, v.shape) for v in getattr(ours, attribute)] == [
+            (v.name, tuple(v.shape)) for v in getattr(theirs, attribute)], attribute
+    compile_both(ours, theirs, ("SGD", {"learning_rate": 0.01}), loss="mse", metrics=["mae"])
+    for model in (ours, theirs):
+        model.fit(x, y, epochs=1, verbose=0)
+        model.reset_metrics()
+    assert {metric.name: float(metric.result()) for metric in ours.metrics} == {
+        name: float(value) for name, value in theirs.get_metrics_result().items()} == {
+        "loss": 0.0, "mae": 0.0}
