@@ -91,7 +91,7 @@ def main():
     model.save("model.keras")
     restored = keras.models.load_model("model.keras")
     print(f"Loaded: {len(restored.layers)} layers, optimizer {type(restored.optimizer).__name__} "
-          f"after {restored.optimizer.iterations} steps")
+          f"after {int(restored.optimizer.iterations)} steps")
     second_part = restored.fit(x, y, epochs=N + M, initial_epoch=N, **fit_options)
     check_same_weights(restored, reference)
 

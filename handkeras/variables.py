@@ -1,6 +1,22 @@
-"""Variable: a named numpy array that layers own and optimizers update in place."""
+"""Variable: a named numpy array that layers own and optimizers update in place.
+
+As a Keras variable does, a Variable stands for its value in arithmetic, comparisons, ``float()`` /
+``int()``, formatting and numpy functions, so that code written for numbers (an optimizer's
+``learning_rate`` and ``iterations``) works unchanged. The results are numpy values, not Variables.
+"""
+
+import operator
 
 import numpy as np
+
+
+def _on_value(name):
+    """The ndarray method ``name`` applied to the variable's value."""
+    def method(self, *args):
+        return getattr(self.value, name)(*args)
+
+    method.__name__ = name
+    return method
 
 
 class Variable:
@@ -42,8 +58,72 @@ class Variable:
             )
         self.value[...] = value
 
+    def assign_add(self, value):
+        """``assign(self + value)``."""
+        self.assign(self.value + value)
+
+    def assign_sub(self, value):
+        """``assign(self - value)``."""
+        self.assign(self.value - value)
+
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
 
     def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"value={self.value}>")
+
+    # ----------------------------------------------------------------------------- as a number
+    def _scalar(self):
+        """The value as a numpy scalar; a TypeError for a variable with dimensions, as in Keras."""
+        if self.value.ndim > 0:
+            raise TypeError(
+                f"Only scalar arrays can be converted to Python scalars. Got: shape={self.shape}"
+            )
+        return self.value[()]
+
+    def __float__(self):
+        return float(self._scalar())
+
+    def __int__(self):
+        return int(self._scalar())
+
+    def __index__(self):
+        return operator.index(self._scalar())
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __format__(self, format_spec):
+        """A format spec applies to the value (``f"{lr:.4f}"``); without one, the repr, as in Keras."""
+        return format(self.value, format_spec) if format_spec else repr(self)
+
+    def __round__(self, ndigits=None):
+        return np.round(self.value, ndigits or 0)
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __eq__(self, other):
+        """Element-wise on the values, as in Keras, except that a variable with dimensions equals
+        another variable only when it is the same one (so ``in``, ``index`` and ``remove`` work on
+        lists of weights); 0-d variables compare as the numbers they hold."""
+        if isinstance(other, Variable) and (self.ndim or other.ndim):
+            return self is other
+        return self.value == other
+
+    def __ne__(self, other):
+        return np.logical_not(self == other)
+
+    __lt__, __le__, __gt__, __ge__ = map(_on_value, ("__lt__", "__le__", "__gt__", "__ge__"))
+    __neg__, __pos__, __abs__, __invert__ = map(_on_value, (
+        "__neg__", "__pos__", "__abs__", "__invert__"))
+    __add__, __radd__, __sub__, __rsub__, __mul__, __rmul__ = map(_on_value, (
+        "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__"))
+    __truediv__, __rtruediv__, __floordiv__, __rfloordiv__, __mod__, __rmod__ = map(_on_value, (
+        "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__"))
+    __pow__, __rpow__, __matmul__, __rmatmul__ = map(_on_value, (
+        "__pow__", "__rpow__", "__matmul__", "__rmatmul__"))
+    # Defining __eq__ would leave a variable unhashable; it hashes by identity instead, so variables
+    # keep serving as dict keys and set members.
+    __hash__ = object.__hash__

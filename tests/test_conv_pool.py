@@ -593,7 +593,7 @@ def unfused_gradients(model, x, y):
     y_pred = x
     for layer in model.layers:
         y_pred = layer.forward(y_pred, training=True)
-    _, dy = model.loss.value_and_gradient(y, y_pred)
+    _, dy = model._compiled_loss.value_and_gradient(y, y_pred)
     for layer in reversed(model.layers):
         dy = layer.backward(dy)
     return [g.copy() for layer in model.layers for g in layer.gradients]

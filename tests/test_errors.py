@@ -35,7 +35,7 @@ def snapshot(model):
         "compiled": (model.compiled, id(optimizer), id(model.loss),
                      [id(metric) for metric in model.metrics]),
         "optimizer": None if optimizer is None else (
-            optimizer.built, optimizer.iterations,
+            optimizer.built, int(optimizer.iterations),
             [(np.asarray(v).dtype.str, np.shape(v), np.asarray(v).tobytes())
              for v in optimizer.variables]),
     }

@@ -1,6 +1,6 @@
-"""Model features with Keras's semantics: pop, a Sequential inside a Sequential, frozen layers, and
-summary's totals. The reference tests (tests/reference/test_keras_fit_options.py) compare the same
-features with Keras itself."""
+"""Model features with Keras's semantics: pop, a Sequential inside a Sequential, frozen layers,
+summary's totals, and ``model.loss`` as compile received it. The reference tests
+(tests/reference/test_keras_fit_options.py) compare the same features with Keras itself."""
 
 import numpy as np
 import pytest
@@ -227,3 +227,57 @@ def test_summary_totals_count_trainable_non_trainable_and_optimizer_parameters()
     # Adam: the iteration count, the learning rate, and two slots per trainable weight
     assert "Optimizer params: 38 (152.00 B)" in lines
     assert "Total params: 80 (320.00 B)" in lines
+
+
+# ------------------------------------------------------------------------------------- compile arguments
+@pytest.mark.parametrize("loss", ["mse", "sparse_categorical_crossentropy",
+                                  keras.losses.Huber(delta=2.0), keras.losses.mean_squared_error])
+def test_model_loss_is_what_compile_was_given(loss):
+    model = stack()
+    model.compile(optimizer="sgd", loss=loss)
+    assert model.loss is loss
+
+
+def test_model_loss_is_none_before_compile_and_without_a_loss():
+    model = stack()
+    assert model.loss is None
+    model.compile(optimizer="sgd")
+    assert model.loss is None
+
+
+def test_a_loss_name_survives_a_keras_file_round_trip(tmp_path):
+    model = stack()
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").loss == "mse"
+    model.compile(optimizer="sgd", loss=keras.losses.Huber(delta=2.0))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras").loss
+    assert isinstance(loaded, keras.losses.Huber) and loaded.get_config()["delta"] == 2.0
+
+
+# ------------------------------------------------------------------------------------- variables and metrics
+def test_variables_are_the_weights_as_keras_lists_them():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization(),
+                              layers.Dense(2)])
+    model.layers[2].trainable = False
+    assert model.variables == model.weights and len(model.variables) == 8
+    assert model.trainable_variables == model.trainable_weights
+    assert [v.path for v in model.non_trainable_variables] == [
+        w.path for w in model.non_trainable_weights] == [
+        model.layers[1].name + "/moving_mean", model.layers[1].name + "/moving_variance",
+        model.layers[2].name + "/kernel", model.layers[2].name + "/bias"]
+    norm = model.layers[1]
+    assert [v.name for v in norm.non_trainable_variables] == ["moving_mean", "moving_variance"]
+
+
+def test_reset_metrics_zeroes_the_loss_tracker_and_the_compiled_metrics():
+    x, y = regression_data()
+    model = stack()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, epochs=1, verbose=0)
+    assert all(metric.result() > 0 for metric in model.metrics)
+    model.reset_metrics()
+    assert [metric.result() for metric in model.metrics] == [0.0, 0.0]
+    logs = model.fit(x, y, epochs=1, verbose=0).history
+    assert logs["loss"][0] > 0 and logs["mae"][0] > 0

@@ -308,6 +308,43 @@ def test_normalization_with_given_statistics_has_no_weights_and_broadcasts(float
     np.testing.assert_allclose(scalar(np.array([[1.0], [3.0]])), [[-2 / np.sqrt(2)], [0.0]])
 
 
+def test_normalization_mean_and_variance_have_the_broadcast_shape_after_adapt():
+    x = data((40, 9), scale=2.0, shift=1.0)
+    layer = layers.Normalization()
+    assert layer.mean is None and layer.variance is None  # not built yet
+    layer.adapt(x)
+    assert layer.mean.shape == layer.variance.shape == (1, 9)
+    assert layer.mean.numpy().dtype == np.float32
+    np.testing.assert_allclose(layer.mean.numpy(), x.mean(axis=0, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(layer.variance.numpy(), x.var(axis=0, keepdims=True), rtol=1e-5)
+
+
+@pytest.mark.parametrize("axis, shape, broadcast", [
+    (None, (20, 9), (1, 1)), (-1, (20, 3, 4), (1, 1, 4)), ((1, 2), (20, 3, 4), (1, 3, 4)),
+])
+def test_normalization_mean_and_variance_keep_the_kept_axes(axis, shape, broadcast):
+    layer = layers.Normalization(axis=axis)
+    layer.adapt(data(shape))
+    assert layer.mean.shape == layer.variance.shape == broadcast
+
+
+def test_normalization_mean_and_variance_follow_the_adapted_weights():
+    layer = layers.Normalization()
+    layer.build_once((None, 3))
+    layer.set_weights([np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), np.array(7)])
+    np.testing.assert_array_equal(layer.mean.numpy(), [[1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(layer.variance.numpy(), [[4.0, 5.0, 6.0]])
+
+
+@pytest.mark.parametrize("mean, variance", [(2.0, 4.0), ([2.0] * 9, [4.0] * 9)])
+def test_normalization_given_statistics_are_broadcast_to_the_input(mean, variance):
+    layer = layers.Normalization(mean=mean, variance=variance)
+    layer.build_once((None, 9))
+    assert layer.input_mean == mean
+    np.testing.assert_array_equal(layer.mean.numpy(), np.full((1, 9), 2.0, np.float32))
+    np.testing.assert_array_equal(layer.variance.numpy(), np.full((1, 9), 4.0, np.float32))
+
+
 def test_normalization_invert_undoes_the_normalization(float64):
     x = data((50, 3), scale=4.0, shift=-2.0)
     forward, inverse = layers.Normalization(), layers.Normalization(invert=True)

@@ -273,6 +273,98 @@ def test_weight_decay_uses_the_scheduled_rate_of_the_step():
     assert w[0] == pytest.approx((1 - 0.1) * (1 - 0.2), rel=1e-12)
 
 
+# ----------------------------------------------------------------------------- as Keras variables
+def test_learning_rate_and_iterations_are_keras_style_variables():
+    keras.config.set_floatx("float32")
+    optimizer = optimizers.SGD(0.1)
+    learning_rate, iterations = optimizer.learning_rate, optimizer.iterations
+    assert isinstance(learning_rate, Variable) and isinstance(iterations, Variable)
+    assert (learning_rate.path, learning_rate.dtype, learning_rate.trainable) == (
+        "sgd/learning_rate", np.float32, False)
+    assert (iterations.path, iterations.dtype, iterations.trainable) == ("sgd/iteration", np.int32, False)
+    assert learning_rate.numpy().shape == () and learning_rate.numpy() == np.float32(0.1)
+    assert iterations.numpy() == 0
+    assert repr(learning_rate) == str(learning_rate) == (
+        "<Variable path=sgd/learning_rate, shape=(), dtype=float32, value=0.10000000149011612>")
+
+
+def test_learning_rate_and_iterations_work_as_numbers():
+    optimizer = optimizers.SGD(0.5)
+    step(optimizer, variable([0.0]), [1.0], [1.0], [1.0])
+    learning_rate, iterations = optimizer.learning_rate, optimizer.iterations
+    assert (float(learning_rate), int(iterations)) == (0.5, 3)
+    assert learning_rate * 2 == 2 * learning_rate == 1.0 and learning_rate / 4 == 0.125
+    assert iterations + 1 == 1 + iterations == 4 and iterations - 1 == 2 and iterations % 2 == 1
+    assert np.float64(2) * learning_rate == 1.0 and math.sqrt(learning_rate) == math.sqrt(0.5)
+    np.testing.assert_array_equal(np.array([1.0, 2.0]) * learning_rate, [0.5, 1.0])
+    assert learning_rate > 0.1 and learning_rate <= 0.5 and iterations == 3 and iterations != 4
+    assert f"{learning_rate:.3f} {iterations:d} {iterations:>3}" == "0.500 3   3"
+    assert "%.1f %d" % (learning_rate, iterations) == "0.5 3"
+    assert np.asarray(learning_rate) == 0.5 and np.asarray(iterations).dtype == np.int32
+    assert list(range(iterations)) == [0, 1, 2] and round(learning_rate, 1) == 0.5
+    assert bool(iterations) and not optimizers.SGD().iterations
+
+
+def test_assigning_the_learning_rate_assigns_into_its_variable():
+    optimizer = optimizers.SGD(0.1)
+    learning_rate = optimizer.learning_rate
+    optimizer.learning_rate = 0.25
+    assert optimizer.learning_rate is learning_rate and learning_rate == 0.25
+    learning_rate.assign(0.5)
+    assert step(optimizer, variable([0.0]), [1.0])[0] == -0.5
+    optimizer.learning_rate = optimizers.SGD(0.125).learning_rate  # a Variable, as Keras's assign takes
+    assert learning_rate == 0.125 and optimizer.get_config()["learning_rate"] == 0.125
+
+
+def test_iterations_counts_steps_in_place_and_can_be_assigned():
+    optimizer = optimizers.SGD(schedules.PiecewiseConstantDecay([2], [1.0, 0.5]))
+    iterations = optimizer.iterations
+    w = variable([0.0])
+    step(optimizer, w, [1.0])
+    assert optimizer.iterations is iterations and iterations == 1
+    iterations.assign(5)  # the schedule reads the count the optimizer keeps
+    assert optimizer.learning_rate == 0.5
+    step(optimizer, w, [1.0])
+    assert w[0] == -1.5 and iterations == 6
+
+
+def test_schedule_and_callable_learning_rates_read_as_their_values():
+    """As in Keras: no variable then, but the schedule's value at ``iterations`` (a floatx scalar)
+    or the callable's result."""
+    optimizer = optimizers.SGD(schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5))
+    step(optimizer, variable([0.0]), [1.0])
+    assert not isinstance(optimizer.learning_rate, Variable)
+    assert optimizer.learning_rate == pytest.approx(0.05) and optimizer.learning_rate.dtype == np.float64
+    assert optimizers.SGD(lambda: 0.3).learning_rate == 0.3
+
+
+def test_variables_are_variables_with_keras_paths():
+    weights = keras.Sequential([keras.Input((2,)), layers.Dense(3, name="hidden")]).weights
+    optimizer = optimizers.SGD(momentum=0.9)
+    optimizer.build(weights)
+    assert [v.path for v in optimizer.variables] == [
+        "sgd/iteration", "sgd/learning_rate", "sgd/hidden_kernel_momentum", "sgd/hidden_bias_momentum"]
+    assert [v.name for v in optimizer.variables][2:] == ["hidden_kernel_momentum",
+                                                         "hidden_bias_momentum"]
+    assert all(isinstance(v, Variable) and not v.trainable for v in optimizer.variables)
+    nadam = optimizers.Nadam()
+    nadam.build(weights)
+    assert [v.path for v in nadam.variables][2:] == [
+        "nadam/hidden_kernel_momentum", "nadam/hidden_kernel_velocity", "nadam/hidden_bias_momentum",
+        "nadam/hidden_bias_velocity", "variable"]  # Keras leaves the momentum product unnamed
+
+
+def test_optimizer_variables_hold_the_live_state():
+    kernel, bias = two_variables()
+    optimizer = optimizers.SGD(0.1, momentum=0.5)
+    optimizer.apply([np.ones((2, 3)), np.ones(3)], [kernel, bias])
+    momentum = optimizer.variables[2]
+    np.testing.assert_allclose(momentum.numpy(), -0.1)
+    momentum.assign(np.zeros((2, 3)))
+    optimizer.apply([np.ones((2, 3)), np.ones(3)], [kernel, bias])
+    np.testing.assert_allclose(momentum.value, -0.1)  # restarted from the assigned zeros
+
+
 # ----------------------------------------------------------------------------- state
 def two_variables():
     return [Variable(np.ones((2, 3)), "kernel"), Variable(np.zeros(3), "bias")]

@@ -154,6 +154,46 @@ def test_model_gradients_include_the_penalties(arguments, float64):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
+# --------------------------------------------------------------------------------------- losses
+def test_layer_losses_are_its_weight_penalties_from_the_current_weights(float64):
+    layer = regularized_model(kernel_regularizer=regularizers.L2(0.1),
+                              bias_regularizer=regularizers.L1(0.2),
+                              bias_initializer="random_normal").layers[0]
+    kernel, bias = layer.kernel.value, layer.bias.value
+    assert layer.losses == pytest.approx([0.1 * np.square(kernel).sum(), 0.2 * np.abs(bias).sum()],
+                                         rel=1e-12)
+    kernel *= 2
+    assert layer.losses[0] == pytest.approx(0.4 * np.square(kernel / 2).sum(), rel=1e-12)
+    assert regularized_model().layers[0].losses == []
+
+
+def test_model_losses_list_every_trainable_weight_penalty_in_weight_order(float64):
+    inner = keras.Sequential([layers.Dense(2, bias_regularizer=regularizers.L2(0.5),
+                                           bias_initializer="ones")])
+    model = keras.Sequential([keras.Input((3,)),
+                              layers.Dense(4, kernel_regularizer=regularizers.L1(0.1)),
+                              layers.Dense(3), inner])
+    l1_kernel = 0.1 * np.abs(model.layers[0].kernel.value).sum()
+    assert model.losses == pytest.approx([l1_kernel, 0.5 * 2], rel=1e-12)
+    model.layers[0].trainable = False  # as in Keras, frozen weights add no penalty
+    assert model.losses == pytest.approx([1.0]) and model.layers[0].losses == []
+
+
+def test_activity_losses_come_from_the_last_training_forward_and_come_first(float64):
+    x = weights((8, 3), 1)
+    model = regularized_model(activity_regularizer=regularizers.L2(0.3),
+                              kernel_regularizer=regularizers.L1(0.1))
+    weight_penalty = 0.1 * np.abs(model.layers[0].kernel.value).sum()
+    assert model.losses == pytest.approx([weight_penalty])  # no training forward yet
+    model(x, training=True)
+    hidden = np.tanh(x @ model.layers[0].kernel.value + model.layers[0].bias.value)
+    expected = [0.3 * np.square(hidden).sum() / len(x), weight_penalty]
+    assert model.losses == pytest.approx(expected, rel=1e-12)
+    assert model.layers[0].losses == pytest.approx(expected, rel=1e-12)
+    model.predict(x[:3], verbose=0)  # inference records nothing
+    assert model.losses == pytest.approx(expected, rel=1e-12)
+
+
 def test_layer_configs_carry_their_regularizers():
     layer = layers.Dense(2, kernel_regularizer="l1", activity_regularizer=regularizers.L1L2(l2=0.3))
     config = layer.get_config()

@@ -290,6 +290,17 @@ def test_whole_model_h5_has_model_and_training_config(tmp_path):
         assert "optimizer_weights" in f
 
 
+def test_whole_model_h5_names_the_optimizer_weights_by_their_paths(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, name="out")])
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r") as f:
+        names = [n.decode() for n in f["optimizer_weights"].attrs["weight_names"]]
+    assert names == ["sgd/iteration", "sgd/learning_rate", "sgd/out_kernel_momentum",
+                     "sgd/out_bias_momentum"]
+
+
 def test_keras_archive_holds_config_metadata_and_weights(tmp_path):
     model = every_layer_model()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])

@@ -51,7 +51,7 @@ def _state(model):
     optimizer = model.optimizer
     return ([w.numpy() for w in model.weights],
             [np.array(v) for v in optimizer.variables] if optimizer else [],
-            optimizer.iterations if optimizer else None)
+            int(optimizer.iterations) if optimizer else None)
 
 
 def _assert_unchanged(model, before):
@@ -266,6 +266,21 @@ def test_archive_without_weights_is_a_value_error(tmp_path):
         archive.writestr("config.json", "{}")
     with pytest.raises(ValueError, match="model.weights.h5"):
         keras.models.load_model(tmp_path / "empty.keras")
+
+
+def test_an_archive_needing_an_unknown_zip_version_is_an_os_error(tmp_path):
+    model = _trained_model()
+    model.save(tmp_path / "m.keras")
+    data = bytearray((tmp_path / "m.keras").read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6] = 84  # "version needed to extract": 8.4, which no zip reader knows
+    (tmp_path / "m.keras").write_bytes(bytes(data))
+    before = _state(model)
+    with pytest.raises(OSError, match="not a readable .keras archive"):
+        keras.models.load_model(tmp_path / "m.keras")
+    with pytest.raises(OSError, match="not a readable .keras archive"):
+        model.load_weights(tmp_path / "m.keras")
+    _assert_unchanged(model, before)
 
 
 def test_a_corrupt_archive_member_is_caught_by_its_crc(tmp_path):

@@ -122,6 +122,7 @@ class Layer:
         self._trainable = bool(trainable)
         self.dtype = self._checked_dtype(dtype_policy_name(dtype) or backend.floatx())
         self.activity_regularizer = regularizers_module.get(activity_regularizer)
+        self._activity_loss = None  # this layer's activity penalty in the last training forward
         # Keras's `autocast` (cast float inputs to the layer's dtype). handkeras always computes
         # in the layer's dtype; so does Keras on torch for a float64 input with autocast=False
         # (Dense returns float32 either way), so the flag is kept only for configs and scripts.
@@ -200,7 +201,13 @@ class Layer:
         return self.trainable_weights
 
     @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
+    @property
     def variables(self):
+        """Keras's list of all layer state: the weights (handkeras layers keep no other state
+        in variables, such as Keras's seed generators)."""
         return self.weights
 
     def count_params(self):
@@ -355,11 +362,25 @@ class Layer:
         return None
 
     # ----------------------------------------------------------------------------- regularization
+    @property
+    def losses(self):
+        """Keras's list of regularization losses, as floats: the activity penalties of the last
+        training-mode forward (inference records none, so that it writes nothing), then the penalty
+        of each trainable weight that has a regularizer, from its current value."""
+        return self._activity_losses() + self._weight_regularization_losses()
+
+    def _activity_losses(self):
+        """This layer's activity penalty from the last training-mode forward of its model, if any."""
+        if self.activity_regularizer is None or self._activity_loss is None:
+            return []
+        return [self._activity_loss]
+
+    def _weight_regularization_losses(self):
+        return [w.regularizer(w.value) for w in self.trainable_weights if w.regularizer is not None]
+
     def regularization_penalty(self):
         """The sum of the weight regularizers' penalties on the current weights."""
-        return sum(
-            w.regularizer(w.value) for w in self.trainable_weights if w.regularizer is not None
-        )
+        return sum(self._weight_regularization_losses())
 
     def add_regularization_gradients(self):
         """Add each weight regularizer's gradient to that weight's gradient."""

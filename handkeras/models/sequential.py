@@ -233,6 +233,11 @@ class Sequential(Trainer, Layer):
             if layer.trainable_weights:
                 layer.add_regularization_gradients()
 
+    def _activity_losses(self):
+        """The activity penalties of the last training forward, layer by layer (nested models'
+        inside them)."""
+        return [loss for layer in self._layers for loss in layer._activity_losses()]
+
     def regularization_penalty(self):
         """Weight-regularization penalties, plus activity penalties of the last training forward."""
         return (sum(layer.regularization_penalty() for layer in self._layers)
@@ -286,9 +291,10 @@ class Sequential(Trainer, Layer):
                 x = step.forward(inputs, training=training)
             mask = step.output_mask(inputs, mask)
             if step.activity_regularizer is not None:
-                penalty += step.activity_regularizer(x) / len(x)
+                activity_loss = step.activity_regularizer(x) / len(x)
+                penalty += activity_loss
                 if training:
-                    step._activity_output = x
+                    step._activity_output, step._activity_loss = x, activity_loss
         if training:
             self._activity_penalty = penalty
         return x, mask, penalty

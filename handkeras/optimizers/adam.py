@@ -32,7 +32,7 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, slots, learning_rate):
         m, v = slots[0], slots[1]
-        t = self.iterations + 1
+        t = self.local_step
         alpha = learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         m *= self.beta_1
         m += (1 - self.beta_1) * gradient

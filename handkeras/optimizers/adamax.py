@@ -33,7 +33,7 @@ class Adamax(Optimizer):
         u *= self.beta_2
         np.maximum(u, np.abs(gradient), out=u)
         denominator = u + self.epsilon
-        denominator *= 1 - self.beta_1 ** (self.iterations + 1)
+        denominator *= 1 - self.beta_1 ** self.local_step
         variable.value -= (m * learning_rate) / denominator
 
     def get_config(self):

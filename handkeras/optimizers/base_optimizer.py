@@ -3,13 +3,15 @@
 ``apply(grads, variables)`` does what Keras's does, in Keras's order: clip the gradients, decay the
 weights (``w *= 1 - weight_decay * lr``), then let the subclass's
 ``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, and finally
-count the step in ``iterations``. The learning rate of a step is read once, before it, so a schedule
-sees ``iterations`` before the increment (0 on the first step).
+count the step in ``iterations``. The learning rate and the step number are read once per step, before
+it, as numpy and Python numbers, so a schedule sees ``iterations`` before the increment (0 on the first
+step) and the update rules see plain numbers.
 
-Slot arrays (momenta, second moments, ...) are created for the variables of the first ``apply`` (or
-``build``), group by group as Keras creates them, so that ``variables`` lists the optimizer state in
-Keras's order: the iteration count, the learning rate when it is a number, then the slots. Layers
-compute gradients; only optimizers change weights.
+The optimizer's state is Keras's: ``iterations`` and a learning rate given as a number are Variables,
+and slot arrays (momenta, second moments, ...) are created for the variables of the first ``apply``
+(or ``build``), group by group as Keras creates them, so that ``variables`` lists the state in Keras's
+order with Keras's paths: the iteration count, the learning rate when it is a number, then the slots.
+Layers compute gradients; only optimizers change weights.
 """
 
 import numbers
@@ -24,6 +26,7 @@ from handkeras.optimizers.blocks import update_in_blocks
 from handkeras.optimizers.schedules import LearningRateSchedule
 from handkeras.optimizers.schedules import deserialize as deserialize_schedule
 from handkeras.optimizers.schedules import serialize as serialize_schedule
+from handkeras.variables import Variable
 
 
 class Optimizer:
@@ -72,7 +75,8 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
-        self.iterations = 0
+        self._iterations = self._state_variable(np.zeros((), np.int32), "iteration")
+        self.local_step = 1  # the step being applied, as a Python int: see apply_unchecked
         self._learning_rate = None
         self.learning_rate = learning_rate
         self.built = False
@@ -86,40 +90,55 @@ class Optimizer:
     # ----------------------------------------------------------------------------- learning rate
     @property
     def learning_rate(self):
-        """The learning rate of the next step, as a float (a schedule is evaluated at ``iterations``).
-
-        A number is kept in floatx, as Keras keeps it in a floatx variable.
-        """
-        return float(self._current_learning_rate())
+        """As in Keras: the learning rate's Variable (a 0-d float in floatx, which ``assign`` and
+        ``numpy`` work on and which stands for its value in arithmetic), or for a schedule its value
+        at ``iterations``, or for a callable what it returns."""
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate
+        return self._learning_rate_at(self._iterations.value.item())
 
     @learning_rate.setter
     def learning_rate(self, value):
         if isinstance(value, LearningRateSchedule) or callable(value):
             self._learning_rate = value
             return
-        if isinstance(self._learning_rate, LearningRateSchedule) or callable(self._learning_rate):
+        if self._learning_rate is not None and not isinstance(self._learning_rate, Variable):
             raise TypeError(
                 f"{type(self).__name__} was created with a schedule or callable as its "
                 f"`learning_rate`, so its learning rate cannot be set to the number {value!r}; "
                 "create the optimizer with a float `learning_rate` to change it."
             )
+        if isinstance(value, Variable):
+            value = value.value[()]
         check_number(self, "learning_rate", value, minimum=0)
         if self._learning_rate is None:
-            self._learning_rate = np.array(value, dtype=backend.floatx())
+            self._learning_rate = self._state_variable(np.array(value, backend.floatx()),
+                                                       "learning_rate")
         else:
-            self._learning_rate[...] = value
+            self._learning_rate.assign(value)
 
     lr = learning_rate
 
-    def _current_learning_rate(self):
-        """The learning rate as a numpy scalar (floatx for numbers and built-in schedules)."""
+    def _learning_rate_at(self, iteration):
+        """The learning rate of the step after ``iteration`` steps, as a numpy scalar (floatx for
+        numbers and built-in schedules)."""
+        if isinstance(self._learning_rate, Variable):
+            return self._learning_rate.value[()]
         if isinstance(self._learning_rate, LearningRateSchedule):
-            return self._learning_rate(self.iterations)
-        if callable(self._learning_rate):
-            return self._learning_rate()
-        return self._learning_rate[()]
+            return self._learning_rate(iteration)
+        return self._learning_rate()
 
     # ----------------------------------------------------------------------------- state
+    @property
+    def iterations(self):
+        """The number of steps taken: a 0-d int32 Variable (as in Keras on torch) that stands for
+        its value in arithmetic and comparisons."""
+        return self._iterations
+
+    def _state_variable(self, value, name):
+        """A non-trainable Variable of this optimizer, with Keras's path ``<optimizer name>/<name>``."""
+        return Variable(value, name, trainable=False, path=f"{self.name}/{name}")
+
     @property
     def slot_names(self):
         """The slot names of one variable, in the order ``update_step`` receives them."""
@@ -138,7 +157,8 @@ class Optimizer:
                 for slot_name in group:
                     slot = self.initial_slot(slot_name, variable)
                     self._slots[id(variable)][slot_index[slot_name]] = slot
-                    self._slot_variables.append(slot)
+                    self._slot_variables.append(self._state_variable(
+                        slot, f"{variable.path.replace('/', '_')}_{slot_name}"))
         self._trainable_variables = variables
         self.built = True
 
@@ -152,12 +172,13 @@ class Optimizer:
 
     @property
     def variables(self):
-        """Keras's optimizer variables, in Keras's order: the iteration count (int32, as Keras on torch),
-        the learning rate unless it is a schedule or callable, then the slots and any other state.
+        """Keras's optimizer variables, in Keras's order and with Keras's paths: ``iterations``, the
+        learning rate unless it is a schedule or callable, then the slots (``<optimizer>/<weight
+        path with _ for />_<slot>``, such as ``adam/dense_kernel_momentum``) and any other state.
 
-        Every entry but the iteration count is the live array the optimizer updates."""
-        state = [np.array(self.iterations, dtype=np.int32)]
-        if not callable(self._learning_rate):
+        Each is a Variable holding the live array the optimizer updates."""
+        state = [self._iterations]
+        if isinstance(self._learning_rate, Variable):
             state.append(self._learning_rate)
         return state + self._slot_variables + self._extra_variables()
 
@@ -198,14 +219,13 @@ class Optimizer:
             return False
         values = [np.asarray(store[str(i)]) for i in range(len(variables))]
         for i, (variable, value) in enumerate(zip(variables, values)):
-            if value.shape != np.shape(variable):
+            if value.shape != variable.shape:
                 raise ValueError(
-                    f"Optimizer '{self.name}': variable {i} has shape {np.shape(variable)}, the "
+                    f"Optimizer '{self.name}': variable {i} has shape {variable.shape}, the "
                     f"stored value has shape {value.shape}."
                 )
-        self.iterations = int(values[0])
-        for variable, value in zip(variables[1:], values[1:]):
-            variable[...] = value
+        for variable, value in zip(variables, values):
+            variable.assign(value)
         return True
 
     def _unbuild(self):
@@ -295,19 +315,22 @@ class Optimizer:
         """``apply`` without the argument checks, for the fit loop, whose gradients always match.
 
         The gradients may be the layers' reused buffers: update rules must not keep references to
-        them, nor change them.
+        them, nor change them. The step's number (``iterations + 1``) is ``local_step`` while the
+        rules run, a Python int.
         """
         self.build(variables)
         slots = self._slots_of(variables)
         grads = self._clip_gradients(grads)
-        learning_rate = self._current_learning_rate()
+        iteration = self._iterations.value.item()
+        learning_rate = self._learning_rate_at(iteration)
+        self.local_step = iteration + 1
         if self.weight_decay is not None:
             factor = 1 - self.weight_decay * learning_rate
             for variable in variables:
                 if self._uses_weight_decay(variable):
                     variable.value *= factor
         self._update_all(grads, variables, slots, learning_rate)
-        self.iterations += 1
+        self._iterations.value[()] = self.local_step
 
     def _slots_of(self, variables):
         """The slots of ``variables``, in order; remembered for the list the fit loop passes at
@@ -345,7 +368,8 @@ class Optimizer:
         return self.iterations
 
     def update_step(self, gradient, variable, slots, learning_rate):
-        """Update ``variable.value`` (and ``slots``, in ``slot_names`` order) in place."""
+        """Update ``variable.value`` (and ``slots``, in ``slot_names`` order) in place; the step's
+        number, counted from 1, is ``self.local_step``."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------------------- config

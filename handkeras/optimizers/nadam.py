@@ -2,8 +2,10 @@
 
 import numpy as np
 
+from handkeras import backend
 from handkeras.optimizers.adam import check_adam_arguments
 from handkeras.optimizers.base_optimizer import Optimizer
+from handkeras.variables import Variable
 
 
 class Nadam(Optimizer):
@@ -35,8 +37,10 @@ class Nadam(Optimizer):
             return
         variables = list(variables)
         super().build(variables)
-        # Keras keeps the product in the dtype of the first variable.
-        self._u_product = np.array(1.0, dtype=variables[0].dtype if variables else None)
+        # Keras keeps the product in the dtype of the first variable, in a variable made with the
+        # defaults: named "variable", "variable_1", ... and trainable.
+        self._u_product = Variable(np.array(1.0, dtype=variables[0].dtype if variables else None),
+                                   backend.unique_name("variable"))
 
     def _extra_variables(self):
         return [self._u_product] if self.built else []
@@ -45,14 +49,14 @@ class Nadam(Optimizer):
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
 
     def _update_all(self, grads, variables, slots, learning_rate):
-        self._u_product *= self._momentum_cache(self.iterations + 1)
+        self._u_product.value *= self._momentum_cache(self.local_step)
         super()._update_all(grads, variables, slots, learning_rate)
 
     def update_step(self, gradient, variable, slots, learning_rate):
         m, v = slots
-        t = self.iterations + 1
+        t = self.local_step
         u_t, u_t_1 = self._momentum_cache(t), self._momentum_cache(t + 1)
-        u_product_t = self._u_product[()]
+        u_product_t = self._u_product.value[()]
         u_product_t_1 = u_product_t * u_t_1
         m *= self.beta_1
         m += (1 - self.beta_1) * gradient

@@ -18,13 +18,15 @@ def _metric_configs(metrics):
 
 
 def get_compile_config(model):
-    """Keras's ``compile_config`` of a compiled model (None when it is not compiled)."""
+    """Keras's ``compile_config`` of a compiled model (None when it is not compiled): the loss as
+    compile received it when that is a name (``"mse"``), else its Loss object's config."""
     if not getattr(model, "compiled", False):
         return None
     arguments = getattr(model, "_compile_args", {})
     return {
         "optimizer": serialize_keras_object(model.optimizer),
-        "loss": serialize_keras_object(model.loss),
+        "loss": serialize_keras_object(
+            model.loss if isinstance(model.loss, str) else model._compiled_loss),
         "loss_weights": arguments.get("loss_weights"),
         "metrics": _metric_configs(arguments.get("metrics")),
         "weighted_metrics": _metric_configs(arguments.get("weighted_metrics")),
@@ -47,7 +49,8 @@ def legacy_training_config(model):
     if config is None:
         return None
     optimizer = legacy_object_config(config.pop("optimizer"))
-    config["loss"] = legacy_object_config(config["loss"])
+    # The Loss object's config even for a name: Keras's legacy loader cannot read names like "mse".
+    config["loss"] = legacy_object_config(serialize_keras_object(model._compiled_loss))
     for key in ("metrics", "weighted_metrics"):
         if config[key] is not None:
             config[key] = [legacy_object_config(metric) for metric in config[key]]

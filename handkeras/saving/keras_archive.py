@@ -53,7 +53,8 @@ def _open(path):
         raise OSError(f"'{path}' is not a .keras archive: it is not a zip file, or it is truncated.")
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        # NotImplementedError: a header asks for a zip version or feature zipfile does not have.
         raise OSError(f"'{path}' is not a readable .keras archive ({error}).") from error
     for info in archive.infolist():
         if _unsafe(info.filename):

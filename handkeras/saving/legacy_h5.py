@@ -73,10 +73,7 @@ def write_optimizer_weights(h5file, optimizer):
     if not store:
         return
     group = h5file.create_group("optimizer_weights")
-    names = [f"{optimizer.name}/iteration"]
-    if len(store) > 1 and not callable(getattr(optimizer, "_learning_rate", None)):
-        names.append(f"{optimizer.name}/learning_rate")
-    names += [f"{optimizer.name}/variable_{i}" for i in range(len(names), len(store))]
+    names = _unique([variable.path for variable in optimizer.variables])
     hdf5.write_names(group, "weight_names", names)
     for name, key in zip(names, sorted(store, key=int)):
         hdf5.write_array(group, name, store[key])

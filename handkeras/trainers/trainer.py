@@ -74,7 +74,8 @@ class Trainer:
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
-        self.loss = None
+        self.loss = None  # what compile was given, as in Keras
+        self._compiled_loss = None  # the Loss object it resolves to, which training uses
         self.stop_training = False
         self.history = None
         self._initial_epoch = None  # set by BackupAndRestore at on_train_begin to resume a run
@@ -101,7 +102,7 @@ class Trainer:
         else:
             name = "sgd" if optimizer is DEFAULT_OPTIMIZER else optimizer
             optimizer = optimizers_module.get(name, learning_rate=lr)
-        loss = losses_module.get(loss)
+        compiled_loss = losses_module.get(loss)
         weight = 1.0
         if loss_weights is not None:
             weights = loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]
@@ -116,11 +117,12 @@ class Trainer:
                              self._as_list(weighted_metrics, "weighted_metrics")]
         for metric in compiled_metrics[len(self._as_list(metrics, "metrics")):]:
             metric.weighted = True
-        self.optimizer, self.loss, self._loss_weight = optimizer, loss, weight
+        self.optimizer, self.loss, self._compiled_loss = optimizer, loss, compiled_loss
+        self._loss_weight = weight
         self._metrics, self._metrics_took = compiled_metrics, set()
         keys = [self._loss_tracker.name] + self._metric_keys()
         self._log_order = sorted((key, i) for i, key in enumerate(keys))
-        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics,
                               "weighted_metrics": weighted_metrics}
         self.compiled = True
 
@@ -146,7 +148,7 @@ class Trainer:
         return None if optimizer is None else (optimizer.built, optimizer.iterations)
 
     def _require_compiled(self, method):
-        if not self.compiled or self.loss is None:
+        if not self.compiled or self._compiled_loss is None:
             raise ValueError(
                 f"You must call `compile(optimizer, loss)` before `{method}`"
                 + ("" if not self.compiled else ": the model was compiled without a `loss`") + "."
@@ -155,7 +157,7 @@ class Trainer:
     # ----------------------------------------------------------------------------- one step
     def _training_loss(self):
         """The loss to differentiate: fused with the output activation when that is exact."""
-        loss = self.loss
+        loss = self._compiled_loss
         activation = getattr(self.layers[-1], "output_activation", None) if self.layers else None
         if (loss.fusable_activation is not None and activation is loss.fusable_activation
                 and not loss.from_logits and self.layers[-1].activity_regularizer is None):
@@ -213,8 +215,9 @@ class Trainer:
             keys.append(name)
         return keys
 
-    def _reset_metrics(self, metrics=None):
-        for metric in metrics or self.metrics:
+    def reset_metrics(self):
+        """Reset the loss tracker and every compiled metric, as ``fit`` does at each epoch's start."""
+        for metric in self.metrics:
             metric.reset_state()
 
     # ----------------------------------------------------------------------------- fit
@@ -264,7 +267,7 @@ class Trainer:
             # gets the function that builds them and calls it when it redraws.
             batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
             for epoch in range(initial_epoch, epochs):
-                self._reset_metrics()
+                self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
                 trained = False
                 for step, index in batches.epoch():
@@ -354,7 +357,7 @@ class Trainer:
         if needs_y:
             if y is None:
                 raise ValueError(
-                    f"{method}: the loss {self.loss.name!r} needs targets, but `{prefix}y` is None."
+                    f"{method}: the loss {self._compiled_loss.name!r} needs targets, but `{prefix}y` is None."
                 )
             output_shape = self.compute_output_shape(input_shape)
             self._check_targets(y, output_shape, prefix + "y")
@@ -368,7 +371,7 @@ class Trainer:
 
     def _check_targets(self, y, output_shape, argument):
         """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
-        if isinstance(self.loss, losses_module.SparseCategoricalCrossentropy):
+        if isinstance(self._compiled_loss, losses_module.SparseCategoricalCrossentropy):
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
             if not shape_fits(labels.shape, output_shape[:-1]):
                 raise ValueError(
@@ -380,7 +383,7 @@ class Trainer:
                 fractional = labels[np.mod(labels, 1) != 0]
                 if fractional.size:
                     raise ValueError(
-                        f"`{argument}` must hold integer class indices for {self.loss.name}, "
+                        f"`{argument}` must hold integer class indices for {self._compiled_loss.name}, "
                         f"received {fractional.size} non-integer value(s) such as "
                         f"{fractional.flat[0]!s}."
                     )
@@ -396,7 +399,7 @@ class Trainer:
                 y.shape, output_shape[:-1])):
             raise ValueError(
                 f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
-                f"{output_shape} for the loss {self.loss.name!r}"
+                f"{output_shape} for the loss {self._compiled_loss.name!r}"
                 + (": one-hot targets need one column per output unit."
                    if len(output_shape) == 2 and y.ndim == 2 else ".")
             )
@@ -518,7 +521,8 @@ class Trainer:
         threads at once never mix; the model's metrics take the final state, holding the last
         evaluation as Keras's do."""
         metrics = [copy.deepcopy(metric) for metric in self.metrics]
-        self._reset_metrics(metrics)
+        for metric in metrics:
+            metric.reset_state()
         with callbacks.closing_bars_on_error():
             callbacks.on_test_begin()
             batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
@@ -532,8 +536,10 @@ class Trainer:
                 if finite is not None:
                     finite.check(batch)
                 y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
-                loss_weights = masked_sample_weight(mask, swb, self.loss.reduction, y_pred.dtype)
-                loss = (self._loss_weight * self.loss(yb, y_pred, loss_weights) + activity_penalty
+                loss_weights = masked_sample_weight(mask, swb, self._compiled_loss.reduction,
+                                                    y_pred.dtype)
+                loss = (self._loss_weight * self._compiled_loss(yb, y_pred, loss_weights)
+                        + activity_penalty
                         + sum(layer.regularization_penalty() for layer in self.layers))
                 self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
                 callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
@@ -585,7 +591,7 @@ class Trainer:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
         self._check_metrics_take(x, y, sample_weight, len(x))
         self._build_for(x)
-        self._reset_metrics()
+        self.reset_metrics()
         train_step = TrainStep(self)
         loss, y_pred = train_step(x, y, sample_weight)
         logs = self._update_metrics(loss, y, y_pred, sample_weight, train_step.mask)

@@ -14,7 +14,9 @@ The allowlists are checked too: an entry that no longer applies fails, so they c
 """
 
 import inspect
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import handkeras
@@ -213,3 +215,57 @@ def test_deserialize_takes_custom_objects(module, base):
 def test_activations_deserialize_takes_custom_objects():
     mine = handkeras.activations.relu
     assert handkeras.activations.deserialize("mine", custom_objects={"mine": mine}) is mine
+
+
+# ----------------------------------------------------------------------------- members
+LAYERS = ("`Sequential` model", "`Dense`", "`Normalization`")
+# Keras names handkeras has with another meaning, kept out of the porting guide's members table.
+DIFFERENT_MEMBERS = {
+    ("optimizer (`SGD`)", "update_step"): "Keras's rule takes (gradient, variable, learning_rate); "
+                                          "handkeras's also receives the slots",
+}
+PORTING_GUIDE = Path(__file__).parents[2] / "docs" / "porting.md"
+
+
+def member_objects(library):
+    """The objects a script reaches, in either library: a compiled model after a step, its Dense,
+    an adapted Normalization, the optimizer and a weight."""
+    model = library.Sequential([library.Input((3,)), library.layers.Dense(2)])
+    model.compile(optimizer=library.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    normalization = library.layers.Normalization()
+    normalization.adapt(np.ones((4, 3)))
+    return {"`Sequential` model": model, "`Dense`": model.layers[0], "`Normalization`": normalization,
+            "optimizer (`SGD`)": model.optimizer, "`Variable`": model.weights[0]}
+
+
+def public_members(obj):
+    """The public members of an object, without those that make a Keras layer a torch module
+    (torch's ``Module`` and Keras's ``TorchLayer``: ``forward``, ``parameters``, ...)."""
+    def backend_defined(name):
+        owner = next((cls for cls in type(obj).__mro__ if name in vars(cls)), None)
+        return owner is not None and owner.__module__.startswith(
+            ("torch.", "keras.src.backend.torch.layer"))
+
+    return {name for name in dir(obj) if not name.startswith("_") and not backend_defined(name)}
+
+
+def members_table():
+    """The porting guide's members table: for each object, the public members it shares with
+    Keras's, with Keras's meaning; the members all layers share get a row of their own."""
+    ours, theirs = member_objects(handkeras), member_objects(keras)
+    shared = {label: {name for name in public_members(ours[label]) & public_members(theirs[label])
+                      if (label, name) not in DIFFERENT_MEMBERS}
+              for label in ours}
+    every_layer = set.intersection(*(shared[label] for label in LAYERS))
+    rows = {"every layer (and model)": every_layer,
+            **{label: names - every_layer if label in LAYERS else names
+               for label, names in shared.items()}}
+    return "\n".join(["| object | members with Keras's names and meaning |", "|---|---|"] + [
+        f"| {label} | " + ", ".join(f"`{name}`" for name in sorted(names, key=str.lower)) + " |"
+        for label, names in rows.items()])
+
+
+def test_porting_guide_lists_the_members_shared_with_keras():
+    table = members_table()
+    assert table in PORTING_GUIDE.read_text(), f"update the members table of docs/porting.md:\n{table}"

@@ -409,6 +409,61 @@ def test_summary_totals_match_keras():
     assert totals == summary_totals(theirs)
 
 
+def test_losses_list_the_regularization_penalties_as_in_keras():
+    """Weight penalties of the trainable weights from their current values; after a training-mode
+    call, the activity penalties of that call first."""
+    def build(library):
+        regularizers, layers = library.regularizers, library.layers
+        inner = library.Sequential([layers.Dense(3, bias_initializer="ones",
+                                                  bias_regularizer=regularizers.L2(0.5))])
+        return library.Sequential([
+            library.Input((4,)),
+            layers.Dense(5, activation="tanh", kernel_regularizer=regularizers.L1(0.1),
+                         activity_regularizer=regularizers.L2(0.3)),
+            inner,
+            layers.Dense(2, kernel_regularizer=regularizers.L1L2(0.01, 0.02),
+                         activity_regularizer=regularizers.L1(0.2)),
+        ])
+
+    def assert_same_losses():
+        assert_close(ours.losses, [float(loss) for loss in theirs.losses], "model.losses")
+        for mine, reference in zip(ours.layers, theirs.layers):
+            assert_close(mine.losses, [float(loss) for loss in reference.losses], mine.name)
+
+    ours, theirs = make_models(build)
+    assert_same_losses()
+    x = regression_data(45, 6)[0]
+    ours(x, training=True)
+    theirs(x, training=True)
+    assert len(ours.losses) == 5
+    assert_same_losses()
+    for model in (ours, theirs):
+        model.layers[0].trainable = False
+    assert_same_losses()
+
+
+def test_variable_lists_and_reset_metrics_match_keras():
+    x, y = regression_data(46, 8, inputs=3)
+
+    def build(library):
+        model = nested(library)
+        model.add(library.layers.BatchNormalization())
+        model.layers[1].layers[0].trainable = False
+        return model
+
+    ours, theirs = make_models(build)
+    for attribute in ("variables", "trainable_variables", "non_trainable_variables"):
+        assert [(v.name, v.shape) for v in getattr(ours, attribute)] == [
+            (v.name, tuple(v.shape)) for v in getattr(theirs, attribute)], attribute
+    compile_both(ours, theirs, ("SGD", {"learning_rate": 0.01}), loss="mse", metrics=["mae"])
+    for model in (ours, theirs):
+        model.fit(x, y, epochs=1, verbose=0)
+        model.reset_metrics()
+    assert {metric.name: float(metric.result()) for metric in ours.metrics} == {
+        name: float(value) for name, value in theirs.get_metrics_result().items()} == {
+        "loss": 0.0, "mae": 0.0}
+
+
 # ------------------------------------------------------------------------------------- input rank
 def test_a_missing_or_extra_trailing_axis_of_size_1_is_adjusted_as_keras_adjusts_it():
     def images(library):

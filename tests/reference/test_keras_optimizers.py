@@ -8,6 +8,7 @@ Keras, not PyTorch, is the reference: the two place epsilon differently for seve
 import numpy as np
 import pytest
 
+import handkeras
 from handkeras import optimizers
 from handkeras.variables import Variable
 from parity import assert_close
@@ -85,6 +86,8 @@ CASES = {
 
 @pytest.fixture(autouse=True)
 def keras_float64():
+    """Keras in float64, with its name counters reset as handkeras's are (so paths compare)."""
+    keras.backend.clear_session()
     keras.config.set_floatx("float64")
     yield
     keras.config.set_floatx("float32")
@@ -173,6 +176,20 @@ def test_exclude_from_weight_decay_by_name_matches_keras():
     assert_same_state(ours, theirs)
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_variables_have_keras_names_and_paths(case):
+    """Built as ``fit`` builds them. (Keras's unnamed Nadam product is ``variable`` then, but
+    ``<optimizer>/variable`` when a first ``apply`` builds the optimizer.)"""
+    class_name, kwargs = CASES[case]
+    weights = initial_weights()
+    ours = getattr(optimizers, class_name)(**kwargs)
+    theirs = getattr(keras.optimizers, class_name)(**kwargs)
+    ours.build([Variable(value, name) for name, value in weights.items()])
+    theirs.build([keras.Variable(value, name=name) for name, value in weights.items()])
+    assert [(v.name, v.path, v.trainable) for v in ours.variables] == [
+        (v.name, v.path, v.trainable) for v in theirs.variables]
+
+
 def test_apply_gradients_matches_keras():
     run_both("Adam", dict(learning_rate=0.1, amsgrad=True), use_apply_gradients=True)
 
@@ -204,3 +221,25 @@ def test_config_with_schedule_matches_keras():
     assert ours.get_config() == theirs.get_config()
     rebuilt = keras.optimizers.Adam.from_config(ours.get_config())
     assert type(rebuilt._learning_rate).__name__ == class_name
+
+
+def test_learning_rate_and_iterations_read_and_assign_as_in_keras(float64):
+    """What Keras scripts do with a compiled model's optimizer gives the same in both libraries."""
+    def uses(library):
+        model = library.Sequential([library.Input((2,)), library.layers.Dense(1)])
+        model.compile(optimizer=library.optimizers.SGD(0.1, momentum=0.5), loss="mse")
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), batch_size=2, verbose=0)
+        optimizer = model.optimizer
+        seen = {"repr": repr(optimizer.learning_rate), "iterations": repr(optimizer.iterations)}
+        optimizer.learning_rate.assign(0.05)
+        assigned = optimizer.learning_rate.numpy()
+        optimizer.learning_rate = 0.2
+        seen.update(
+            assigned=(assigned.item(), assigned.shape, str(assigned.dtype)),
+            set=float(optimizer.learning_rate), steps=int(optimizer.iterations),
+            step_array=(optimizer.iterations.numpy().item(), str(optimizer.iterations.numpy().dtype)),
+            paths=[v.path for v in optimizer.variables[:2]],
+            trainable=[v.trainable for v in optimizer.variables])
+        return seen
+
+    assert uses(handkeras) == uses(keras)

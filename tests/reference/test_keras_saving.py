@@ -226,3 +226,16 @@ def test_a_keras_compiled_model_loads_compiled_with_its_loss_and_metrics(tmp_pat
     assert set(got) == {"loss", "mae", "mse_metric"}
     for key in ("loss", "mae", "mse_metric"):
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["mse", "binary_crossentropy"])
+def test_model_loss_is_the_compile_argument_in_both_and_after_loading_the_other_s_file(tmp_path, loss):
+    models = {}
+    for library in (handkeras, keras):
+        model = _training_model(library, _initial_weights())
+        model.compile(optimizer="sgd", loss=loss)
+        model.save(tmp_path / f"{library.__name__}.keras")
+        models[library] = model
+    assert models[handkeras].loss == models[keras].loss == loss
+    assert handkeras.models.load_model(tmp_path / "keras.keras").loss == loss
+    assert keras.models.load_model(tmp_path / "handkeras.keras").loss == loss

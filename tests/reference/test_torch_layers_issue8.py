@@ -643,6 +643,8 @@ def test_normalization_adapt_matches_keras(axis, shape):
         inverse.adapt(data)
         for a, b in zip(ours.get_weights(), theirs.get_weights()):
             assert_close(a, b, "adapted statistics")
+        assert_close(ours.mean.numpy(), theirs.mean.numpy(), "mean")
+        assert_close(ours.variance.numpy(), theirs.variance.numpy(), "variance")
         assert_close(ours(x), theirs(x).detach().numpy(), "normalized")
         assert_close(inverse(x), keras_inverse(x).detach().numpy(), "inverted")
 
@@ -654,3 +656,5 @@ def test_normalization_with_given_statistics_matches_keras():
         ours = layers.Normalization(axis=axis, mean=mean, variance=variance)
         theirs = keras.layers.Normalization(axis=axis, mean=mean, variance=variance)
         assert_close(ours(x), theirs(x).detach().numpy(), f"mean={mean}")
+        assert_close(ours.mean.numpy(), theirs.mean.numpy(), f"mean attribute for mean={mean}")
+        assert_close(ours.variance.numpy(), theirs.variance.numpy(), f"variance for mean={mean}")

@@ -6,6 +6,7 @@ import numpy as np
 
 from handkeras import backend
 from handkeras.layers.layer import Layer
+from handkeras.variables import Variable
 
 
 class Normalization(Layer):
@@ -14,7 +15,9 @@ class Normalization(Layer):
 
     The statistics come from ``mean=``/``variance=`` or from ``adapt(data)``, which computes them over
     every other axis. When learned, they are the layer's non-trainable weights ``mean``, ``variance``
-    and ``count``, as in Keras. The gradient is ``dy / max(sqrt(variance), eps)``.
+    and ``count`` (attributes ``adapt_mean``, ``adapt_variance``, ``count``), as in Keras. Once built,
+    the attributes ``mean`` and ``variance`` hold the statistics the layer applies, shaped to
+    broadcast against its inputs, as Keras's do. The gradient is ``dy / max(sqrt(variance), eps)``.
     """
 
     supports_masking = True
@@ -31,6 +34,7 @@ class Normalization(Layer):
                              f"shape, received {np.shape(mean)} and {np.shape(variance)}.")
         self.input_mean, self.input_variance = mean, variance
         self.invert = bool(invert)
+        self.mean = self.variance = None  # set by build
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -48,6 +52,14 @@ class Normalization(Layer):
             self.adapt_mean = self.add_weight(stats_shape, "zeros", "mean", trainable=False)
             self.adapt_variance = self.add_weight(stats_shape, "ones", "variance", trainable=False)
             self.count = self.add_weight((), "zeros", "count", trainable=False, dtype="int64")
+            mean = self.adapt_mean.value.reshape(self._broadcast)  # views: they follow adapt
+            variance = self.adapt_variance.value.reshape(self._broadcast)
+        else:
+            mean = np.broadcast_to(self._expand(np.asarray(self.input_mean)), self._broadcast)
+            variance = np.broadcast_to(self._expand(np.asarray(self.input_variance)), self._broadcast)
+            mean, variance = mean.astype(self.dtype), variance.astype(self.dtype)
+        self.mean = Variable(mean, "mean", trainable=False, path=f"{self.name}/mean")
+        self.variance = Variable(variance, "variance", trainable=False, path=f"{self.name}/variance")
 
     def adapt(self, data):
         """Learn the mean and variance of ``data`` (an array, or an iterable of batches)."""
@@ -85,13 +97,8 @@ class Normalization(Layer):
 
     def _statistics(self, dtype):
         """The mean and the divisor ``max(sqrt(variance), eps)``, shaped to broadcast against inputs."""
-        if self.input_mean is None:
-            mean, variance = self.adapt_mean.value, self.adapt_variance.value
-        else:
-            mean, variance = np.asarray(self.input_mean), np.asarray(self.input_variance)
-        mean, variance = self._expand(mean), self._expand(variance)
-        scale = np.maximum(np.sqrt(variance), backend.epsilon())
-        return mean.astype(dtype), scale.astype(dtype)
+        scale = np.maximum(np.sqrt(self.variance.value), backend.epsilon())
+        return self.mean.value.astype(dtype), scale.astype(dtype)
 
     def _expand(self, statistic):
         """A statistic over the kept axes (or their trailing part, or a scalar) as a broadcastable
