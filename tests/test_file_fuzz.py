@@ -181,11 +181,13 @@ def operate(h5file, operation, pick, choice):
                 return False
             parent.move(leaf, new_name)
         elif operation == "swap_kind":
+            # The dataset that replaces a group holds text, never numbers: swapping one object
+            # twice would otherwise turn a weight into zeros of the same shape, a valid file.
             del parent[leaf]
             if isinstance(obj, h5py.Dataset):
                 parent.create_group(leaf)
             else:
-                parent.create_dataset(leaf, data=np.zeros(3))
+                parent.create_dataset(leaf, data=np.array([b"swapped"] * 3))
         elif operation == "reshape":
             value = obj[()]
             shapes = [value.shape + (1,), value.shape[::-1] + (2,), (value.size + 1,), (),
