@@ -637,20 +637,25 @@ def test_register_requires_get_config():
         keras.saving.register_keras_serializable()(type("NoConfig", (), {}))
 
 
-def test_loading_never_imports_a_module_named_in_the_file(tmp_path):
-    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
-    model.save(tmp_path / "m.keras")
+def with_layer_config(tmp_path, change):
+    """A small model's .keras file whose Dense layer's config entry ``change`` rewrote."""
+    keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)]).save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     config = json.loads(members["config.json"])
-    config["config"]["layers"][1].update(module="handkeras_never_imported_module", class_name="system",
-                                          registered_name="os>system")
+    change(config["config"]["layers"][1])
     members["config.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(tmp_path / "evil.keras", "w") as archive:
+    with zipfile.ZipFile(tmp_path / "changed.keras", "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
+    return tmp_path / "changed.keras"
+
+
+def test_loading_never_imports_a_module_named_in_the_file(tmp_path):
+    path = with_layer_config(tmp_path, lambda layer: layer.update(
+        module="handkeras_never_imported_module", class_name="system", registered_name="os>system"))
     with pytest.raises(ValueError, match="Unknown layer 'system'"):
-        keras.models.load_model(tmp_path / "evil.keras")
+        keras.models.load_model(path)
     assert "handkeras_never_imported_module" not in sys.modules
 
 
@@ -678,18 +683,9 @@ def test_sequential_configs_that_describe_no_model_are_named(config, error, frag
 
 
 def test_a_model_file_with_a_layer_config_that_is_not_a_dict_is_a_value_error(tmp_path):
-    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
-    model.save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    config = json.loads(members["config.json"])
-    config["config"]["layers"][1]["config"] = [1]
-    members["config.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    path = with_layer_config(tmp_path, lambda layer: layer.update(config=[1]))
     with pytest.raises(ValueError, match="invalid model config: The 'config' of the layer 'Dense'"):
-        keras.models.load_model(tmp_path / "bad.keras")
+        keras.models.load_model(path)
 
 
 # --------------------------------------------------------------------------------------- resuming

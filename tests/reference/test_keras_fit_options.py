@@ -381,6 +381,14 @@ def test_pop_then_train_a_new_head():
     fit_both(ours, theirs, x, y, batch_size=4, epochs=2)
 
 
+def nested_with_frozen_and_moving_weights(library):
+    """A nested model whose inner first layer is frozen, then BatchNormalization's moving stats."""
+    model = nested(library)
+    model.add(library.layers.BatchNormalization())
+    model.layers[1].layers[0].trainable = False
+    return model
+
+
 def summary_totals(model):
     lines = []
     model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
@@ -392,13 +400,7 @@ def summary_totals(model):
 def test_summary_totals_match_keras():
     x, y = regression_data(44, 8, inputs=3)
 
-    def build(library):
-        model = nested(library)
-        model.add(library.layers.BatchNormalization())
-        model.layers[1].layers[0].trainable = False
-        return model
-
-    ours, theirs = make_models(build)
+    ours, theirs = make_models(nested_with_frozen_and_moving_weights)
     assert summary_totals(ours) == summary_totals(theirs)
     compile_both(ours, theirs, ("Adam", {"learning_rate": 0.01}), loss="mse")
     assert summary_totals(ours) == summary_totals(theirs)
@@ -445,13 +447,7 @@ def test_losses_list_the_regularization_penalties_as_in_keras():
 def test_variable_lists_and_reset_metrics_match_keras():
     x, y = regression_data(46, 8, inputs=3)
 
-    def build(library):
-        model = nested(library)
-        model.add(library.layers.BatchNormalization())
-        model.layers[1].layers[0].trainable = False
-        return model
-
-    ours, theirs = make_models(build)
+    ours, theirs = make_models(nested_with_frozen_and_moving_weights)
     for attribute in ("variables", "trainable_variables", "non_trainable_variables"):
         assert [(v.name, v.shape) for v in getattr(ours, attribute)] == [
             (v.name, tuple(v.shape)) for v in getattr(theirs, attribute)], attribute
