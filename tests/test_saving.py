@@ -688,6 +688,24 @@ def test_a_model_file_with_a_layer_config_that_is_not_a_dict_is_a_value_error(tm
         keras.models.load_model(path)
 
 
+def test_a_model_file_asking_for_an_absurd_size_is_a_value_error(tmp_path):
+    path = with_layer_config(tmp_path, lambda layer: layer["config"].update(units=10 ** 12))
+    with pytest.raises(ValueError, match="too large to build"):
+        keras.models.load_model(path)
+
+
+def test_a_model_file_with_absurdly_deep_json_is_a_value_error(tmp_path):
+    keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)]).save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["config.json"] = b"[" * 100_000 + b"]" * 100_000
+    with zipfile.ZipFile(tmp_path / "deep.keras", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        keras.models.load_model(tmp_path / "deep.keras")
+
+
 # --------------------------------------------------------------------------------------- resuming
 def _resume_data():
     rng = np.random.default_rng(5)

@@ -173,7 +173,7 @@ def read_json(obj, name):
         return None
     try:
         return json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
         raise ValueError(f"The '{name}' attribute is not valid JSON ({error}).") from None
 
 

@@ -98,7 +98,7 @@ def load(path, custom_objects=None, compile=True):
     with _open(path) as archive:
         try:
             config = json.loads(_read(archive, CONFIG, path))
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
             raise ValueError(f"'{CONFIG}' in '{path}' is not valid JSON ({error}).") from None
         if not isinstance(config, dict):
             raise ValueError(f"'{CONFIG}' in '{path}' does not describe a model.")

@@ -313,8 +313,10 @@ def model_from_file_config(config, source, custom_objects=None):
         )
     try:
         model = deserialize_keras_object(config, "layer", custom_objects)
-    except TypeError as error:
+    except (TypeError, RecursionError) as error:
         raise ValueError(f"{source} holds an invalid model config: {error}") from error
+    except MemoryError as error:  # a damaged size, such as units=10**12, before any weight is read
+        raise ValueError(f"{source} describes a model too large to build ({error}).") from error
     if not isinstance(getattr(model, "layers", None), list):
         raise ValueError(
             f"{source} does not describe a model: its config is a {type(model).__name__}; "
