@@ -90,33 +90,40 @@ class CallbackList(Callback):
                     callback.close()
             raise
 
-    def _call(self, hook, *args):
-        """Call ``hook`` on the callbacks that define it, with ``args`` ending in the logs. As in
-        Keras, a hook always gets a dict (an empty one when there are no logs)."""
+    def _call(self, hook, logs):
+        """Call ``hook`` on the callbacks that define it. As in Keras, a hook always gets a dict
+        (an empty one when there are no logs)."""
         methods = self._active[hook]
         if methods:
-            *index, logs = args
             logs = {} if logs is None else logs
             for method in methods:
-                method(*index, logs)
+                method(logs)
+
+    def _call_at(self, hook, index, logs):
+        """``_call`` for the hooks of an epoch or a batch, which take its index first."""
+        methods = self._active[hook]
+        if methods:
+            logs = {} if logs is None else logs
+            for method in methods:
+                method(index, logs)
 
     def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
     def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call_at("on_epoch_begin", epoch, logs)
     def on_epoch_end(self, epoch, logs=None):
         # A copy, as Keras passes: keys a callback adds reach the later callbacks of this epoch
         # (History records them), not the logs fit hands to on_train_end.
-        self._call("on_epoch_end", epoch, None if logs is None else dict(logs))
+        self._call_at("on_epoch_end", epoch, None if logs is None else dict(logs))
 
-    def on_batch_begin(self, batch, logs=None): self._call("on_batch_begin", batch, logs)
-    def on_batch_end(self, batch, logs=None): self._call("on_batch_end", batch, logs)
-    def on_train_batch_begin(self, batch, logs=None): self._call("on_train_batch_begin", batch, logs)
-    def on_train_batch_end(self, batch, logs=None): self._call("on_train_batch_end", batch, logs)
+    def on_batch_begin(self, batch, logs=None): self._call_at("on_batch_begin", batch, logs)
+    def on_batch_end(self, batch, logs=None): self._call_at("on_batch_end", batch, logs)
+    def on_train_batch_begin(self, batch, logs=None): self._call_at("on_train_batch_begin", batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self._call_at("on_train_batch_end", batch, logs)
     def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
     def on_test_end(self, logs=None): self._call("on_test_end", logs)
-    def on_test_batch_begin(self, batch, logs=None): self._call("on_test_batch_begin", batch, logs)
-    def on_test_batch_end(self, batch, logs=None): self._call("on_test_batch_end", batch, logs)
+    def on_test_batch_begin(self, batch, logs=None): self._call_at("on_test_batch_begin", batch, logs)
+    def on_test_batch_end(self, batch, logs=None): self._call_at("on_test_batch_end", batch, logs)
     def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
     def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
-    def on_predict_batch_begin(self, batch, logs=None): self._call("on_predict_batch_begin", batch, logs)
-    def on_predict_batch_end(self, batch, logs=None): self._call("on_predict_batch_end", batch, logs)
+    def on_predict_batch_begin(self, batch, logs=None): self._call_at("on_predict_batch_begin", batch, logs)
+    def on_predict_batch_end(self, batch, logs=None): self._call_at("on_predict_batch_end", batch, logs)
