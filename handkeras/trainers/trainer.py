@@ -145,7 +145,7 @@ class Trainer:
     def _training_progress(self):
         """What changes once an update of the weights begins: the optimizer's build and steps."""
         optimizer = self.optimizer
-        return None if optimizer is None else (optimizer.built, optimizer.iterations)
+        return None if optimizer is None else (optimizer.built, int(optimizer.iterations))
 
     def _require_compiled(self, method):
         if not self.compiled or self._compiled_loss is None:
@@ -197,7 +197,8 @@ class Trainer:
     def _logs(self, metrics=None):
         """Running values by name, with keys sorted as Keras sorts its logs."""
         metrics = metrics or self.metrics
-        return {key: _log_value(metrics[i].result(), metrics[i].dtype) for key, i in self._log_order}
+        return {key: _log_value(metrics[i].result(), metrics[i].dtype)
+                for key, i in self._log_order}
 
     def _metric_keys(self):
         """The compiled metrics' log keys, named as Keras names them: a name already taken gets
@@ -357,7 +358,8 @@ class Trainer:
         if needs_y:
             if y is None:
                 raise ValueError(
-                    f"{method}: the loss {self._compiled_loss.name!r} needs targets, but `{prefix}y` is None."
+                    f"{method}: the loss {self._compiled_loss.name!r} needs targets, but "
+                    f"`{prefix}y` is None."
                 )
             output_shape = self.compute_output_shape(input_shape)
             self._check_targets(y, output_shape, prefix + "y")
@@ -383,7 +385,8 @@ class Trainer:
                 fractional = labels[np.mod(labels, 1) != 0]
                 if fractional.size:
                     raise ValueError(
-                        f"`{argument}` must hold integer class indices for {self._compiled_loss.name}, "
+                        f"`{argument}` must hold integer class indices for "
+                        f"{self._compiled_loss.name}, "
                         f"received {fractional.size} non-integer value(s) such as "
                         f"{fractional.flat[0]!s}."
                     )
