@@ -1,9 +1,10 @@
-"""Global numeric settings: the float type, epsilon, the random generator and layer-name counters.
+"""Global settings: the float type, epsilon, the random generator, name counters and name scopes.
 
 Keras keeps these in ``keras.config`` and ``keras.backend``; handkeras keeps them here, in one place,
 so that ``set_floatx("float64")`` or ``set_random_seed(0)`` reaches every module at once.
 """
 
+import contextlib
 import re
 
 import numpy as np
@@ -14,6 +15,7 @@ FLOAT_TYPES = ("float16", "float32", "float64")  # what floatx and layers comput
 
 _rng = np.random.default_rng()
 _name_counters = {}
+_name_scopes = []  # the models building their layers, outermost first
 
 
 def floatx():
@@ -78,6 +80,22 @@ def unique_name(prefix):
     count = _name_counters.get(prefix, 0)
     _name_counters[prefix] = count + 1
     return prefix if count == 0 else f"{prefix}_{count}"
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    """Prefix the paths of the weights created inside with ``name/``, as a Keras model does for the
+    layers it builds (``sequential/dense/kernel``)."""
+    _name_scopes.append(name)
+    try:
+        yield
+    finally:
+        _name_scopes.pop()
+
+
+def scoped_path(path):
+    """``path`` under the open name scopes."""
+    return "/".join(_name_scopes + [path])
 
 
 def clear_session():

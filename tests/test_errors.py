@@ -712,8 +712,8 @@ def test_a_failed_build_leaves_the_layer_without_weights():
                                              r"smaller than the kernel \(5, 5\)"):
             build((None, 4, 4, 2))
         assert not conv.built and conv.weights == []
-    model = keras.Sequential([keras.Input(shape=(8, 8, 2)), conv])
-    assert [w.path for w in model.weights] == ["conv/kernel", "conv/bias"]
+    model = keras.Sequential([keras.Input(shape=(8, 8, 2)), conv], name="net")
+    assert [w.path for w in model.weights] == ["net/conv/kernel", "net/conv/bias"]
     assert model.count_params() == 5 * 5 * 2 * 2 + 2
 
 

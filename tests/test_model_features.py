@@ -258,15 +258,14 @@ def test_a_loss_name_survives_a_keras_file_round_trip(tmp_path):
 
 # ------------------------------------------------------------------------------------- variables and metrics
 def test_variables_are_the_weights_as_keras_lists_them():
-    model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization(),
-                              layers.Dense(2)])
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization(name="bn"),
+                              layers.Dense(2, name="head")], name="net")
     model.layers[2].trainable = False
     assert model.variables == model.weights and len(model.variables) == 8
     assert model.trainable_variables == model.trainable_weights
     assert [v.path for v in model.non_trainable_variables] == [
         w.path for w in model.non_trainable_weights] == [
-        model.layers[1].name + "/moving_mean", model.layers[1].name + "/moving_variance",
-        model.layers[2].name + "/kernel", model.layers[2].name + "/bias"]
+        "net/bn/moving_mean", "net/bn/moving_variance", "net/head/kernel", "net/head/bias"]
     norm = model.layers[1]
     assert [v.name for v in norm.non_trainable_variables] == ["moving_mean", "moving_variance"]
 

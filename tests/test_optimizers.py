@@ -339,19 +339,21 @@ def test_schedule_and_callable_learning_rates_read_as_their_values():
 
 
 def test_variables_are_variables_with_keras_paths():
-    weights = keras.Sequential([keras.Input((2,)), layers.Dense(3, name="hidden")]).weights
+    weights = keras.Sequential([keras.Input((2,)), layers.Dense(3, name="hidden")], name="net").weights
     optimizer = optimizers.SGD(momentum=0.9)
     optimizer.build(weights)
     assert [v.path for v in optimizer.variables] == [
-        "sgd/iteration", "sgd/learning_rate", "sgd/hidden_kernel_momentum", "sgd/hidden_bias_momentum"]
-    assert [v.name for v in optimizer.variables][2:] == ["hidden_kernel_momentum",
-                                                         "hidden_bias_momentum"]
+        "sgd/iteration", "sgd/learning_rate", "sgd/net_hidden_kernel_momentum",
+        "sgd/net_hidden_bias_momentum"]
+    assert [v.name for v in optimizer.variables][2:] == ["net_hidden_kernel_momentum",
+                                                         "net_hidden_bias_momentum"]
     assert all(isinstance(v, Variable) and not v.trainable for v in optimizer.variables)
     nadam = optimizers.Nadam()
     nadam.build(weights)
     assert [v.path for v in nadam.variables][2:] == [
-        "nadam/hidden_kernel_momentum", "nadam/hidden_kernel_velocity", "nadam/hidden_bias_momentum",
-        "nadam/hidden_bias_velocity", "variable"]  # Keras leaves the momentum product unnamed
+        "nadam/net_hidden_kernel_momentum", "nadam/net_hidden_kernel_velocity",
+        "nadam/net_hidden_bias_momentum", "nadam/net_hidden_bias_velocity",
+        "variable"]  # Keras leaves the momentum product unnamed
 
 
 def test_optimizer_variables_hold_the_live_state():

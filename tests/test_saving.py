@@ -291,14 +291,16 @@ def test_whole_model_h5_has_model_and_training_config(tmp_path):
 
 
 def test_whole_model_h5_names_the_optimizer_weights_by_their_paths(tmp_path):
-    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, name="out")])
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, name="out")], name="net")
     model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse")
     model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
     model.save(tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r") as f:
         names = [n.decode() for n in f["optimizer_weights"].attrs["weight_names"]]
-    assert names == ["sgd/iteration", "sgd/learning_rate", "sgd/out_kernel_momentum",
-                     "sgd/out_bias_momentum"]
+        weight_names = [n.decode() for n in f["model_weights/out"].attrs["weight_names"]]
+    assert names == ["sgd/iteration", "sgd/learning_rate", "sgd/net_out_kernel_momentum",
+                     "sgd/net_out_bias_momentum"]
+    assert weight_names == ["net/out/kernel", "net/out/bias"]
 
 
 def test_keras_archive_holds_config_metadata_and_weights(tmp_path):

@@ -88,6 +88,21 @@ def test_a_subclass_build_calling_super_builds_once():
     assert len(model.weights) == 3 and model.count_params() == 4 * 3 + 3 + 1
 
 
+def test_unnamed_weights_are_named_as_keras_names_them():
+    """``variable``, ``variable_1``, ... counted across layers, as Keras's unique names are."""
+    class Pair(layers.Layer):
+        def build(self, input_shape):
+            self.first = self.add_weight(shape=(2,))
+            self.second = self.add_weight(shape=(2,))
+
+    one, two = Pair(name="one"), Pair(name="two")
+    one.build((None, 2))
+    two.build((None, 2))
+    assert [(w.name, w.path) for w in one.weights + two.weights] == [
+        ("variable", "one/variable"), ("variable_1", "one/variable_1"),
+        ("variable_2", "two/variable_2"), ("variable_3", "two/variable_3")]
+
+
 def test_built_from_the_first_data():
     model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
     assert not model.built and model.weights == []
@@ -210,8 +225,8 @@ def test_get_layer_by_name_and_index():
 def test_weights_in_keras_order():
     model = mlp()
     assert [w.name for w in model.weights] == ["kernel", "bias", "kernel", "bias"]
-    paths = ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]  # Keras prefixes the model
-    assert all(w.path.endswith(path) for w, path in zip(model.weights, paths))
+    paths = ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
+    assert [w.path for w in model.weights] == [f"{model.name}/{path}" for path in paths]
     assert [w.shape for w in model.weights] == [(3, 4), (4,), (4, 2), (2,)]
     assert model.trainable_weights == model.weights
     assert all(w.dtype == np.float32 for w in model.weights)

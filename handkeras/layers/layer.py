@@ -175,8 +175,9 @@ class Layer:
         """Create, register and return a weight, initialized in floatx (or ``dtype``)."""
         initializer = initializers_module.get(initializer)
         value = aligned.copy(initializer(tuple(shape), dtype or self.dtype), dtype=dtype or self.dtype)
-        variable = Variable(value, name=name or f"variable_{len(self._weights)}",
-                            trainable=trainable, path=f"{self.name}/{name}")
+        name = name or backend.unique_name("variable")
+        variable = Variable(value, name=name, trainable=trainable,
+                            path=backend.scoped_path(f"{self.name}/{name}"))
         variable.regularizer = regularizers_module.get(regularizer)
         self._weights.append(variable)
         return variable

@@ -1,5 +1,6 @@
 """Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
 
+from handkeras import backend
 from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
@@ -8,10 +9,6 @@ from handkeras.trainers.trainer import Trainer, undoes_first_build_on_failure
 from handkeras.utils.summary import print_summary
 
 
-def _build_layer(layer, input_shape):
-    """Build ``layer`` for ``input_shape`` (unless built) and return its output shape."""
-    layer.build_once(input_shape)
-    return layer.compute_output_shape(input_shape)
 
 
 class Sequential(Trainer, Layer):
@@ -72,7 +69,7 @@ class Sequential(Trainer, Layer):
         shape = self._next_input_shape(input_layer)
         if shape is not None:  # the layer is built, or refused, before anything changes
             with layer._restored_on_failure():
-                _build_layer(layer, shape)
+                self._build_layer(layer, shape)
         self._input_layer = input_layer
         self._layers.append(layer)
         self._steps = None
@@ -138,9 +135,17 @@ class Sequential(Trainer, Layer):
         shape = input_shape = tuple(input_shape)
         with self._restored_on_failure():
             for layer in self._layers:
-                shape = _build_layer(layer, shape)
+                shape = self._build_layer(layer, shape)
         self._build_input_shape = input_shape
         self.built = True
+
+    def _build_layer(self, layer, input_shape):
+        """Build ``layer`` for ``input_shape`` (unless built) and return its output shape. As in
+        Keras, the weights a model creates have its name in their paths (``sequential/dense/kernel``);
+        a layer built before it joined keeps its own (``dense/kernel``)."""
+        with backend.name_scope(self.name):
+            layer.build_once(input_shape)
+        return layer.compute_output_shape(input_shape)
 
     def _snapshot(self):
         """The model's attributes, the list of its layers and each layer's own snapshot: building

@@ -16,7 +16,7 @@ from handkeras.saving import hdf5
 from handkeras.saving.atomic import atomic_write_path
 from handkeras.saving.compile_config import (compile_from_file_config, legacy_object_config,
                                              legacy_training_config)
-from handkeras.saving.model_state import LoadPlan, is_container, legacy_variables
+from handkeras.saving.model_state import LoadPlan, legacy_variables
 from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
 
 KERAS_VERSION = "3.15.1"  # The Keras release whose layout these files follow.
@@ -24,32 +24,15 @@ BACKEND = "numpy"
 
 
 # --------------------------------------------------------------------------------------- writing
-def _weight_paths(model):
-    """``{id(variable): "model/…/layer/weight"}``: each weight's path from the model down."""
-    paths = {}
-
-    def walk(container, prefix):
-        for layer in container.layers:
-            if is_container(layer):
-                walk(layer, f"{prefix}/{layer.name}")
-                continue
-            for variable in layer.weights:
-                paths[id(variable)] = f"{prefix}/{layer.name}/{variable.name}"
-
-    walk(model, model.name)
-    return paths
-
-
 def write_weights(group, model):
     """Write the legacy weights layout into ``group`` (a file's root or ``/model_weights``)."""
     hdf5.write_names(group, "layer_names", [layer.name for layer in model.layers])
     group.attrs["backend"] = BACKEND
     group.attrs["keras_version"] = KERAS_VERSION
-    paths = _weight_paths(model)
     for layer in sorted(model.layers, key=lambda layer: layer.name):
         layer_group = group.create_group(layer.name)
         variables = legacy_variables(layer)
-        names = _unique([paths[id(variable)] for variable in variables])
+        names = _unique([variable.path for variable in variables])  # Keras writes the paths
         hdf5.write_names(layer_group, "weight_names", names)
         for name, variable in zip(names, variables):
             hdf5.write_array(layer_group, name, variable.value)

@@ -5,6 +5,7 @@ Keras, predicting the same to 1e-6; nested Sequentials too. Optimizer state save
 training in the other: the weights after more epochs agree with an uninterrupted run.
 """
 
+import h5py
 import numpy as np
 import pytest
 
@@ -239,3 +240,40 @@ def test_model_loss_is_the_compile_argument_in_both_and_after_loading_the_other_
     assert models[handkeras].loss == models[keras].loss == loss
     assert handkeras.models.load_model(tmp_path / "keras.keras").loss == loss
     assert keras.models.load_model(tmp_path / "handkeras.keras").loss == loss
+
+
+# --------------------------------------------------------------------------------------- paths
+def _paths_model(library):
+    """A model that builds a nested model and a layer of its own, and takes a layer built before
+    it joined (which keeps the path it was built with)."""
+    prebuilt = library.layers.Dense(2, name="prebuilt")
+    prebuilt.build((None, 3))
+    inner = library.Sequential([library.layers.Dense(3, name="dense")], name="inner")
+    return library.Sequential([library.Input(shape=(4,)), inner, prebuilt,
+                               library.layers.BatchNormalization(name="norm")], name="outer")
+
+
+def test_weight_optimizer_and_legacy_file_paths_are_keras_s(tmp_path):
+    x = np.random.default_rng(0).normal(size=(8, 4))
+    y = np.random.default_rng(1).normal(size=(8, 2))
+    paths = {}
+    for library in (handkeras, keras):
+        model = _paths_model(library)
+        model.compile(optimizer=library.optimizers.Adam(name="adam"), loss="mean_squared_error")
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+        path = tmp_path / f"{library.__name__}.h5"
+        model.save(path)
+        with h5py.File(path, "r") as f:
+            groups = {key: f["model_weights"][key] for key in ("inner", "prebuilt", "norm")}
+            groups["optimizer"] = f["optimizer_weights"]
+            file_names = {key: [n.decode() if isinstance(n, bytes) else n
+                                for n in group.attrs["weight_names"]]
+                          for key, group in groups.items()}
+        paths[library] = ([w.path for w in model.weights],
+                          [v.path for v in model.optimizer.variables], file_names)
+    ours, theirs = paths[handkeras], paths[keras]
+    assert ours[0] == theirs[0] == [
+        "outer/inner/dense/kernel", "outer/inner/dense/bias", "prebuilt/kernel", "prebuilt/bias",
+        "outer/norm/gamma", "outer/norm/beta", "outer/norm/moving_mean", "outer/norm/moving_variance"]
+    assert ours[1] == theirs[1]
+    assert ours[2] == theirs[2]
