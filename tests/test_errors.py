@@ -643,6 +643,10 @@ def test_compile_with_config_arguments_that_are_not_a_dict(model):
     (lambda: keras.initializers.Constant(None), ["`value` must be a real number", "received None"]),
     (lambda: layers.Dense(3, kernel_initializer=keras.initializers.Constant([[1], [2, 3]])),
      ["`value` must be a real number", "received [[1], [2, 3]]"]),
+    (lambda: layers.Rescaling("a"), ["Rescaling 'rescaling", "`scale` must be a real number",
+                                     "received 'a'"]),
+    (lambda: layers.Rescaling(1.0, offset=float("nan")), ["`offset` must be finite",
+                                                          "received nan"]),
 ])
 def test_invalid_layer_arguments(make, fragments):
     with pytest.raises(ValueError) as info:
@@ -685,6 +689,8 @@ def test_layer_dtypes_are_the_float_types_and_input_dtypes_any_real_type():
                                       "smaller than the pool (5, 5)"]),
     (lambda: layers.Softmax(axis=4), ["Softmax 'softmax", "`axis=4` is out of range",
                                       "inputs with shape (None, 4, 4, 2)"]),
+    (lambda: layers.Rescaling([1.0, 2.0, 3.0]), ["Rescaling 'rescaling", "`scale` of shape (3,)",
+                                                 "inputs of shape (None, 4, 4, 2)"]),
 ])
 def test_a_layer_that_does_not_fit_the_model_is_not_added(make, fragments):
     model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 1)])

@@ -149,8 +149,8 @@ def test_dropout_at_rate_1_zeroes_everything_in_training_and_nothing_in_inferenc
 @pytest.mark.parametrize("make_layer", [
     lambda: layers.Dense(3, activation="relu"), lambda: layers.Activation("tanh"),
     lambda: layers.Dropout(0.5), lambda: layers.Flatten(), lambda: layers.Reshape((-1,)),
-    lambda: layers.Softmax(),
-], ids=["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Softmax"])
+    lambda: layers.Softmax(), lambda: layers.Rescaling([0.5, 2.0, 4.0], offset=1.0),
+], ids=["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Softmax", "Rescaling"])
 def test_inference_writes_nothing_to_the_layer(make_layer):
     layer = make_layer()
     x = data((4, 2, 3)).astype(np.float32)

@@ -45,6 +45,7 @@ LAYER_EXAMPLES = {
                       (3,)),
     "PReLU": (lambda: layers.PReLU(), (4,)),
     "ReLU": (lambda: layers.ReLU(max_value=2.0), (4,)),
+    "Rescaling": (lambda: layers.Rescaling(np.array([0.5, 2.0, 4.0]), offset=-1.0), (2, 3)),
     "Reshape": (lambda: layers.Reshape((3, 2)), (6,)),
     "Softmax": (lambda: layers.Softmax(), (4,)),
     "UpSampling2D": (lambda: layers.UpSampling2D((2, 1)), (2, 3, 2)),

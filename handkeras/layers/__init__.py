@@ -25,6 +25,7 @@ from handkeras.layers.pooling.global_pooling import (
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
+from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
@@ -34,5 +35,5 @@ from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
            "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Reshape", "Softmax", "UpSampling2D",
-           "ZeroPadding2D"]
+           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
+           "UpSampling2D", "ZeroPadding2D"]
