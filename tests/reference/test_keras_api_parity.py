@@ -218,7 +218,7 @@ def test_activations_deserialize_takes_custom_objects():
 
 
 # ----------------------------------------------------------------------------- members
-LAYERS = ("`Sequential` model", "`Dense`", "`Normalization`")
+LAYERS = ("`Sequential` model", "`Dense`", "`Normalization`", "`Rescaling`")
 # Keras names handkeras has with another meaning, kept out of the porting guide's members table.
 DIFFERENT_MEMBERS = {
     ("optimizer (`SGD`)", "update_step"): "Keras's rule takes (gradient, variable, learning_rate); "
@@ -229,14 +229,17 @@ PORTING_GUIDE = Path(__file__).parents[2] / "docs" / "porting.md"
 
 def member_objects(library):
     """The objects a script reaches, in either library: a compiled model after a step, its Dense,
-    an adapted Normalization, the optimizer and a weight."""
+    an adapted Normalization, a built Rescaling, the optimizer and a weight."""
     model = library.Sequential([library.Input((3,)), library.layers.Dense(2)])
     model.compile(optimizer=library.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
     normalization = library.layers.Normalization()
     normalization.adapt(np.ones((4, 3)))
+    rescaling = library.layers.Rescaling(1 / 255)
+    rescaling.build((None, 3))
     return {"`Sequential` model": model, "`Dense`": model.layers[0], "`Normalization`": normalization,
-            "optimizer (`SGD`)": model.optimizer, "`Variable`": model.weights[0]}
+            "`Rescaling`": rescaling, "optimizer (`SGD`)": model.optimizer,
+            "`Variable`": model.weights[0]}
 
 
 def public_members(obj):

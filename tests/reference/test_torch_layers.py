@@ -119,6 +119,20 @@ def test_activation_layer(activation):
     check_weightless(layers.Activation(activation), TORCH_ACTIVATIONS[activation], x)
 
 
+@pytest.mark.parametrize("scale, offset, shape", [
+    (1 / 255, 0.0, (2, 4, 4, 3)),
+    ([0.5, -2.0, 3.0], [1.0, 0.0, -1.0], (2, 4, 4, 3)),
+    (np.array([[0.5], [2.0], [-4.0], [8.0]]), 0.25, (3, 4, 3)),
+    (np.array([0.5, 2.0, 3.0]).reshape(1, 1, 1, 3), -1.0, (2, 4, 4, 3)),
+], ids=["scalar", "per-channel", "per-step", "batch axis of 1"])
+def test_rescaling(scale, offset, shape):
+    """Forward and backward of ``x * scale + offset``, the factors broadcast as torch does."""
+    x = np.random.default_rng(8).normal(size=shape)
+    check_weightless(layers.Rescaling(scale, offset),
+                     lambda t: t * torch.tensor(scale, dtype=t.dtype)
+                     + torch.tensor(offset, dtype=t.dtype), x)
+
+
 @pytest.mark.parametrize("noise_shape", [None, (None, 1), (1, 7)], ids=str)
 def test_dropout_backward_is_torch_masked_scaling(noise_shape):
     """With the mask a training forward drew, backward is torch's gradient of ``x * mask / (1 - rate)``."""

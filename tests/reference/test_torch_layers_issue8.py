@@ -408,6 +408,7 @@ KERAS_LAYERS = [
     ("GlobalAveragePooling2D", ()), ("GlobalMaxPooling1D", ()), ("GlobalMaxPooling2D", ()),
     ("ZeroPadding2D", ()), ("UpSampling2D", ()), ("BatchNormalization", ()),
     ("LayerNormalization", ()), ("Normalization", ()), ("Embedding", (10, 4)),
+    ("Rescaling", (0.5,)),
 ]
 
 
@@ -478,6 +479,7 @@ OUTPUT_SHAPE_CASES = [
     ("GlobalAveragePooling2D", dict(keepdims=True), (None, 5, 6, 2)),
     ("GlobalMaxPooling1D", dict(keepdims=False), (None, 5, 2)),
     ("Embedding", dict(input_dim=10, output_dim=3), (None, 5)),
+    ("Rescaling", dict(scale=[0.5, 2.0], offset=1.0), (None, 5, 6, 2)),
 ]
 
 
