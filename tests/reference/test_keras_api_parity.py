@@ -10,9 +10,12 @@ regularizers, callbacks), every public class and function of handkeras, found by
 - take Keras's positional parameters at Keras's positions (``Dense(64, "relu")`` means the same);
 - have no named parameter that Keras's signature lacks.
 
-The allowlists are checked too: an entry that no longer applies fails, so they cannot go stale.
+The allowlists are checked too: an entry that no longer applies fails, so they cannot go stale. The
+porting guide's two generated tables (every supported Keras name, and the members of the objects a
+script reaches) are generated again and must be current.
 """
 
+import importlib
 import inspect
 from pathlib import Path
 
@@ -272,3 +275,50 @@ def members_table():
 def test_porting_guide_lists_the_members_shared_with_keras():
     table = members_table()
     assert table in PORTING_GUIDE.read_text(), f"update the members table of docs/porting.md:\n{table}"
+
+
+# ----------------------------------------------------------------------------- names
+# The porting guide's names table, row by row: each Keras module ("" for the top level, whose
+# submodules have rows of their own and are left out of its row).
+GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
+                 "optimizers.schedules", "initializers", "regularizers", "callbacks", "models",
+                 "saving", "utils", "config", "backend", "datasets", "datasets.fashion_mnist",
+                 "datasets.mnist")
+
+
+def guide_names(module, top_level):
+    """A module's names as the guide lists them: its ``__all__``, else its public callables defined
+    in it; classes first, then functions, each in case-insensitive order."""
+    if hasattr(module, "__all__"):
+        names = set(module.__all__)
+    else:
+        names = {name for name in dir(module) if not name.startswith("_")
+                 and callable(getattr(module, name))
+                 and str(getattr(getattr(module, name), "__module__", "")).startswith(
+                     module.__name__)}
+    if top_level:
+        names = {name for name in names if not inspect.ismodule(getattr(module, name))}
+    return sorted(names, key=lambda name: (name[0].islower(), name.lower()))
+
+
+def names_table():
+    """The guide's table of every supported Keras name, and its count line."""
+    rows, count = ["| Keras module | names handkeras has (with Keras's signatures) | "
+                   "handkeras additions |", "|---|---|---|"], 0
+    for path in GUIDE_MODULES:
+        ours = importlib.import_module(".".join(filter(None, ("handkeras", path))))
+        theirs = importlib.import_module(".".join(filter(None, ("keras", path))))
+        names = guide_names(ours, top_level=not path)
+        shared = [name for name in names if hasattr(theirs, name)]
+        added = [name for name in names if not hasattr(theirs, name)]
+        count += len(shared)
+        rows.append(f"| `{'.'.join(filter(None, ('keras', path)))}` | "
+                    + " | ".join(", ".join(f"`{name}`" for name in group) or "-"
+                                 for group in (shared, added)) + " |")
+    return "\n".join(rows) + f"\n\n{count} Keras names in all."
+
+
+def test_porting_guide_lists_every_supported_keras_name():
+    table = names_table()
+    assert table in PORTING_GUIDE.read_text(), \
+        f"update the names table of docs/porting.md:\n{table}"
