@@ -225,6 +225,17 @@ def test_a_value_that_is_not_finite_is_refused(argument, value):
         layers.Rescaling(**{"scale": 1.0, argument: value})
 
 
+@pytest.mark.parametrize("array_config", [
+    {"value": [1.0, 2.0], "dtype": "no_such_type"}, {"value": ["a", "b"], "dtype": "float64"},
+    {"value": [1.0, 2.0], "dtype": "datetime64[s]"}, {"value": None, "dtype": None},
+], ids=["unknown dtype", "strings", "datetimes", "no value"])
+def test_a_damaged_array_in_a_config_is_refused_naming_the_argument(array_config):
+    config = {**layers.Rescaling(1.0).get_config(),
+              "offset": {"class_name": "__numpy__", "config": array_config}}
+    with pytest.raises(ValueError, match="`offset`"):
+        layers.Rescaling.from_config(config)
+
+
 def test_scale_is_required_and_unknown_arguments_are_refused():
     with pytest.raises(TypeError, match="scale"):
         layers.Rescaling()

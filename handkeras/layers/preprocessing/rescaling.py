@@ -77,7 +77,7 @@ class Rescaling(Layer):
         arguments = dict(config)
         for argument in ("scale", "offset"):
             if argument in arguments:
-                arguments[argument] = _from_config_value(arguments[argument])
+                arguments[argument] = _from_config_value(argument, arguments[argument])
         return cls(**arguments)
 
 
@@ -97,10 +97,14 @@ def _config_value(value):
                                                   "dtype": array.dtype.name}}
 
 
-def _from_config_value(value):
+def _from_config_value(argument, value):
     """The value a config holds: an array where Keras wrote one (``__numpy__``, or ``__tensor__``
     for a tensor), anything else as it is, for the constructor to check."""
     array_config = value.get("config") if isinstance(value, dict) else None
-    if isinstance(array_config, dict) and value.get("class_name") in _ARRAY_CLASS_NAMES:
+    if not isinstance(array_config, dict) or value.get("class_name") not in _ARRAY_CLASS_NAMES:
+        return value
+    try:
         return np.array(array_config.get("value"), dtype=array_config.get("dtype"))
-    return value
+    except (TypeError, ValueError) as error:  # an unknown dtype, values that are not numbers
+        raise ValueError(f"Rescaling: the config's `{argument}` is not an array of numbers: "
+                         f"{value!r} ({error}).") from None
