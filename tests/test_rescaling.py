@@ -264,3 +264,15 @@ def test_a_factor_that_does_not_broadcast_is_refused_when_built(argument, shape,
 
 def re_shape(shape):
     return str(shape).replace("(", r"\(").replace(")", r"\)")
+
+
+def test_setting_scale_or_offset_changes_what_the_layer_computes_as_in_keras():
+    layer = layers.Rescaling(2.0)
+    x = np.ones((2, 3), np.float32)
+    layer(x)
+    layer.scale, layer.offset = 0.5, [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(layer(x), [[1.5, 2.5, 3.5]] * 2)
+    assert layer.get_config()["scale"] == 0.5 and layer.get_config()["offset"] == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"`offset` of shape \(2,\) does not broadcast"):
+        layer.offset = [1.0, 2.0]
+    assert layer.offset == [1.0, 2.0, 3.0]

@@ -21,10 +21,35 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
-        self._scale = self._checked_factor("scale", scale)
-        self._offset = self._checked_factor("offset", offset)
+        self._given = {}
         self.scale = scale
         self.offset = offset
+
+    @property
+    def scale(self):
+        """The factor as given (what ``get_config`` writes); setting it checks it again."""
+        return self._given["scale"]
+
+    @scale.setter
+    def scale(self, value):
+        self._set_factor("scale", value)
+
+    @property
+    def offset(self):
+        return self._given["offset"]
+
+    @offset.setter
+    def offset(self, value):
+        self._set_factor("offset", value)
+
+    def _set_factor(self, argument, value):
+        """Keep ``value`` as given and as an array in the layer's dtype, for the math; a built
+        layer also checks that it fits the input it was built for."""
+        array = self._checked_factor(argument, value)
+        if self.built:
+            self._check_broadcast(argument, array.shape, self._build_input_shape)
+        self._given[argument] = value
+        setattr(self, "_" + argument, array)
 
     def _checked_factor(self, argument, value):
         """``value`` as an array in the layer's dtype, if it holds finite real numbers; else a
