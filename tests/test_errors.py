@@ -19,6 +19,7 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.trainers import data as data_module
+from test_saving import with_layer_config
 
 ROWS, WIDTH, CLASSES = 10, 4, 3
 
@@ -1053,3 +1054,17 @@ def test_a_filepath_that_is_no_path(filepath):
                  lambda: keras.models.load_model(filepath)):
         fails_cleanly(model, call, TypeError, "`filepath` must be a str or a path-like object",
                       f"received {filepath!r}.")
+
+
+def test_load_model_whose_config_asks_for_more_than_its_weights(tmp_path):
+    """The row's example: 10**7 units after a 784-wide input, refused before the 31 GB kernel
+    exists (tests/test_saving_budget.py checks the memory, other layers and the legacy .h5)."""
+    model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(8, name="dense")])
+    path = with_layer_config(tmp_path, lambda layer: layer["config"].update(units=10 ** 7), model)
+    with pytest.raises(ValueError) as info:
+        keras.models.load_model(path)
+    for fragment in (f"The model file '{path}' describes a model too large to build",
+                     "Dense 'dense' would create the weight 'kernel' of shape (784, 10000000)",
+                     "the file's weights hold 6,280 values in all, stored in the shapes (784, 8), "
+                     "(8,)."):
+        assert fragment in str(info.value)

@@ -640,13 +640,16 @@ def test_register_requires_get_config():
         keras.saving.register_keras_serializable()(type("NoConfig", (), {}))
 
 
-def with_layer_config(tmp_path, change):
-    """A small model's .keras file whose Dense layer's config entry ``change`` rewrote."""
-    keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)]).save(tmp_path / "m.keras")
+def with_layer_config(tmp_path, change, model=None, index=1):
+    """The .keras file of ``model`` (by default a small one with one Dense layer) whose config
+    entry of the layer at ``index`` (0 is the InputLayer) ``change`` rewrote."""
+    if model is None:
+        model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
+    model.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     config = json.loads(members["config.json"])
-    change(config["config"]["layers"][1])
+    change(config["config"]["layers"][index])
     members["config.json"] = json.dumps(config).encode()
     with zipfile.ZipFile(tmp_path / "changed.keras", "w") as archive:
         for name, data in members.items():

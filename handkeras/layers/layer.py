@@ -12,6 +12,7 @@ needs.
 """
 
 import contextlib
+import contextvars
 import functools
 import inspect
 import warnings
@@ -63,6 +64,24 @@ def shape_fits(shape, expected):
     the same sizes wherever ``expected`` gives one (None fits any)."""
     return len(shape) == len(expected) and all(
         e is None or e == s for s, e in zip(shape[1:], expected[1:]))
+
+
+#: What `add_weight` asks before allocating a weight: None, or the check of `checking_new_weights`.
+_new_weight_check = contextvars.ContextVar("handkeras_new_weight_check", default=None)
+
+
+@contextlib.contextmanager
+def checking_new_weights(check):
+    """Run ``check(layer, name, shape)`` before every weight ``add_weight`` creates in the block,
+    in this thread only; a check that raises refuses the weight before anything is allocated.
+
+    Model loaders use it to build a file's config within what the file's weights can fill.
+    """
+    token = _new_weight_check.set(check)
+    try:
+        yield
+    finally:
+        _new_weight_check.reset(token)
 
 
 def _keras_build(build):
@@ -172,10 +191,15 @@ class Layer:
 
     def add_weight(self, shape, initializer="glorot_uniform", name=None, trainable=True,
                    regularizer=None, dtype=None):
-        """Create, register and return a weight, initialized in floatx (or ``dtype``)."""
-        initializer = initializers_module.get(initializer)
-        value = aligned.copy(initializer(tuple(shape), dtype or self.dtype), dtype=dtype or self.dtype)
+        """Create, register and return a weight, initialized in floatx (or ``dtype``). Inside
+        :func:`checking_new_weights`, the check runs first."""
+        shape = tuple(shape)
         name = name or backend.unique_name("variable")
+        check = _new_weight_check.get()
+        if check is not None:
+            check(self, name, shape)
+        initializer = initializers_module.get(initializer)
+        value = aligned.copy(initializer(shape, dtype or self.dtype), dtype=dtype or self.dtype)
         variable = Variable(value, name=name, trainable=trainable,
                             path=backend.scoped_path(f"{self.name}/{name}"))
         variable.regularizer = regularizers_module.get(regularizer)

@@ -24,6 +24,10 @@ import numpy as np
 LIBVER = ("v110", "v110")
 #: Largest attribute Keras writes in one piece; longer name lists are split into ``name0, name1...``.
 ATTRIBUTE_LIMIT = 64512
+#: Stored data may expand to at most this many times its stored size, beyond EXPANSION_FLOOR bytes:
+#: more is a decompression bomb (or, in HDF5, datasets declared and never written).
+MAX_EXPANSION = 100
+EXPANSION_FLOOR = 1 << 28
 
 
 # --------------------------------------------------------------------------------------- opening

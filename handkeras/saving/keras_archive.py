@@ -18,12 +18,11 @@ from handkeras.saving import compile_config, hdf5, keras_weights
 from handkeras.saving.atomic import atomic_write_path
 from handkeras.saving.legacy_h5 import KERAS_VERSION
 from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
+from handkeras.saving.weight_budget import WeightBudget
 
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
-_MAX_EXPANSION = 100
-_EXPANSION_FLOOR = 1 << 28
 
 
 def save(model, path, overwrite=True):
@@ -63,7 +62,8 @@ def _open(path):
                 f"Refusing to load '{path}': its member '{info.filename}' has an absolute path or "
                 "climbs out of the archive with '..'."
             )
-        if info.file_size > _EXPANSION_FLOOR and info.file_size > _MAX_EXPANSION * info.compress_size:
+        if (info.file_size > hdf5.EXPANSION_FLOOR
+                and info.file_size > hdf5.MAX_EXPANSION * info.compress_size):
             archive.close()
             raise ValueError(
                 f"Refusing to load '{path}': its member '{info.filename}' expands to "
@@ -102,8 +102,9 @@ def load(path, custom_objects=None, compile=True):
             raise ValueError(f"'{CONFIG}' in '{path}' is not valid JSON ({error}).") from None
         if not isinstance(config, dict):
             raise ValueError(f"'{CONFIG}' in '{path}' does not describe a model.")
-        model = model_from_file_config(config, f"'{CONFIG}' in '{path}'", custom_objects)
         with _read_weights(archive, path) as h5file:
+            model = model_from_file_config(config, f"'{CONFIG}' in '{path}'", custom_objects,
+                                           budget=WeightBudget.of(h5file, f"'{path}'"))
             plan = keras_weights.plan_weights(h5file, model, include_optimizer=compile)
     training = config.get("compile_config")
     if compile and training:

@@ -18,6 +18,7 @@ from handkeras.saving.compile_config import (compile_from_file_config, legacy_ob
                                              legacy_training_config)
 from handkeras.saving.model_state import LoadPlan, legacy_variables
 from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
+from handkeras.saving.weight_budget import WeightBudget
 
 KERAS_VERSION = "3.15.1"  # The Keras release whose layout these files follow.
 BACKEND = "numpy"
@@ -166,10 +167,11 @@ def load_model(path, custom_objects=None, compile=True):
                 f"No model config found in the file at '{path}': it holds weights only; build the "
                 "model in code and use `model.load_weights`."
             )
-        model = model_from_file_config(model_config, f"The model file '{path}'", custom_objects)
         group = weights_group(h5file)
         if group is None:
             raise ValueError(f"Invalid model file '{path}': it has no /model_weights with layer_names.")
+        model = model_from_file_config(model_config, f"The model file '{path}'", custom_objects,
+                                       budget=WeightBudget.of(group, f"'{path}'"))
         load_plan = plan_weights(group, model)
         training_config = hdf5.read_json(h5file, "training_config") if compile else None
         if training_config:

@@ -10,6 +10,8 @@ instantiates classes from handkeras itself, from ``custom_objects`` or from the 
 ``register_keras_serializable``: a config names classes, it never supplies code.
 """
 
+import contextlib
+
 import numpy as np
 
 from handkeras.identifiers import config_arguments, config_class_name
@@ -299,12 +301,14 @@ def resolve_nested_objects(config, custom_objects=None):
 
 
 # --------------------------------------------------------------------------------------- models
-def model_from_file_config(config, source, custom_objects=None):
+def model_from_file_config(config, source, custom_objects=None, *, budget=None):
     """The model a file's config describes, for the loaders.
 
     Whatever is wrong with the config (not a JSON object, not a model, an unknown class, arguments
     a layer refuses) is the file's fault: a ``ValueError`` naming ``source``, never a ``TypeError``
-    or ``AttributeError`` from deep inside a constructor.
+    or ``AttributeError`` from deep inside a constructor. A loader passes the ``budget``
+    (:class:`~handkeras.saving.weight_budget.WeightBudget`) of the file's weights, so that no
+    weight beyond what they hold is ever allocated; a config without weights has none.
     """
     if not isinstance(config, dict):
         raise ValueError(
@@ -312,10 +316,11 @@ def model_from_file_config(config, source, custom_objects=None):
             "Keras config (a JSON object with a 'class_name')."
         )
     try:
-        model = deserialize_keras_object(config, "layer", custom_objects)
+        with budget.building() if budget is not None else contextlib.nullcontext():
+            model = deserialize_keras_object(config, "layer", custom_objects)
     except (TypeError, RecursionError) as error:
         raise ValueError(f"{source} holds an invalid model config: {error}") from error
-    except MemoryError as error:  # a damaged size, such as units=10**12, before any weight is read
+    except MemoryError as error:  # an absurd size no budget covers, such as a layer's own arrays
         raise ValueError(f"{source} describes a model too large to build ({error}).") from error
     if not isinstance(getattr(model, "layers", None), list):
         raise ValueError(
