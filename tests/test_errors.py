@@ -729,11 +729,11 @@ def test_a_build_that_raises_halfway_leaves_the_layer_as_it_was():
 
     class Halfway(layers.Layer):
         def build(self, input_shape):
-            self.first = self.add_weight((input_shape[-1],), "zeros", "first")
+            self.first = self.add_weight((input_shape[-1],), "zeros", name="first")
             if input_shape[-1] > 3:
                 raise ValueError(f"Halfway '{self.name}' takes at most 3 features, received "
                                  f"{input_shape}.")
-            self.second = self.add_weight((input_shape[-1],), "zeros", "second")
+            self.second = self.add_weight((input_shape[-1],), "zeros", name="second")
 
         def forward(self, x, training=False):
             return x * self.first.value + self.second.value

@@ -363,7 +363,7 @@ def test_weights_keys_are_sorted_as_numbers_not_text(tmp_path):
 
     class Many(layers.Layer):
         def build(self, input_shape):
-            self.parts = [self.add_weight((2,), "zeros", f"w{i}") for i in range(12)]
+            self.parts = [self.add_weight((2,), "zeros", name=f"w{i}") for i in range(12)]
 
         def forward(self, x, training=False):
             return x + sum(p.value for p in self.parts)
@@ -411,8 +411,8 @@ def test_legacy_weights_follow_weight_names_order_not_key_order(tmp_path):
 
     class Two(layers.Layer):
         def build(self, input_shape):
-            self.first = self.add_weight((3,), "zeros", "first")
-            self.second = self.add_weight((3,), "zeros", "second")
+            self.first = self.add_weight((3,), "zeros", name="first")
+            self.second = self.add_weight((3,), "zeros", name="second")
 
         def forward(self, x, training=False):
             return x * self.first.value + self.second.value
@@ -569,7 +569,7 @@ class ScaleLayer(layers.Layer):
         self.initial = initial
 
     def build(self, input_shape):
-        self.scale = self.add_weight((input_shape[-1],), keras.initializers.Constant(self.initial), "scale")
+        self.scale = self.add_weight((input_shape[-1],), keras.initializers.Constant(self.initial), name="scale")
 
     def forward(self, x, training=False):
         if training:

@@ -79,7 +79,7 @@ def test_a_subclass_build_calling_super_builds_once():
     class ScaledDense(layers.Dense):
         def build(self, input_shape):
             super().build(input_shape)
-            self.scale = self.add_weight((), "ones", "scale")
+            self.scale = self.add_weight((), "ones", name="scale")
 
     layer = ScaledDense(3)
     layer.build([None, 4])
@@ -101,6 +101,23 @@ def test_unnamed_weights_are_named_as_keras_names_them():
     assert [(w.name, w.path) for w in one.weights + two.weights] == [
         ("variable", "one/variable"), ("variable_1", "one/variable_1"),
         ("variable_2", "two/variable_2"), ("variable_3", "two/variable_3")]
+
+
+def test_add_weight_takes_keras_s_arguments_and_defaults():
+    layer = layers.Layer(name="layer")
+    scalar = layer.add_weight()  # shape () and glorot_uniform, in the layer's dtype
+    assert scalar.shape == () and scalar.dtype == np.float32 and scalar.numpy() != 0
+    ones = layer.add_weight((2,), "ones", "float64")  # shape, initializer, dtype by position
+    assert ones.dtype == np.float64 and ones.numpy().tolist() == [1.0, 1.0]
+    count = layer.add_weight(shape=(3,), dtype="int32", trainable=False)  # zeros: not a float
+    assert count.dtype == np.int32 and count.numpy().tolist() == [0, 0, 0]
+    with pytest.raises(ValueError, match="`name` must be passed as a keyword argument"):
+        layer.add_weight("w", (2,))
+    with pytest.raises(ValueError, match="`dtype` must be a numeric dtype, received 'first'"):
+        layer.add_weight((2,), "zeros", "first")  # Keras's third position is the dtype
+    with pytest.raises(NotImplementedError, match="`constraint`"):
+        layer.add_weight((2,), constraint="non_neg")
+    assert len(layer.weights) == 3
 
 
 def test_built_from_the_first_data():

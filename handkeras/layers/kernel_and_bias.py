@@ -28,11 +28,11 @@ class KernelAndBias:
     def _add_kernel_and_bias(self, kernel_shape, units):
         """Create ``kernel`` (``kernel_shape``) and, with ``use_bias``, ``bias`` (``units``), in
         Keras's order."""
-        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, "kernel",
+        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight((units,), self.bias_initializer, "bias",
+            self.bias = self.add_weight((units,), self.bias_initializer, name="bias",
                                         regularizer=self.bias_regularizer)
 
     def _kernel_and_bias_config(self):

@@ -189,22 +189,52 @@ class Layer:
     def trainable(self, value):
         self._trainable = bool(value)
 
-    def add_weight(self, shape, initializer="glorot_uniform", name=None, trainable=True,
-                   regularizer=None, dtype=None):
-        """Create, register and return a weight, initialized in floatx (or ``dtype``). Inside
-        :func:`checking_new_weights`, the check runs first."""
-        shape = tuple(shape)
+    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Create, register and return a weight of ``shape`` (``()`` by default), initialized in
+        the layer's dtype (or ``dtype``) by ``initializer`` (Keras's default: ``glorot_uniform``
+        for floats, ``zeros`` otherwise). Keras's signature: at most ``shape``, ``initializer``
+        and ``dtype`` by position. ``autocast`` and ``aggregation`` change nothing here (layers
+        compute in their own dtype, on one device); constraints and ``overwrite_with_gradient``
+        are not supported. Inside :func:`checking_new_weights`, the check runs first."""
+        if isinstance(shape, str):
+            raise ValueError(f"{type(self).__name__} '{self.name}': `name` must be passed as a "
+                             f"keyword argument, received add_weight({shape!r}, ...).")
+        if constraint is not None or overwrite_with_gradient:
+            raise NotImplementedError(
+                f"{type(self).__name__} '{self.name}': add_weight's `constraint` and "
+                "`overwrite_with_gradient` are not supported.")
+        if aggregation not in (None, "none", "mean", "sum", "only_first_replica"):
+            raise ValueError(f"{type(self).__name__} '{self.name}': add_weight's `aggregation` "
+                             "must be one of None, 'none', 'mean', 'sum', 'only_first_replica', "
+                             f"received {aggregation!r}.")
+        dtype = self._weight_dtype(dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        shape = () if shape is None else tuple(shape)
         name = name or backend.unique_name("variable")
         check = _new_weight_check.get()
         if check is not None:
             check(self, name, shape)
         initializer = initializers_module.get(initializer)
-        value = aligned.copy(initializer(shape, dtype or self.dtype), dtype=dtype or self.dtype)
+        value = aligned.copy(initializer(shape, dtype.name), dtype=dtype)
         variable = Variable(value, name=name, trainable=trainable,
                             path=backend.scoped_path(f"{self.name}/{name}"))
         variable.regularizer = regularizers_module.get(regularizer)
         self._weights.append(variable)
         return variable
+
+    def _weight_dtype(self, dtype):
+        """``add_weight``'s ``dtype`` (the layer's when None) as a numpy dtype, or a ValueError."""
+        try:
+            resolved = np.dtype(self.dtype if dtype is None else dtype)
+        except TypeError:
+            resolved = None
+        if resolved is None or resolved.kind not in "fiub":
+            raise ValueError(f"{type(self).__name__} '{self.name}': add_weight's `dtype` must be "
+                             f"a numeric dtype, received {dtype!r}.")
+        return resolved
 
     @property
     def weights(self):

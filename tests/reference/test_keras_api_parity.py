@@ -185,6 +185,25 @@ def test_keras_positional_parameters_keep_their_positions(qualified):
     assert our_order[:len(their_order)] == their_order
 
 
+def test_add_weight_takes_keras_s_arguments_in_keras_s_positions():
+    """Keras's ``add_weight(*args, shape=None, ...)`` takes ``shape``, ``initializer`` and
+    ``dtype`` by position (the Keras 2 order) and everything by name, with these defaults."""
+    ours = inspect.signature(handkeras.layers.Layer.add_weight).parameters
+    theirs = inspect.signature(keras.layers.Layer.add_weight).parameters
+    assert {name: p.default for name, p in ours.items() if name != "self"} == {
+        name: p.default for name, p in theirs.items() if p.kind is p.KEYWORD_ONLY}
+    positional = [name for name, p in ours.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == ["self", "shape", "initializer", "dtype"]
+    layer, theirs_layer = handkeras.layers.Layer(), keras.layers.Layer()
+    for library_layer in (layer, theirs_layer):
+        library_layer.add_weight((2, 3), "ones", "float64", name="w")
+        library_layer.add_weight(shape=(4,), dtype="int32", trainable=False, name="count")
+    assert [(tuple(w.shape), np.dtype(w.dtype), np.asarray(w.numpy()).tolist())
+            for w in layer.weights] == [
+        (tuple(w.shape), np.dtype(w.dtype), np.asarray(w.numpy()).tolist())
+        for w in theirs_layer.weights]
+
+
 @pytest.mark.parametrize("qualified", sorted(VIA_KWARGS))
 def test_arguments_via_kwargs_take_keras_defaults(qualified):
     ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)

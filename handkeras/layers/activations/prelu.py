@@ -48,7 +48,7 @@ class PReLU(Layer):
                 f"PReLU '{self.name}' needs every non-shared input dimension known, received "
                 f"shape {tuple(input_shape)}."
             )
-        self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, "alpha",
+        self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, name="alpha",
                                      regularizer=self.alpha_regularizer)
         self._reduce_axes = (0,) + tuple(i + 1 for i, size in enumerate(param_shape) if size == 1)
 

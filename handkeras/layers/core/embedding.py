@@ -43,7 +43,7 @@ class Embedding(Layer):
 
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
-                                          self.embeddings_initializer, "embeddings",
+                                          self.embeddings_initializer, name="embeddings",
                                           regularizer=self.embeddings_regularizer)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)

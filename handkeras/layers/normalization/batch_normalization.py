@@ -63,14 +63,14 @@ class BatchNormalization(Layer):
         features = (input_shape[axis],)
         self._reduction_axes = tuple(a for a in range(ndim) if a != axis)
         self._broadcast = tuple(input_shape[a] if a == axis else 1 for a in range(ndim))
-        self.gamma = self.add_weight(features, self.gamma_initializer, "gamma",
+        self.gamma = self.add_weight(features, self.gamma_initializer, name="gamma",
                                      regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight(features, self.beta_initializer, "beta",
+        self.beta = self.add_weight(features, self.beta_initializer, name="beta",
                                     regularizer=self.beta_regularizer) if self.center else None
-        self.moving_mean = self.add_weight(features, self.moving_mean_initializer, "moving_mean",
-                                           trainable=False)
+        self.moving_mean = self.add_weight(features, self.moving_mean_initializer,
+                                           name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(features, self.moving_variance_initializer,
-                                               "moving_variance", trainable=False)
+                                               name="moving_variance", trainable=False)
 
     def _affine(self, x_hat):
         y = x_hat

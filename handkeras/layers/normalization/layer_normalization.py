@@ -48,9 +48,9 @@ class LayerNormalization(Layer):
         self.axis = sorted(axes)  # Keras's config holds the sorted list once built
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(ndim))
-        self.gamma = self.add_weight(shape, self.gamma_initializer, "gamma",
+        self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
                                      regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight(shape, self.beta_initializer, "beta",
+        self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
                                     regularizer=self.beta_regularizer) if self.center else None
 
     def forward(self, x, training=False):

@@ -49,9 +49,10 @@ class Normalization(Layer):
         self._broadcast = tuple(input_shape[a] if a in self._keep else 1 for a in range(ndim))
         stats_shape = tuple(input_shape[a] for a in self._keep)
         if self.input_mean is None:
-            self.adapt_mean = self.add_weight(stats_shape, "zeros", "mean", trainable=False)
-            self.adapt_variance = self.add_weight(stats_shape, "ones", "variance", trainable=False)
-            self.count = self.add_weight((), "zeros", "count", trainable=False, dtype="int64")
+            self.adapt_mean = self.add_weight(stats_shape, "zeros", name="mean", trainable=False)
+            self.adapt_variance = self.add_weight(stats_shape, "ones", name="variance",
+                                                  trainable=False)
+            self.count = self.add_weight((), "zeros", name="count", trainable=False, dtype="int64")
             mean = self.adapt_mean.value.reshape(self._broadcast)  # views: they follow adapt
             variance = self.adapt_variance.value.reshape(self._broadcast)
         else:
