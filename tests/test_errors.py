@@ -1047,3 +1047,18 @@ def test_a_filepath_that_is_no_path(filepath):
                  lambda: keras.models.load_model(filepath)):
         fails_cleanly(model, call, TypeError, "`filepath` must be a str or a path-like object",
                       f"received {filepath!r}.")
+
+
+@pytest.mark.parametrize("text, error, fragments", [
+    ("{not json", ValueError, ("`json_string` is not valid JSON",)),
+    ('{"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}}', ValueError,
+     ("`json_string` does not describe a model", "Dense")),
+    ('{"module": "keras.layers", "class_name": "NoSuchLayer", "config": {}}', ValueError,
+     ("`json_string`", "Unknown layer 'NoSuchLayer'", "custom_objects")),
+    (None, TypeError, ("`json_string` must be the JSON text of a model config", "received NoneType")),
+])
+def test_model_from_json_of_text_that_is_no_model(text, error, fragments):
+    with pytest.raises(error) as info:
+        keras.models.model_from_json(text)
+    for fragment in fragments:
+        assert fragment in str(info.value)

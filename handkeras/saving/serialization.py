@@ -10,6 +10,8 @@ instantiates classes from handkeras itself, from ``custom_objects`` or from the 
 ``register_keras_serializable``: a config names classes, it never supplies code.
 """
 
+import json
+
 import numpy as np
 
 from handkeras.identifiers import config_arguments, config_class_name
@@ -139,16 +141,19 @@ def serialize_keras_object(obj):
         build_config = getattr(obj, "get_build_config", lambda: _layer_build_config(obj))()
         if build_config is not None:
             serialized["build_config"] = _to_json_value(build_config)
-        if getattr(obj, "compiled", False) and hasattr(obj, "get_compile_config"):
-            serialized["compile_config"] = obj.get_compile_config()
+        if hasattr(obj, "get_compile_config"):  # a model: Keras writes {} when it is not compiled
+            serialized["compile_config"] = obj.get_compile_config() or {}
     return serialized
 
 
 def _layer_build_config(layer):
+    """Keras's ``{"input_shape": ...}`` of a built layer; None, as Keras writes it, for an unbuilt
+    layer, an InputLayer and the layers Keras builds when it creates them."""
     from handkeras.layers import InputLayer
 
     shape = getattr(layer, "_build_input_shape", None)
-    if isinstance(layer, InputLayer) or not layer.built or shape is None:
+    if (isinstance(layer, InputLayer) or layer._keras_builds_at_init or not layer.built
+            or shape is None):
         return None
     return {"input_shape": list(shape)}
 
@@ -180,7 +185,7 @@ def _unknown(kind, class_name):
     return ValueError(
         f"Unknown {kind} {class_name!r} in the saved config. If it is your own class or function, "
         f"register it with `@handkeras.saving.register_keras_serializable()` or pass "
-        f"`custom_objects={{{class_name!r}: {class_name}}}` to `load_model`."
+        f"`custom_objects={{{class_name!r}: {class_name}}}` to `load_model` (or `model_from_json`)."
     )
 
 
@@ -299,12 +304,21 @@ def resolve_nested_objects(config, custom_objects=None):
 
 
 # --------------------------------------------------------------------------------------- models
+def parse_json(text, source):
+    """The value the JSON ``text`` holds; text that is not JSON (or nests too deep to parse) is a
+    ``ValueError`` naming ``source``."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
+        raise ValueError(f"{source} is not valid JSON ({error}).") from None
+
+
 def model_from_file_config(config, source, custom_objects=None):
     """The model a file's config describes, for the loaders.
 
     Whatever is wrong with the config (not a JSON object, not a model, an unknown class, arguments
-    a layer refuses) is the file's fault: a ``ValueError`` naming ``source``, never a ``TypeError``
-    or ``AttributeError`` from deep inside a constructor.
+    a layer refuses) is the file's (or the JSON text's) fault: a ``ValueError`` naming ``source``,
+    never a ``TypeError`` or ``AttributeError`` from deep inside a constructor.
     """
     if not isinstance(config, dict):
         raise ValueError(
@@ -315,6 +329,8 @@ def model_from_file_config(config, source, custom_objects=None):
         model = deserialize_keras_object(config, "layer", custom_objects)
     except (TypeError, RecursionError) as error:
         raise ValueError(f"{source} holds an invalid model config: {error}") from error
+    except ValueError as error:  # an unknown class, a Functional model, ...: say where it was found
+        raise ValueError(f"Cannot load the model of {source}: {error}") from error
     except MemoryError as error:  # a damaged size, such as units=10**12, before any weight is read
         raise ValueError(f"{source} describes a model too large to build ({error}).") from error
     if not isinstance(getattr(model, "layers", None), list):
