@@ -1068,3 +1068,18 @@ def test_load_model_whose_config_asks_for_more_than_its_weights(tmp_path):
                      "the file's weights hold 6,280 values in all, stored in the shapes (784, 8), "
                      "(8,)."):
         assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("text, error, fragments", [
+    ("{not json", ValueError, ("`json_string` is not valid JSON",)),
+    ('{"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}}', ValueError,
+     ("`json_string` does not describe a model", "Dense")),
+    ('{"module": "keras.layers", "class_name": "NoSuchLayer", "config": {}}', ValueError,
+     ("`json_string`", "Unknown layer 'NoSuchLayer'", "custom_objects")),
+    (None, TypeError, ("`json_string` must be the JSON text of a model config", "received NoneType")),
+])
+def test_model_from_json_of_text_that_is_no_model(text, error, fragments):
+    with pytest.raises(error) as info:
+        keras.models.model_from_json(text)
+    for fragment in fragments:
+        assert fragment in str(info.value)

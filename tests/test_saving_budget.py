@@ -129,8 +129,12 @@ def test_a_layer_of_a_nested_sequential_is_refused_by_name(tmp_path, fmt):
     keras.backend.clear_session()
     model = keras.Sequential([keras.Input(shape=(4,)),
                               keras.Sequential([layers.Dense(3), layers.Dense(2)])])
-    path = REWRITERS[fmt](tmp_path, lambda inner: inner["config"]["layers"][1]["config"].update(
-        units=10 ** 9), model)
+    def widen_second_dense(inner):  # the inner model's config lists its InputLayer first
+        second = next(layer for layer in inner["config"]["layers"]
+                      if layer["config"]["name"] == "dense_1")
+        second["config"].update(units=10 ** 9)
+
+    path = REWRITERS[fmt](tmp_path, widen_second_dense, model)
     message, peak = refused_load(path)
     assert "Dense 'dense_1' would create the weight 'kernel' of shape (3, 1000000000)" in message
     assert "(15 of them taken by the weights created before it)" in message

@@ -115,6 +115,9 @@ class Layer:
     forward_takes_mask = False
     #: Whether a subclass's own ``build`` runs through ``_keras_build`` (a model builds its way).
     _wraps_build = True
+    #: Whether Keras builds this layer when it is created (its weightless layers: activations,
+    #: pooling, Dropout, Reshape), so that Keras's config of it has no ``build_config``.
+    _keras_builds_at_init = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

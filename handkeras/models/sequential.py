@@ -1,5 +1,7 @@
 """Sequential: a stack of layers, itself a layer, trained by the Trainer it mixes in."""
 
+import json
+
 from handkeras import backend
 from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
@@ -136,6 +138,10 @@ class Sequential(Trainer, Layer):
         with self._restored_on_failure():
             for layer in self._layers:
                 shape = self._build_layer(layer, shape)
+        if self._input_layer is None and self._layers:
+            # As Keras's Sequential.build: a model built without an Input gets an InputLayer for
+            # the shape it was built for (its config then lists it, as Keras's does).
+            self._input_layer = InputLayer(batch_shape=input_shape, dtype=self._layers[0].dtype)
         self._build_input_shape = input_shape
         self.built = True
 
@@ -355,6 +361,14 @@ class Sequential(Trainer, Layer):
         from handkeras.saving import serialization
 
         return serialization.sequential_from_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        """The model's config as JSON text, as Keras's ``to_json``: what a ``.keras`` file's
+        ``config.json`` holds (no weights), for ``keras.models.model_from_json``. ``kwargs`` go to
+        ``json.dumps`` (``indent=2``, ``sort_keys=True``, ...)."""
+        from handkeras.saving import serialization
+
+        return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
     def get_build_config(self):
         return {"input_shape": list(self._build_input_shape)} if self.built else None

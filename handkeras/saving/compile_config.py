@@ -97,6 +97,8 @@ def compile_from_file_config(model, config, source, custom_objects=None):
         model.compile(**compile_arguments(config, custom_objects))
     except TypeError as error:
         raise ValueError(f"{source} holds an invalid compile config: {error}") from error
+    except ValueError as error:  # an unknown optimizer, loss or metric: say where it was found
+        raise ValueError(f"Cannot compile the model of {source}: {error}") from error
 
 
 def compile_arguments(config, custom_objects=None):

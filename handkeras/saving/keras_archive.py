@@ -17,7 +17,8 @@ import zlib
 from handkeras.saving import compile_config, hdf5, keras_weights
 from handkeras.saving.atomic import atomic_write_path
 from handkeras.saving.legacy_h5 import KERAS_VERSION
-from handkeras.saving.serialization import model_from_file_config, serialize_keras_object
+from handkeras.saving.serialization import (model_from_file_config, parse_json,
+                                            serialize_keras_object)
 from handkeras.saving.weight_budget import WeightBudget
 
 CONFIG = "config.json"
@@ -96,10 +97,7 @@ def load(path, custom_objects=None, compile=True):
     """The model a ``.keras`` archive holds, with its weights, compiled (and its optimizer state
     restored) when it was saved compiled and ``compile`` is true."""
     with _open(path) as archive:
-        try:
-            config = json.loads(_read(archive, CONFIG, path))
-        except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
-            raise ValueError(f"'{CONFIG}' in '{path}' is not valid JSON ({error}).") from None
+        config = parse_json(_read(archive, CONFIG, path), f"'{CONFIG}' in '{path}'")
         if not isinstance(config, dict):
             raise ValueError(f"'{CONFIG}' in '{path}' does not describe a model.")
         with _read_weights(archive, path) as h5file:

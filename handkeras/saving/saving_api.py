@@ -1,5 +1,5 @@
 """``save_model`` / ``load_model`` / ``save_weights`` / ``load_weights``: the format comes from the
-file name, as in Keras.
+file name, as in Keras. ``model_from_json`` reads the config alone, as ``model.to_json()`` writes it.
 
 - ``*.keras``: the model (config, compile config, weights, optimizer state) as a zip archive.
 - ``*.weights.h5``: weights (and optimizer state) in the Keras 3 layout.
@@ -14,7 +14,9 @@ import os
 
 from handkeras.saving import hdf5, keras_archive, keras_weights, legacy_h5
 from handkeras.saving.atomic import atomic_write_path
+from handkeras.saving.compile_config import compile_from_file_config
 from handkeras.saving.model_state import check_built
+from handkeras.saving.serialization import model_from_file_config, parse_json
 
 _HDF5 = (".h5", ".hdf5")
 
@@ -79,6 +81,29 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         f"File format not supported: filepath={path}. handkeras loads `.keras` archives and legacy "
         "`.h5` / `.hdf5` model files."
     )
+
+
+def model_from_json(json_string, custom_objects=None):
+    """The model a JSON config describes (the string ``model.to_json()`` returns, in handkeras or
+    Keras), with freshly initialized weights, built when the config says it was built.
+
+    As in Keras, a config holding a non-empty ``compile_config`` (from a compiled model) gives a model
+    compiled the same way, with a new optimizer; any other comes back uncompiled. ``custom_objects``
+    maps class (or function) names to your own classes, as in ``load_model``. Whatever is wrong with
+    the text (not JSON, not a model, an unknown class) is a ``ValueError`` naming ``json_string``.
+    """
+    if not isinstance(json_string, (str, bytes, bytearray)):
+        raise TypeError(
+            "`json_string` must be the JSON text of a model config (a str, such as "
+            f"`model.to_json()` returns), received {type(json_string).__name__}: {json_string!r:.200}."
+        )
+    source = "`json_string`"
+    config = parse_json(json_string, source)
+    model = model_from_file_config(config, source, custom_objects)
+    training = config.get("compile_config")
+    if training:
+        compile_from_file_config(model, training, source, custom_objects)
+    return model
 
 
 def save_weights(model, filepath, overwrite=True, max_shard_size=None):

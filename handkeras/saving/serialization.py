@@ -11,6 +11,7 @@ instantiates classes from handkeras itself, from ``custom_objects`` or from the 
 """
 
 import contextlib
+import json
 
 import numpy as np
 
@@ -141,16 +142,19 @@ def serialize_keras_object(obj):
         build_config = getattr(obj, "get_build_config", lambda: _layer_build_config(obj))()
         if build_config is not None:
             serialized["build_config"] = _to_json_value(build_config)
-        if getattr(obj, "compiled", False) and hasattr(obj, "get_compile_config"):
-            serialized["compile_config"] = obj.get_compile_config()
+        if hasattr(obj, "get_compile_config"):  # a model: Keras writes {} when it is not compiled
+            serialized["compile_config"] = obj.get_compile_config() or {}
     return serialized
 
 
 def _layer_build_config(layer):
+    """Keras's ``{"input_shape": ...}`` of a built layer; None, as Keras writes it, for an unbuilt
+    layer, an InputLayer and the layers Keras builds when it creates them."""
     from handkeras.layers import InputLayer
 
     shape = getattr(layer, "_build_input_shape", None)
-    if isinstance(layer, InputLayer) or not layer.built or shape is None:
+    if (isinstance(layer, InputLayer) or layer._keras_builds_at_init or not layer.built
+            or shape is None):
         return None
     return {"input_shape": list(shape)}
 
@@ -182,7 +186,7 @@ def _unknown(kind, class_name):
     return ValueError(
         f"Unknown {kind} {class_name!r} in the saved config. If it is your own class or function, "
         f"register it with `@handkeras.saving.register_keras_serializable()` or pass "
-        f"`custom_objects={{{class_name!r}: {class_name}}}` to `load_model`."
+        f"`custom_objects={{{class_name!r}: {class_name}}}` to `load_model` (or `model_from_json`)."
     )
 
 
@@ -301,14 +305,28 @@ def resolve_nested_objects(config, custom_objects=None):
 
 
 # --------------------------------------------------------------------------------------- models
+class ModelTooLarge(ValueError):
+    """A file's config asks for more weight values than the file's weights hold: refused before
+    they are allocated, with a message that names the file already."""
+
+
+def parse_json(text, source):
+    """The value the JSON ``text`` holds; text that is not JSON (or nests too deep to parse) is a
+    ``ValueError`` naming ``source``."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
+        raise ValueError(f"{source} is not valid JSON ({error}).") from None
+
+
 def model_from_file_config(config, source, custom_objects=None, *, budget=None):
     """The model a file's config describes, for the loaders.
 
     Whatever is wrong with the config (not a JSON object, not a model, an unknown class, arguments
-    a layer refuses) is the file's fault: a ``ValueError`` naming ``source``, never a ``TypeError``
-    or ``AttributeError`` from deep inside a constructor. A loader passes the ``budget``
-    (:class:`~handkeras.saving.weight_budget.WeightBudget`) of the file's weights, so that no
-    weight beyond what they hold is ever allocated; a config without weights has none.
+    a layer refuses) is the file's (or the JSON text's) fault: a ``ValueError`` naming ``source``,
+    never a ``TypeError`` or ``AttributeError`` from deep inside a constructor. A loader passes the
+    ``budget`` (:class:`~handkeras.saving.weight_budget.WeightBudget`) of the file's weights, so
+    that no weight beyond what they hold is ever allocated; a config without weights has none.
     """
     if not isinstance(config, dict):
         raise ValueError(
@@ -320,6 +338,10 @@ def model_from_file_config(config, source, custom_objects=None, *, budget=None):
             model = deserialize_keras_object(config, "layer", custom_objects)
     except (TypeError, RecursionError) as error:
         raise ValueError(f"{source} holds an invalid model config: {error}") from error
+    except ModelTooLarge:
+        raise
+    except ValueError as error:  # an unknown class, a Functional model, ...: say where it was found
+        raise ValueError(f"Cannot load the model of {source}: {error}") from error
     except MemoryError as error:  # an absurd size no budget covers, such as a layer's own arrays
         raise ValueError(f"{source} describes a model too large to build ({error}).") from error
     if not isinstance(getattr(model, "layers", None), list):

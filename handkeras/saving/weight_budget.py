@@ -18,6 +18,7 @@ import h5py
 
 from handkeras.layers.layer import checking_new_weights
 from handkeras.saving import hdf5
+from handkeras.saving.serialization import ModelTooLarge
 
 #: Groups of a weights file that hold the optimizer's state, not weights (Keras 3, legacy).
 _OPTIMIZER_GROUPS = (b"optimizer", b"optimizer_weights")
@@ -66,8 +67,9 @@ class WeightBudget:
         return cls(shapes, source)
 
     def claim(self, layer, name, shape):
-        """Take ``shape``'s values from the budget for ``layer``'s new weight ``name``, or raise a
-        ``ValueError`` naming the file, the layer, the weight's shape and the stored shapes."""
+        """Take ``shape``'s values from the budget for ``layer``'s new weight ``name``, or raise
+        ``ModelTooLarge`` (a ValueError) naming the file, the layer, the weight's shape and the
+        stored shapes."""
         try:
             dims = [int(dim) for dim in shape]
         except (TypeError, ValueError):
@@ -76,7 +78,7 @@ class WeightBudget:
             return  # likewise
         size = math.prod(dims)
         if size > self.remaining:
-            raise ValueError(
+            raise ModelTooLarge(
                 f"The model file {self.source} describes a model too large to build from the "
                 f"weights it holds: {type(layer).__name__} '{layer.name}' would create the weight "
                 f"'{name}' of shape {tuple(dims)} ({size:,} values), but {self._held()}."

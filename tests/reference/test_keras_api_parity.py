@@ -1,7 +1,7 @@
 """handkeras's public names and signatures against Keras 3.15.1's, so that a ported script keeps working.
 
 For each Keras-named module (layers, losses, metrics, optimizers, activations, initializers,
-regularizers, callbacks), every public class and function of handkeras, found by walking the module
+regularizers, callbacks, models), every public class and function of handkeras, found by walking the module
 (its ``__all__`` plus every public callable defined in the package), must
 
 - exist in the Keras module under the same name, unless listed in ``HANDKERAS_ONLY`` with the reason;
@@ -27,7 +27,7 @@ import handkeras
 keras = pytest.importorskip("keras")
 
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
-           "regularizers", "callbacks")
+           "regularizers", "callbacks", "models")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {

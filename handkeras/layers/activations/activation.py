@@ -8,6 +8,7 @@ class Activation(Layer):
     """``Activation("relu")``: the named activation applied element-wise (softmax along an axis)."""
 
     supports_masking = True
+    _keras_builds_at_init = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

@@ -15,3 +15,8 @@ class ELU(FunctionLayer):
 
     def _options(self):
         return {"alpha": self.alpha}
+
+    def get_config(self):
+        """Keras's config, in Keras's order: ``alpha`` right after the name."""
+        config = super().get_config()
+        return {"name": config.pop("name"), "alpha": config.pop("alpha"), **config}

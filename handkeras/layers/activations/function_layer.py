@@ -10,6 +10,7 @@ class FunctionLayer(Layer):
     ``_options()``; they are also its config."""
 
     supports_masking = True
+    _keras_builds_at_init = True
     function = None
 
     def _options(self):

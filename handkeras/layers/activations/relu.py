@@ -27,5 +27,5 @@ class ReLU(FunctionLayer):
         self.threshold = threshold
 
     def _options(self):
-        return {"negative_slope": self.negative_slope, "max_value": self.max_value,
+        return {"max_value": self.max_value, "negative_slope": self.negative_slope,
                 "threshold": self.threshold}

@@ -10,6 +10,7 @@ class Softmax(Layer):
     """Softmax along ``axis`` (default -1), with its full Jacobian in backward."""
 
     supports_masking = True
+    _keras_builds_at_init = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -20,6 +20,7 @@ class BasePooling(Layer):
     """Pooling with ``pool_size``, ``strides`` (default: the pool size) and ``padding``."""
 
     rank = None
+    _keras_builds_at_init = True
     mode = None  # "max" or "average"
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
@@ -209,5 +210,5 @@ class BasePooling(Layer):
 
     def get_config(self):
         return {**super().get_config(), "pool_size": tuple(self.pool_size),
-                "strides": tuple(self.strides), "padding": self.padding,
+                "padding": self.padding, "strides": tuple(self.strides),
                 "data_format": "channels_last"}

@@ -9,6 +9,7 @@ class BaseGlobalPooling(Layer):
     """Pools axes 1..rank of (batch, *spatial, channels) inputs; ``keepdims`` keeps them as size 1."""
 
     rank = None
+    _keras_builds_at_init = True
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)

@@ -16,6 +16,7 @@ class Dropout(Layer):
     """
 
     supports_masking = True
+    _keras_builds_at_init = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

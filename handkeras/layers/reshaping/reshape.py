@@ -10,6 +10,8 @@ from handkeras.layers.layer import Layer, is_int
 class Reshape(Layer):
     """Reshapes each sample to ``target_shape`` (one entry may be -1, inferred)."""
 
+    _keras_builds_at_init = True
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         if not _is_target_shape(target_shape):
