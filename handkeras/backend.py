@@ -5,6 +5,7 @@ so that ``set_floatx("float64")`` or ``set_random_seed(0)`` reaches every module
 """
 
 import contextlib
+import gc
 import re
 
 import numpy as np
@@ -98,9 +99,13 @@ def scoped_path(path):
     return "/".join(_name_scopes + [path])
 
 
-def clear_session():
-    """Reset the layer-name counters, as ``keras.backend.clear_session()`` does."""
+def clear_session(free_memory=True):
+    """Reset the layer-name counters, as ``keras.backend.clear_session()`` does; with
+    ``free_memory``, also collect garbage (Keras's default), so that models no longer referenced
+    give their memory back now."""
     _name_counters.clear()
+    if free_memory:
+        gc.collect()
 
 
 def cast_to_floatx(x):

@@ -9,7 +9,7 @@ import handkeras as keras
 def fresh_state():
     keras.config.set_floatx("float32")
     keras.utils.set_random_seed(1234)
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)  # a garbage collection per test costs minutes
     yield
     keras.config.set_floatx("float32")
 

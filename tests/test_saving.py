@@ -484,10 +484,10 @@ def test_loads_a_keras_2_whole_model_file(tmp_path):
 
 
 # --------------------------------------------------------------------------------------- configs
-def _config_round_trip(obj, kind):
+def _config_round_trip(obj):
     serialized = keras.saving.serialize_keras_object(obj)
     assert json.loads(json.dumps(serialized)) == serialized
-    rebuilt = keras.saving.deserialize_keras_object(serialized, kind)
+    rebuilt = keras.saving.deserialize_keras_object(serialized)  # its module names its kind
     assert type(rebuilt) is type(obj)
     assert rebuilt.get_config() == obj.get_config()
     return rebuilt
@@ -496,7 +496,7 @@ def _config_round_trip(obj, kind):
 @pytest.mark.parametrize("name", sorted(LAYER_EXAMPLES))
 def test_every_layer_config_round_trips(name):
     layer = LAYER_EXAMPLES[name][0]()
-    _config_round_trip(layer, "layer")
+    _config_round_trip(layer)
     assert type(layer).from_config(layer.get_config()).get_config() == layer.get_config()
 
 
@@ -519,12 +519,12 @@ def test_every_optimizer_has_a_config_example():
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZER_EXAMPLES))
 def test_every_optimizer_config_round_trips(name):
-    _config_round_trip(OPTIMIZER_EXAMPLES[name](), "optimizer")
+    _config_round_trip(OPTIMIZER_EXAMPLES[name]())
 
 
 def test_optimizer_with_a_schedule_round_trips():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9, staircase=True)
-    rebuilt = _config_round_trip(keras.optimizers.SGD(schedule), "optimizer")
+    rebuilt = _config_round_trip(keras.optimizers.SGD(schedule))
     assert rebuilt.get_config()["learning_rate"]["class_name"] == "ExponentialDecay"
 
 
@@ -541,7 +541,7 @@ def test_every_builtin_object_config_round_trips(kind):
     classes = {name: cls for name, cls in serialization.builtin_classes(kind).items() if name not in skip}
     assert classes
     for name, cls in classes.items():
-        _config_round_trip(cls(*examples.get(name, ())), kind)
+        _config_round_trip(cls(*examples.get(name, ())))
 
 
 def test_dtype_policy_dicts_and_keras_only_defaults_are_accepted():
@@ -591,6 +591,10 @@ class UnregisteredLayer(ScaleLayer):
 def test_registered_custom_layer_is_saved_under_its_registered_name(tmp_path):
     assert keras.saving.get_registered_name(ScaleLayer) == "SavingTests>ScaleLayer"
     assert keras.saving.get_registered_object("SavingTests>ScaleLayer") is ScaleLayer
+    # Keras's order: the registered object, then custom_objects, then module_objects.
+    assert keras.saving.get_registered_object(
+        "SavingTests>ScaleLayer", {"SavingTests>ScaleLayer": int}) is ScaleLayer
+    assert keras.saving.get_registered_object("Other", None, {"Other": float}) is float
     model = keras.Sequential([keras.Input(shape=(3,)), ScaleLayer(3.0), layers.Dense(1)])
     model.save(tmp_path / "custom.keras")
     model.save(tmp_path / "custom.h5")
@@ -668,7 +672,8 @@ def test_loading_never_imports_a_module_named_in_the_file(tmp_path):
 def test_lambda_configs_are_refused():
     with pytest.raises(ValueError, match="never runs code"):
         keras.saving.deserialize_keras_object(
-            {"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__"}}}, "layer")
+            {"module": "keras.layers", "class_name": "Lambda",
+             "config": {"function": {"class_name": "__lambda__"}}}, safe_mode=False)
 
 
 @pytest.mark.parametrize("config,error,fragment", [
@@ -803,3 +808,20 @@ def test_compile_config_round_trips_losses_metrics_and_weights():
     assert fresh.metrics_names == model.metrics_names
     assert fresh.loss.label_smoothing == 0.1
     assert fresh.optimizer.learning_rate == model.optimizer.learning_rate
+
+
+def test_deserialize_keras_object_takes_keras_s_arguments():
+    """``(config, custom_objects, safe_mode, module_objects=...)``: custom objects by position."""
+    class Doubler(layers.Layer):
+        def forward(self, x, training=False):
+            return 2 * x
+
+    config = {"module": None, "class_name": "Doubler", "config": {"name": "twice"}}
+    for rebuilt in (keras.saving.deserialize_keras_object(config, {"Doubler": Doubler}),
+                    keras.saving.deserialize_keras_object(config, module_objects={"Doubler": Doubler})):
+        assert type(rebuilt) is Doubler and rebuilt.name == "twice"
+    with pytest.raises(TypeError, match="`custom_objects` must be a dict of names to objects, "
+                                        "received str"):
+        keras.saving.deserialize_keras_object(config, "layer")
+    with pytest.raises(TypeError, match="unexpected keyword arguments"):
+        keras.saving.deserialize_keras_object(config, kind="layer")

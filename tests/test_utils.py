@@ -91,3 +91,11 @@ def test_gradient_check_catches_a_wrong_backward(float64):
 def test_utils_exports_keras_names():
     for name in ("to_categorical", "set_random_seed", "plot_history", "clear_session"):
         assert callable(getattr(keras.utils, name))
+
+
+def test_clear_session_resets_names_and_collects_garbage_unless_told_not_to():
+    keras.layers.Dense(1)
+    keras.utils.clear_session(free_memory=False)
+    assert keras.layers.Dense(1).name == "dense"
+    keras.utils.clear_session()  # Keras's default frees memory: gc.collect()
+    assert keras.layers.Dense(1).name == "dense"

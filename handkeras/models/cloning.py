@@ -3,7 +3,7 @@
 from handkeras.layers.core.input_layer import InputLayer, KerasTensor
 from handkeras.layers.layer import Layer
 from handkeras.models.sequential import Sequential
-from handkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
+from handkeras.saving.serialization import deserialize_config, serialize_keras_object
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,
@@ -60,7 +60,7 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             f"none). Received model of type '{type(model).__name__}', with "
             f"call_function={call_function!r}."
         )
-    return deserialize_keras_object(serialize_keras_object(model), "layer",
+    return deserialize_config(serialize_keras_object(model), "layer",
                                     custom_objects={type(model).__name__: type(model)})
 
 

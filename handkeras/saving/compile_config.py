@@ -5,7 +5,7 @@ serialized form); legacy ``.h5`` files hold ``training_config``, the same withou
 with ``optimizer_config`` (``{"class_name", "config"}``) instead.
 """
 
-from handkeras.saving.serialization import deserialize_keras_object, serialize_keras_object
+from handkeras.saving.serialization import deserialize_config, serialize_keras_object
 
 _FIXED = {"run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
@@ -76,10 +76,10 @@ def _metric(config, custom_objects):
 
     inner = config.get("config") if isinstance(config, dict) else None
     if isinstance(inner, dict) and config.get("class_name") == "MeanMetricWrapper" and "fn" in inner:
-        metric = metrics.get(deserialize_keras_object(inner["fn"], "metric", custom_objects))
+        metric = metrics.get(deserialize_config(inner["fn"], "metric", custom_objects))
         metric.name = inner.get("name", metric.name)
         return metric
-    return deserialize_keras_object(config, "metric", custom_objects)
+    return deserialize_config(config, "metric", custom_objects)
 
 
 def compile_from_file_config(model, config, source, custom_objects=None):
@@ -105,8 +105,8 @@ def compile_arguments(config, custom_objects=None):
     """``model.compile`` keyword arguments from a ``compile_config`` or a legacy ``training_config``."""
     optimizer = config.get("optimizer", config.get("optimizer_config"))
     arguments = {
-        "optimizer": deserialize_keras_object(optimizer, "optimizer", custom_objects),
-        "loss": deserialize_keras_object(config.get("loss"), "loss", custom_objects),
+        "optimizer": deserialize_config(optimizer, "optimizer", custom_objects),
+        "loss": deserialize_config(config.get("loss"), "loss", custom_objects),
         "metrics": _metrics(config.get("metrics"), custom_objects),
         "weighted_metrics": _metrics(config.get("weighted_metrics"), custom_objects),
         "loss_weights": config.get("loss_weights"),

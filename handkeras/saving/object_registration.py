@@ -41,11 +41,13 @@ def get_registered_name(obj):
     return _REGISTERED_NAMES.get(obj, getattr(obj, "__name__", None))
 
 
-def get_registered_object(name, custom_objects=None):
-    """The object registered (or passed in ``custom_objects``) under ``name``, or None."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    return _REGISTERED_OBJECTS.get(name)
+def get_registered_object(name, custom_objects=None, module_objects=None):
+    """The object registered under ``name``, else the one ``custom_objects`` then
+    ``module_objects`` hold under it, or None: Keras's order."""
+    for objects in (_REGISTERED_OBJECTS, custom_objects, module_objects):
+        if objects and name in objects:
+            return objects[name]
+    return None
 
 
 def registered_by_class_name(class_name):

@@ -231,8 +231,28 @@ def _function_name(config):
     return name
 
 
-def deserialize_keras_object(config, kind=None, custom_objects=None):
-    """The object a Keras config describes (the reverse of :func:`serialize_keras_object`).
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """Keras's ``keras.saving.deserialize_keras_object``: the object a config describes.
+
+    ``module_objects`` (a Keras keyword) is looked in after ``custom_objects``. ``safe_mode``
+    changes nothing: handkeras never loads a Python lambda from a config, whatever it says.
+    """
+    module_objects = kwargs.pop("module_objects", None)
+    kwargs.pop("printable_module_name", None)  # Keras's name for its messages
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object() got unexpected keyword arguments {kwargs}.")
+    for argument, objects in (("custom_objects", custom_objects), ("module_objects", module_objects)):
+        if objects is not None and not isinstance(objects, dict):
+            raise TypeError(f"`{argument}` must be a dict of names to objects, received "
+                            f"{type(objects).__name__}: {objects!r:.100}.")
+    objects = {**(module_objects or {}), **(custom_objects or {})}
+    return deserialize_config(config, None, objects or None)
+
+
+def deserialize_config(config, kind=None, custom_objects=None):
+    """The object a Keras config describes (the reverse of :func:`serialize_keras_object`), looked
+    up among the classes of ``kind`` (``"layer"``, ``"loss"``, ...; from the config's module when
+    None).
 
     Names of functions (``"relu"``, ``"mse"``) come back as names, for the layer or ``compile`` to
     resolve, unless ``custom_objects`` or the registry holds an object under that name.
@@ -243,7 +263,7 @@ def deserialize_keras_object(config, kind=None, custom_objects=None):
         found = _custom_function(config, custom_objects)
         return found if found is not None else config
     if isinstance(config, (list, tuple)):
-        return [deserialize_keras_object(item, kind, custom_objects) for item in config]
+        return [deserialize_config(item, kind, custom_objects) for item in config]
     class_name = config_class_name(kind or "object", config)
     if class_name == "__lambda__" or class_name == "Lambda":
         raise ValueError(
@@ -296,7 +316,7 @@ def resolve_nested_objects(config, custom_objects=None):
                     "handkeras does not support weight constraints."
                 )
             if kind is not None or value["class_name"] in ("function", *DTYPE_POLICY_CLASSES):
-                value = deserialize_keras_object(value, kind, custom_objects)
+                value = deserialize_config(value, kind, custom_objects)
         elif isinstance(value, str) and key.endswith("activation"):
             found = _custom_function(value, custom_objects)
             value = found if found is not None else value
@@ -335,7 +355,7 @@ def model_from_file_config(config, source, custom_objects=None, *, budget=None):
         )
     try:
         with budget.building() if budget is not None else contextlib.nullcontext():
-            model = deserialize_keras_object(config, "layer", custom_objects)
+            model = deserialize_config(config, "layer", custom_objects)
     except (TypeError, RecursionError) as error:
         raise ValueError(f"{source} holds an invalid model config: {error}") from error
     except ModelTooLarge:
@@ -399,7 +419,7 @@ def sequential_from_config(cls, config, custom_objects=None):
         layer_config = _upgrade_legacy_layer_config(layer_config)
         if first_build_shape is None and isinstance(layer_config, dict):
             first_build_shape = (layer_config.get("build_config") or {}).get("input_shape")
-        model.add(deserialize_keras_object(layer_config, "layer", custom_objects))
+        model.add(deserialize_config(layer_config, "layer", custom_objects))
     build_shape = config.get("build_input_shape") or first_build_shape
     if not model.built and model.layers and build_shape:
         model.build(tuple(build_shape))

@@ -27,7 +27,7 @@ import handkeras
 keras = pytest.importorskip("keras")
 
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
-           "regularizers", "callbacks", "models")
+           "regularizers", "callbacks", "models", "saving", "utils", "config")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -52,6 +52,8 @@ HANDKERAS_ONLY = {
     "initializers.compute_fans": "fan-in/fan-out helper",
     # The shared base of EarlyStopping, ModelCheckpoint and ReduceLROnPlateau (private in Keras).
     "callbacks.MonitorCallback": "base of the monitoring callbacks",
+    # History plots with matplotlib (Keras leaves plotting to the user).
+    "utils.plot_history": "plots a History's curves",
 }
 
 # Keras parameters that handkeras accepts through **kwargs rather than by name. Each is checked: the
