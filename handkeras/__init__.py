@@ -18,12 +18,13 @@ from handkeras import optimizers
 from handkeras import regularizers
 from handkeras import saving
 from handkeras import utils
+from handkeras.keras_tensor import KerasTensor
 from handkeras.layers import Input
 from handkeras.models import Sequential
 from handkeras.variables import Variable
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Sequential", "Variable", "activations", "backend", "callbacks", "config", "datasets",
-           "initializers", "layers", "losses", "metrics", "models", "optimizers", "regularizers",
-           "saving", "utils"]
+__all__ = ["Input", "KerasTensor", "Sequential", "Variable", "activations", "backend", "callbacks",
+           "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
+           "optimizers", "regularizers", "saving", "utils"]

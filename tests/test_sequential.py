@@ -450,3 +450,67 @@ def test_aligned_arrays_have_the_shape_dtype_and_values_asked(shape):
     np.testing.assert_array_equal(copy, values)
     assert copy.ctypes.data % aligned.ALIGNMENT == 0 or copy.size == 0
     assert not aligned.zeros(shape, "float64").any()
+
+
+# ------------------------------------------------------------------------------------- symbolic tensors
+def test_a_built_model_gives_its_layers_keras_s_symbolic_inputs_and_outputs():
+    """``model.inputs``, ``model.outputs`` and each layer's ``input`` / ``output``: shapes without
+    values, chained layer to layer, as Keras reads shapes inside a model."""
+    x = keras.Input((28, 28, 1), name="pixels")
+    model = keras.Sequential([x, layers.Conv2D(4, 3), layers.MaxPooling2D(2), layers.Flatten(),
+                              layers.Dense(10)])
+    assert model.inputs == [x] and model.layers[0].input is x
+    assert [layer.output.shape for layer in model.layers] == [
+        (None, 26, 26, 4), (None, 13, 13, 4), (None, 676), (None, 10)]
+    assert all(later.input is earlier.output
+               for earlier, later in zip(model.layers, model.layers[1:]))
+    assert model.outputs == [model.layers[-1].output]
+    assert (x.name, x.dtype, x.ndim, repr(x)) == (
+        "pixels", "float32", 4,
+        "<KerasTensor shape=(None, 28, 28, 1), dtype=float32, sparse=False, ragged=False, "
+        "name=pixels>")
+
+
+def test_symbolic_tensors_follow_the_model_as_it_changes():
+    model = keras.Sequential([layers.Dense(3), layers.Dense(2)])
+    with pytest.raises(AttributeError, match="has no defined inputs yet: it is not built"):
+        model.inputs
+    with pytest.raises(AttributeError, match="Layer 'dense' has never been called"):
+        model.layers[0].output
+    model.build((None, 5))  # as in Keras, an InputLayer comes with the build
+    first = model.layers[0].output
+    assert model.inputs[0].shape == (None, 5) and model.outputs[0].shape == (None, 2)
+    model.add(layers.Dense(7))
+    assert model.layers[0].output is first and model.outputs[0].shape == (None, 7)
+    model.pop()
+    assert model.outputs == [model.layers[-1].output] and model.outputs[0].shape == (None, 2)
+
+
+def test_an_inner_model_has_tensors_in_the_outer_one_and_its_own():
+    inner = keras.Sequential([layers.Dense(3)], name="inner")
+    model = keras.Sequential([keras.Input((4,)), inner, layers.Dense(1)])
+    assert inner.input is model.inputs[0] and model.layers[1].input is inner.output
+    assert inner.inputs[0].shape == (None, 4) and inner.layers[0].output.shape == (None, 3)
+
+
+def test_a_failed_first_fit_leaves_no_symbolic_tensors_behind():
+    class BrokenLoss(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            raise ValueError("broken")
+
+        def gradient(self, y_true, y_pred):
+            raise ValueError("broken")
+
+    model = keras.Sequential([layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=BrokenLoss())
+    with pytest.raises(ValueError, match="broken"):
+        model.fit(rows(4), np.ones((4, 2)), verbose=0)  # fails after the model was built
+    assert not model.built
+    with pytest.raises(AttributeError):
+        model.layers[0].output
+
+
+def test_only_an_input_tensor_can_start_a_model():
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    with pytest.raises(TypeError, match="the output of a layer, which only Keras's functional API"):
+        keras.Sequential([model.layers[0].output])

@@ -23,6 +23,7 @@ from handkeras import aligned
 from handkeras import backend
 from handkeras import initializers as initializers_module
 from handkeras import regularizers as regularizers_module
+from handkeras.keras_tensor import KerasTensor
 from handkeras.variables import Variable
 
 
@@ -153,6 +154,41 @@ class Layer:
         self._weights = []
         self.gradients = []
         self._build_input_shape = None
+        self._nodes = []  # [(model, input tensor, output tensor)]: one per model that built it
+
+    # ----------------------------------------------------------------------------- symbolic tensors
+    @property
+    def input(self):
+        """The symbolic tensor the layer takes in the first model that built it (Keras's way to
+        read shapes inside a model: ``model.layers[0].input.shape``)."""
+        return self._node_tensor(1, "input")
+
+    @property
+    def output(self):
+        """The symbolic tensor the layer gives in the first model that built it."""
+        return self._node_tensor(2, "output")
+
+    def _node_tensor(self, index, what):
+        if not self._nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called and thus has no "
+                                 f"defined {what}: it has one once a built model holds it.")
+        return self._nodes[0][index]
+
+    def _connect(self, model, input_tensor):
+        """Record the layer's place in ``model`` (replacing the one recorded before, when the
+        model changed before it) and return its output tensor there."""
+        others = [other for other, _, _ in self._nodes]
+        if model in others:
+            _, known_input, known_output = self._nodes[others.index(model)]
+            if known_input is input_tensor:  # unchanged: the tensors keep their identity
+                return known_output
+        output = KerasTensor(self.compute_output_shape(input_tensor.shape), self.dtype)
+        node = (model, input_tensor, output)
+        # A new list, not an update in place: a model that undoes a failed build restores the
+        # layer's attributes, this list among them.
+        self._nodes = ([node if other is model else old for other, old in zip(others, self._nodes)]
+                       if model in others else self._nodes + [node])
+        return output
 
     def _checked_dtype(self, dtype):
         """``dtype`` if the layer can compute in it: a float type of ``set_floatx`` (no complex,

@@ -1,6 +1,7 @@
 """``clone_model``: a new model with the same layer configs and fresh weights, as Keras's."""
 
-from handkeras.layers.core.input_layer import InputLayer, KerasTensor
+from handkeras.keras_tensor import KerasTensor
+from handkeras.layers.core.input_layer import InputLayer
 from handkeras.layers.layer import Layer
 from handkeras.models.sequential import Sequential
 from handkeras.saving.serialization import deserialize_config, serialize_keras_object

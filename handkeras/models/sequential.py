@@ -4,7 +4,8 @@ import json
 
 from handkeras import backend
 from handkeras.layers.conv_max_pooling import ConvMaxPooling
-from handkeras.layers.core.input_layer import InputLayer, KerasTensor
+from handkeras.keras_tensor import KerasTensor
+from handkeras.layers.core.input_layer import InputLayer
 from handkeras.layers.layer import Layer
 from handkeras.layers.relu_max_pooling import ReluMaxPooling
 from handkeras.trainers.trainer import Trainer, undoes_first_build_on_failure
@@ -42,6 +43,11 @@ class Sequential(Trainer, Layer):
     def add(self, layer, rebuild=True):
         """Append a layer (or set the input with ``Input``/``InputLayer`` before any layer)."""
         if isinstance(layer, KerasTensor):
+            if layer._input_layer is None:
+                raise TypeError(
+                    f"Sequential '{self.name}'.add takes a layer or `keras.Input(...)`; received "
+                    f"{layer!r}, the output of a layer, which only Keras's functional API takes."
+                )
             layer = layer._input_layer
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
@@ -75,7 +81,9 @@ class Sequential(Trainer, Layer):
         self._input_layer = input_layer
         self._layers.append(layer)
         self._steps = None
-        if not self.built and shape is not None:
+        if self.built:
+            self._connect_layers()
+        elif shape is not None:
             self._build_from(shape)
 
     def _next_input_shape(self, input_layer):
@@ -98,6 +106,8 @@ class Sequential(Trainer, Layer):
         self._steps = None
         if not self._layers:
             self.built = False
+        elif self.built:
+            self._connect_layers()
         return layer
 
     def get_layer(self, name=None, index=None):
@@ -144,6 +154,32 @@ class Sequential(Trainer, Layer):
             self._input_layer = InputLayer(batch_shape=input_shape, dtype=self._layers[0].dtype)
         self._build_input_shape = input_shape
         self.built = True
+        self._connect_layers()
+
+    def _connect_layers(self):
+        """Keras's symbolic tensors of the built model: each layer's ``input`` and ``output`` in
+        it, from the InputLayer's tensor to the model's ``outputs``."""
+        tensor = self._input_layer.output
+        for layer in self._layers:
+            tensor = layer._connect(self, tensor)
+        self._output_tensor = tensor
+
+    @property
+    def inputs(self):
+        """``[the input tensor]`` of a built model, as Keras lists a Sequential's inputs."""
+        self._require_symbolic("inputs")
+        return [self._input_layer.output]
+
+    @property
+    def outputs(self):
+        """``[the last layer's output tensor]`` of a built model."""
+        self._require_symbolic("outputs")
+        return [self._output_tensor]
+
+    def _require_symbolic(self, what):
+        if not self.built:
+            raise AttributeError(f"Sequential '{self.name}' has no defined {what} yet: it is not "
+                                 "built (give it an `Input(shape=...)`, build it or call it).")
 
     def _build_layer(self, layer, input_shape):
         """Build ``layer`` for ``input_shape`` (unless built) and return its output shape. As in

@@ -3,6 +3,7 @@
 import numpy as np
 
 from handkeras import backend
+from handkeras.keras_tensor import KerasTensor
 from handkeras.layers.layer import Layer, normalize_shape
 
 
@@ -30,6 +31,12 @@ class InputLayer(Layer):
         self.batch_size = batch_size
         self.batch_shape = (batch_size,) + self.shape
         self.built = True
+        self._tensor = KerasTensor(self.batch_shape, self.dtype, name=name, input_layer=self)
+
+    @property
+    def output(self):
+        """The symbolic tensor the layer's model starts from (what ``Input`` returns)."""
+        return self._tensor
 
     def _checked_dtype(self, dtype):
         """``dtype`` if it is a numpy type of real numbers or bools: inputs may be integers (such as
@@ -54,19 +61,6 @@ class InputLayer(Layer):
                 "ragged": False, "name": self.name, "optional": False}
 
 
-class KerasTensor:
-    """What ``Input(...)`` returns: a symbolic input with a ``shape`` that starts a Sequential."""
-
-    def __init__(self, input_layer):
-        self._input_layer = input_layer
-        self.shape = input_layer.batch_shape
-        self.dtype = input_layer.dtype
-        self.name = input_layer.name
-
-    def __repr__(self):
-        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
-
-
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
           name=None, tensor=None, optional=False):
     """A symbolic input of the given shape (batch dimension excluded), as ``keras.Input``."""
@@ -75,5 +69,5 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, bat
         if value:
             raise NotImplementedError(f"Input: `{argument}` inputs are not supported by handkeras, "
                                       f"received {argument}={value!r}.")
-    return KerasTensor(InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
-                                  batch_shape=batch_shape, name=name))
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                      name=name).output

@@ -1,0 +1,26 @@
+"""KerasTensor: the symbolic tensors through which Keras reads the shapes inside a model."""
+
+from handkeras import backend
+
+
+class KerasTensor:
+    """A symbolic tensor: a ``shape`` (batch dimension first, None when unknown) and a ``dtype``,
+    no values. ``Input(...)`` returns one, which starts a Sequential; a built model gives each
+    layer an ``input`` and an ``output`` tensor, and has ``inputs`` and ``outputs``."""
+
+    sparse = False
+    ragged = False
+
+    def __init__(self, shape, dtype, name=None, input_layer=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.name = name or backend.unique_name("keras_tensor")
+        self._input_layer = input_layer  # the InputLayer this tensor is the output of, if any
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
+                f"ragged={self.ragged}, name={self.name}>")
