@@ -154,40 +154,36 @@ class Layer:
         self._weights = []
         self.gradients = []
         self._build_input_shape = None
-        self._nodes = []  # [(model, input tensor, output tensor)]: one per model that built it
+        self._nodes = {}  # model -> (input tensor, output tensor), in the order models built it
 
     # ----------------------------------------------------------------------------- symbolic tensors
     @property
     def input(self):
         """The symbolic tensor the layer takes in the first model that built it (Keras's way to
         read shapes inside a model: ``model.layers[0].input.shape``)."""
-        return self._node_tensor(1, "input")
+        return self._node_tensor(0, "input")
 
     @property
     def output(self):
         """The symbolic tensor the layer gives in the first model that built it."""
-        return self._node_tensor(2, "output")
+        return self._node_tensor(1, "output")
 
     def _node_tensor(self, index, what):
         if not self._nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called and thus has no "
                                  f"defined {what}: it has one once a built model holds it.")
-        return self._nodes[0][index]
+        return next(iter(self._nodes.values()))[index]
 
     def _connect(self, model, input_tensor):
         """Record the layer's place in ``model`` (replacing the one recorded before, when the
         model changed before it) and return its output tensor there."""
-        others = [other for other, _, _ in self._nodes]
-        if model in others:
-            _, known_input, known_output = self._nodes[others.index(model)]
-            if known_input is input_tensor:  # unchanged: the tensors keep their identity
-                return known_output
+        known_input, known_output = self._nodes.get(model, (None, None))
+        if known_input is input_tensor:  # unchanged: the tensors keep their identity
+            return known_output
         output = KerasTensor(self.compute_output_shape(input_tensor.shape), self.dtype)
-        node = (model, input_tensor, output)
-        # A new list, not an update in place: a model that undoes a failed build restores the
-        # layer's attributes, this list among them.
-        self._nodes = ([node if other is model else old for other, old in zip(others, self._nodes)]
-                       if model in others else self._nodes + [node])
+        # A new dict, not an update in place: a model that undoes a failed build restores the
+        # layer's attributes, this one among them.
+        self._nodes = {**self._nodes, model: (input_tensor, output)}
         return output
 
     def _checked_dtype(self, dtype):
