@@ -8,6 +8,14 @@ from handkeras.layers.layer import Layer
 _ARRAY_CLASS_NAMES = ("__numpy__", "__tensor__")
 
 
+def _factor(argument):
+    """The ``scale`` or ``offset`` property: the value as given (what ``get_config`` writes);
+    setting it checks it again and changes what the layer computes, as in Keras."""
+    return property(lambda layer: layer._given[argument],
+                    lambda layer, value: layer._set_factor(argument, value),
+                    doc=f"``{argument}`` as given; setting it changes what the layer computes.")
+
+
 class Rescaling(Layer):
     """Multiplies every input value by ``scale`` and adds ``offset``, in training and inference.
 
@@ -18,29 +26,14 @@ class Rescaling(Layer):
     """
 
     supports_masking = True
+    scale = _factor("scale")
+    offset = _factor("offset")
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self._given = {}
         self.scale = scale
         self.offset = offset
-
-    @property
-    def scale(self):
-        """The factor as given (what ``get_config`` writes); setting it checks it again."""
-        return self._given["scale"]
-
-    @scale.setter
-    def scale(self, value):
-        self._set_factor("scale", value)
-
-    @property
-    def offset(self):
-        return self._given["offset"]
-
-    @offset.setter
-    def offset(self, value):
-        self._set_factor("offset", value)
 
     def _set_factor(self, argument, value):
         """Keep ``value`` as given and as an array in the layer's dtype, for the math; a built
