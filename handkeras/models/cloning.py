@@ -127,12 +127,9 @@ def _clone_sequential_model(model, clone_function, input_tensors=None):
     elif reference is not None:
         new_layers = [InputLayer(batch_shape=reference.batch_shape, dtype=reference.dtype,
                                  name=input_name)] + new_layers
+    # A built model always has its InputLayer (building gives it one, as in Keras), so the
+    # clone is built exactly when the model is.
     clone = Sequential(new_layers, name=model.name, trainable=model.trainable)
-    if (input_tensors is None and model.built and not clone.built
-            and model._build_input_shape is not None):
-        # Built by `build()` or by data, without an InputLayer: Keras gives its model one then, and
-        # clones it; handkeras builds the clone for the same input shape.
-        clone.build(model._build_input_shape)
     if model.compiled:
         try:
             clone.compile_from_config(model.get_compile_config())
