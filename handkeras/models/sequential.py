@@ -3,15 +3,13 @@
 import json
 
 from handkeras import backend
-from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.keras_tensor import KerasTensor
+from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.layers.core.input_layer import InputLayer
 from handkeras.layers.layer import Layer
 from handkeras.layers.relu_max_pooling import ReluMaxPooling
 from handkeras.trainers.trainer import Trainer, undoes_first_build_on_failure
 from handkeras.utils.summary import print_summary
-
-
 
 
 class Sequential(Trainer, Layer):
