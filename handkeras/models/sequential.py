@@ -54,7 +54,7 @@ class Sequential(Trainer, Layer):
                     f"model already has layers or an input."
                 )
             self._input_layer = layer
-            self._build_from((None,) + layer.shape)
+            self._build_from(layer.batch_shape)
             return
         if not isinstance(layer, Layer):
             raise TypeError(
@@ -91,7 +91,7 @@ class Sequential(Trainer, Layer):
         if self.built:
             return self.compute_output_shape(self._build_input_shape)
         if input_layer is not None:
-            return (None,) + input_layer.shape
+            return input_layer.batch_shape
         return self._build_input_shape  # every layer was popped: keep the input
 
     def pop(self, rebuild=True):
@@ -134,7 +134,7 @@ class Sequential(Trainer, Layer):
                     f"Sequential '{self.name}' cannot build without an input shape: pass "
                     "`input_shape`, or start the model with `Input(shape=...)`."
                 )
-            input_shape = (None,) + self._input_layer.shape
+            input_shape = self._input_layer.batch_shape
         self.build_once(input_shape)
 
     def _build_from(self, input_shape):

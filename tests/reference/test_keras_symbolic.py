@@ -1,6 +1,7 @@
 """Symbolic tensors as Keras 3.15.1 gives them: a built Sequential's inputs and outputs, and each
 layer's input and output, with the same shapes and dtypes."""
 
+import numpy as np
 import pytest
 
 import handkeras
@@ -46,3 +47,17 @@ def test_the_tensors_are_chained_and_unbuilt_models_have_none_in_both():
             unbuilt.inputs
         with pytest.raises(AttributeError):
             unbuilt.layers[0].output
+
+
+def test_an_input_with_a_batch_size_builds_the_model_for_it_and_takes_any_batch():
+    def model(library):
+        return library.Sequential([library.Input((5,), batch_size=8),
+                                   library.layers.Dense(3), library.layers.Flatten()])
+    ours, theirs = model(handkeras), model(keras)
+    assert ours.input_shape == theirs.input_shape == (8, 5)
+    assert ours.output_shape == theirs.output_shape == (8, 3)
+    assert tuple(ours.get_build_config()["input_shape"]) == theirs.get_build_config()["input_shape"]
+    assert [_described(t) for t in ours.outputs] == [_described(t) for t in theirs.outputs]
+    ours.compile(optimizer="sgd", loss="mse")
+    ours.fit(np.zeros((20, 5)), np.zeros((20, 3)), batch_size=4, verbose=0)  # as Keras: any batch
+    assert ours.predict(np.zeros((20, 5)), verbose=0).shape == (20, 3)
