@@ -486,8 +486,9 @@ def test_loads_a_keras_2_whole_model_file(tmp_path):
 # --------------------------------------------------------------------------------------- configs
 def _config_round_trip(obj):
     serialized = keras.saving.serialize_keras_object(obj)
-    assert json.loads(json.dumps(serialized)) == serialized
-    rebuilt = keras.saving.deserialize_keras_object(serialized)  # its module names its kind
+    from_file = json.loads(json.dumps(serialized))  # as a saved file gives it back: tuples are lists
+    assert keras.saving.deserialize_keras_object(serialized).get_config() == obj.get_config()
+    rebuilt = keras.saving.deserialize_keras_object(from_file)  # its module names its kind
     assert type(rebuilt) is type(obj)
     assert rebuilt.get_config() == obj.get_config()
     return rebuilt

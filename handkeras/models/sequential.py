@@ -405,7 +405,7 @@ class Sequential(Trainer, Layer):
         return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
     def get_build_config(self):
-        return {"input_shape": list(self._build_input_shape)} if self.built else None
+        return {"input_shape": tuple(self._build_input_shape)} if self.built else None
 
     def get_compile_config(self):
         """Keras's serialized ``compile`` arguments, or None when the model is not compiled."""

@@ -87,16 +87,8 @@ def dtype_policy_config(dtype):
 
 
 def _to_json_value(value):
-    """Plain JSON types for what configs may hold (tuples, numpy scalars and arrays)."""
-    if isinstance(value, dict):
-        return {str(key): _to_json_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json_value(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    """The plain JSON value of a numpy scalar or array a config may hold."""
+    return value.tolist() if isinstance(value, np.ndarray) else value.item()
 
 
 def _registered_name(cls, kind):
@@ -116,8 +108,8 @@ def serialize_keras_object(obj):
         return obj
     if isinstance(obj, dict):
         return {key: serialize_keras_object(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(value) for value in obj]
+    if isinstance(obj, (list, tuple)):  # as Keras: a tuple stays a tuple until JSON
+        return type(obj)(serialize_keras_object(value) for value in obj)
     if isinstance(obj, (np.generic, np.ndarray)):
         return _to_json_value(obj)
     if isinstance(obj, activations.ActivationFunction) or (callable(obj) and not isinstance(obj, type)
@@ -141,7 +133,7 @@ def serialize_keras_object(obj):
     if kind == "layer":
         build_config = getattr(obj, "get_build_config", lambda: _layer_build_config(obj))()
         if build_config is not None:
-            serialized["build_config"] = _to_json_value(build_config)
+            serialized["build_config"] = build_config
         if hasattr(obj, "get_compile_config"):  # a model: Keras writes {} when it is not compiled
             serialized["compile_config"] = obj.get_compile_config() or {}
     return serialized
@@ -156,7 +148,7 @@ def _layer_build_config(layer):
     if (isinstance(layer, InputLayer) or layer._keras_builds_at_init or not layer.built
             or shape is None):
         return None
-    return {"input_shape": list(shape)}
+    return {"input_shape": tuple(shape)}
 
 
 def _serialize_function(function):
@@ -382,7 +374,7 @@ def sequential_config(model):
               "dtype": dtype_policy_config(getattr(model, "dtype", None) or _floatx()),
               "layers": layers}
     if model.built and model._build_input_shape is not None:
-        config["build_input_shape"] = list(model._build_input_shape)
+        config["build_input_shape"] = tuple(model._build_input_shape)
     return config
 
 

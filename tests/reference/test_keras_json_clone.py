@@ -48,6 +48,27 @@ def test_to_json_is_keras_s_text(name):
     assert _normalized(_model(handkeras, name).to_json()) == _normalized(_model(keras, name).to_json())
 
 
+def _container_types(value, path=""):
+    """``{path: "tuple" or "list"}`` of every sequence in a config."""
+    if isinstance(value, dict):
+        return {k: t for key, item in value.items()
+                for k, t in _container_types(item, f"{path}/{key}").items()}
+    if isinstance(value, (list, tuple)):
+        found = {path: type(value).__name__}
+        for i, item in enumerate(value):
+            found.update(_container_types(item, f"{path}[{i}]"))
+        return found
+    return {}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_get_config_keeps_tuples_where_keras_does(name):
+    """Before JSON, a config holds shapes, kernel sizes and strides as tuples, as Keras's."""
+    ours, theirs = _model(handkeras, name), _model(keras, name)
+    assert _container_types(ours.get_config()) == _container_types(theirs.get_config())
+    assert ours.get_build_config() == theirs.get_build_config()
+
+
 def _unbuilt(library):
     return library.Sequential([library.layers.Dense(3), library.layers.Dense(2)])
 
