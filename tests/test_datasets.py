@@ -1,20 +1,24 @@
 """Datasets: Keras's loaders, local folders first, downloads verified and atomic, clear errors.
 
 No test touches the internet: downloads come from an HTTP server on 127.0.0.1 serving small files the
-test writes.
+test writes. The text datasets are stored as Keras stores them (object arrays of lists of word
+ranks); what their loaders do is spelled out here by hand, and compared with Keras's own loaders in
+tests/reference/test_keras_datasets.py.
 """
 
 import gzip
 import hashlib
 import http.server
 import io
+import json
 import os
+import pickle
 import threading
 
 import numpy as np
 import pytest
 
-from handkeras.datasets import fashion_mnist, mnist
+from handkeras.datasets import boston_housing, fashion_mnist, imdb, mnist, reuters
 
 
 def idx_bytes(array):
@@ -198,3 +202,158 @@ def test_real_fashion_mnist_has_keras_shapes():
     assert x_train.shape == (60000, 28, 28) and y_train.shape == (60000,)
     assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,)
     assert x_train.dtype == np.uint8 and set(np.unique(y_train)) == set(range(10))
+
+
+# --------------------------------------------------------------- IMDB, Reuters, Boston Housing
+def lists(texts):
+    """The texts as lists (Keras's object array is 2-D when all texts have one length)."""
+    return [list(text) for text in texts]
+
+
+def ragged(*texts):
+    array = np.empty(len(texts), dtype=object)
+    array[:] = [list(text) for text in texts]
+    return array
+
+
+@pytest.fixture
+def folder(isolated, monkeypatch):
+    """A $HANDKERAS_DATASETS folder the loaders read from."""
+    mine = isolated / "mine"
+    mine.mkdir()
+    monkeypatch.setenv("HANDKERAS_DATASETS", str(mine))
+    return mine
+
+
+def unshuffled(monkeypatch, module):
+    """Make the loader's shuffle the identity, so that the expectations below read in order."""
+    class InOrder:
+        def __init__(self, seed):
+            self.seed = seed
+
+        def shuffle(self, order):
+            pass
+    monkeypatch.setattr(module.np.random, "RandomState", InOrder)
+
+
+def write_imdb(folder, x_train, y_train, x_test, y_test):
+    np.savez(folder / "imdb.npz", x_train=x_train, y_train=np.array(y_train),
+             x_test=x_test, y_test=np.array(y_test))
+
+
+def test_imdb_marks_the_start_shifts_the_ranks_and_limits_the_vocabulary(folder, monkeypatch):
+    unshuffled(monkeypatch, imdb)
+    write_imdb(folder, ragged([1, 2, 7], [5]), [1, 0], ragged([3, 9, 1]), [0])
+
+    (x_train, y_train), (x_test, y_test) = imdb.load_data()
+    # start_char 1, then rank + index_from 3; as in Keras, the largest index (12) is outside the
+    # default vocabulary, [0, 12), and becomes oov_char 2
+    assert lists(x_train) == [[1, 4, 5, 10], [1, 8]]
+    assert lists(x_test) == [[1, 6, 2, 4]]
+    assert y_train.tolist() == [1, 0] and y_test.tolist() == [0]
+    assert x_train.dtype == object and y_train.dtype == np.int64
+    assert all(type(word) is int for text in x_train for word in text)
+
+    (x_train, _), (x_test, _) = imdb.load_data(num_words=8, skip_top=2)
+    assert lists(x_train) == [[2, 4, 5, 2], [2, 2]]  # outside [2, 8): oov_char 2
+    (x_train, _), _ = imdb.load_data(num_words=8, skip_top=2, oov_char=None)
+    assert lists(x_train) == [[4, 5], []]  # outside: dropped
+    (x_train, _), _ = imdb.load_data(start_char=None, index_from=0, num_words=100)
+    assert lists(x_train) == [[1, 2, 7], [5]]
+
+
+def test_imdb_drops_texts_of_maxlen_words_or_more_and_needs_one_left_in_each_set(folder, monkeypatch):
+    unshuffled(monkeypatch, imdb)
+    write_imdb(folder, ragged([1, 2, 7], [5]), [1, 0], ragged([3], [4, 4, 4, 4]), [0, 1])
+
+    # with the start mark, the texts have 4, 2 and 2, 5 words
+    (x_train, y_train), (x_test, y_test) = imdb.load_data(maxlen=3, num_words=100)
+    assert lists(x_train) == [[1, 8]] and y_train.tolist() == [0]
+    assert lists(x_test) == [[1, 6]] and y_test.tolist() == [0]
+    with pytest.raises(ValueError, match="maxlen=2"):
+        imdb.load_data(maxlen=2)
+
+
+def test_imdb_shuffles_each_set_with_the_seed(folder):
+    texts = ragged(*[[rank] for rank in range(1, 21)])
+    write_imdb(folder, texts, list(range(20)), texts, list(range(20)))
+    (x_train, y_train), (x_test, y_test) = imdb.load_data(seed=5, num_words=100)
+    assert sorted(y_train.tolist()) == list(range(20)) and y_train.tolist() != list(range(20))
+    assert [text[1] - 3 for text in x_train] == [label + 1 for label in y_train]  # pairs kept
+    assert y_test.tolist() != y_train.tolist()  # the test set gets the generator's next draw
+    (again, _), _ = imdb.load_data(seed=5, num_words=100)
+    assert lists(again) == lists(x_train)
+
+
+def test_reuters_splits_after_shuffling_and_names_its_46_topics(folder):
+    texts = ragged(*[[rank, rank] for rank in range(1, 11)])
+    np.savez(folder / "reuters.npz", x=texts, y=np.arange(10))
+    (x_train, y_train), (x_test, y_test) = reuters.load_data(test_split=0.3, num_words=100)
+    assert len(x_train) == 7 and len(x_test) == 3
+    assert sorted(y_train.tolist() + y_test.tolist()) == list(range(10))
+    assert lists(x_train) == [[1, label + 4, label + 4] for label in y_train]
+    names = reuters.get_label_names()
+    assert len(names) == 46 and names[:3] == ("cocoa", "grain", "veg-oil")
+    with pytest.raises(ValueError, match="test_split"):
+        reuters.load_data(test_split=1.5)
+
+
+def test_boston_housing_shuffles_and_splits_its_rows(folder):
+    x = np.arange(50 * 13, dtype=np.float64).reshape(50, 13)
+    np.savez(folder / "boston_housing.npz", x=x, y=x[:, 0] / 13)
+    (x_train, y_train), (x_test, y_test) = boston_housing.load_data()
+    assert x_train.shape == (40, 13) and x_test.shape == (10, 13) and y_test.shape == (10,)
+    assert np.array_equal(np.vstack([x_train, x_test])[:, 0] / 13, np.concatenate([y_train, y_test]))
+    assert sorted(y_train.tolist() + y_test.tolist()) == list(range(50))
+    with pytest.raises(ValueError, match="test_split"):
+        boston_housing.load_data(test_split=1)
+
+
+def test_word_indices_are_read_from_the_folder_and_downloads_check_keras_s_md5(
+        folder, server, monkeypatch):
+    (folder / "imdb_word_index.json").write_text(json.dumps({"the": 1, "film": 2}))
+    assert imdb.get_word_index() == {"the": 1, "film": 2}
+
+    served, url = server
+    payload = json.dumps({"said": 1}).encode()
+    (served / "reuters_word_index.json").write_bytes(payload)
+    monkeypatch.setenv("HANDKERAS_DATASETS_ORIGIN", url)
+    with pytest.raises(OSError, match="MD5"):
+        reuters.get_word_index()  # the served file is not Keras's
+    monkeypatch.setattr(reuters, "WORD_INDEX_HASH", hashlib.md5(payload).hexdigest())
+    assert reuters.get_word_index() == {"said": 1}
+
+
+class Payload:
+    """What a tampered file could hold instead of word lists."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_text_file_holding_anything_but_arrays_and_lists_is_refused_unrun(folder, capsys):
+    bad = np.empty(1, dtype=object)
+    bad[0] = Payload()
+    np.savez(folder / "reuters.npz", x=bad, y=np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="reuters.npz.*builtins.print"):
+        reuters.load_data()
+    assert "must never run" not in capsys.readouterr().out
+    assert pickle.loads(pickle.dumps(Payload())) is None  # the payload would run if unpickled
+
+
+def test_damaged_files_name_themselves(folder):
+    (folder / "imdb.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ValueError, match="imdb.npz"):
+        imdb.load_data()
+    (folder / "boston_housing.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match="boston_housing.npz"):
+        boston_housing.load_data()
+    (folder / "imdb_word_index.json").write_text("{not json")
+    with pytest.raises(ValueError, match="imdb_word_index.json"):
+        imdb.get_word_index()
+
+
+def test_absent_text_files_without_network_say_where_and_how(isolated):
+    with pytest.raises(OSError) as error:
+        imdb.load_data()
+    assert "imdb.npz" in str(error.value) and "HANDKERAS_DATASETS" in str(error.value)

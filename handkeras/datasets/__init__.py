@@ -1,5 +1,6 @@
-"""Datasets with Keras's loaders: ``fashion_mnist.load_data()``, ``mnist.load_data()``."""
+"""Datasets with Keras's loaders: ``fashion_mnist``, ``mnist``, ``imdb``, ``reuters`` and
+``boston_housing``, each with ``load_data()`` (and the text ones ``get_word_index()``)."""
 
-from handkeras.datasets import fashion_mnist, mnist
+from handkeras.datasets import boston_housing, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["fashion_mnist", "mnist"]
+__all__ = ["boston_housing", "fashion_mnist", "imdb", "mnist", "reuters"]

@@ -1,16 +1,20 @@
 """Finding, downloading and reading dataset files, with errors that say what to do.
 
 Files are looked for in local folders first; only when absent are they downloaded (into Keras's cache,
-``~/.keras/datasets``) from the origins Keras itself uses. Downloads are verified against a SHA-256
-where one is known and written atomically, so a cache never holds half a file.
+``~/.keras/datasets``) from the origins Keras itself uses. Downloads are verified against the digest
+Keras gives (SHA-256, or MD5 for some files) and written atomically, so a cache never holds half a
+file.
 """
 
 import gzip
 import hashlib
+import json
 import os
 import pathlib
 import tempfile
+import urllib.error
 import urllib.request
+import zipfile
 
 import numpy as np
 
@@ -42,11 +46,13 @@ def find(names, folders):
     return None
 
 
-def download(url, destination, sha256=None):
-    """Fetch ``url`` into ``destination`` atomically, checking its SHA-256 when given."""
+def download(url, destination, file_hash=None):
+    """Fetch ``url`` into ``destination`` atomically, checking its digest when given: a SHA-256
+    (64 hex digits) or, as Keras gives for some files, an MD5 (32)."""
     destination = pathlib.Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+    algorithm = "SHA-256" if file_hash is None or len(file_hash) == 64 else "MD5"
+    digest = hashlib.sha256() if algorithm == "SHA-256" else hashlib.md5()
     handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name + ".",
                                          suffix=".part")
     try:
@@ -56,16 +62,31 @@ def download(url, destination, sha256=None):
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        if sha256 is not None and digest.hexdigest() != sha256:
+        if file_hash is not None and digest.hexdigest() != file_hash:
             raise OSError(
-                f"Downloaded {url} but its SHA-256 is {digest.hexdigest()}, expected {sha256}: the "
-                "file is corrupt or not the expected one. Nothing was saved."
+                f"Downloaded {url} but its {algorithm} is {digest.hexdigest()}, expected "
+                f"{file_hash}: the file is corrupt or not the expected one. Nothing was saved."
             )
         os.replace(temporary, destination)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
     return destination
+
+
+def fetch(dataset, name, file_hash, origin_name=None):
+    """The path of the dataset file ``name``: found in $HANDKERAS_DATASETS or Keras's cache, else
+    downloaded into Keras's cache from Keras's origin (where it is called ``origin_name``, by
+    default ``name``) and its digest checked; an OSError saying what to do when neither works."""
+    folders = user_dirs() + [keras_cache_dir()]
+    folder = find([name], folders)
+    if folder is not None:
+        return folder / name
+    url = origin() + (origin_name or name)
+    try:
+        return download(url, keras_cache_dir() / name, file_hash)
+    except (OSError, urllib.error.URLError) as error:
+        raise missing_files_error(dataset, [name], folders, url, error) from None
 
 
 def missing_files_error(dataset, names, searched, url, error, install_hint=""):
@@ -78,6 +99,26 @@ def missing_files_error(dataset, names, searched, url, error, install_hint=""):
         f"{searched[0] if searched else keras_cache_dir()}, or set HANDKERAS_DATASETS to a folder "
         "that holds them."
     )
+
+
+def read_npz(path, names):
+    """``{name: array}`` of a numeric ``.npz`` file (nothing unpickled); a ValueError naming the
+    file when it is corrupt, truncated or lacks one of ``names``."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            return {name: arrays[name] for name in names}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} is not a valid {pathlib.Path(path).name} (corrupt or "
+                         f"truncated): {error}") from None
+
+
+def read_json(path):
+    """The JSON value in the file at ``path``; a ValueError naming it when it does not parse."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a valid JSON file (corrupt or truncated): {error}") from None
 
 
 def read_idx(path, expected_dims):

@@ -1,8 +1,5 @@
 """MNIST: 70,000 28x28 grayscale images of handwritten digits, as ``keras.datasets.mnist``."""
 
-import urllib.error
-import zipfile
-
 import numpy as np
 
 from handkeras.datasets import _files
@@ -19,20 +16,8 @@ def load_data(path="mnist.npz"):
     ``path`` is the file name, looked for in $HANDKERAS_DATASETS and Keras's cache
     (``~/.keras/datasets``); when absent it is downloaded there and its SHA-256 verified.
     """
-    folders = _files.user_dirs() + [_files.keras_cache_dir()]
-    folder = _files.find([path], folders)
-    if folder is None:
-        folder = _files.keras_cache_dir()
-        try:
-            _files.download(_files.origin() + "mnist.npz", folder / path, sha256=SHA256)
-        except (OSError, urllib.error.URLError) as error:
-            raise _files.missing_files_error("MNIST", [path], folders, _files.origin(), error) from None
-    file = folder / path
-    try:
-        with np.load(file, allow_pickle=False) as arrays:
-            loaded = {key: arrays[key] for key in _SHAPES}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{file} is not a valid mnist.npz (corrupt or truncated): {error}") from None
+    file = _files.fetch("MNIST", path, SHA256, origin_name="mnist.npz")
+    loaded = _files.read_npz(file, _SHAPES)
     for key, shape in _SHAPES.items():
         if loaded[key].shape != shape or loaded[key].dtype != np.uint8:
             raise ValueError(
