@@ -49,31 +49,35 @@ class ImageAugmentation(Layer):
         opening = "(" if low_open else "["
         message = (f"{self._label}: `{argument}` must be a number (or a list of two numbers) in "
                    f"the range {opening}{low}, {high}], received {argument}={factor!r}.")
-        values = list(factor) if isinstance(factor, (list, tuple)) else [factor]
-        if len(values) != (2 if isinstance(factor, (list, tuple)) else 1) or not all(
-                _is_real(v) and (low < v if low_open else low <= v) and v <= high
-                for v in values):
+        is_pair = isinstance(factor, (list, tuple))
+        values = list(factor) if is_pair else [factor]
+        inside = all(_is_real(v) and (low < v if low_open else low <= v) and v <= high
+                     for v in values)
+        if not inside or (is_pair and len(values) != 2):
             raise ValueError(message)
-        if len(values) == 2:
-            return tuple(sorted(values))
-        return -abs(factor), abs(factor)
+        return tuple(sorted(values)) if is_pair else (-abs(factor), abs(factor))
 
     def _checked_value_range(self, value_range):
-        """``value_range`` if it is a list or tuple of two finite numbers, lowest first."""
+        """``value_range`` as given, if it is a list or tuple of two finite numbers."""
         if not (isinstance(value_range, (list, tuple)) and len(value_range) == 2
                 and all(_is_real(v) and np.isfinite(v) for v in value_range)):
             raise ValueError(f"{self._label}: `value_range` must be a list of two numbers, "
                              f"received value_range={value_range!r}.")
         return value_range
 
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"{self._label} expects batches of images, inputs of rank 4 (batch "
+                             f"included), received shape {tuple(input_shape)}.")
+
     # ----------------------------------------------------------------------------- computing
     def __call__(self, x, training=True):
-        """Apply the layer to a batch of images or to one image, building it on first use."""
+        """Apply the layer to a batch of images or to one image (of any size), building it on
+        first use."""
         x = np.asarray(x, dtype=self.dtype)
         self._check_rank(x.shape)
-        batch_shape = x.shape if x.ndim == 4 else (1,) + x.shape
-        self.check_input_shape(batch_shape)
-        self.build_once((None,) + batch_shape[1:])
+        if not self.built:  # then images of any size, as in Keras: the layer has no weights
+            self.build((None,) + (x.shape if x.ndim == 4 else (1,) + x.shape)[1:])
         return self.forward(x, training=training)
 
     def _check_rank(self, shape):
