@@ -14,7 +14,7 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
-from handkeras.utils.gradient_check import layer_gradients
+from handkeras.utils.gradient_check import layer_gradients, model_gradients, numerical_gradient
 from summary_text import summary_rows
 
 RTOL = 1e-6
@@ -262,6 +262,15 @@ def test_set_random_seed_and_seed_make_the_transforms_reproducible(name):
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
+def test_a_layer_called_directly_takes_images_of_any_size(name):
+    """As in Keras: the layers have no weights, so no size is fixed by the first call."""
+    layer = LAYERS[name]()
+    assert train(layer, data((2, 6, 6, 2))).shape[0] == 2
+    assert train(layer, data((3, 5, 7, 1))).shape[0] == 3
+    assert layer(data((5, 7, 3)), training=False).shape == (5, 7, 3)
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
 def test_integer_images_come_out_in_the_layer_s_float_dtype(name):
     images = np.random.default_rng(0).integers(0, 256, (2, 6, 6, 3)).astype(np.uint8)
     layer = LAYERS[name]()
@@ -288,7 +297,6 @@ GRADIENT_CASES.update({
                                                            fill_mode="wrap"), (2, 5, 6, 2)),
     "translation, channels first": (lambda: layers.RandomTranslation(
         (0.3, 0.3), (0.2, 0.2), data_format="channels_first"), (2, 2, 5, 6)),
-    "rotation, one image": (lambda: layers.RandomRotation((0.3, 0.3)), (5, 6, 2)),
     "contrast": (lambda: fixed(layers.RandomContrast(0.5, value_range=(-1.5, 1.5)),
                                np.array([0.6, 1.4])), (2, 4, 5, 2)),
     "brightness": (lambda: layers.RandomBrightness((0.1, 0.1), value_range=(-1.5, 1.5)),
@@ -304,6 +312,15 @@ def test_the_input_gradient_matches_central_differences(float64, case):
     layer = factory()
     (analytic, numeric), = layer_gradients(layer, data(shape)).values()
     assert analytic.shape == shape
+    np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
+
+
+def test_the_input_gradient_of_one_image_matches_central_differences(float64):
+    layer = layers.RandomRotation((0.3, 0.3), data_format="channels_first")
+    image, upstream = data((2, 5, 6)), data((2, 5, 6), seed=4)
+    layer(image)
+    analytic = layer.backward(upstream)
+    numeric = numerical_gradient(lambda: float(np.sum(layer(image) * upstream)), image)
     np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
 
 
@@ -351,6 +368,8 @@ def test_bad_arguments_name_the_layer_and_the_argument(make, error, words):
 def test_inputs_that_are_not_images_are_refused():
     with pytest.raises(ValueError, match=r"RandomFlip .*rank 4.*rank 3.*\(2, 3\)"):
         layers.RandomFlip()(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"RandomZoom 'random_zoom.*rank 4.*\(None, 5\)"):
+        keras.Sequential([keras.Input((5,)), layers.RandomZoom(0.1)])
 
 
 # ------------------------------------------------------------------------------------- in a model
@@ -376,7 +395,6 @@ def test_a_model_with_an_augmentation_block_trains_and_predicts_deterministicall
 def test_the_gradient_flows_through_an_augmentation_layer_inside_a_model(float64):
     """An augmentation layer after a trainable one passes the weights' gradient through its own
     transform: checked against central differences with its parameters fixed."""
-    from handkeras.utils.gradient_check import model_gradients
     model = keras.Sequential([keras.Input((5, 5, 1)), layers.Conv2D(2, 2),
                               layers.RandomRotation((0.1, 0.1)), layers.Flatten(),
                               layers.Dense(1)])

@@ -1,7 +1,8 @@
 """The augmentation layers against Keras 3.15.1 (torch backend), in float64: for the same random
 parameters, the same output and input gradient (Keras's ``transform_images`` given the
-transformation, under torch autograd); the same configs; each library's saved model read by the
-other.
+transformation, under torch autograd); the same configs and output shapes; a model with an
+augmentation block saved by each library read by the other (each layer alone is in
+``test_keras_saving.py``'s cases).
 
 The parameters are forced on our side by a factor range of one value (``factor=(a, a)``), so that
 the layer's own drawing code runs, or by replacing its ``draw`` (flips, crop windows).
@@ -227,3 +228,34 @@ def test_output_shapes_match_keras(name, args, kwargs):
         expected = getattr(keras.layers, name)(*args, **kwargs).compute_output_shape(shape)
         assert getattr(layers, name)(*args, **kwargs).compute_output_shape(shape) == \
             tuple(expected)
+
+
+# ------------------------------------------------------------------------------------- files
+def _recipe(library):
+    """Keras's image-classification recipe: an augmentation block inside the model."""
+    L = library.layers
+    augmentation = library.Sequential([L.RandomFlip("horizontal", seed=1), L.RandomRotation(0.1),
+                                       L.RandomZoom(0.2, fill_mode="constant"),
+                                       L.RandomTranslation(0.1, 0.1), L.RandomContrast(0.2),
+                                       L.RandomBrightness(0.1)])
+    return library.Sequential([library.Input((8, 8, 3)), augmentation, L.Rescaling(1 / 255),
+                               L.Conv2D(2, 3), L.GlobalAveragePooling2D(), L.Dense(2)])
+
+
+# Keras 3.15.1 cannot write RandomBrightness to .h5 (see test_keras_saving.py): that way is left out.
+FILE_CASES = [(handkeras, keras, "model.keras"), (handkeras, keras, "model.h5"),
+              (keras, handkeras, "model.keras")]
+
+
+@pytest.mark.parametrize("writer, reader, filename", FILE_CASES,
+                         ids=[f"{w.__name__} to {r.__name__}, {f}" for w, r, f in FILE_CASES])
+def test_a_model_with_an_augmentation_block_moves_between_the_libraries(tmp_path, writer, reader,
+                                                                        filename):
+    source = _recipe(writer)
+    source.save(tmp_path / filename)
+    loaded = reader.models.load_model(tmp_path / filename)
+    x = np.random.default_rng(0).uniform(0, 255, (4, 8, 8, 3))
+    assert_close(np.asarray(loaded.predict(x, verbose=0)),
+                 np.asarray(source.predict(x, verbose=0)), "predictions")
+    assert [plain(layer.get_config()) for layer in loaded.layers[0].layers] == \
+        [plain(layer.get_config()) for layer in source.layers[0].layers]
