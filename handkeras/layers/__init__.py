@@ -26,6 +26,13 @@ from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
+from handkeras.layers.augmentation.random_brightness import RandomBrightness
+from handkeras.layers.augmentation.random_contrast import RandomContrast
+from handkeras.layers.augmentation.random_crop import RandomCrop
+from handkeras.layers.augmentation.random_flip import RandomFlip
+from handkeras.layers.augmentation.random_rotation import RandomRotation
+from handkeras.layers.augmentation.random_translation import RandomTranslation
+from handkeras.layers.augmentation.random_zoom import RandomZoom
 from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
@@ -33,7 +40,9 @@ from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
-           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
-           "UpSampling2D", "ZeroPadding2D"]
+           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization",
+           "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU", "MaxPooling1D",
+           "MaxPooling2D", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Rescaling",
+           "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D"]

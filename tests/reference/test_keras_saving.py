@@ -40,6 +40,16 @@ LAYERS = {
     "MaxPooling2D": (lambda L: L.MaxPooling2D((2, 2)), (4, 4, 2)),
     "Normalization": (lambda L: L.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0]), (3,)),
     "PReLU": (lambda L: L.PReLU(), (4,)),
+    "RandomBrightness": (lambda L: L.RandomBrightness((-0.1, 0.3), value_range=(0, 1)),
+                         (4, 4, 3)),
+    "RandomContrast": (lambda L: L.RandomContrast(0.2, seed=4), (4, 4, 3)),
+    "RandomCrop": (lambda L: L.RandomCrop(3, 2, seed=8, data_format="channels_first"), (2, 4, 4)),
+    "RandomFlip": (lambda L: L.RandomFlip("vertical", seed=1), (4, 4, 3)),
+    "RandomRotation": (lambda L: L.RandomRotation((-0.1, 0.2), fill_mode="constant",
+                                                  fill_value=1.0), (4, 4, 3)),
+    "RandomTranslation": (lambda L: L.RandomTranslation(0.1, (0.2, 0.3), fill_mode="wrap",
+                                                        interpolation="nearest"), (4, 4, 3)),
+    "RandomZoom": (lambda L: L.RandomZoom(0.2, width_factor=(-0.1, 0.3)), (4, 4, 3)),
     "ReLU": (lambda L: L.ReLU(max_value=1.2), (4,)),
     "Rescaling": (lambda L: L.Rescaling(1 / 255), (4, 4, 3)),
     "Rescaling per channel": (lambda L: L.Rescaling(np.array([0.5, 2.0, 4.0]), offset=[1, 0, -1]),
@@ -80,12 +90,21 @@ def _predict(model, x):
 
 
 # --------------------------------------------------------------------------------------- layers
+# Models Keras 3.15.1 fails to write: its legacy .h5 writer deep-copies RandomBrightness, whose
+# attributes hold a module. (handkeras writes them, and Keras reads what handkeras wrote.)
+KERAS_CANNOT_SAVE = {("RandomBrightness", "model.h5")}
+
+
 @pytest.mark.parametrize("name", sorted(LAYERS))
 @pytest.mark.parametrize("filename", MODEL_FILES)
 def test_keras_saved_model_loads_in_handkeras(tmp_path, name, filename):
     source = _model(keras, name)
     _randomize(source)
     x = _inputs(name)
+    if (name, filename) in KERAS_CANNOT_SAVE:
+        with pytest.raises(TypeError, match="cannot pickle 'module' object"):
+            source.save(tmp_path / filename)
+        return
     source.save(tmp_path / filename)
     loaded = handkeras.models.load_model(tmp_path / filename)
     np.testing.assert_allclose(_predict(loaded, x), _predict(source, x), rtol=1e-6, atol=1e-6)

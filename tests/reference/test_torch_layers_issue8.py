@@ -409,6 +409,9 @@ KERAS_LAYERS = [
     ("ZeroPadding2D", ()), ("UpSampling2D", ()), ("BatchNormalization", ()),
     ("LayerNormalization", ()), ("Normalization", ()), ("Embedding", (10, 4)),
     ("Rescaling", (0.5,)),
+    ("RandomFlip", ()), ("RandomRotation", (0.2,)), ("RandomZoom", (0.2,)),
+    ("RandomTranslation", (0.1, 0.2)), ("RandomContrast", (0.3,)), ("RandomBrightness", (0.3,)),
+    ("RandomCrop", (3, 4, 7)),
 ]
 
 
