@@ -75,12 +75,12 @@ class ImageAugmentation(Layer):
         """Apply the layer to a batch of images or to one image (of any size), building it on
         first use."""
         x = np.asarray(x, dtype=self.dtype)
-        self._check_rank(x.shape)
+        self._check_images(x.shape)
         if not self.built:  # then images of any size, as in Keras: the layer has no weights
             self.build((None,) + (x.shape if x.ndim == 4 else (1,) + x.shape)[1:])
         return self.forward(x, training=training)
 
-    def _check_rank(self, shape):
+    def _check_images(self, shape):
         if len(shape) not in (3, 4):
             raise ValueError(f"{self._label} expects a batch of images (rank 4) or one image "
                              f"(rank 3), received input with shape {tuple(shape)}.")
@@ -89,7 +89,7 @@ class ImageAugmentation(Layer):
         x = np.asarray(x, dtype=self.dtype)
         if not training:
             return x
-        self._check_rank(x.shape)
+        self._check_images(x.shape)
         images = self._to_batch(x)
         self._shapes = (x.ndim, images.shape)
         rng = self._rng or backend.rng()
