@@ -27,13 +27,17 @@ from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.regularization.dropout import Dropout
+from handkeras.layers.rnn.gru import GRU
+from handkeras.layers.rnn.lstm import LSTM
+from handkeras.layers.rnn.simple_rnn import SimpleRNN
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
-           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
-           "UpSampling2D", "ZeroPadding2D"]
+           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Input",
+           "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "MaxPooling1D",
+           "MaxPooling2D", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "SimpleRNN",
+           "Softmax", "UpSampling2D", "ZeroPadding2D"]
