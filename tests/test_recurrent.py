@@ -334,6 +334,17 @@ def test_a_built_layer_refuses_another_feature_width():
         layer(np.zeros((1, 4, 5)))
 
 
+def test_a_failed_model_build_undoes_the_cell_s_weights_too():
+    lstm = layers.LSTM(3)
+    model = keras.Sequential([lstm, layers.Reshape((7,))])
+    with pytest.raises(ValueError, match="reshape"):
+        model(np.zeros((1, 4, 2)))
+    assert not lstm.built and not lstm.cell.built and lstm.weights == []
+    model.pop()
+    model(np.zeros((1, 4, 5)))  # another feature width builds anew
+    assert lstm.cell.kernel.shape == (5, 12) and len(model.weights) == 3
+
+
 # ------------------------------------------------------------------------------------ state
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_inference_writes_nothing_to_the_layer(kind):

@@ -77,6 +77,15 @@ class RNN(Layer):
             self.cell.build((None, input_shape[-1]))
         self._weights.extend(self.cell.weights)
 
+    def _snapshot(self):
+        """The layer's and its cell's state: a build undone undoes the cell's too."""
+        return super()._snapshot(), self.cell._snapshot()
+
+    def _restore(self, snapshot):
+        own, cell = snapshot
+        super()._restore(own)
+        self.cell._restore(cell)
+
     def _check_rank(self, shape):
         if len(shape) != 3:
             raise ValueError(
