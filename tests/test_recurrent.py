@@ -7,6 +7,7 @@ mask semantics (a masked step is skipped: the states carry over), dropout drawn 
 clear errors, no state written in inference, and a small sequence task that trains.
 """
 
+import h5py
 import numpy as np
 import pytest
 
@@ -257,6 +258,31 @@ def test_weights_shapes_names_and_paths_as_keras(kind, gates, bias_shape):
     assert layer.compute_output_shape((None, 9, 3)) == (None, 9, 4)
 
 
+def test_weights_files_keep_the_weights_in_the_cell_as_keras_does(tmp_path):
+    """Keras 3 writes ``layers/lstm/cell/vars/0..2`` (and an empty ``layers/lstm/vars``); the
+    legacy file names each weight by its path."""
+    model = keras.Sequential([keras.Input((4, 2)), layers.LSTM(3, return_sequences=True),
+                              layers.GRU(2)])
+    model.save_weights(tmp_path / "model.weights.h5")
+    with h5py.File(tmp_path / "model.weights.h5", "r") as f:
+        for key, layer in (("lstm", model.layers[0]), ("gru", model.layers[1])):
+            assert list(f[f"layers/{key}/vars"]) == []
+            assert sorted(f[f"layers/{key}/cell/vars"]) == ["0", "1", "2"]
+            for index, weight in enumerate(layer.weights):
+                np.testing.assert_array_equal(f[f"layers/{key}/cell/vars/{index}"], weight.value)
+    model.save(tmp_path / "model.h5")
+    with h5py.File(tmp_path / "model.h5", "r") as f:
+        lstm = model.layers[0].name  # names count per process: lstm, lstm_1, ...
+        names = [n.decode() if isinstance(n, bytes) else n
+                 for n in f[f"model_weights/{lstm}"].attrs["weight_names"]]
+    assert names == [f"{model.name}/{lstm}/lstm_cell/{name}"
+                     for name in ("kernel", "recurrent_kernel", "bias")]
+    clone = keras.models.clone_model(model)
+    clone.load_weights(tmp_path / "model.weights.h5")
+    x = data((2, 4, 2)).astype(np.float32)
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_summary_lists_recurrent_layers_with_their_parameter_counts():
     model = keras.Sequential([keras.Input((28, 28)), layers.LSTM(32), layers.Dense(10)])
     lines = []
@@ -283,6 +309,25 @@ def test_sequences_of_any_length_with_an_unknown_time_dimension():
     assert model.layers[0].output.shape == (None, None, 4)
     assert model.predict(np.zeros((2, 7, 3)), verbose=0).shape == (2, 2)
     assert model.predict(np.zeros((2, 3, 3)), verbose=0).shape == (2, 2)
+
+
+def test_activity_regularizer_in_keras_s_place_and_ignored_by_simple_rnn_as_in_keras(float64):
+    """LSTM and GRU list it after ``dtype`` when set (Keras's base layer does), and penalize
+    their output; Keras 3.15.1's SimpleRNN never hands it to the layer: no penalty, None."""
+    lstm = layers.LSTM(2, activity_regularizer="l2")
+    assert list(lstm.get_config())[3] == "activity_regularizer"
+    keys = list(layers.LSTM(2).get_config())
+    assert keys[keys.index("bias_regularizer") + 1] == "activity_regularizer"  # when None
+    simple = layers.SimpleRNN(2, activity_regularizer="l2")
+    assert simple.activity_regularizer is None
+    assert simple.get_config()["activity_regularizer"] is None
+    x, y = data((3, 4, 2)), data((3, 2))
+    for layer, penalized in ((lstm, True), (simple, False)):
+        model = keras.Sequential([keras.Input((4, 2)), layer])
+        model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")  # weights stay put
+        loss = model.train_on_batch(x, y)
+        plain = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+        assert (loss > plain + 1e-9) == penalized
 
 
 def test_unroll_and_use_cudnn_are_accepted_and_change_nothing(float64):

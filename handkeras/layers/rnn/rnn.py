@@ -181,9 +181,10 @@ class RNN(Layer):
 
     # ----------------------------------------------------------------------------- config
     def get_config(self):
-        """Keras's order: the base layer's entries, the loop's options, then the cell's."""
+        """Keras's order: the base layer's entries (with the activity regularizer when there is
+        one), the loop's options, then the cell's (where Keras lists the activity regularizer
+        again, so it sits there when there is none)."""
         config = super().get_config()
-        config.pop("activity_regularizer", None)
         config.update({
             "return_sequences": self.return_sequences, "return_state": False,
             "go_backwards": self.go_backwards, "stateful": False, "unroll": self.unroll,

@@ -25,7 +25,12 @@ class SimpleRNNCell(RNNCell):
 
 class SimpleRNN(RNN):
     """Fully-connected RNN whose output is fed back as the next step's state, with Keras's
-    arguments and weights (``simple_rnn_cell``: kernel, recurrent_kernel, bias)."""
+    arguments and weights (``simple_rnn_cell``: kernel, recurrent_kernel, bias).
+
+    Keras 3.15.1's SimpleRNN takes ``activity_regularizer`` but never hands it to the layer: no
+    penalty, and None in the config. handkeras does the same, so that a model trains and saves
+    as in Keras.
+    """
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -43,5 +48,4 @@ class SimpleRNN(RNN):
                 dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed),
             constraints=(kernel_constraint, recurrent_constraint, bias_constraint),
             return_sequences=return_sequences, return_state=return_state,
-            go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-            activity_regularizer=activity_regularizer, **kwargs)
+            go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
