@@ -6,6 +6,13 @@ from handkeras.layers.activations.leaky_relu import LeakyReLU
 from handkeras.layers.activations.prelu import PReLU
 from handkeras.layers.activations.relu import ReLU
 from handkeras.layers.activations.softmax import Softmax
+from handkeras.layers.augmentation.random_brightness import RandomBrightness
+from handkeras.layers.augmentation.random_contrast import RandomContrast
+from handkeras.layers.augmentation.random_crop import RandomCrop
+from handkeras.layers.augmentation.random_flip import RandomFlip
+from handkeras.layers.augmentation.random_rotation import RandomRotation
+from handkeras.layers.augmentation.random_translation import RandomTranslation
+from handkeras.layers.augmentation.random_zoom import RandomZoom
 from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.core.dense import Dense
@@ -26,23 +33,19 @@ from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
-from handkeras.layers.augmentation.random_brightness import RandomBrightness
-from handkeras.layers.augmentation.random_contrast import RandomContrast
-from handkeras.layers.augmentation.random_crop import RandomCrop
-from handkeras.layers.augmentation.random_flip import RandomFlip
-from handkeras.layers.augmentation.random_rotation import RandomRotation
-from handkeras.layers.augmentation.random_translation import RandomTranslation
-from handkeras.layers.augmentation.random_zoom import RandomZoom
 from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
+from handkeras.layers.rnn.gru import GRU
+from handkeras.layers.rnn.lstm import LSTM
+from handkeras.layers.rnn.simple_rnn import SimpleRNN
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
-           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization",
-           "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU", "MaxPooling1D",
-           "MaxPooling2D", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
-           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Rescaling",
-           "Reshape", "Softmax", "UpSampling2D", "ZeroPadding2D"]
+           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Input",
+           "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "MaxPooling1D",
+           "MaxPooling2D", "Normalization", "PReLU", "RandomBrightness", "RandomContrast",
+           "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
+           "Rescaling", "Reshape", "SimpleRNN", "Softmax", "UpSampling2D", "ZeroPadding2D"]

@@ -6,6 +6,7 @@
     /layers/dense/vars/0, /1       one dataset per weight, in the layer's saved order
     /layers/dropout/vars           (layers without weights: an empty group)
     /layers/sequential/layers/dense/vars/0 ...    a nested Sequential nests
+    /layers/lstm/cell/vars/0, /1, /2  a recurrent layer's weights live in its cell, as in Keras
     /optimizer/vars/0, /1, ...     iterations, learning rate (unless a schedule), slots
 
 A layer's key is its snake_case class name plus a per-class counter within its container, never
@@ -19,6 +20,7 @@ from handkeras.saving.model_state import (LoadPlan, is_container, keyed_layers, 
 
 _LAYERS = "layers"
 _LEGACY_LAYERS = "_layer_checkpoint_dependencies"  # Keras 2.13's name for the same group.
+_CELL = "cell"  # where Keras keeps a recurrent layer's weights: its cell sublayer
 
 
 # --------------------------------------------------------------------------------------- writing
@@ -44,6 +46,10 @@ def _write_layers(group, container):
         if is_container(layer):
             _write_layers(layer_group, layer)
             continue
+        cell = getattr(layer, "cell", None)
+        if cell is not None:
+            variables_group = layer_group.create_group(f"{_CELL}/vars")
+            variables_group.attrs["name"] = cell.name
         for index, variable in enumerate(saved_variables(layer)):
             hdf5.write_array(variables_group, str(index), variable.value)
 
@@ -99,10 +105,11 @@ def _plan_layers(group, container, load_plan, where):
         if is_container(layer):
             _plan_layers(layer_group, layer, load_plan, path + "/")
             continue
-        variables_group = hdf5.get_group(layer_group, "vars") if layer_group is not None else None
-        datasets = _numbered_datasets(variables_group, path + "/vars")
+        inner = f"{_CELL}/vars" if getattr(layer, "cell", None) is not None else "vars"
+        variables_group = hdf5.get_group(layer_group, inner) if layer_group is not None else None
+        datasets = _numbered_datasets(variables_group, f"{path}/{inner}")
         if datasets or saved_variables(layer):
-            load_plan.add_layer(layer, path + "/vars", datasets)
+            load_plan.add_layer(layer, f"{path}/{inner}", datasets)
 
 
 def _has_weights(layer):

@@ -49,9 +49,12 @@ def layer_gradients(layer, x, training=True, seed=0):
 
 
 def _reseed(layer):
-    """Restart a seeded layer's generator (Dropout), so every forward draws the same mask."""
+    """Restart a seeded layer's generator (Dropout, a recurrent layer's cell), so every forward
+    draws the same mask."""
     if getattr(layer, "seed", None) is not None and getattr(layer, "_rng", None) is not None:
         layer._rng = np.random.default_rng(layer.seed)
+    if getattr(layer, "cell", None) is not None:
+        _reseed(layer.cell)
     for sublayer in getattr(layer, "layers", []):
         _reseed(sublayer)
 

@@ -1,0 +1,114 @@
+"""RNNCell: one time step of a recurrent layer, and the weights it holds.
+
+A cell keeps Keras's weights: ``kernel`` ``(features, gates * units)`` for the inputs,
+``recurrent_kernel`` ``(units, gates * units)`` for the previous output, and ``bias``. The layer
+around it (:class:`~handkeras.layers.rnn.rnn.RNN`) projects the inputs of all time steps through
+``kernel`` at once; the cell takes one step from that projection and the previous states, and back.
+
+Cell protocol:
+
+- ``step(projected, states, recurrent_masks)`` returns ``(new_states, cache)``; ``new_states[0]`` is
+  the step's output.
+- ``step_backward(dstates, cache, recurrent_masks, gradients)`` returns
+  ``(dprojected, dprevious_states)`` and adds the step's share of the recurrent weights' gradients
+  into ``gradients`` (``[dkernel, drecurrent_kernel, dbias]``).
+"""
+
+import numpy as np
+
+from handkeras import activations
+from handkeras import initializers
+from handkeras import regularizers
+from handkeras.layers.layer import Layer
+from handkeras.layers.rnn import dropout_masks
+
+
+class RNNCell(Layer):
+    """What SimpleRNN, LSTM and GRU cells share: units, options, weights and config."""
+
+    #: How many gate blocks the kernels hold (SimpleRNN 1, LSTM 4, GRU 3).
+    gates = 1
+    #: How many states the cell carries (LSTM: the output h and the carry c).
+    state_count = 1
+
+    def __init__(self, units, activation="tanh", recurrent_activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 layer_name=None, **kwargs):
+        super().__init__(**kwargs)
+        owner = f"{layer_name or self.name}"
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"{owner}: `units` must be a positive integer, received {units!r}.")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = (None if recurrent_activation is None
+                                     else activations.get(recurrent_activation))
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.dropout = dropout_masks.clamped_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = dropout_masks.clamped_rate(owner, "recurrent_dropout",
+                                                            recurrent_dropout)
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    @property
+    def mask_count(self):
+        """Dropout masks per sequence: one per gate with recurrent dropout (as Keras's
+        implementation 1 draws them), else one shared by all gates."""
+        return self.gates if self.recurrent_dropout else 1
+
+    # ----------------------------------------------------------------------------- weights
+    def build(self, input_shape):
+        width = self.gates * self.units
+        self.kernel = self.add_weight((input_shape[-1], width), self.kernel_initializer,
+                                      name="kernel", regularizer=self.kernel_regularizer)
+        self.recurrent_kernel = self.add_weight((self.units, width), self.recurrent_initializer,
+                                                name="recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(self.bias_shape(), self.bias_values, name="bias",
+                                        regularizer=self.bias_regularizer)
+
+    def bias_shape(self):
+        return (self.gates * self.units,)
+
+    def bias_values(self, shape, dtype=None):
+        """The bias's initial values (LSTM's ``unit_forget_bias`` changes them)."""
+        return self.bias_initializer(shape, dtype)
+
+    def input_bias(self, bias):
+        """The part of ``bias`` (or of its gradient) added to the input projection: all of it,
+        except for GRU's ``reset_after``."""
+        return bias
+
+    def initial_states(self, batch_size, dtype):
+        return [np.zeros((batch_size, self.units), dtype) for _ in range(self.state_count)]
+
+    # ----------------------------------------------------------------------------- config
+    def options_config(self):
+        """The cell's entries of its layer's config, in Keras's order (the layer inserts the
+        cell-specific ones)."""
+        config = {"units": self.units, "activation": activations.serialize(self.activation)}
+        if self.recurrent_activation is not None:
+            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        return {
+            **config,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": _serialized(self.kernel_regularizer),
+            "recurrent_regularizer": _serialized(self.recurrent_regularizer),
+            "bias_regularizer": _serialized(self.bias_regularizer),
+        }
+
+
+def _serialized(regularizer):
+    return regularizer and regularizers.serialize(regularizer)
