@@ -69,7 +69,7 @@ class RNN(Layer):
 
     # ----------------------------------------------------------------------------- shapes
     def build(self, input_shape):
-        self._check_rank(input_shape)
+        self._check_sequences(input_shape)
         if input_shape[-1] is None:
             raise ValueError(f"{type(self).__name__} '{self.name}' needs a known last input "
                              f"dimension, received shape {tuple(input_shape)}.")
@@ -86,14 +86,14 @@ class RNN(Layer):
         super()._restore(own)
         self.cell._restore(cell)
 
-    def _check_rank(self, shape):
+    def _check_sequences(self, shape):
         if len(shape) != 3:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}' expects input of rank 3 (batch, timesteps, "
                 f"features), received shape {tuple(shape)}.")
 
     def compute_output_shape(self, input_shape):
-        self._check_rank(input_shape)
+        self._check_sequences(input_shape)
         if self.return_sequences:
             return (input_shape[0], input_shape[1], self.units)
         return (input_shape[0], self.units)
@@ -104,7 +104,7 @@ class RNN(Layer):
 
     # ----------------------------------------------------------------------------- forward
     def forward(self, x, training=False, mask=None):
-        self._check_rank(x.shape)
+        self._check_sequences(x.shape)
         cell = self.cell
         if self.go_backwards:
             x = x[:, ::-1]
