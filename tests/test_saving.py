@@ -22,6 +22,8 @@ WEIGHT_FORMATS = ["model.weights.h5", "legacy.h5", "model.keras"]
 # here so the round trips below cover it.
 LAYER_EXAMPLES = {
     "Activation": (lambda: layers.Activation("tanh"), (5,)),
+    "ActivityRegularization": (lambda: layers.ActivityRegularization(l1=0.01, l2=0.02), (4,)),
+    "AlphaDropout": (lambda: layers.AlphaDropout(0.2, noise_shape=(None, 1, 3), seed=5), (4, 3)),
     "AveragePooling1D": (lambda: layers.AveragePooling1D(2), (6, 3)),
     "AveragePooling2D": (lambda: layers.AveragePooling2D(2, padding="same"), (5, 5, 2)),
     "BatchNormalization": (lambda: layers.BatchNormalization(momentum=0.9), (4,)),
@@ -33,6 +35,8 @@ LAYER_EXAMPLES = {
     "ELU": (lambda: layers.ELU(alpha=0.5), (4,)),
     "Embedding": (lambda: layers.Embedding(7, 3), (5,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),
+    "GaussianDropout": (lambda: layers.GaussianDropout(0.3, seed=1), (4,)),
+    "GaussianNoise": (lambda: layers.GaussianNoise(0.5), (4,)),
     "GlobalAveragePooling1D": (lambda: layers.GlobalAveragePooling1D(), (4, 3)),
     "GlobalAveragePooling2D": (lambda: layers.GlobalAveragePooling2D(keepdims=True), (4, 4, 3)),
     "GlobalMaxPooling1D": (lambda: layers.GlobalMaxPooling1D(), (4, 3)),
@@ -48,6 +52,8 @@ LAYER_EXAMPLES = {
     "Rescaling": (lambda: layers.Rescaling(np.array([0.5, 2.0, 4.0]), offset=-1.0), (2, 3)),
     "Reshape": (lambda: layers.Reshape((3, 2)), (6,)),
     "Softmax": (lambda: layers.Softmax(), (4,)),
+    "SpatialDropout1D": (lambda: layers.SpatialDropout1D(0.3, seed=2), (5, 3)),
+    "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.3), (4, 4, 3)),
     "UpSampling2D": (lambda: layers.UpSampling2D((2, 1)), (2, 3, 2)),
     "ZeroPadding2D": (lambda: layers.ZeroPadding2D(((1, 0), (0, 2))), (2, 3, 2)),
 }

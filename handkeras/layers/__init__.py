@@ -26,14 +26,21 @@ from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
+from handkeras.layers.regularization.activity_regularization import ActivityRegularization
+from handkeras.layers.regularization.alpha_dropout import AlphaDropout
 from handkeras.layers.regularization.dropout import Dropout
+from handkeras.layers.regularization.gaussian_dropout import GaussianDropout
+from handkeras.layers.regularization.gaussian_noise import GaussianNoise
+from handkeras.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.reshape import Reshape
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
-__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
-           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "LayerNormalization", "Normalization", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
-           "UpSampling2D", "ZeroPadding2D"]
+__all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
+           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
+           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
+           "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "MaxPooling1D",
+           "MaxPooling2D", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
+           "SpatialDropout1D", "SpatialDropout2D", "UpSampling2D", "ZeroPadding2D"]

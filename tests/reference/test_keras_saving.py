@@ -20,6 +20,8 @@ WEIGHT_FILES = ["model.weights.h5", "model.keras"]
 # The same layer built from either library's `layers` module, and its input shape (batch excluded).
 LAYERS = {
     "Activation": (lambda L: L.Activation("tanh"), (5,)),
+    "ActivityRegularization": (lambda L: L.ActivityRegularization(l1=0.01, l2=0.02), (4,)),
+    "AlphaDropout": (lambda L: L.AlphaDropout(0.2, noise_shape=(None, 1, 3), seed=5), (4, 3)),
     "AveragePooling1D": (lambda L: L.AveragePooling1D(2), (6, 3)),
     "AveragePooling2D": (lambda L: L.AveragePooling2D(2, padding="same"), (5, 5, 2)),
     "BatchNormalization": (lambda L: L.BatchNormalization(momentum=0.9, epsilon=0.01), (4,)),
@@ -30,6 +32,8 @@ LAYERS = {
     "ELU": (lambda L: L.ELU(alpha=0.5), (4,)),
     "Embedding": (lambda L: L.Embedding(7, 3), (5,)),
     "Flatten": (lambda L: L.Flatten(), (2, 3)),
+    "GaussianDropout": (lambda L: L.GaussianDropout(0.3, seed=1), (4,)),
+    "GaussianNoise": (lambda L: L.GaussianNoise(0.5), (4,)),
     "GlobalAveragePooling1D": (lambda L: L.GlobalAveragePooling1D(), (4, 3)),
     "GlobalAveragePooling2D": (lambda L: L.GlobalAveragePooling2D(keepdims=True), (4, 4, 3)),
     "GlobalMaxPooling1D": (lambda L: L.GlobalMaxPooling1D(), (4, 3)),
@@ -46,6 +50,8 @@ LAYERS = {
                               (4, 4, 3)),
     "Reshape": (lambda L: L.Reshape((3, 2)), (6,)),
     "Softmax": (lambda L: L.Softmax(), (4,)),
+    "SpatialDropout1D": (lambda L: L.SpatialDropout1D(0.3, seed=2), (5, 3)),
+    "SpatialDropout2D": (lambda L: L.SpatialDropout2D(0.3), (4, 4, 3)),
     "UpSampling2D": (lambda L: L.UpSampling2D((2, 1)), (2, 3, 2)),
     "ZeroPadding2D": (lambda L: L.ZeroPadding2D(((1, 0), (0, 2))), (2, 3, 2)),
     "nested Sequential": (lambda L: _nested(L), (4,)),

@@ -1,0 +1,48 @@
+"""SpatialDropout1D and SpatialDropout2D: Dropout of whole feature maps."""
+
+from handkeras.layers.regularization.dropout import Dropout
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+class SpatialDropout1D(Dropout):
+    """Dropout that zeroes whole channels of (batch, steps, channels): one draw per sample and
+    channel, shared by every step (noise shape ``(batch, 1, channels)``). Neighbouring steps of a
+    feature map are strongly correlated, so dropping single entries would hardly regularize.
+
+    Keras's signature has no ``**kwargs`` and its config is its own short one.
+    """
+
+    rank = 3
+
+    def __init__(self, rate, seed=None, name=None, dtype=None):
+        super().__init__(rate, noise_shape=self._noise_shape(), seed=seed, name=name, dtype=dtype)
+
+    def _noise_shape(self):
+        return (None, 1, None)
+
+    def build(self, input_shape):
+        self._check_rank(input_shape, self.rank)
+
+    def get_config(self):
+        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+
+
+class SpatialDropout2D(SpatialDropout1D):
+    """Dropout that zeroes whole channels of images: noise shape ``(batch, 1, 1, channels)``
+    (``(batch, channels, 1, 1)`` with ``data_format="channels_first"``)."""
+
+    rank = 4
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        self.data_format = "channels_last" if data_format is None else data_format
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
+        if self.data_format not in DATA_FORMATS:
+            raise ValueError(f"SpatialDropout2D '{self.name}': `data_format` must be one of "
+                             f"{DATA_FORMATS}, received {data_format!r}.")
+
+    def _noise_shape(self):
+        return (None, None, 1, 1) if self.data_format == "channels_first" else (None, 1, 1, None)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}

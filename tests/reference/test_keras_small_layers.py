@@ -1,0 +1,201 @@
+"""The small layers of docs/small_layers.md against Keras 3.15.1 (torch backend) and PyTorch
+autograd, in float64 to rtol 1e-9: outputs and input gradients (the noise layers against Keras's
+own layers with Keras's random draws replaced by the same numbers handkeras draws), configs, masks,
+output shapes, the exception types of bad arguments, and whole models trained in both libraries.
+
+Saving each library's model and loading it in the other is covered, for every one of these layers,
+by the layer table of test_keras_saving.py (and test_keras_json_clone.py uses the same table).
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import handkeras
+from handkeras import layers
+from parity import assert_close
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+from keras.src.backend.torch import random as keras_torch_random  # noqa: E402
+from keras_pair import assert_same_history, assert_same_weights, make_models  # noqa: E402
+
+F = torch.nn.functional
+
+
+def tensor(array):
+    return torch.tensor(np.asarray(array, dtype=np.float64), requires_grad=True)
+
+
+def ours(layer, x, dy):
+    """Training-mode output and input gradient of a handkeras layer."""
+    y = layer(x, training=True)
+    return y, layer.backward(dy)
+
+
+def torch_run(function, x, dy):
+    tx = tensor(x)
+    out = function(tx)
+    out.backward(torch.tensor(dy))
+    return out.detach().numpy(), tx.grad.numpy()
+
+
+def keras_run(layer, x, dy):
+    """Training-mode output and input gradient of a Keras layer, by torch autograd."""
+    return torch_run(lambda tx: layer(tx, training=True), x, dy)
+
+
+def assert_same_run(mine, theirs, what):
+    assert_close(mine[0], theirs[0], f"{what} output")
+    assert_close(mine[1], theirs[1], f"{what} input gradient")
+
+
+def data(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+# ============================================================== noise, with Keras's draws fixed
+@pytest.fixture
+def keras_draws_like_handkeras(monkeypatch):
+    """Keras's normal, uniform and Bernoulli draws replaced by the numbers a handkeras layer with
+    ``seed`` draws (a fresh ``np.random.default_rng(seed)``), so both compute with one noise."""
+    state = {}
+
+    def seeded(seed):
+        state.setdefault("rng", np.random.default_rng(seed))
+        return state["rng"]
+
+    def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        return torch.tensor(mean + stddev * seeded(state["seed"]).standard_normal(tuple(shape)))
+
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        return torch.tensor(seeded(state["seed"]).random(tuple(shape)))
+
+    def bernoulli(probabilities, generator=None):
+        keep = seeded(state["seed"]).random(tuple(probabilities.shape)) >= state["rate"]
+        return torch.tensor(keep.astype(np.float64))
+
+    monkeypatch.setattr(keras_torch_random, "normal", normal)
+    monkeypatch.setattr(keras_torch_random, "uniform", uniform)
+    monkeypatch.setattr(torch, "bernoulli", bernoulli)
+    return state
+
+
+NOISE_CASES = [
+    ("GaussianNoise", dict(stddev=0.3), (4, 6)),
+    ("GaussianDropout", dict(rate=0.3), (4, 6)),
+    ("GaussianDropout", dict(rate=0.8), (3, 2, 5)),
+    ("AlphaDropout", dict(rate=0.3), (4, 6)),
+    ("AlphaDropout", dict(rate=0.5, noise_shape=(None, 1, 5)), (4, 3, 5)),
+    ("SpatialDropout1D", dict(rate=0.4), (6, 5, 4)),
+    ("SpatialDropout2D", dict(rate=0.4), (6, 3, 4, 5)),
+    ("SpatialDropout2D", dict(rate=0.4, data_format="channels_first"), (6, 3, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, shape", NOISE_CASES,
+                         ids=[f"{n}-{k}" for n, k, _ in NOISE_CASES])
+def test_noise_layers_compute_keras_s_formulas(keras_draws_like_handkeras, name, kwargs, shape):
+    keras_draws_like_handkeras.update(seed=9, rate=kwargs.get("rate"))
+    x, dy = data(shape), data(shape, 1)
+    mine = ours(getattr(layers, name)(**kwargs, seed=9), x, dy)
+    assert_same_run(mine, keras_run(getattr(keras.layers, name)(**kwargs, seed=9), x, dy), name)
+    assert not np.array_equal(mine[0], x)
+
+
+@pytest.mark.parametrize("name, kwargs, shape", NOISE_CASES,
+                         ids=[f"{n}-{k}" for n, k, _ in NOISE_CASES])
+def test_noise_layers_are_the_identity_in_inference_as_in_keras(name, kwargs, shape):
+    x = data(shape)
+    assert_close(getattr(layers, name)(**kwargs)(x),
+                 getattr(keras.layers, name)(**kwargs)(x, training=False).numpy(), name)
+
+
+# ============================================================================ models, trained
+def test_activity_penalty_trains_as_in_keras():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(20, 4)), rng.normal(size=(20, 2))
+
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([lib.Input((4,)), L.Dense(5, activation="tanh"),
+                               L.ActivityRegularization(l1=0.02, l2=0.1), L.Dense(2)])
+
+    mine, theirs = make_models(build)
+    for model, lib in ((theirs, keras), (mine, handkeras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    assert_same_history(*history)
+    assert_same_weights(mine, theirs)
+
+
+# =================================================================== configs, masks, shapes
+LAYER_ARGS = [
+    ("SpatialDropout1D", (0.3,), dict(seed=4)),
+    ("SpatialDropout2D", (0.3,), {}),
+    ("SpatialDropout2D", (0.3,), dict(data_format="channels_first")),
+    ("GaussianNoise", (0.1,), {}),
+    ("GaussianNoise", (1,), dict(seed=3)),
+    ("GaussianDropout", (0.2,), {}),
+    ("AlphaDropout", (0.2,), {}),
+    ("AlphaDropout", (0.2,), dict(noise_shape=(None, 1, 4), seed=1)),
+    ("ActivityRegularization", (), {}),
+    ("ActivityRegularization", (0.5, 1), {}),
+]
+LAYER_IDS = [f"{name}{args}{kwargs or ''}" for name, args, kwargs in LAYER_ARGS]
+
+
+def plain(config):
+    return json.loads(json.dumps(config))
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYER_ARGS, ids=LAYER_IDS)
+def test_config_is_keras_s_and_loads_both_ways(name, args, kwargs):
+    mine = getattr(layers, name)(*args, **kwargs, name="x").get_config()
+    theirs = getattr(keras.layers, name)(*args, **kwargs, name="x").get_config()
+    assert mine == theirs and list(mine) == list(theirs)
+    assert plain(getattr(keras.layers, name).from_config(plain(mine)).get_config()) == plain(theirs)
+    assert plain(getattr(layers, name).from_config(plain(theirs)).get_config()) == plain(mine)
+
+
+@pytest.mark.parametrize("name, args, kwargs", LAYER_ARGS, ids=LAYER_IDS)
+def test_mask_support_is_keras_s(name, args, kwargs):
+    assert (getattr(layers, name)(*args, **kwargs).supports_masking
+            == getattr(keras.layers, name)(*args, **kwargs).supports_masking)
+
+
+SHAPE_CASES = [
+    ("SpatialDropout2D", (0.5,), (None, 3, 4, 2)),
+    ("AlphaDropout", (0.5,), (None, 3)),
+]
+
+
+@pytest.mark.parametrize("name, args, shape", SHAPE_CASES,
+                         ids=[f"{n}{a}{s}" for n, a, s in SHAPE_CASES])
+def test_output_shapes_are_keras_s(name, args, shape):
+    expected = tuple(getattr(keras.layers, name)(*args).compute_output_shape(shape))
+    assert getattr(layers, name)(*args).compute_output_shape(shape) == expected
+
+
+BAD_ARGUMENTS = [
+    ("GaussianNoise", (1.5,), {}),
+    ("GaussianNoise", ("a",), {}),
+    ("GaussianDropout", (-0.1,), {}),
+    ("AlphaDropout", (2,), {}),
+    ("SpatialDropout1D", (1.5,), {}),
+    ("SpatialDropout2D", (0.5,), dict(data_format="nhwc")),
+    ("SpatialDropout1D", (0.5,), dict(trainable=False)),
+    ("ActivityRegularization", (-1,), {}),
+    ("ActivityRegularization", ("a",), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", BAD_ARGUMENTS,
+                         ids=[f"{n}{a}{k or ''}" for n, a, k in BAD_ARGUMENTS])
+def test_bad_arguments_raise_keras_s_exception_type(name, args, kwargs):
+    with pytest.raises(Exception) as theirs:
+        getattr(keras.layers, name)(*args, **kwargs)
+    with pytest.raises(theirs.type):
+        getattr(layers, name)(*args, **kwargs)

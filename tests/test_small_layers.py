@@ -1,0 +1,254 @@
+"""The small layers of docs/small_layers.md.
+
+Each: outputs on hand-computed cases, the input gradient against float64 central differences,
+inference behaviour, errors naming the layer and the argument, and, for the noise layers, the
+statistics Keras's formulas promise, drawn with a fixed seed.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import handkeras as keras
+from handkeras import layers
+from handkeras.utils.gradient_check import layer_gradients, model_gradients
+
+RTOL = 1e-6
+ATOL = 1e-9  # only where an exact gradient is 0 (a dropped or masked input)
+
+SELU_SATURATION = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+
+def data(shape, seed=0, scale=1.0):
+    return np.random.default_rng(seed).standard_normal(shape) * scale
+
+
+def assert_gradients_match(results):
+    for name, (analytic, numeric) in results.items():
+        assert analytic.shape == numeric.shape, name
+        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+NOISE_LAYERS = {
+    "SpatialDropout1D": (lambda **kw: layers.SpatialDropout1D(0.4, **kw), (3, 5, 4)),
+    "SpatialDropout2D": (lambda **kw: layers.SpatialDropout2D(0.4, **kw), (3, 4, 5, 2)),
+    "GaussianNoise": (lambda **kw: layers.GaussianNoise(0.3, **kw), (4, 6)),
+    "GaussianDropout": (lambda **kw: layers.GaussianDropout(0.3, **kw), (4, 6)),
+    "AlphaDropout": (lambda **kw: layers.AlphaDropout(0.3, **kw), (4, 6)),
+}
+
+
+# ------------------------------------------------------------------------- noise: all of them
+@pytest.mark.parametrize("name", sorted(NOISE_LAYERS))
+def test_noise_layers_are_the_identity_in_inference(name):
+    factory, shape = NOISE_LAYERS[name]
+    x = data(shape).astype("float32")
+    model = keras.Sequential([keras.Input(shape[1:]), factory()])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    assert not np.array_equal(factory()(x, training=True), x), "training should add noise"
+
+
+@pytest.mark.parametrize("name", sorted(NOISE_LAYERS))
+def test_noise_layers_with_a_seed_repeat_their_noise(name):
+    factory, shape = NOISE_LAYERS[name]
+    x = data(shape).astype("float32")
+    first, second = factory(seed=7)(x, training=True), factory(seed=7)(x, training=True)
+    np.testing.assert_array_equal(first, second)
+    assert first.dtype == np.float32
+    assert not np.array_equal(first, factory(seed=8)(x, training=True))
+
+
+@pytest.mark.parametrize("name", sorted(NOISE_LAYERS))
+def test_noise_layers_draw_in_every_float_type(name):
+    factory, shape = NOISE_LAYERS[name]
+    for dtype in ("float16", "float32", "float64"):
+        y = factory(seed=1, dtype=dtype)(data(shape), training=True)
+        assert y.dtype == dtype and np.all(np.isfinite(y))
+
+
+@pytest.mark.parametrize("name", sorted(NOISE_LAYERS))
+def test_noise_layers_without_a_seed_draw_from_set_random_seed(name):
+    factory, shape = NOISE_LAYERS[name]
+    x = data(shape).astype("float32")
+    keras.utils.set_random_seed(5)
+    first = factory()(x, training=True)
+    keras.utils.set_random_seed(5)
+    np.testing.assert_array_equal(factory()(x, training=True), first)
+
+
+@pytest.mark.parametrize("name", sorted(NOISE_LAYERS))
+def test_noise_layer_gradients(float64, name):
+    factory, shape = NOISE_LAYERS[name]
+    assert_gradients_match(layer_gradients(factory(seed=3), data(shape), training=True))
+
+
+@pytest.mark.parametrize("layer", [layers.SpatialDropout1D(0), layers.GaussianNoise(0),
+                                   layers.GaussianDropout(0), layers.AlphaDropout(0)],
+                         ids=lambda layer: type(layer).__name__)
+def test_a_rate_or_stddev_of_zero_trains_as_the_identity(layer):
+    x = data((2, 3, 4)).astype("float32")
+    np.testing.assert_array_equal(layer(x, training=True), x)
+    np.testing.assert_array_equal(layer.backward(x), x)
+
+
+@pytest.mark.parametrize("cls, argument", [
+    (layers.SpatialDropout1D, "rate"), (layers.SpatialDropout2D, "rate"),
+    (layers.GaussianNoise, "stddev"), (layers.GaussianDropout, "rate"),
+    (layers.AlphaDropout, "rate")])
+def test_noise_arguments_are_checked(cls, argument):
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=rf"{cls.__name__} '.*': `{argument}` must be a number "
+                                             rf"in \[0, 1\], received {bad}"):
+            cls(bad)
+    if cls not in (layers.SpatialDropout1D, layers.SpatialDropout2D):  # Dropout's own check
+        with pytest.raises(TypeError, match=f"`{argument}` must be a number"):
+            cls("0.5")
+
+
+# ------------------------------------------------------------------------------ SpatialDropout
+def test_spatial_dropout_1d_drops_whole_channels():
+    x = np.ones((50, 6, 8), dtype="float32")
+    y = layers.SpatialDropout1D(0.5, seed=1)(x, training=True)
+    assert set(np.unique(y)) == {0.0, 2.0}
+    assert np.all(y == y[:, :1, :]), "a channel is dropped or kept at every step together"
+    assert 0.4 < np.mean(y[:, 0, :] == 0) < 0.6
+
+
+@pytest.mark.parametrize("data_format, shared_axes", [("channels_last", (1, 2)),
+                                                      ("channels_first", (2, 3))])
+def test_spatial_dropout_2d_drops_whole_feature_maps(data_format, shared_axes):
+    x = np.ones((40, 3, 4, 5), dtype="float32")
+    layer = layers.SpatialDropout2D(0.25, data_format=data_format, seed=2)
+    y = layer(x, training=True)
+    assert set(np.unique(y)) == {0.0, np.float32(1 / 0.75)}
+    assert np.all(y == y.max(axis=shared_axes, keepdims=True))
+    assert layer.get_config()["data_format"] == data_format
+
+
+def test_spatial_dropout_refuses_other_ranks_and_arguments():
+    with pytest.raises(ValueError, match="SpatialDropout1D '.*' expects inputs of rank 3"):
+        keras.Sequential([keras.Input((4,)), layers.SpatialDropout1D(0.5)]).build()
+    with pytest.raises(ValueError, match="SpatialDropout2D '.*' expects inputs of rank 4"):
+        layers.SpatialDropout2D(0.5)(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="SpatialDropout2D '.*': `data_format` must be one of"):
+        layers.SpatialDropout2D(0.5, data_format="nhwc")
+    with pytest.raises(TypeError):  # Keras's signature has no **kwargs
+        layers.SpatialDropout1D(0.5, trainable=False)
+
+
+def test_spatial_dropout_config_is_keras_s_short_one():
+    assert layers.SpatialDropout1D(0.5, seed=3, name="s").get_config() == {
+        "rate": 0.5, "seed": 3, "name": "s", "dtype": "float32"}
+    assert layers.SpatialDropout2D(0.5, name="s").get_config() == {
+        "rate": 0.5, "seed": None, "name": "s", "dtype": "float32", "data_format": "channels_last"}
+
+
+# ------------------------------------------------------------------------------- GaussianNoise
+def test_gaussian_noise_adds_zero_mean_noise_of_stddev():
+    x = np.full((400, 500), 3.0, dtype="float32")
+    noise = layers.GaussianNoise(0.2, seed=4)(x, training=True) - x
+    assert abs(noise.mean()) < 0.002
+    assert abs(noise.std() - 0.2) < 0.002
+    layer = layers.GaussianNoise(0.2, seed=4)
+    layer(x, training=True)
+    np.testing.assert_array_equal(layer.backward(x), x)  # the noise does not depend on x
+
+
+# ----------------------------------------------------------------------------- GaussianDropout
+def test_gaussian_dropout_keeps_the_mean_with_dropout_s_variance():
+    rate = 0.3
+    x = np.full((400, 500), 2.0)
+    y = layers.GaussianDropout(rate, seed=5)(x, training=True)
+    factor = y / x
+    assert abs(factor.mean() - 1) < 0.003
+    assert abs(factor.std() - math.sqrt(rate / (1 - rate))) < 0.003
+
+
+def test_gaussian_dropout_gradient_is_dy_times_the_noise():
+    layer = layers.GaussianDropout(0.4, seed=1)
+    x = data((3, 4)).astype("float32")
+    y = layer(x, training=True)
+    dy = data((3, 4), seed=1).astype("float32")
+    np.testing.assert_allclose(layer.backward(dy), dy * y / x, rtol=1e-5)
+
+
+def test_gaussian_dropout_rate_one_cannot_train():
+    layer = layers.GaussianDropout(1.0)
+    x = np.ones((2, 3), dtype="float32")
+    np.testing.assert_array_equal(layer(x), x)  # inference works, as in Keras
+    with pytest.raises(ValueError, match="GaussianDropout '.*': `rate=1` gives noise of infinite"):
+        layer(x, training=True)
+
+
+# -------------------------------------------------------------------------------- AlphaDropout
+def alpha_constants(rate):
+    a = ((1 - rate) * (1 + rate * SELU_SATURATION ** 2)) ** -0.5
+    return a, -a * SELU_SATURATION * rate
+
+
+def test_alpha_dropout_is_keras_s_affine_map_of_kept_and_saturated_inputs(float64):
+    rate = 0.4
+    x = data((20, 30))
+    y = layers.AlphaDropout(rate, seed=6)(x, training=True)
+    a, b = alpha_constants(rate)
+    kept = np.isclose(y, a * x + b, rtol=1e-12)
+    dropped = np.isclose(y, a * SELU_SATURATION + b, rtol=1e-12)
+    assert np.all(kept | dropped)
+    assert 0.35 < dropped.mean() < 0.45
+
+
+def test_alpha_dropout_keeps_mean_and_variance_of_standardized_inputs():
+    x = data((400, 500))
+    y = layers.AlphaDropout(0.2, seed=7)(x, training=True)
+    assert abs(y.mean()) < 0.005
+    assert abs(y.var() - 1) < 0.005
+
+
+def test_alpha_dropout_noise_shape_shares_the_mask(float64):
+    x = data((6, 5, 4))
+    layer = layers.AlphaDropout(0.5, noise_shape=(None, 1, 4), seed=8)
+    y = layer(x, training=True)
+    a, b = alpha_constants(0.5)
+    dropped = np.isclose(y, a * SELU_SATURATION + b, rtol=1e-12)
+    assert np.all(dropped == dropped[:, :1, :]) and dropped.any()
+    assert_gradients_match(layer_gradients(layer, x, training=True))
+
+
+def test_alpha_dropout_checks_noise_shape_and_rate_one():
+    with pytest.raises(ValueError, match="AlphaDropout '.*': `noise_shape` must be a tuple"):
+        layers.AlphaDropout(0.5, noise_shape=(None, 0))
+    with pytest.raises(ValueError, match=r"`noise_shape` \(None, 3\) does not broadcast"):
+        layers.AlphaDropout(0.5, noise_shape=(None, 3))(np.ones((2, 4)), training=True)
+    with pytest.raises(ValueError, match="AlphaDropout '.*': `rate=1` drops every input"):
+        layers.AlphaDropout(1.0)(np.ones((2, 4)), training=True)
+
+
+# ---------------------------------------------------------------------- ActivityRegularization
+def test_activity_regularization_is_the_identity_with_a_penalty_on_its_output():
+    model = keras.Sequential([keras.Input((3,)), layers.ActivityRegularization(l1=0.1, l2=0.2)])
+    model.compile(loss="mse", optimizer="sgd")
+    x = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], dtype="float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    loss = model.train_on_batch(x, x)  # the mse part is 0: the loss is the penalty
+    expected = (0.1 * np.abs(x).sum() + 0.2 * np.square(x).sum()) / len(x)
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)
+    np.testing.assert_allclose(model.layers[0].losses, [expected], rtol=1e-6)
+
+
+def test_activity_regularization_gradients_in_a_model(float64):
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="tanh"),
+                              layers.ActivityRegularization(l1=0.05, l2=0.3), layers.Dense(2)])
+    model.compile(loss="mse")
+    for weight, (analytic, numeric) in zip(model.trainable_weights,
+                                           model_gradients(model, data((5, 4)), data((5, 2), 1))):
+        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=weight.path)
+
+
+def test_activity_regularization_arguments():
+    with pytest.raises(ValueError, match="ActivityRegularization '.*': .*`l1`.*non-negative"):
+        layers.ActivityRegularization(l1=-1)
+    with pytest.raises(TypeError, match="sets its own `activity_regularizer`"):
+        layers.ActivityRegularization(activity_regularizer="l2")
+    config = layers.ActivityRegularization(l1=1, name="r").get_config()
+    assert "activity_regularizer" not in config and config["l1"] == 1 and config["l2"] == 0.0
