@@ -252,3 +252,56 @@ def test_activity_regularization_arguments():
         layers.ActivityRegularization(activity_regularizer="l2")
     config = layers.ActivityRegularization(l1=1, name="r").get_config()
     assert "activity_regularizer" not in config and config["l1"] == 1 and config["l2"] == 0.0
+
+
+# ------------------------------------------------------------------------------------ Identity
+def test_identity_returns_its_input_and_keeps_masks():
+    x = data((3, 4)).astype("float32")
+    layer = layers.Identity()
+    assert layer.forward(x, training=True) is x
+    assert layer.backward(x) is x
+    ids = np.array([[3, 4, 0, 0], [5, 0, 0, 0]])
+    plain, with_identity = [
+        keras.Sequential([keras.Input((4,)), layers.Embedding(6, 2, mask_zero=True), *extra,
+                          layers.GlobalAveragePooling1D()]) for extra in ([], [layers.Identity()])]
+    with_identity.set_weights(plain.get_weights())
+    np.testing.assert_array_equal(with_identity.predict(ids, verbose=0),
+                                  plain.predict(ids, verbose=0))
+
+
+# ------------------------------------------------------------------------------------- Masking
+def test_masking_zeroes_and_masks_the_steps_that_are_all_mask_value(float64):
+    x = np.array([[[1.0, 2.0], [-1.0, -1.0], [-1.0, 0.0]],
+                  [[-1.0, -1.0], [-1.0, -1.0], [4.0, -1.0]]])
+    layer = layers.Masking(mask_value=-1.0)
+    y = layer(x)
+    expected = x.copy()
+    expected[0, 1] = expected[1, 0] = expected[1, 1] = 0.0
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(layer.compute_mask(x, None),
+                                  [[True, False, True], [False, False, True]])
+    # A masked step's gradient is 0 (the output there is the constant 0); central differences
+    # cannot see it, since a nudge unmasks the step: they check the kept steps.
+    analytic, numeric = layer_gradients(layer, x, training=True)["input"]
+    kept = layer.compute_mask(x, None)
+    np.testing.assert_allclose(analytic[kept], numeric[kept], rtol=RTOL)
+    np.testing.assert_array_equal(analytic[~kept], 0.0)
+
+
+def test_masking_mask_reaches_pooling_and_the_loss():
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]],
+                  [[0.0, 0.0], [0.0, 0.0], [2.0, 2.0]]], dtype="float32")
+    pooled = keras.Sequential([keras.Input((3, 2)), layers.Masking(),
+                               layers.GlobalAveragePooling1D()])
+    np.testing.assert_allclose(pooled.predict(x, verbose=0), [[2.0, 3.0], [2.0, 2.0]])
+    model = keras.Sequential([keras.Input((3, 2)), layers.Masking(),
+                              layers.Dense(1, kernel_initializer="ones")])
+    model.compile(loss="mse")
+    y = np.zeros((2, 3, 1), dtype="float32")
+    # Unmasked steps predict 3, 7 and 4; masked steps do not count.
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), (9 + 49 + 16) / 3, rtol=1e-6)
+
+
+def test_masking_mask_value_must_be_a_number():
+    with pytest.raises(TypeError, match="Masking '.*': `mask_value` must be a number"):
+        layers.Masking("0")

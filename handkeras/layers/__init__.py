@@ -10,7 +10,9 @@ from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.embedding import Embedding
+from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
+from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
 from handkeras.layers.normalization.batch_normalization import BatchNormalization
 from handkeras.layers.normalization.layer_normalization import LayerNormalization
@@ -40,7 +42,8 @@ from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
            "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
-           "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "MaxPooling1D",
-           "MaxPooling2D", "Normalization", "PReLU", "ReLU", "Rescaling", "Reshape", "Softmax",
-           "SpatialDropout1D", "SpatialDropout2D", "UpSampling2D", "ZeroPadding2D"]
+           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Identity",
+           "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
+           "MaxPooling1D", "MaxPooling2D", "Normalization", "PReLU", "ReLU", "Rescaling",
+           "Reshape", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling2D",
+           "ZeroPadding2D"]

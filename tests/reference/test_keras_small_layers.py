@@ -113,6 +113,24 @@ def test_noise_layers_are_the_identity_in_inference_as_in_keras(name, kwargs, sh
                  getattr(keras.layers, name)(**kwargs)(x, training=False).numpy(), name)
 
 
+def test_masking_matches_keras_and_torch():
+    x, dy = data((3, 4, 2)), data((3, 4, 2), 1)
+    x[0, 1] = x[2, 0] = x[2, 3] = 0.5
+    mine = ours(layers.Masking(0.5), x, dy)
+    keep = torch.tensor(np.any(x != 0.5, axis=-1, keepdims=True))
+    assert_same_run(mine, torch_run(lambda t: torch.where(keep, t, 0.0), x, dy), "Masking")
+    assert_same_run(mine, keras_run(keras.layers.Masking(0.5), x, dy), "Masking against Keras")
+    theirs = keras.layers.Masking(0.5).compute_mask(torch.tensor(x))
+    np.testing.assert_array_equal(layers.Masking(0.5).compute_mask(x, None), theirs.numpy())
+
+
+@pytest.mark.parametrize("name, args", [("Identity", ()), ("ActivityRegularization", (0.1, 0.2))])
+def test_identity_layers_match_keras(name, args):
+    x, dy = data((3, 4)), data((3, 4), 1)
+    assert_same_run(ours(getattr(layers, name)(*args), x, dy),
+                    keras_run(getattr(keras.layers, name)(*args), x, dy), name)
+
+
 # ============================================================================ models, trained
 def test_activity_penalty_trains_as_in_keras():
     rng = np.random.default_rng(4)
@@ -131,6 +149,27 @@ def test_activity_penalty_trains_as_in_keras():
     assert_same_weights(mine, theirs)
 
 
+def test_masked_steps_leave_the_loss_and_the_gradients_as_in_keras():
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(16, 5, 3)), rng.normal(size=(16, 5, 2))
+    lengths = rng.integers(1, 6, size=16)
+    x[np.arange(5)[None] >= lengths[:, None]] = -1.0
+
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([lib.Input((5, 3)), L.Masking(-1.0), L.Dense(4, activation="tanh"),
+                               L.Dense(2)])
+
+    mine, theirs = make_models(build)
+    for model, lib in ((theirs, keras), (mine, handkeras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    assert_close(mine.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), "evaluate")
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    assert_same_history(*history)
+    assert_same_weights(mine, theirs)
+    assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
+
+
 # =================================================================== configs, masks, shapes
 LAYER_ARGS = [
     ("SpatialDropout1D", (0.3,), dict(seed=4)),
@@ -143,6 +182,9 @@ LAYER_ARGS = [
     ("AlphaDropout", (0.2,), dict(noise_shape=(None, 1, 4), seed=1)),
     ("ActivityRegularization", (), {}),
     ("ActivityRegularization", (0.5, 1), {}),
+    ("Identity", (), {}),
+    ("Masking", (), {}),
+    ("Masking", (-1,), {}),
 ]
 LAYER_IDS = [f"{name}{args}{kwargs or ''}" for name, args, kwargs in LAYER_ARGS]
 
@@ -169,6 +211,7 @@ def test_mask_support_is_keras_s(name, args, kwargs):
 SHAPE_CASES = [
     ("SpatialDropout2D", (0.5,), (None, 3, 4, 2)),
     ("AlphaDropout", (0.5,), (None, 3)),
+    ("Masking", (), (None, 3, 4)),
 ]
 
 
