@@ -305,3 +305,118 @@ def test_masking_mask_reaches_pooling_and_the_loss():
 def test_masking_mask_value_must_be_a_number():
     with pytest.raises(TypeError, match="Masking '.*': `mask_value` must be a number"):
         layers.Masking("0")
+
+
+# ------------------------------------------------------------------------------------- Permute
+def test_permute_reorders_axes_and_its_gradient_undoes_it(float64):
+    x = data((2, 3, 4, 5))
+    layer = layers.Permute((3, 1, 2))
+    np.testing.assert_array_equal(layer(x), x.transpose(0, 3, 1, 2))
+    assert layer.compute_output_shape((None, 3, None, 5)) == (None, 5, 3, None)
+    assert_gradients_match(layer_gradients(layer, x))
+
+
+def test_permute_arguments_and_rank():
+    for bad in ((1, 3), (0, 1), (1, 1), (1.0, 2.0)):
+        with pytest.raises(ValueError, match="Permute '.*': `dims` must be a permutation"):
+            layers.Permute(bad)
+    with pytest.raises(TypeError):
+        layers.Permute(2)
+    with pytest.raises(ValueError, match="Permute '.*' expects inputs of rank 3"):
+        layers.Permute((2, 1))(np.ones((2, 3, 4, 5)))
+
+
+# -------------------------------------------------------------------------------- RepeatVector
+def test_repeat_vector_repeats_and_sums_the_gradient(float64):
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    layer = layers.RepeatVector(3)
+    np.testing.assert_array_equal(layer(x), [[[1, 2]] * 3, [[3, 4]] * 3])
+    assert layer.compute_output_shape((None, 2)) == (None, 3, 2)
+    assert_gradients_match(layer_gradients(layers.RepeatVector(3), data((4, 5))))
+
+
+def test_repeat_vector_arguments_and_rank():
+    with pytest.raises(TypeError, match="RepeatVector '.*': `n` must be an integer, received 2.0"):
+        layers.RepeatVector(2.0)
+    with pytest.raises(ValueError, match="`n` must be a positive integer, received 0"):
+        layers.RepeatVector(0)
+    with pytest.raises(ValueError, match="RepeatVector '.*' expects inputs of rank 2"):
+        layers.RepeatVector(2)(np.ones((2, 3, 4)))
+
+
+# ----------------------------------------------------------------------- cropping and padding
+@pytest.mark.parametrize("cropping, expected", [(1, (1, 1)), ((0, 2), (0, 2)), ((2, 0), (2, 0))])
+def test_cropping1d_drops_steps(float64, cropping, expected):
+    x = data((2, 5, 3))
+    layer = layers.Cropping1D(cropping)
+    assert layer.cropping == expected
+    np.testing.assert_array_equal(layer(x), x[:, expected[0]: 5 - expected[1]])
+    assert layer.compute_output_shape((None, 5, 3)) == (None, 5 - sum(expected), 3)
+    assert layer.compute_output_shape((None, None, 3)) == (None, None, 3)
+    assert_gradients_match(layer_gradients(layer, x))
+
+
+@pytest.mark.parametrize("cropping, expected", [
+    (1, ((1, 1), (1, 1))), ((1, 2), ((1, 1), (2, 2))), (((0, 2), (3, 0)), ((0, 2), (3, 0)))])
+def test_cropping2d_drops_rows_and_columns(float64, cropping, expected):
+    x = data((2, 5, 6, 2))
+    layer = layers.Cropping2D(cropping)
+    assert layer.cropping == expected
+    (top, bottom), (left, right) = expected
+    np.testing.assert_array_equal(layer(x), x[:, top: 5 - bottom, left: 6 - right])
+    assert_gradients_match(layer_gradients(layer, x))
+
+
+def test_cropping_arguments_and_sizes():
+    assert layers.Cropping1D().cropping == (1, 1)
+    assert layers.Cropping2D().cropping == ((0, 0), (0, 0))
+    for bad in (-1, (1, 2, 3), 1.5):
+        with pytest.raises(ValueError, match="`cropping`"):
+            layers.Cropping1D(bad)
+        with pytest.raises(ValueError, match="`cropping"):
+            layers.Cropping2D(bad)
+    with pytest.raises(ValueError, match=r"Cropping1D '.*': `cropping` \(2, 2\) must leave"):
+        keras.Sequential([keras.Input((4, 3)), layers.Cropping1D(2)]).build()
+    with pytest.raises(ValueError, match="Cropping2D '.*': `cropping` .* must leave"):
+        layers.Cropping2D(((0, 0), (2, 1)))(np.ones((1, 4, 3, 1)))
+    with pytest.raises(ValueError, match="Cropping2D '.*' expects inputs of rank 4"):
+        layers.Cropping2D(1)(np.ones((1, 4, 3)))
+    with pytest.raises(ValueError, match="only `data_format='channels_last'`"):
+        layers.Cropping2D(1, data_format="channels_first")
+
+
+@pytest.mark.parametrize("padding, expected", [(1, (1, 1)), ((0, 2), (0, 2)), (3, (3, 3))])
+def test_zero_padding1d_pads_steps(float64, padding, expected):
+    x = data((2, 4, 3))
+    layer = layers.ZeroPadding1D(padding)
+    y = layer(x)
+    assert y.shape == (2, 4 + sum(expected), 3)
+    np.testing.assert_array_equal(y, np.pad(x, ((0, 0), expected, (0, 0))))
+    assert layer.compute_output_shape((None, None, 3)) == (None, None, 3)
+    assert_gradients_match(layer_gradients(layer, x))
+
+
+def test_zero_padding1d_arguments():
+    assert layers.ZeroPadding1D().padding == (1, 1)
+    for bad in ((1, -2), 2.5, (1, 2, 3)):
+        with pytest.raises(ValueError, match="ZeroPadding1D|`padding`"):
+            layers.ZeroPadding1D(bad)
+    with pytest.raises(ValueError, match="ZeroPadding1D '.*' expects inputs of rank 3"):
+        layers.ZeroPadding1D(1)(np.ones((2, 3)))
+
+
+# -------------------------------------------------------------------------------- UpSampling1D
+def test_up_sampling1d_repeats_steps(float64):
+    x = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    layer = layers.UpSampling1D(3)
+    np.testing.assert_array_equal(layer(x), [[[1, 2]] * 3 + [[3, 4]] * 3])
+    assert layer.compute_output_shape((None, 2, 2)) == (None, 6, 2)
+    assert layers.UpSampling1D().size == 2
+    assert_gradients_match(layer_gradients(layers.UpSampling1D(3), data((2, 4, 3))))
+
+
+def test_up_sampling1d_arguments():
+    with pytest.raises(TypeError, match="UpSampling1D '.*': `size` must be an integer"):
+        layers.UpSampling1D((2,))
+    with pytest.raises(ValueError, match="`size` must be a positive integer, received 0"):
+        layers.UpSampling1D(0)

@@ -34,16 +34,23 @@ from handkeras.layers.regularization.dropout import Dropout
 from handkeras.layers.regularization.gaussian_dropout import GaussianDropout
 from handkeras.layers.regularization.gaussian_noise import GaussianNoise
 from handkeras.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from handkeras.layers.reshaping.cropping1d import Cropping1D
+from handkeras.layers.reshaping.cropping2d import Cropping2D
 from handkeras.layers.reshaping.flatten import Flatten
+from handkeras.layers.reshaping.permute import Permute
+from handkeras.layers.reshaping.repeat_vector import RepeatVector
 from handkeras.layers.reshaping.reshape import Reshape
+from handkeras.layers.reshaping.up_sampling1d import UpSampling1D
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
+from handkeras.layers.reshaping.zero_padding1d import ZeroPadding1D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Identity",
-           "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
-           "MaxPooling1D", "MaxPooling2D", "Normalization", "PReLU", "ReLU", "Rescaling",
-           "Reshape", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling2D",
-           "ZeroPadding2D"]
+           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Cropping1D",
+           "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
+           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Layer",
+           "LayerNormalization", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D",
+           "Normalization", "PReLU", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape",
+           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling1D", "UpSampling2D",
+           "ZeroPadding1D", "ZeroPadding2D"]

@@ -113,6 +113,40 @@ def test_noise_layers_are_the_identity_in_inference_as_in_keras(name, kwargs, sh
                  getattr(keras.layers, name)(**kwargs)(x, training=False).numpy(), name)
 
 
+# ============================================================ deterministic layers, with torch
+def test_permute_matches_torch():
+    x, dy = data((2, 3, 4, 5)), data((2, 5, 3, 4), 1)
+    assert_same_run(ours(layers.Permute((3, 1, 2)), x, dy),
+                    torch_run(lambda t: t.permute(0, 3, 1, 2), x, dy), "Permute")
+
+
+def test_repeat_vector_matches_torch():
+    x, dy = data((3, 4)), data((3, 5, 4), 1)
+    assert_same_run(ours(layers.RepeatVector(5), x, dy),
+                    torch_run(lambda t: t[:, None, :].expand(3, 5, 4), x, dy), "RepeatVector")
+
+
+def test_cropping_matches_torch_slicing():
+    x, dy = data((2, 7, 3)), data((2, 4, 3), 1)
+    assert_same_run(ours(layers.Cropping1D((1, 2)), x, dy),
+                    torch_run(lambda t: t[:, 1:5], x, dy), "Cropping1D")
+    x, dy = data((2, 6, 7, 2)), data((2, 3, 4, 2), 1)
+    assert_same_run(ours(layers.Cropping2D(((2, 1), (0, 3))), x, dy),
+                    torch_run(lambda t: t[:, 2:5, 0:4], x, dy), "Cropping2D")
+
+
+def test_zero_padding1d_matches_torch_pad():
+    x, dy = data((2, 4, 3)), data((2, 7, 3), 1)
+    assert_same_run(ours(layers.ZeroPadding1D((2, 1)), x, dy),
+                    torch_run(lambda t: F.pad(t, (0, 0, 2, 1)), x, dy), "ZeroPadding1D")
+
+
+def test_up_sampling1d_matches_torch():
+    x, dy = data((2, 4, 3)), data((2, 12, 3), 1)
+    assert_same_run(ours(layers.UpSampling1D(3), x, dy),
+                    torch_run(lambda t: t.repeat_interleave(3, dim=1), x, dy), "UpSampling1D")
+
+
 def test_masking_matches_keras_and_torch():
     x, dy = data((3, 4, 2)), data((3, 4, 2), 1)
     x[0, 1] = x[2, 0] = x[2, 3] = 0.5
@@ -145,6 +179,24 @@ def test_activity_penalty_trains_as_in_keras():
     for model, lib in ((theirs, keras), (mine, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    assert_same_history(*history)
+    assert_same_weights(mine, theirs)
+
+
+def test_image_model_with_cropping2d_fits_as_in_keras():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(12, 6, 7, 2)), rng.normal(size=(12, 2))
+
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([lib.Input((6, 7, 2)), L.Conv2D(3, 2, activation="relu"),
+                               L.Cropping2D(((1, 0), (2, 1))), L.GlobalAveragePooling2D(),
+                               L.Dense(2)])
+
+    mine, theirs = make_models(build)
+    for model, lib in ((theirs, keras), (mine, handkeras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+    history = [m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
 
@@ -185,6 +237,17 @@ LAYER_ARGS = [
     ("Identity", (), {}),
     ("Masking", (), {}),
     ("Masking", (-1,), {}),
+    ("Permute", ((2, 3, 1),), {}),
+    ("RepeatVector", (4,), {}),
+    ("Cropping1D", (), {}),
+    ("Cropping1D", (2,), {}),
+    ("Cropping2D", (), {}),
+    ("Cropping2D", ((1, 2),), {}),
+    ("Cropping2D", (((1, 2), (3, 0)),), {}),
+    ("ZeroPadding1D", (), {}),
+    ("ZeroPadding1D", ((0, 3),), {}),
+    ("UpSampling1D", (), {}),
+    ("UpSampling1D", (4,), {}),
 ]
 LAYER_IDS = [f"{name}{args}{kwargs or ''}" for name, args, kwargs in LAYER_ARGS]
 
@@ -212,6 +275,16 @@ SHAPE_CASES = [
     ("SpatialDropout2D", (0.5,), (None, 3, 4, 2)),
     ("AlphaDropout", (0.5,), (None, 3)),
     ("Masking", (), (None, 3, 4)),
+    ("Permute", ((3, 1, 2),), (None, 4, None, 2)),
+    ("RepeatVector", (3,), (None, 5)),
+    ("Cropping1D", ((1, 2),), (None, 6, 2)),
+    ("Cropping1D", (1,), (None, None, 2)),
+    ("Cropping2D", (((1, 0), (2, 1)),), (None, 5, 6, 2)),
+    ("Cropping2D", (1,), (None, None, 4, 2)),
+    ("ZeroPadding1D", ((2, 1),), (None, 4, 3)),
+    ("ZeroPadding1D", (1,), (None, None, 3)),
+    ("UpSampling1D", (3,), (None, 4, 2)),
+    ("UpSampling1D", (2,), (None, None, 2)),
 ]
 
 
@@ -232,6 +305,18 @@ BAD_ARGUMENTS = [
     ("SpatialDropout1D", (0.5,), dict(trainable=False)),
     ("ActivityRegularization", (-1,), {}),
     ("ActivityRegularization", ("a",), {}),
+    ("Permute", ((1, 3),), {}),
+    ("Permute", (2,), {}),
+    ("RepeatVector", (2.0,), {}),
+    ("RepeatVector", (0,), {}),
+    ("UpSampling1D", (0,), {}),
+    ("UpSampling1D", (1.5,), {}),
+    ("Cropping1D", (-1,), {}),
+    ("Cropping1D", ((1, 2, 3),), {}),
+    ("Cropping2D", (((1,), 2),), {}),
+    ("Cropping2D", (1.5,), {}),
+    ("ZeroPadding1D", ((1, -2),), {}),
+    ("ZeroPadding1D", (2.5,), {}),
 ]
 
 
@@ -242,3 +327,9 @@ def test_bad_arguments_raise_keras_s_exception_type(name, args, kwargs):
         getattr(keras.layers, name)(*args, **kwargs)
     with pytest.raises(theirs.type):
         getattr(layers, name)(*args, **kwargs)
+
+
+def test_cropping_too_much_is_a_value_error_in_both():
+    for library in (keras, handkeras):
+        with pytest.raises(ValueError):
+            library.Sequential([library.Input((4, 3)), library.layers.Cropping1D(2)])
