@@ -420,3 +420,58 @@ def test_up_sampling1d_arguments():
         layers.UpSampling1D((2,))
     with pytest.raises(ValueError, match="`size` must be a positive integer, received 0"):
         layers.UpSampling1D(0)
+
+
+# --------------------------------------------------------------------------- UnitNormalization
+@pytest.mark.parametrize("axis, shape", [(-1, (4, 5)), (1, (3, 4, 5)), ([1, 2], (3, 4, 5))])
+def test_unit_normalization_gives_unit_norms(float64, axis, shape):
+    x = data(shape, seed=1, scale=3.0)  # seed 0 would make the upstream gradient parallel to x
+    layer = layers.UnitNormalization(axis=axis)
+    y = layer(x)
+    axes = tuple(axis) if isinstance(axis, list) else axis
+    np.testing.assert_allclose(np.sqrt(np.square(y).sum(axis=axes)), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(y, x / np.sqrt(np.square(x).sum(axis=axes, keepdims=True)),
+                               rtol=1e-12)
+    assert_gradients_match(layer_gradients(layer, x))
+
+
+def test_unit_normalization_scales_norms_below_the_floor_by_1e12(float64):
+    x = np.array([[3e-14, 4e-14], [0.0, 0.0], [3.0, 4.0]])
+    layer = layers.UnitNormalization()
+    np.testing.assert_allclose(layer(x), [[0.03, 0.04], [0.0, 0.0], [0.6, 0.8]], rtol=1e-12)
+    layer.forward(x, training=True)
+    dy = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 0.0]])
+    dx = layer.backward(dy)
+    np.testing.assert_allclose(dx[:2], dy[:2] * 1e12, rtol=1e-12)  # a constant scale there
+    np.testing.assert_allclose(dx[2], [(1 - 0.36) / 5, -0.48 / 5], rtol=1e-12)
+
+
+def test_unit_normalization_arguments():
+    with pytest.raises(TypeError, match="UnitNormalization '.*': `axis` must be an int or a list"):
+        layers.UnitNormalization(axis="last")
+    assert layers.UnitNormalization(axis=(1, 2)).axis == [1, 2]
+    with pytest.raises(ValueError, match="UnitNormalization '.*': `axis` 3 is out of bounds"):
+        keras.Sequential([keras.Input((4,)), layers.UnitNormalization(axis=3)]).build()
+
+
+# ------------------------------------------------------------------------------ in a model
+def test_the_layers_train_in_a_model_with_keras_s_shapes_in_the_summary():
+    model = keras.Sequential([
+        keras.Input((6,)), layers.GaussianNoise(0.1), layers.RepeatVector(4),
+        layers.ZeroPadding1D((1, 0)), layers.UpSampling1D(2), layers.Cropping1D((2, 1)),
+        layers.SpatialDropout1D(0.2), layers.Permute((2, 1)), layers.AlphaDropout(0.1),
+        layers.GaussianDropout(0.1), layers.UnitNormalization(), layers.Identity(),
+        layers.ActivityRegularization(l2=0.01), layers.Flatten(), layers.Dense(1)])
+    shapes = [layer.output.shape for layer in model.layers]
+    assert shapes[1:7] == [(None, 4, 6), (None, 5, 6), (None, 10, 6), (None, 7, 6), (None, 7, 6),
+                           (None, 6, 7)]
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    for name in ("repeat_vector", "zero_padding1d", "up_sampling1d", "cropping1d", "permute",
+                 "unit_normalization", "(None, 6, 7)"):
+        assert name in text
+    model.compile(loss="mse", optimizer="adam")
+    x, y = data((16, 6)).astype("float32"), data((16, 1), 1).astype("float32")
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))

@@ -16,6 +16,7 @@ from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
 from handkeras.layers.normalization.batch_normalization import BatchNormalization
 from handkeras.layers.normalization.layer_normalization import LayerNormalization
+from handkeras.layers.normalization.unit_normalization import UnitNormalization
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
 from handkeras.layers.pooling.global_pooling import (
@@ -52,5 +53,5 @@ __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooli
            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Identity", "Input", "InputLayer", "Layer",
            "LayerNormalization", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D",
            "Normalization", "PReLU", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape",
-           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UpSampling1D", "UpSampling2D",
-           "ZeroPadding1D", "ZeroPadding2D"]
+           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "UnitNormalization", "UpSampling1D",
+           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]

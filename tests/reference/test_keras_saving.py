@@ -58,6 +58,7 @@ LAYERS = {
     "Softmax": (lambda L: L.Softmax(), (4,)),
     "SpatialDropout1D": (lambda L: L.SpatialDropout1D(0.3, seed=2), (5, 3)),
     "SpatialDropout2D": (lambda L: L.SpatialDropout2D(0.3), (4, 4, 3)),
+    "UnitNormalization": (lambda L: L.UnitNormalization(axis=1), (3, 4)),
     "UpSampling1D": (lambda L: L.UpSampling1D(3), (4, 2)),
     "UpSampling2D": (lambda L: L.UpSampling2D((2, 1)), (2, 3, 2)),
     "ZeroPadding1D": (lambda L: L.ZeroPadding1D((2, 1)), (4, 2)),

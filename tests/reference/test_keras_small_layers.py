@@ -147,6 +147,23 @@ def test_up_sampling1d_matches_torch():
                     torch_run(lambda t: t.repeat_interleave(3, dim=1), x, dy), "UpSampling1D")
 
 
+@pytest.mark.parametrize("axis, dims", [(-1, -1), (1, 1), ([1, 2], (1, 2))])
+def test_unit_normalization_matches_torch_normalize(axis, dims):
+    x, dy = data((4, 3, 5)), data((4, 3, 5), 1)
+    x[0, 0] = 0.0  # a zero vector and one below the 1e-12 floor (axis -1)
+    x[1, 2] = [3e-14, 4e-14, 0, 0, 0]
+    assert_same_run(ours(layers.UnitNormalization(axis=axis), x, dy),
+                    torch_run(lambda t: F.normalize(t, p=2, dim=dims, eps=1e-12), x, dy),
+                    "UnitNormalization")
+    # Keras's autograd gives NaN for the gradient of a zero vector (its rsqrt(0) is inf); torch's
+    # normalize gives the exact gradient there, 1e12 * dy, and so does handkeras. Keras's values
+    # and its gradients elsewhere, the floored vector included, are handkeras's.
+    x[0, 0] = 1.0
+    assert_same_run(ours(layers.UnitNormalization(axis=axis), x, dy),
+                    keras_run(keras.layers.UnitNormalization(axis=axis), x, dy),
+                    "UnitNormalization against Keras")
+
+
 def test_masking_matches_keras_and_torch():
     x, dy = data((3, 4, 2)), data((3, 4, 2), 1)
     x[0, 1] = x[2, 0] = x[2, 3] = 0.5
@@ -181,6 +198,27 @@ def test_activity_penalty_trains_as_in_keras():
     history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
+
+
+def test_sequence_model_with_the_reshaping_layers_fits_as_in_keras():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(20, 6)), rng.normal(size=(20, 1))
+
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([
+            lib.Input((6,)), L.Dense(5, activation="tanh"), L.RepeatVector(4),
+            L.ZeroPadding1D((1, 0)), L.UpSampling1D(2), L.Cropping1D((2, 1)),
+            L.Permute((2, 1)), L.Dense(3), L.UnitNormalization(), L.Identity(),
+            L.ActivityRegularization(l1=0.01, l2=0.05), L.Flatten(), L.Dense(1)])
+
+    mine, theirs = make_models(build)
+    for model, lib in ((theirs, keras), (mine, handkeras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    assert_same_history(*history)
+    assert_same_weights(mine, theirs)
+    assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
 
 
 def test_image_model_with_cropping2d_fits_as_in_keras():
@@ -248,6 +286,8 @@ LAYER_ARGS = [
     ("ZeroPadding1D", ((0, 3),), {}),
     ("UpSampling1D", (), {}),
     ("UpSampling1D", (4,), {}),
+    ("UnitNormalization", (), {}),
+    ("UnitNormalization", ((1, 2),), {}),
 ]
 LAYER_IDS = [f"{name}{args}{kwargs or ''}" for name, args, kwargs in LAYER_ARGS]
 
@@ -285,6 +325,7 @@ SHAPE_CASES = [
     ("ZeroPadding1D", (1,), (None, None, 3)),
     ("UpSampling1D", (3,), (None, 4, 2)),
     ("UpSampling1D", (2,), (None, None, 2)),
+    ("UnitNormalization", ([1, 2],), (None, 3, 4)),
 ]
 
 
@@ -317,6 +358,7 @@ BAD_ARGUMENTS = [
     ("Cropping2D", (1.5,), {}),
     ("ZeroPadding1D", ((1, -2),), {}),
     ("ZeroPadding1D", (2.5,), {}),
+    ("UnitNormalization", ("a",), {}),
 ]
 
 
