@@ -198,7 +198,8 @@ class Layer:
         return dtype
 
     def _check_rank(self, input_shape, rank):
-        """A ValueError naming the layer when ``input_shape`` (batch included) is not of ``rank``."""
+        """A ValueError naming the layer unless ``input_shape`` (batch included) has ``rank``
+        axes."""
         if len(input_shape) != rank:
             raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank {rank}, "
                              f"received shape {tuple(input_shape)}.")

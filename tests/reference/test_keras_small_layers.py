@@ -195,7 +195,8 @@ def test_activity_penalty_trains_as_in_keras():
     mine, theirs = make_models(build)
     for model, lib in ((theirs, keras), (mine, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
-    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+               for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
 
@@ -215,7 +216,8 @@ def test_sequence_model_with_the_reshaping_layers_fits_as_in_keras():
     mine, theirs = make_models(build)
     for model, lib in ((theirs, keras), (mine, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
-    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+               for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
     assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
@@ -234,7 +236,8 @@ def test_image_model_with_cropping2d_fits_as_in_keras():
     mine, theirs = make_models(build)
     for model, lib in ((theirs, keras), (mine, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
-    history = [m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    history = [m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+               for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
 
@@ -254,7 +257,8 @@ def test_masked_steps_leave_the_loss_and_the_gradients_as_in_keras():
     for model, lib in ((theirs, keras), (mine, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     assert_close(mine.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), "evaluate")
-    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0) for m in (mine, theirs)]
+    history = [m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+               for m in (mine, theirs)]
     assert_same_history(*history)
     assert_same_weights(mine, theirs)
     assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
