@@ -264,6 +264,28 @@ def test_masked_steps_leave_the_loss_and_the_gradients_as_in_keras():
     assert_close(mine.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")
 
 
+def test_summary_prints_keras_s_text():
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([
+            lib.Input((6,)), L.GaussianNoise(0.1, name="noise"), L.RepeatVector(4, name="repeat"),
+            L.ZeroPadding1D((1, 0), name="pad"), L.UpSampling1D(2, name="up"),
+            L.Cropping1D((2, 1), name="crop"), L.SpatialDropout1D(0.2, name="spatial"),
+            L.Permute((2, 1), name="permute"), L.Masking(name="masking"),
+            L.AlphaDropout(0.1, name="alpha"), L.GaussianDropout(0.1, name="gaussian"),
+            L.UnitNormalization(name="unit"), L.Identity(name="identity"),
+            L.ActivityRegularization(l2=0.01, name="penalty"), L.Dense(2, name="out")],
+            name="small")
+
+    def summary_text(model):
+        printed = []
+        model.summary(print_fn=printed.append)
+        return "".join(printed)
+
+    mine, theirs = make_models(build)
+    assert summary_text(mine) == summary_text(theirs)
+
+
 # =================================================================== configs, masks, shapes
 LAYER_ARGS = [
     ("SpatialDropout1D", (0.3,), dict(seed=4)),
