@@ -5,21 +5,22 @@ from handkeras.layers.regularization.dropout import Dropout
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
-class SpatialDropout1D(Dropout):
-    """Dropout that zeroes whole channels of (batch, steps, channels): one draw per sample and
-    channel, shared by every step (noise shape ``(batch, 1, channels)``). Neighbouring steps of a
-    feature map are strongly correlated, so dropping single entries would hardly regularize.
+class BaseSpatialDropout(Dropout):
+    """Dropout with one draw per sample and channel, shared by every step or pixel of the channel:
+    neighbouring values of a feature map are strongly correlated, so dropping single ones would
+    hardly regularize. Subclasses give the input rank and the noise shape.
 
     Keras's signature has no ``**kwargs`` and its config is its own short one.
     """
 
-    rank = 3
+    rank = None
 
     def __init__(self, rate, seed=None, name=None, dtype=None):
         super().__init__(rate, noise_shape=self._noise_shape(), seed=seed, name=name, dtype=dtype)
 
     def _noise_shape(self):
-        return (None, 1, None)
+        """The noise shape, None where the input's size is taken (the batch and the channels)."""
+        raise NotImplementedError
 
     def build(self, input_shape):
         self._check_rank(input_shape, self.rank)
@@ -28,8 +29,17 @@ class SpatialDropout1D(Dropout):
         return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
 
 
-class SpatialDropout2D(SpatialDropout1D):
-    """Dropout that zeroes whole channels of images: noise shape ``(batch, 1, 1, channels)``
+class SpatialDropout1D(BaseSpatialDropout):
+    """Dropout of whole channels of (batch, steps, channels): noise shape ``(batch, 1, channels)``."""
+
+    rank = 3
+
+    def _noise_shape(self):
+        return (None, 1, None)
+
+
+class SpatialDropout2D(BaseSpatialDropout):
+    """Dropout of whole channels of images: noise shape ``(batch, 1, 1, channels)``
     (``(batch, channels, 1, 1)`` with ``data_format="channels_first"``)."""
 
     rank = 4
