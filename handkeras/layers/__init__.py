@@ -17,10 +17,13 @@ from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.embedding import Embedding
+from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
+from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
 from handkeras.layers.normalization.batch_normalization import BatchNormalization
 from handkeras.layers.normalization.layer_normalization import LayerNormalization
+from handkeras.layers.normalization.unit_normalization import UnitNormalization
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
 from handkeras.layers.pooling.global_pooling import (
@@ -33,19 +36,34 @@ from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
+from handkeras.layers.regularization.activity_regularization import ActivityRegularization
+from handkeras.layers.regularization.alpha_dropout import AlphaDropout
 from handkeras.layers.regularization.dropout import Dropout
+from handkeras.layers.regularization.gaussian_dropout import GaussianDropout
+from handkeras.layers.regularization.gaussian_noise import GaussianNoise
+from handkeras.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
+from handkeras.layers.reshaping.cropping1d import Cropping1D
+from handkeras.layers.reshaping.cropping2d import Cropping2D
 from handkeras.layers.reshaping.flatten import Flatten
+from handkeras.layers.reshaping.permute import Permute
+from handkeras.layers.reshaping.repeat_vector import RepeatVector
 from handkeras.layers.reshaping.reshape import Reshape
+from handkeras.layers.reshaping.up_sampling1d import UpSampling1D
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
+from handkeras.layers.reshaping.zero_padding1d import ZeroPadding1D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 from handkeras.layers.rnn.gru import GRU
 from handkeras.layers.rnn.lstm import LSTM
 from handkeras.layers.rnn.simple_rnn import SimpleRNN
 
-__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1D",
-           "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Input",
-           "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "MaxPooling1D",
-           "MaxPooling2D", "Normalization", "PReLU", "RandomBrightness", "RandomContrast",
-           "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
-           "Rescaling", "Reshape", "SimpleRNN", "Softmax", "UpSampling2D", "ZeroPadding2D"]
+__all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
+           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Cropping1D", "Cropping2D",
+           "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GRU", "Identity", "Input", "InputLayer", "Layer",
+           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPooling1D", "MaxPooling2D",
+           "Normalization", "Permute", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
+           "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D",
+           "SpatialDropout2D", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
+           "ZeroPadding2D"]

@@ -197,6 +197,13 @@ class Layer:
             )
         return dtype
 
+    def _check_rank(self, input_shape, rank):
+        """A ValueError naming the layer unless ``input_shape`` (batch included) has ``rank``
+        axes."""
+        if len(input_shape) != rank:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank {rank}, "
+                             f"received shape {tuple(input_shape)}.")
+
     def _checked_axis(self, axis):
         """``axis`` if it is an int or a list or tuple of ints, else a TypeError naming the layer."""
         axes = axis if isinstance(axis, (list, tuple)) else [axis]

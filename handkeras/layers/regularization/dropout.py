@@ -22,7 +22,8 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
             raise ValueError(
-                f"Dropout '{self.name}': `rate` must be a number in [0, 1], received {rate!r}."
+                f"{type(self).__name__} '{self.name}': `rate` must be a number in [0, 1], "
+                f"received {rate!r}."
             )
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)

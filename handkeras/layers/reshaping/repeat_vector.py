@@ -1,0 +1,33 @@
+"""RepeatVector: repeats a vector ``n`` times along a new steps axis."""
+
+from handkeras.layers.layer import Layer, is_int
+
+
+class RepeatVector(Layer):
+    """(batch, features) becomes (batch, n, features), each sample's vector repeated ``n`` times (to
+    feed a vector to a sequence layer); the gradient sums the ``n`` copies."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not is_int(n):
+            raise TypeError(f"RepeatVector '{self.name}': `n` must be an integer, received "
+                            f"{n!r}.")
+        if n <= 0:
+            raise ValueError(f"RepeatVector '{self.name}': `n` must be a positive integer, "
+                             f"received {n!r}.")
+        self.n = int(n)
+
+    def build(self, input_shape):
+        self._check_rank(input_shape, 2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def forward(self, x, training=False):
+        return x[:, None, :].repeat(self.n, axis=1)
+
+    def backward(self, dy, input_gradient=True):
+        return dy.sum(axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
