@@ -15,6 +15,7 @@ from handkeras import losses
 from handkeras import metrics
 from handkeras import models
 from handkeras import optimizers
+from handkeras import preprocessing
 from handkeras import regularizers
 from handkeras import saving
 from handkeras import utils

@@ -67,6 +67,45 @@ def test_plot_history_rejects_an_empty_or_unknown_history():
 
 
 # ------------------------------------------------------------------------------------- gradient_check
+def test_pad_sequences_pads_and_cuts_before_by_default():
+    padded = keras.utils.pad_sequences([[1, 2, 3], [4], [], [5, 6, 7, 8, 9]], maxlen=4)
+    assert padded.dtype == np.int32
+    assert padded.tolist() == [[0, 1, 2, 3], [0, 0, 0, 4], [0, 0, 0, 0], [6, 7, 8, 9]]
+
+
+def test_pad_sequences_after_with_a_value_and_the_longest_length_by_default():
+    padded = keras.utils.pad_sequences([[1, 2], [3, 4, 5]], padding="post", value=-1)
+    assert padded.tolist() == [[1, 2, -1], [3, 4, 5]]
+    cut = keras.utils.pad_sequences([[1, 2, 3, 4]], maxlen=2, truncating="post", dtype="float32")
+    assert cut.dtype == np.float32 and cut.tolist() == [[1.0, 2.0]]
+
+
+def test_pad_sequences_of_vectors_keeps_their_shape():
+    padded = keras.utils.pad_sequences([np.ones((2, 3)), np.zeros((0, 3)), 2 * np.ones((3, 3))],
+                                       maxlen=2, dtype="float64")
+    assert padded.shape == (3, 2, 3)
+    assert padded[0].tolist() == [[1.0] * 3] * 2 and not padded[1].any()
+    assert (padded[2] == 2).all()
+
+
+def test_pad_sequences_is_also_keras_preprocessing_sequence_s():
+    assert keras.preprocessing.sequence.pad_sequences is keras.utils.pad_sequences
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: keras.utils.pad_sequences(5), "iterable"),
+    (lambda: keras.utils.pad_sequences([[1], 2]), "non-iterable: 2"),
+    (lambda: keras.utils.pad_sequences([[1]], padding="middle"), "padding"),
+    (lambda: keras.utils.pad_sequences([[1]], truncating="both"), "truncating"),
+    (lambda: keras.utils.pad_sequences([[1]], value="x"), "dtype=object"),
+    (lambda: keras.utils.pad_sequences([np.ones((1, 2)), np.ones((1, 3))]), "position 1"),
+    (lambda: keras.utils.pad_sequences([]), "maxlen"),
+])
+def test_pad_sequences_refuses_bad_input_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
 def test_numerical_gradient_of_a_known_function(float64):
     x = np.array([[1.0, -2.0], [0.5, 3.0]])
     numeric = gradient_check.numerical_gradient(lambda: float(np.sum(x ** 3)), x)

@@ -29,7 +29,7 @@ keras = pytest.importorskip("keras")
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
            "regularizers", "callbacks", "models", "saving", "utils", "config",
            "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
-           "datasets.boston_housing")
+           "datasets.boston_housing", "preprocessing.sequence")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -313,7 +313,8 @@ def test_porting_guide_lists_the_members_shared_with_keras():
 GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
                  "optimizers.schedules", "initializers", "regularizers", "callbacks", "models",
                  "saving", "utils", "config", "backend", "datasets", "datasets.boston_housing",
-                 "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters")
+                 "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
+                 "preprocessing", "preprocessing.sequence")
 
 
 def guide_names(module, top_level):
