@@ -6,20 +6,9 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.utils.gradient_check import layer_gradients, model_gradients
+from gradient_checks import ATOL, RTOL, assert_gradients_match, data
 
-RTOL = 1e-6
-ATOL = 1e-9  # only where an exact gradient is ~0 (a relu's dead unit, a dropped input)
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax"]
-
-
-def data(shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale
-
-
-def assert_gradients_match(results):
-    for name, (analytic, numeric) in results.items():
-        assert analytic.shape == numeric.shape, name
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
 def assert_model_gradients_match(model, x, y, sample_weight=None):

@@ -14,9 +14,8 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.utils.gradient_check import layer_gradients, model_gradients, numerical_gradient
+from gradient_checks import ATOL, RTOL, assert_gradients_match, data
 
-RTOL = 1e-6
-ATOL = 1e-9  # only where an exact gradient is ~0 (a dropped input)
 KINDS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU,
          "GRU reset_after=False": lambda units, **kw: layers.GRU(units, reset_after=False, **kw)}
 MASK = np.array([[1, 1, 0, 1, 0],
@@ -24,19 +23,9 @@ MASK = np.array([[1, 1, 0, 1, 0],
                  [1, 1, 1, 1, 1]], dtype=bool)
 
 
-def data(shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale
-
-
 def make(kind, units=3, **options):
     options.setdefault("bias_initializer", "random_normal")  # a zero bias would hide bias bugs
     return KINDS[kind](units, **options)
-
-
-def assert_gradients_match(results):
-    for name, (analytic, numeric) in results.items():
-        assert analytic.shape == numeric.shape, name
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
 def masked_gradients(layer, x, mask, seed=1):

@@ -13,21 +13,10 @@ import pytest
 import handkeras as keras
 from handkeras import layers
 from handkeras.utils.gradient_check import layer_gradients, model_gradients
+from gradient_checks import ATOL, RTOL, assert_gradients_match, data
 
-RTOL = 1e-6
-ATOL = 1e-9  # only where an exact gradient is 0 (a dropped or masked input)
 
 SELU_SATURATION = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
-
-
-def data(shape, seed=0, scale=1.0):
-    return np.random.default_rng(seed).standard_normal(shape) * scale
-
-
-def assert_gradients_match(results):
-    for name, (analytic, numeric) in results.items():
-        assert analytic.shape == numeric.shape, name
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
 NOISE_LAYERS = {
