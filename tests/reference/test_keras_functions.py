@@ -76,7 +76,7 @@ def activation_cases():
             yield pytest.param(name, options, id=f"{name}({label})")
 
 
-@pytest.mark.parametrize("name, options", activation_cases())
+@pytest.mark.parametrize("name, options", list(activation_cases()))
 def test_activation_matches_keras(name, options):
     assert hasattr(activations, name), f"handkeras.activations lacks Keras's {name!r}"
     ours = activations.get(name)
@@ -190,7 +190,7 @@ def loss_cases():
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("name, options", loss_cases())
+@pytest.mark.parametrize("name, options", list(loss_cases()))
 def test_loss_matches_keras(name, options, weighted):
     check_loss(name, options, weighted)
 

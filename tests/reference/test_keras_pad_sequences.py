@@ -14,9 +14,9 @@ WORD_LISTS = [RNG.integers(1, 9, RNG.integers(0, 7)).tolist() for _ in range(12)
 VECTORS = [RNG.random((length, 2)) for length in (3, 0, 5, 1)]
 
 
-@pytest.mark.parametrize("maxlen, dtype, padding, truncating, value", itertools.product(
+@pytest.mark.parametrize("maxlen, dtype, padding, truncating, value", list(itertools.product(
     (None, 3, 10), ("int32", "int64", "float32"), ("pre", "post"), ("pre", "post"),
-    (0.0, -1, 2.5)))
+    (0.0, -1, 2.5))))
 def test_pad_sequences_is_keras_s(maxlen, dtype, padding, truncating, value):
     ours = handkeras.utils.pad_sequences(WORD_LISTS, maxlen, dtype, padding, truncating, value)
     theirs = keras.utils.pad_sequences(WORD_LISTS, maxlen, dtype, padding, truncating, value)
@@ -24,7 +24,7 @@ def test_pad_sequences_is_keras_s(maxlen, dtype, padding, truncating, value):
     np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("padding, truncating", itertools.product(("pre", "post"), repeat=2))
+@pytest.mark.parametrize("padding, truncating", list(itertools.product(("pre", "post"), repeat=2)))
 def test_pad_sequences_of_vectors_and_strings_is_keras_s(padding, truncating):
     np.testing.assert_array_equal(
         handkeras.preprocessing.sequence.pad_sequences(VECTORS, 4, "float64", padding, truncating),
