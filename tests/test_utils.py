@@ -1,5 +1,8 @@
 """utils: to_categorical, plot_history, and the gradient checker itself."""
 
+import subprocess
+import sys
+
 import matplotlib.figure
 import numpy as np
 import pytest
@@ -138,3 +141,10 @@ def test_clear_session_resets_names_and_collects_garbage_unless_told_not_to():
     assert keras.layers.Dense(1).name == "dense"
     keras.utils.clear_session()  # Keras's default frees memory: gc.collect()
     assert keras.layers.Dense(1).name == "dense"
+
+
+def test_importing_handkeras_does_not_import_matplotlib():
+    """A script that never plots does not pay for matplotlib's import (a third of a second)."""
+    code = "import sys, handkeras; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,9 +1,10 @@
-"""``plot_history``: training curves with matplotlib, drawn without needing a display."""
+"""``plot_history``: training curves with matplotlib, drawn without needing a display.
+
+matplotlib is imported when a plot is drawn, not with handkeras: it takes about a third of a
+second, which a script that never plots should not pay.
+"""
 
 import math
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(history, metrics=None, path=None):
@@ -13,6 +14,9 @@ def plot_history(history, metrics=None, path=None):
     is saved there. The figure is built without pyplot, so it works headless (Agg) and leaves no
     global figure state behind.
     """
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     logs = getattr(history, "history", history)
     epochs_run = list(getattr(history, "epoch", []) or [])
     names = list(metrics) if metrics else [key for key in logs if not key.startswith("val_")]
