@@ -14,7 +14,9 @@ from handkeras.layers.augmentation.random_rotation import RandomRotation
 from handkeras.layers.augmentation.random_translation import RandomTranslation
 from handkeras.layers.augmentation.random_zoom import RandomZoom
 from handkeras.layers.convolutional.conv1d import Conv1D
+from handkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from handkeras.layers.convolutional.conv2d import Conv2D
+from handkeras.layers.convolutional.conv2d_transpose import Conv2DTranspose
 from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.identity import Identity
@@ -57,13 +59,13 @@ from handkeras.layers.rnn.lstm import LSTM
 from handkeras.layers.rnn.simple_rnn import SimpleRNN
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv2D", "Cropping1D", "Cropping2D",
-           "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
-           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "GRU", "Identity", "Input", "InputLayer", "Layer",
-           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPooling1D", "MaxPooling2D",
-           "Normalization", "Permute", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
-           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
-           "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax", "SpatialDropout1D",
-           "SpatialDropout2D", "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
-           "ZeroPadding2D"]
+           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv1DTranspose", "Conv2D",
+           "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense", "Dropout", "ELU", "Embedding",
+           "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Identity",
+           "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking",
+           "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax",
+           "SpatialDropout1D", "SpatialDropout2D", "UnitNormalization", "UpSampling1D",
+           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]
