@@ -178,6 +178,13 @@ def test_weights_order_names_and_paths_as_keras():
     assert [w.shape for w in layer.get_weights()] == [(3, 16), (4, 16), (16,)] * 2
 
 
+def test_the_weights_argument_is_accepted_and_not_applied_as_in_keras():
+    ones = [np.ones((5, 12)), np.ones((3, 12)), np.ones(12)] * 2
+    layer = layers.Bidirectional(layers.LSTM(3), weights=ones)
+    layer.build((None, 4, 5))
+    assert not np.allclose(layer.get_weights()[0], 1)
+
+
 def test_freezing_the_wrapper_freezes_both_layers():
     layer = make("GRU")
     layer.build((None, 4, 2))
