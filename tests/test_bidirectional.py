@@ -185,6 +185,12 @@ def test_the_weights_argument_is_accepted_and_not_applied_as_in_keras():
     assert not np.allclose(layer.get_weights()[0], 1)
 
 
+def test_the_output_is_in_the_wrapper_s_dtype_as_keras_casts_it():
+    layer = layers.Bidirectional(layers.GRU(2, dtype="float64"))
+    assert layer.forward_layer.dtype == "float64" and layer.dtype == "float32"
+    assert layer(data((2, 4, 3))).dtype == np.float32
+
+
 def test_freezing_the_wrapper_freezes_both_layers():
     layer = make("GRU")
     layer.build((None, 4, 2))

@@ -134,6 +134,9 @@ class Bidirectional(Layer):
             y_reversed = y_reversed[:, ::-1]
         if training and self.merge_mode == "mul":
             self._outputs = y, y_reversed
+        return self._merged(y, y_reversed).astype(self.dtype, copy=False)  # Keras casts too
+
+    def _merged(self, y, y_reversed):
         if self.merge_mode == "concat":
             return np.concatenate([y, y_reversed], axis=-1)
         if self.merge_mode == "sum":
