@@ -27,6 +27,8 @@ LAYER_EXAMPLES = {
     "AveragePooling1D": (lambda: layers.AveragePooling1D(2), (6, 3)),
     "AveragePooling2D": (lambda: layers.AveragePooling2D(2, padding="same"), (5, 5, 2)),
     "BatchNormalization": (lambda: layers.BatchNormalization(momentum=0.9), (4,)),
+    "Bidirectional": (lambda: layers.Bidirectional(layers.GRU(3, return_sequences=True),
+                                                   merge_mode="mul"), (5, 2)),
     "Conv1D": (lambda: layers.Conv1D(3, 2, activation="relu", kernel_regularizer="l2"), (6, 2)),
     "Conv2D": (lambda: layers.Conv2D(3, (2, 3), strides=(1, 2), padding="same"), (5, 6, 2)),
     "Conv1DTranspose": (lambda: layers.Conv1DTranspose(3, 3, strides=2, output_padding=1,

@@ -54,14 +54,15 @@ from handkeras.layers.reshaping.up_sampling1d import UpSampling1D
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding1d import ZeroPadding1D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
+from handkeras.layers.rnn.bidirectional import Bidirectional
 from handkeras.layers.rnn.gru import GRU
 from handkeras.layers.rnn.lstm import LSTM
 from handkeras.layers.rnn.simple_rnn import SimpleRNN
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "BatchNormalization", "Conv1D", "Conv1DTranspose", "Conv2D",
-           "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense", "Dropout", "ELU", "Embedding",
-           "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "AveragePooling2D", "BatchNormalization", "Bidirectional", "Conv1D", "Conv1DTranspose",
+           "Conv2D", "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense", "Dropout", "ELU",
+           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Identity",
            "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking",
            "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",

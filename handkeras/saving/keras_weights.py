@@ -7,6 +7,7 @@
     /layers/dropout/vars           (layers without weights: an empty group)
     /layers/sequential/layers/dense/vars/0 ...    a nested Sequential nests
     /layers/lstm/cell/vars/0, /1, /2  a recurrent layer's weights live in its cell, as in Keras
+    /layers/bidirectional/forward_layer/cell/vars/0 ...   and Bidirectional's in its two layers
     /optimizer/vars/0, /1, ...     iterations, learning rate (unless a schedule), slots
 
 A layer's key is its snake_case class name plus a per-class counter within its container, never
@@ -46,12 +47,31 @@ def _write_layers(group, container):
         if is_container(layer):
             _write_layers(layer_group, layer)
             continue
-        cell = getattr(layer, "cell", None)
-        if cell is not None:
-            variables_group = layer_group.create_group(f"{_CELL}/vars")
-            variables_group.attrs["name"] = cell.name
-        for index, variable in enumerate(saved_variables(layer)):
-            hdf5.write_array(variables_group, str(index), variable.value)
+        _write_layer(layer_group, layer, variables_group)
+
+
+def _write_layer(layer_group, layer, variables_group):
+    """A layer's weights into its ``vars`` group, or its cell's, or its sublayers' groups."""
+    for key, sublayer in _sublayers(layer):
+        sublayer_group = layer_group.create_group(key)
+        sublayer_vars = sublayer_group.create_group("vars")
+        sublayer_vars.attrs["name"] = sublayer.name
+        _write_layer(sublayer_group, sublayer, sublayer_vars)
+    if _sublayers(layer):
+        return
+    cell = getattr(layer, "cell", None)
+    if cell is not None:
+        variables_group = layer_group.create_group(f"{_CELL}/vars")
+        variables_group.attrs["name"] = cell.name
+    for index, variable in enumerate(saved_variables(layer)):
+        hdf5.write_array(variables_group, str(index), variable.value)
+
+
+def _sublayers(layer):
+    """``[(key, sublayer)]`` of a layer whose weights Keras files under its sublayers
+    (Bidirectional's ``forward_layer`` and ``backward_layer``), else ``[]``."""
+    keyed = getattr(layer, "keras_sublayers", None)
+    return keyed() if keyed is not None else []
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -105,11 +125,22 @@ def _plan_layers(group, container, load_plan, where):
         if is_container(layer):
             _plan_layers(layer_group, layer, load_plan, path + "/")
             continue
-        inner = f"{_CELL}/vars" if getattr(layer, "cell", None) is not None else "vars"
-        variables_group = hdf5.get_group(layer_group, inner) if layer_group is not None else None
-        datasets = _numbered_datasets(variables_group, f"{path}/{inner}")
-        if datasets or saved_variables(layer):
-            load_plan.add_layer(layer, f"{path}/{inner}", datasets)
+        _plan_layer(layer_group, layer, load_plan, path)
+
+
+def _plan_layer(layer_group, layer, load_plan, path):
+    """Queue the datasets of one layer (of each of its sublayers, for Bidirectional)."""
+    sublayers = _sublayers(layer)
+    for key, sublayer in sublayers:
+        sublayer_group = hdf5.get_group(layer_group, key) if layer_group is not None else None
+        _plan_layer(sublayer_group, sublayer, load_plan, f"{path}/{key}")
+    if sublayers:
+        return
+    inner = f"{_CELL}/vars" if getattr(layer, "cell", None) is not None else "vars"
+    variables_group = hdf5.get_group(layer_group, inner) if layer_group is not None else None
+    datasets = _numbered_datasets(variables_group, f"{path}/{inner}")
+    if datasets or saved_variables(layer):
+        load_plan.add_layer(layer, f"{path}/{inner}", datasets)
 
 
 def _has_weights(layer):

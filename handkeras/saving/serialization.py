@@ -307,6 +307,8 @@ def resolve_nested_objects(config, custom_objects=None):
                     f"The saved config sets `{key}` to the constraint {value['class_name']!r}; "
                     "handkeras does not support weight constraints."
                 )
+            if kind == "layer":  # a wrapper's layer (Bidirectional's): built with the wrapper
+                value = {k: v for k, v in value.items() if k != "build_config"}
             if kind is not None or value["class_name"] in ("function", *DTYPE_POLICY_CLASSES):
                 value = deserialize_config(value, kind, custom_objects)
         elif isinstance(value, str) and key.endswith("activation"):

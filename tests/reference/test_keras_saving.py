@@ -25,6 +25,13 @@ LAYERS = {
     "AveragePooling1D": (lambda L: L.AveragePooling1D(2), (6, 3)),
     "AveragePooling2D": (lambda L: L.AveragePooling2D(2, padding="same"), (5, 5, 2)),
     "BatchNormalization": (lambda L: L.BatchNormalization(momentum=0.9, epsilon=0.01), (4,)),
+    "Bidirectional": (lambda L: L.Bidirectional(L.LSTM(3, return_sequences=True)), (5, 2)),
+    "Bidirectional GRU ave backward_layer": (
+        lambda L: L.Bidirectional(L.GRU(2, dropout=0.1), merge_mode="ave",
+                                  backward_layer=L.GRU(2, go_backwards=True, reset_after=False,
+                                                       name="reader")), (5, 2)),
+    "Bidirectional SimpleRNN mul": (
+        lambda L: L.Bidirectional(L.SimpleRNN(3, activation="relu"), merge_mode="mul"), (5, 2)),
     "Conv1D": (lambda L: L.Conv1D(3, 2, activation="relu", padding="causal"), (6, 2)),
     "Conv2D": (lambda L: L.Conv2D(3, (2, 3), strides=(1, 2), padding="same"), (5, 6, 2)),
     "Conv1DTranspose": (lambda L: L.Conv1DTranspose(3, 3, strides=2, output_padding=1,
