@@ -7,17 +7,14 @@ softmax; plain SGD, sparse cross-entropy, batch 128, float32. ``--rows`` rows ar
 ``--repeats``) and scaled to a 60,000-row epoch. The issue's target: handkeras within 2x of PyTorch.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.cases import EPOCH_ROWS, LEARNING_RATE  # noqa: E402
-from benchmarks.data import fashion_mnist  # noqa: E402
+from benchmarks.cases import LEARNING_RATE  # noqa: E402
 from benchmarks.timing import best_of  # noqa: E402
-
-BATCH = 128
+from benchmarks.versus_torch import BATCH, main, torch_epoch  # noqa: E402
 
 
 def handkeras_epoch_seconds(x, y, repeats):
@@ -45,43 +42,10 @@ def torch_epoch_seconds(x, y, repeats):
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5),
                           nn.Linear(1600, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     images = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-    labels = torch.from_numpy(y)
-
-    def epoch():
-        order = torch.randperm(len(images))
-        for start in range(0, len(images), BATCH):
-            index = order[start:start + BATCH]
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(model(images[index]), labels[index]).backward()
-            optimizer.step()
-
-    return best_of(repeats, epoch)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=6_000)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="tiny run that only checks it works")
-    args = parser.parse_args(argv)
-    rows, repeats = (256, 1) if args.quick else (args.rows, args.repeats)
-    data = fashion_mnist(rows)
-    x, y = data.x.reshape(-1, 28, 28, 1), data.y
-    scale = EPOCH_ROWS / len(x)
-    print(f"keras-io convnet, batch {BATCH}, {data.description}; {len(x):,} rows timed, "
-          f"scaled to {EPOCH_ROWS:,}")
-    ours = handkeras_epoch_seconds(x, y, repeats) * scale
-    print(f"handkeras fit      {ours:8.2f} s/epoch")
-    try:
-        theirs = torch_epoch_seconds(x, y, repeats) * scale
-    except ImportError:
-        print("PyTorch eager      not installed")
-        return
-    print(f"PyTorch eager      {theirs:8.2f} s/epoch")
-    print(f"ratio              {ours / theirs:8.2f}x (target: at most 2x)")
+    return best_of(repeats, torch_epoch(model, images, torch.from_numpy(y), LEARNING_RATE))
 
 
 if __name__ == "__main__":
-    main()
+    main("keras-io convnet", (28, 28, 1), handkeras_epoch_seconds, torch_epoch_seconds,
+         "target: at most 2x")

@@ -213,12 +213,14 @@ def test_pytorch_and_keras_run_in_workers_when_installed(tmp_path):
             assert any("not installed" in note for note in results["notes"])
 
 
-def test_convnet_benchmark_times_handkeras_against_pytorch(tmp_path):
-    done = subprocess.run([sys.executable, str(RUN.parent / "convnet.py"), "--quick"],
+@pytest.mark.parametrize("script, title", [("convnet.py", "keras-io convnet"),
+                                           ("recurrent.py", "LSTM over image rows")])
+def test_model_benchmarks_time_handkeras_against_pytorch(tmp_path, script, title):
+    done = subprocess.run([sys.executable, str(RUN.parent / script), "--quick"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("keras-io convnet, batch 128")
+    assert lines[0].startswith(f"{title}, batch 128")
     seconds = {line.split()[0]: line.split()[-2] for line in lines[1:] if "s/epoch" in line}
     assert float(seconds["handkeras"]) > 0
     if importlib.util.find_spec("torch"):
