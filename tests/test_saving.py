@@ -81,6 +81,8 @@ LAYER_EXAMPLES = {
     "Softmax": (lambda: layers.Softmax(), (4,)),
     "SpatialDropout1D": (lambda: layers.SpatialDropout1D(0.3, seed=2), (5, 3)),
     "SpatialDropout2D": (lambda: layers.SpatialDropout2D(0.3), (4, 4, 3)),
+    "TimeDistributed": (lambda: layers.TimeDistributed(layers.Conv1D(2, 2, activation="relu")),
+                        (3, 5, 2)),
     "UnitNormalization": (lambda: layers.UnitNormalization(axis=[1, 2]), (3, 4)),
     "UpSampling1D": (lambda: layers.UpSampling1D(3), (4, 2)),
     "UpSampling2D": (lambda: layers.UpSampling2D((2, 1)), (2, 3, 2)),

@@ -58,6 +58,7 @@ from handkeras.layers.rnn.bidirectional import Bidirectional
 from handkeras.layers.rnn.gru import GRU
 from handkeras.layers.rnn.lstm import LSTM
 from handkeras.layers.rnn.simple_rnn import SimpleRNN
+from handkeras.layers.rnn.time_distributed import TimeDistributed
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "BatchNormalization", "Bidirectional", "Conv1D", "Conv1DTranspose",
@@ -68,5 +69,5 @@ __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooli
            "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
            "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax",
-           "SpatialDropout1D", "SpatialDropout2D", "UnitNormalization", "UpSampling1D",
-           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]
+           "SpatialDropout1D", "SpatialDropout2D", "TimeDistributed", "UnitNormalization",
+           "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]

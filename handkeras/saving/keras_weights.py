@@ -8,6 +8,7 @@
     /layers/sequential/layers/dense/vars/0 ...    a nested Sequential nests
     /layers/lstm/cell/vars/0, /1, /2  a recurrent layer's weights live in its cell, as in Keras
     /layers/bidirectional/forward_layer/cell/vars/0 ...   and Bidirectional's in its two layers
+    /layers/time_distributed/layer/vars/0 ...   TimeDistributed's in its wrapped layer
     /optimizer/vars/0, /1, ...     iterations, learning rate (unless a schedule), slots
 
 A layer's key is its snake_case class name plus a per-class counter within its container, never
@@ -69,7 +70,8 @@ def _write_layer(layer_group, layer, variables_group):
 
 def _sublayers(layer):
     """``[(key, sublayer)]`` of a layer whose weights Keras files under its sublayers
-    (Bidirectional's ``forward_layer`` and ``backward_layer``), else ``[]``."""
+    (Bidirectional's ``forward_layer`` and ``backward_layer``, TimeDistributed's ``layer``), else
+    ``[]``."""
     keyed = getattr(layer, "keras_sublayers", None)
     return keyed() if keyed is not None else []
 
@@ -129,7 +131,7 @@ def _plan_layers(group, container, load_plan, where):
 
 
 def _plan_layer(layer_group, layer, load_plan, path):
-    """Queue the datasets of one layer (of each of its sublayers, for Bidirectional)."""
+    """Queue the datasets of one layer (of each of its sublayers, for the wrappers)."""
     sublayers = _sublayers(layer)
     for key, sublayer in sublayers:
         sublayer_group = hdf5.get_group(layer_group, key) if layer_group is not None else None

@@ -55,7 +55,7 @@ def _reseed(layer):
         layer._rng = np.random.default_rng(layer.seed)
     if getattr(layer, "cell", None) is not None:
         _reseed(layer.cell)
-    for sublayer in getattr(layer, "sublayers", ()):  # Bidirectional's two layers
+    for sublayer in getattr(layer, "sublayers", ()):  # a wrapper's layers
         _reseed(sublayer)
     for sublayer in getattr(layer, "layers", []):
         _reseed(sublayer)

@@ -90,6 +90,12 @@ LAYERS = {
     "Softmax": (lambda L: L.Softmax(), (4,)),
     "SpatialDropout1D": (lambda L: L.SpatialDropout1D(0.3, seed=2), (5, 3)),
     "SpatialDropout2D": (lambda L: L.SpatialDropout2D(0.3), (4, 4, 3)),
+    "TimeDistributed Dense": (
+        lambda L: L.TimeDistributed(L.Dense(3, activation="tanh", name="per_step")), (4, 2)),
+    "TimeDistributed Conv2D": (
+        lambda L: L.TimeDistributed(L.Conv2D(2, 2, padding="same")), (3, 4, 4, 1)),
+    "TimeDistributed BatchNormalization": (
+        lambda L: L.TimeDistributed(L.BatchNormalization(momentum=0.8)), (3, 4)),
     "UnitNormalization": (lambda L: L.UnitNormalization(axis=1), (3, 4)),
     "UpSampling1D": (lambda L: L.UpSampling1D(3), (4, 2)),
     "UpSampling2D": (lambda L: L.UpSampling2D((2, 1)), (2, 3, 2)),
