@@ -15,6 +15,7 @@ import numpy as np
 from handkeras import aligned
 from handkeras import regularizers
 from handkeras.layers.convolutional import im2col
+from handkeras.layers.convolutional.conv_arguments import check_input_shape, set_conv_arguments
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 from handkeras.reductions import sum_rows
@@ -51,24 +52,9 @@ class BaseConvTranspose(KernelAndBias, Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        set_conv_arguments(self, filters, kernel_size, strides, padding, data_format,
+                           dilation_rate, kernel_constraint, bias_constraint)
         kind = type(self).__name__
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"{kind} '{self.name}': `filters` must be a positive integer, "
-                             f"received {filters!r}.")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{kind} '{self.name}': only `data_format='channels_last'` is "
-                             f"supported, received {data_format!r}.")
-        padding = padding.lower() if isinstance(padding, str) else padding
-        if padding not in ("valid", "same"):
-            raise ValueError(f"{kind} '{self.name}': `padding` must be one of ['valid', 'same'], "
-                             f"received {padding!r}.")
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise NotImplementedError(f"{kind} '{self.name}': constraints are not supported.")
-        self.filters = int(filters)
-        self.kernel_size = im2col.normalize_tuple(kernel_size, self.rank, "kernel_size", self.name)
-        self.strides = im2col.normalize_tuple(strides, self.rank, "strides", self.name)
-        self.dilation_rate = im2col.normalize_tuple(dilation_rate, self.rank, "dilation_rate",
-                                                    self.name)
         self.output_padding = None if output_padding is None else im2col.normalize_tuple(
             output_padding, self.rank, "output_padding", self.name, allow_zero=True)
         if self.output_padding is not None and any(
@@ -76,21 +62,11 @@ class BaseConvTranspose(KernelAndBias, Layer):
             raise ValueError(f"{kind} '{self.name}': `output_padding` must be strictly less than "
                              f"`strides` on every axis, received output_padding="
                              f"{self.output_padding} and strides={self.strides}.")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{kind} '{self.name}': `strides` > 1 is not compatible with "
-                             f"`dilation_rate` > 1, received {self.strides} and "
-                             f"{self.dilation_rate}.")
-        self.padding = padding
         self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
                                           bias_initializer, kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
-        if len(input_shape) != self.rank + 2 or input_shape[-1] is None:
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' expects inputs of rank {self.rank + 2} "
-                f"(batch, {'length' if self.rank == 1 else 'height, width'}, channels) with known "
-                f"channels, received shape {tuple(input_shape)}."
-            )
+        check_input_shape(self, input_shape)
         self._add_kernel_and_bias(self.kernel_size + (self.filters, input_shape[-1]), self.filters)
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,44 @@
+"""The arguments every convolution checks alike (Conv1D/2D and their transposes), with the same
+errors naming the layer."""
+
+import numpy as np
+
+from handkeras.layers.convolutional import im2col
+
+
+def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                       kernel_constraint, bias_constraint, paddings=("valid", "same")):
+    """Check the arguments and set ``filters``, ``kernel_size``, ``strides``, ``dilation_rate``
+    (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on ``layer``."""
+    kind = f"{type(layer).__name__} '{layer.name}'"
+    if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
+        raise ValueError(f"{kind}: `filters` must be a positive integer, received {filters!r}.")
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{kind}: only `data_format='channels_last'` is supported, received "
+                         f"{data_format!r}.")
+    padding = padding.lower() if isinstance(padding, str) else padding
+    if padding not in paddings:
+        raise ValueError(f"{kind}: `padding` must be one of {list(paddings)}, received "
+                         f"{padding!r}.")
+    if kernel_constraint is not None or bias_constraint is not None:
+        raise NotImplementedError(f"{kind}: constraints are not supported.")
+    layer.filters = int(filters)
+    layer.kernel_size = im2col.normalize_tuple(kernel_size, layer.rank, "kernel_size", layer.name)
+    layer.strides = im2col.normalize_tuple(strides, layer.rank, "strides", layer.name)
+    layer.dilation_rate = im2col.normalize_tuple(dilation_rate, layer.rank, "dilation_rate",
+                                                 layer.name)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(f"{kind}: `strides` > 1 is not compatible with `dilation_rate` > 1, "
+                         f"received {layer.strides} and {layer.dilation_rate}.")
+    layer.padding = padding
+
+
+def check_input_shape(layer, input_shape):
+    """A ValueError naming ``layer`` unless ``input_shape`` is ``(batch, spatial..., channels)``
+    with ``layer.rank`` spatial axes and known channels."""
+    if len(input_shape) != layer.rank + 2 or input_shape[-1] is None:
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}' expects inputs of rank {layer.rank + 2} "
+            f"(batch, {'length' if layer.rank == 1 else 'height, width'}, channels) with known "
+            f"channels, received shape {tuple(input_shape)}."
+        )
