@@ -16,11 +16,12 @@ import numpy as np
 from handkeras import backend
 from handkeras.layers.layer import Layer
 from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.wrapper import Wrapper
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
-class Bidirectional(Layer):
+class Bidirectional(Wrapper):
     """Keras's ``Bidirectional(layer, merge_mode="concat", weights=None, backward_layer=None)``.
 
     ``weights`` is accepted and, as in Keras 3.15.1, not used: the layers start from their
@@ -28,6 +29,8 @@ class Bidirectional(Layer):
     """
 
     supports_masking = True
+    _sublayer_attributes = ("forward_layer", "backward_layer")
+    _config_layer_keys = ("layer", "backward_layer")
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         _check_recurrent("layer", layer)
@@ -40,11 +43,7 @@ class Bidirectional(Layer):
             raise NotImplementedError(
                 "Bidirectional: `merge_mode=None` is not supported: it returns two tensors, and a "
                 "layer of a Sequential model passes on one.")
-        if layer.activity_regularizer is not None or (
-                backward_layer is not None and backward_layer.activity_regularizer is not None):
-            raise NotImplementedError(
-                f"Bidirectional: the wrapped layer '{layer.name}' has an `activity_regularizer`, "
-                "which handkeras does not support inside Bidirectional; give it to Bidirectional.")
+        self._refuse_activity_regularizers("Bidirectional", layer, backward_layer)
         super().__init__(**kwargs)
         self.forward_layer = _copy(layer, f"forward_{_without_prefix(layer.name, 'forward_')}")
         if backward_layer is None:
@@ -74,22 +73,6 @@ class Bidirectional(Layer):
                 f"`return_sequences`, received {forward.return_sequences} for '{forward.name}' "
                 f"and {backward.return_sequences} for '{backward.name}'.")
 
-    @property
-    def sublayers(self):
-        """The two recurrent layers, forward then backward."""
-        return (self.forward_layer, self.backward_layer)
-
-    def keras_sublayers(self):
-        """``[(key, layer)]``: where Keras's weights files keep each layer's weights."""
-        return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
-
-    @Layer.trainable.setter
-    def trainable(self, value):
-        """As in Keras, freezing the wrapper freezes both layers."""
-        self._trainable = bool(value)
-        for sublayer in getattr(self, "sublayers", ()):
-            sublayer.trainable = value
-
     # ----------------------------------------------------------------------------- shapes
     def build(self, input_shape):
         self._check_sequences(input_shape)
@@ -97,16 +80,6 @@ class Bidirectional(Layer):
             for sublayer in self.sublayers:
                 sublayer.build(input_shape)
         self._weights.extend(self.forward_layer.weights + self.backward_layer.weights)
-
-    def _snapshot(self):
-        """The wrapper's state and its layers': a build undone undoes theirs too."""
-        return super()._snapshot(), [sublayer._snapshot() for sublayer in self.sublayers]
-
-    def _restore(self, snapshot):
-        own, sublayers = snapshot
-        super()._restore(own)
-        for sublayer, state in zip(self.sublayers, sublayers):
-            sublayer._restore(state)
 
     def _check_sequences(self, shape):
         if len(shape) != 3:
@@ -174,16 +147,6 @@ class Bidirectional(Layer):
                        "backward_layer": serialize_keras_object(self.backward_layer)})
         return config
 
-    @classmethod
-    def from_config(cls, config):
-        """The layers may come serialized (Keras's config) or already made."""
-        from handkeras.saving.serialization import deserialize_config
-
-        config = dict(config)
-        for key in ("layer", "backward_layer"):
-            if isinstance(config.get(key), dict):
-                config[key] = deserialize_config(config[key], "layer")
-        return cls(**config)
 
 
 def _check_recurrent(argument, layer):

@@ -14,9 +14,10 @@ per step and updates them once per step.
 
 from handkeras import backend
 from handkeras.layers.layer import Layer
+from handkeras.layers.wrapper import Wrapper
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Keras's ``TimeDistributed(layer)``: ``layer`` built for ``(batch, ...)``, the time axis
     (axis 1) removed, and applied to each step."""
 
@@ -26,29 +27,9 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise ValueError("TimeDistributed: `layer` must be a layer instance (such as "
                              f"`layers.Dense(10)`), received {layer!r:.100}.")
-        if layer.activity_regularizer is not None:
-            raise NotImplementedError(
-                f"TimeDistributed: the wrapped layer '{layer.name}' has an "
-                "`activity_regularizer`, which handkeras does not support inside "
-                "TimeDistributed; give it to TimeDistributed.")
+        self._refuse_activity_regularizers("TimeDistributed", layer)
         super().__init__(**kwargs)
         self.layer = layer
-
-    @property
-    def sublayers(self):
-        """The wrapped layer."""
-        return (self.layer,)
-
-    def keras_sublayers(self):
-        """``[(key, layer)]``: where Keras's weights files keep the wrapped layer's weights."""
-        return [("layer", self.layer)]
-
-    @Layer.trainable.setter
-    def trainable(self, value):
-        """As in Keras, freezing the wrapper freezes the wrapped layer."""
-        self._trainable = bool(value)
-        if hasattr(self, "layer"):
-            self.layer.trainable = value
 
     # ----------------------------------------------------------------------------- shapes
     def _step_shape(self, input_shape):
@@ -64,15 +45,6 @@ class TimeDistributed(Layer):
         with backend.name_scope(self.name):
             self.layer.build_once(step_shape)
         self._weights.extend(self.layer.weights)
-
-    def _snapshot(self):
-        """The wrapper's state and its layer's: a build undone undoes the layer's too."""
-        return super()._snapshot(), self.layer._snapshot()
-
-    def _restore(self, snapshot):
-        own, layer = snapshot
-        super()._restore(own)
-        self.layer._restore(layer)
 
     def compute_output_shape(self, input_shape):
         step_output = self.layer.compute_output_shape(self._step_shape(input_shape))
@@ -103,13 +75,3 @@ class TimeDistributed(Layer):
         config = super().get_config()
         config["layer"] = serialize_keras_object(self.layer)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        """The layer may come serialized (Keras's config) or already made."""
-        from handkeras.saving.serialization import deserialize_config
-
-        config = dict(config)
-        if isinstance(config.get("layer"), dict):
-            config["layer"] = deserialize_config(config["layer"], "layer")
-        return cls(**config)
