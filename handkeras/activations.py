@@ -78,6 +78,31 @@ def _activation(forward):
     return function
 
 
+def _positive_or(x, negative_branch):
+    """``x`` where ``x > 0``, else ``negative_branch(x)``, for a branch that is 0 at 0.
+
+    Computed as ``max(x, 0) + negative_branch(min(x, 0))``, which is exactly that (one of the two
+    terms is 0) and several times faster than ``np.where`` on inputs of mixed signs: no branch to
+    mispredict per element.
+    """
+    y = negative_branch(np.minimum(x, 0))
+    y += np.maximum(x, 0)
+    return y
+
+
+def _slope_positive_or(x, dy, negative_slope, positive_slope=1):
+    """``dy`` times the slope ``positive_slope`` where ``x > 0``, else ``negative_slope`` (a number,
+    or a function of ``min(x, 0)``), without ``np.where``: with ``above`` 1 or 0, the slope is
+    ``(1 - above) negative_slope + above positive_slope``, exactly one of the two terms."""
+    above = (x > 0).astype(dy.dtype)
+    if callable(negative_slope):
+        negative_slope = negative_slope(np.minimum(x, 0))
+    slope = 1 - above
+    slope *= negative_slope
+    slope += above if positive_slope == 1 else above * positive_slope
+    return dy * slope
+
+
 def _inside(x, low, high):
     """The mask of ``low < x < high``: where a clipped function has slope 1."""
     return (x > low) & (x < high)
@@ -138,12 +163,12 @@ def _relu_vjp(x, y, dy, negative_slope=0.0, max_value=None, threshold=0.0):
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (the activation's slope is 0.2; the
     ``LeakyReLU`` layer's default is 0.3)."""
-    return np.where(x > 0, x, x * negative_slope)
+    return _positive_or(x, lambda below: below * negative_slope)
 
 
 @leaky_relu.defvjp
 def _leaky_relu_vjp(x, y, dy, negative_slope=0.2):
-    return np.where(x > 0, dy, dy * negative_slope)
+    return _slope_positive_or(x, dy, negative_slope)
 
 
 @_activation
@@ -158,20 +183,15 @@ def _relu6_vjp(x, y, dy):
 
 
 # ------------------------------------------------------------------------- exponential linear units
-def _expm1_below_zero(x, scale=1.0):
-    """``expm1(min(x, 0) / scale)``: the negative branch of ELU-like units, never overflowing."""
-    return np.expm1(np.minimum(x, 0) / scale)
-
-
 @_activation
 def elu(x, alpha=1.0):
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha (exp(x) - 1)`` otherwise."""
-    return np.where(x > 0, x, alpha * _expm1_below_zero(x))
+    return _positive_or(x, lambda below: alpha * np.expm1(below))
 
 
 @elu.defvjp
 def _elu_vjp(x, y, dy, alpha=1.0):
-    return np.where(x > 0, dy, dy * (alpha * np.exp(np.minimum(x, 0))))
+    return _slope_positive_or(x, dy, lambda below: alpha * np.exp(below))
 
 
 # Klambauer et al. (2017): the fixed point of mean 0 and variance 1.
@@ -183,33 +203,44 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(x):
     """Scaled ELU: ``scale * x`` for ``x > 0``, ``scale * alpha * (exp(x) - 1)`` otherwise, with
     ``alpha = 1.67326324...`` and ``scale = 1.05070098...``."""
-    return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * _expm1_below_zero(x))
+    return _SELU_SCALE * _positive_or(x, lambda below: _SELU_ALPHA * np.expm1(below))
 
 
 @selu.defvjp
 def _selu_vjp(x, y, dy):
-    return dy * (_SELU_SCALE * np.where(x > 0, 1.0, _SELU_ALPHA * np.exp(np.minimum(x, 0))))
+    return _slope_positive_or(x, dy, lambda below: _SELU_SCALE * (_SELU_ALPHA * np.exp(below)),
+                              positive_slope=_SELU_SCALE)
 
 
 @_activation
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha (exp(x / alpha) - 1)``
     otherwise."""
-    return np.where(x > 0, x, alpha * _expm1_below_zero(x, alpha))
+    return _positive_or(x, lambda below: alpha * np.expm1(below / alpha))
 
 
 @celu.defvjp
 def _celu_vjp(x, y, dy, alpha=1.0):
-    return np.where(x > 0, dy, dy * np.exp(np.minimum(x, 0) / alpha))
+    return _slope_positive_or(x, dy, lambda below: np.exp(below / alpha))
 
 
 # ----------------------------------------------------------------------------------- sigmoid family
 @_activation
 def sigmoid(x):
-    """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any input."""
-    e = np.exp(-np.abs(x))
-    y = 1.0 / (1.0 + e)
-    return np.where(x >= 0, y, e * y).astype(x.dtype, copy=False)
+    """Logistic function ``1 / (1 + exp(-x))``, computed without overflow for any input.
+
+    With ``e = exp(-|x|)`` and ``y = 1 / (1 + e)``, the result is ``y`` for ``x >= 0`` and ``e y``
+    for ``x < 0``. The choice is made by multiplying ``y`` by ``max(e, x >= 0)`` (1 or ``e``): on
+    inputs of mixed signs a branch-free product is several times faster than ``np.where``.
+    """
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    y = e + 1
+    np.reciprocal(y, out=y)
+    np.maximum(e, x >= 0, out=e)
+    y *= e
+    return y
 
 
 @sigmoid.defvjp
