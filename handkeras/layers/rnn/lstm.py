@@ -39,11 +39,13 @@ class LSTMCell(RNNCell):
 
     def step(self, projected, states, recurrent_masks):
         previous_h, previous_c = states
-        z = projected + masked_matmul(previous_h, self.recurrent_kernel.value, recurrent_masks)
-        z_i, z_f, z_c, z_o = np.split(z, 4, axis=1)
+        z = masked_matmul(previous_h, self.recurrent_kernel.value, recurrent_masks)
+        z += projected
+        z_i, z_f, z_c, z_o = self.gate_blocks(z)
         i, f, o = (self.recurrent_activation(gate) for gate in (z_i, z_f, z_o))
         g = self.activation(z_c)
-        c = f * previous_c + i * g
+        c = f * previous_c
+        c += i * g
         activated_c = self.activation(c)
         h = o * activated_c
         return [h, c], (previous_h, previous_c, z, i, f, g, o, c, activated_c)
@@ -51,7 +53,7 @@ class LSTMCell(RNNCell):
     def step_backward(self, dstates, cache, recurrent_masks, gradients):
         previous_h, previous_c, z, i, f, g, o, c, activated_c = cache
         dh, dc = dstates
-        z_i, z_f, z_c, z_o = np.split(z, 4, axis=1)
+        z_i, z_f, z_c, z_o = self.gate_blocks(z)
         dc = dc + self.activation.vjp(c, activated_c, dh * o)
         gate = self.recurrent_activation.vjp
         dz = np.concatenate([gate(z_i, i, dc * g), gate(z_f, f, dc * previous_c),

@@ -91,6 +91,12 @@ class RNNCell(Layer):
     def initial_states(self, batch_size, dtype):
         return [np.zeros((batch_size, self.units), dtype) for _ in range(self.state_count)]
 
+    def gate_blocks(self, z):
+        """The gates' blocks of ``z`` (..., gates * units), as views (``np.split`` costs more
+        than the products of a small step)."""
+        units = self.units
+        return [z[..., gate * units:(gate + 1) * units] for gate in range(self.gates)]
+
     # ----------------------------------------------------------------------------- config
     def options_config(self):
         """The cell's entries of its layer's config, in Keras's order (the layer inserts the
