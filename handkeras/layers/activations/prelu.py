@@ -55,7 +55,7 @@ class PReLU(Layer):
     def forward(self, x, training=False):
         negative = np.minimum(x, 0)
         if training:
-            self._negative, self._positive = negative, x > 0
+            self._negative, self._positive = negative, (x > 0).astype(x.dtype)
         return np.maximum(x, 0) + self.alpha.value * negative
 
     def backward(self, dy, input_gradient=True):
@@ -64,7 +64,11 @@ class PReLU(Layer):
                 self.alpha.shape)]
         if not input_gradient:
             return None
-        return np.where(self._positive, dy, dy * self.alpha.value)
+        # The slope, 1 where x > 0 and alpha elsewhere, as a sum of which one term is 0: exact,
+        # and several times faster than np.where on inputs of mixed signs.
+        slope = (1 - self._positive) * self.alpha.value
+        slope += self._positive
+        return dy * slope
 
     def get_config(self):
         return {
