@@ -26,6 +26,13 @@ def _non_negative(value, name, default):
     return float(value)
 
 
+def _in_floatx(value):
+    """``value`` rounded to floatx: Keras keeps the factor of ``L1`` and ``OrthogonalRegularizer``
+    (not of ``L2`` and ``L1L2``) as a floatx tensor, which its penalty and its config then hold
+    (``L1().get_config()`` is ``{"l1": 0.009999999776482582}`` under float32)."""
+    return float(np.asarray(value, dtype=backend.floatx()))
+
+
 class Regularizer:
     """Base class: ``__call__(x)`` is the penalty (a float), ``gradient(x)`` its derivative."""
 
@@ -76,10 +83,11 @@ class L1L2(Regularizer):
 
 
 class L1(L1L2):
-    """``l1 * sum(|x|)``, ``l1 = 0.01`` by default; gradient ``l1 * sign(x)``."""
+    """``l1 * sum(|x|)``, ``l1 = 0.01`` by default (rounded to floatx, as in Keras); gradient
+    ``l1 * sign(x)``."""
 
     def __init__(self, l1=0.01):
-        super().__init__(l1=_non_negative(l1, "l1", 0.01))
+        super().__init__(l1=_in_floatx(_non_negative(l1, "l1", 0.01)))
 
     def get_config(self):
         return {"l1": self.l1}
@@ -103,11 +111,11 @@ class OrthogonalRegularizer(Regularizer):
     ``factor / 2 * sum_{i != j} |P_ij| / (k (k - 1) / 2)`` for ``k`` rows: the mean absolute cosine
     between pairs of rows, times ``factor``. Gradient: ``G = factor / (k (k - 1) / 2) * S N`` with
     ``S = sign(P)`` off the diagonal, taken back through the normalization:
-    ``dw_i = (g_i - (g_i . n_i) n_i) / |w_i|``.
+    ``dw_i = (g_i - (g_i . n_i) n_i) / |w_i|``. ``factor`` is rounded to floatx, as in Keras.
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = _non_negative(factor, "factor", 0.01)
+        self.factor = _in_floatx(_non_negative(factor, "factor", 0.01))
         if mode not in ("rows", "columns"):
             raise ValueError(
                 f"Invalid value for argument `mode`: expected 'rows' or 'columns', received "

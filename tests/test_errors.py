@@ -587,11 +587,14 @@ def test_compile_with_config_arguments_that_are_not_a_dict(model):
     (lambda: layers.Dense(0), ["Dense 'dense", "`units` must be a positive integer", "received 0"]),
     (lambda: layers.Dense(-3), ["`units` must be a positive integer", "received -3"]),
     (lambda: layers.Dense(2.5), ["`units` must be a positive integer", "received 2.5"]),
+    (lambda: layers.Dense(2.0), ["`units` must be a positive integer", "received 2.0"]),
+    (lambda: layers.Dense(units=-1), ["`units` must be a positive integer", "received -1"]),
+    (lambda: layers.Dense(None), ["`units` must be a positive integer", "received None"]),
     (lambda: layers.Dense("8"), ["`units` must be a positive integer", "received '8'"]),
     (lambda: layers.Dropout(1.5), ["Dropout 'dropout", "`rate` must be a number in [0, 1]",
                                    "received 1.5"]),
     (lambda: layers.Dropout(-0.1), ["`rate` must be a number in [0, 1]", "received -0.1"]),
-    (lambda: layers.Dropout("half"), ["`rate` must be a number in [0, 1]", "received 'half'"]),
+    (lambda: layers.Dropout(float("nan")), ["`rate` must be a number in [0, 1]", "received nan"]),
     (lambda: layers.Conv2D(0, 3), ["Conv2D 'conv2d", "`filters` must be a positive integer",
                                    "received 0"]),
     (lambda: layers.Conv2D(4, 0), ["'conv2d", "`kernel_size` must be 2 integer(s) >= 1",
@@ -670,6 +673,32 @@ def test_an_axis_that_is_not_an_int_is_a_type_error(make, received):
         make()
     assert "`axis` must be an int or a list of ints" in str(info.value)
     assert f"received {received}." in str(info.value)
+
+
+@pytest.mark.parametrize("make,argument,received", [
+    (lambda: layers.Dropout("half"), "rate", "'half'"),
+    (lambda: layers.SpatialDropout1D(None), "rate", "None"),
+    (lambda: layers.GaussianNoise("0.1"), "stddev", "'0.1'"),
+])
+def test_a_rate_that_is_not_a_number_is_a_type_error(make, argument, received):
+    """As in Keras, whose check of the range fails comparing it, when the layer is made."""
+    with pytest.raises(TypeError) as info:
+        make()
+    assert f"`{argument}` must be a number in [0, 1], received {received}." in str(info.value)
+
+
+def test_a_noise_shape_that_does_not_fit_the_input_fails_at_the_first_training_step():
+    """As in Keras, which builds and predicts with it; the error is a ValueError and, as Keras's
+    on torch, a RuntimeError."""
+    x, y, _ = data()
+    bad = keras.Sequential([keras.Input(shape=(WIDTH,)), layers.Dense(CLASSES),
+                            layers.Dropout(0.5, noise_shape=(None, 1, 1), name="drop")])
+    bad.compile(optimizer="sgd", loss="mse")
+    assert bad.predict(x, verbose=0).shape == (len(x), CLASSES)
+    for error in (ValueError, RuntimeError):
+        fails_cleanly(bad, lambda: bad.fit(x, y, verbose=0), error,
+                      "Dropout 'drop': `noise_shape` (None, 1, 1) does not fit the input of shape "
+                      f"({len(x)}, {CLASSES})")
 
 
 def test_layer_dtypes_are_the_float_types_and_input_dtypes_any_real_type():

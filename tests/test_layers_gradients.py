@@ -1,5 +1,7 @@
 """Layers and whole models: every hand-written backward against float64 central differences."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -123,6 +125,59 @@ def test_dropout_rejects_a_rate_outside_0_1():
     for rate in (-0.1, 1.0001, 1.5):
         with pytest.raises(ValueError, match="rate"):
             layers.Dropout(rate)
+
+
+@pytest.mark.parametrize("rate", ["0.5", None, [0.5], True], ids=repr)
+def test_dropout_rate_that_is_not_a_number_is_a_type_error_when_made(rate):
+    """As in Keras, whose check of the range fails comparing it (a bool is refused here)."""
+    for cls in (layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D):
+        with pytest.raises(TypeError, match=rf"{cls.__name__} '.*': `rate` must be a number in "
+                                            rf"\[0, 1\], received {re.escape(repr(rate))}"):
+            cls(rate)
+
+
+def test_dropout_keeps_its_rate_as_given_as_keras_does():
+    for rate in (1, 0, 0.5, 1.0):
+        for layer in (layers.Dropout(rate), layers.SpatialDropout1D(rate)):
+            assert repr(layer.get_config()["rate"]) == repr(rate)
+    model = keras.Sequential([keras.Input((3,)), layers.Dropout(1)])
+    assert '"rate": 1,' in model.to_json()
+    assert repr(keras.models.model_from_json(model.to_json()).layers[0].rate) == "1"
+
+
+@pytest.mark.parametrize("noise_shape", ["ab", 5, (None, 0), (2, -1), (1.5, 1), (None, "a")],
+                         ids=repr)
+def test_dropout_noise_shape_entries_are_checked_when_made(noise_shape):
+    with pytest.raises(ValueError, match=r"Dropout '.*': `noise_shape` must be a tuple of "
+                                         r"positive ints or None, received "):
+        layers.Dropout(0.5, noise_shape=noise_shape)
+
+
+@pytest.mark.parametrize("noise_shape", [(None, 1), (2, 1, 4, 1), (None, 5, None), (3, 1, 1)],
+                         ids=str)
+def test_a_noise_shape_that_does_not_fit_fails_at_the_training_call_as_in_keras(noise_shape):
+    """Keras makes, builds and predicts with such a layer, and fails when it draws its mask (on
+    torch, a RuntimeError): here a ValueError that is a RuntimeError too, naming the layer."""
+    x = np.ones((2, 3, 4), "float32")
+    model = keras.Sequential([keras.Input((3, 4)), layers.Dropout(0.5, noise_shape=noise_shape,
+                                                                  name="drop")])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    model.compile(loss="mse")
+    for error in (ValueError, RuntimeError):
+        with pytest.raises(error) as info:
+            model.fit(x, x, verbose=0)
+        assert (f"Dropout 'drop': `noise_shape` {noise_shape} does not fit the input of shape "
+                f"(2, 3, 4)") in str(info.value)
+
+
+def test_a_shorter_noise_shape_meets_the_last_axes_as_in_keras(float64):
+    """Keras broadcasts the mask against the input from its last axis: ``(1, 4)`` on
+    ``(batch, 3, 4)`` draws one mask of 4 entries, shared by every sample and step."""
+    x = data((5, 3, 4))
+    layer = layers.Dropout(0.5, noise_shape=(1, 4), seed=2)
+    dropped = layer(x, training=True) == 0
+    assert np.all(dropped == dropped[:1, :1]) and dropped.any() and not dropped.all()
+    assert_gradients_match(layer_gradients(layer, x, training=True))
 
 
 def test_dropout_at_rate_1_zeroes_everything_in_training_and_nothing_in_inference():

@@ -12,15 +12,48 @@ def weights(shape=(4, 6), seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
+# 0.01 and 0.1 rounded to float32, as Keras's L1 and OrthogonalRegularizer store them.
+F32_001, F32_01 = 0.009999999776482582, 0.10000000149011612
+
+
 def test_keras_3_defaults():
-    assert regularizers.L1().l1 == 0.01
+    assert regularizers.L1().l1 == F32_001
     assert regularizers.L2().l2 == 0.01
     assert (regularizers.L1L2().l1, regularizers.L1L2().l2) == (0.0, 0.0)
     # In Keras 3, l1_l2 is the L1L2 class itself: both factors 0 unless given.
     assert regularizers.l1_l2 is regularizers.L1L2
     assert regularizers.l1_l2(l1=0.1).get_config() == {"l1": 0.1, "l2": 0.0}
-    assert regularizers.L1(None).l1 == 0.01 and regularizers.L2(None).l2 == 0.01
-    assert regularizers.OrthogonalRegularizer().get_config() == {"factor": 0.01, "mode": "rows"}
+    assert regularizers.L1(None).l1 == F32_001 and regularizers.L2(None).l2 == 0.01
+    assert regularizers.OrthogonalRegularizer().get_config() == {"factor": F32_001,
+                                                                 "mode": "rows"}
+
+
+def test_l1_and_orthogonal_factors_are_rounded_to_floatx_as_keras_stores_them():
+    """Keras keeps the factor of L1 and OrthogonalRegularizer as a floatx tensor, and that of L2
+    and L1L2 as the Python float: whether named, given or read back from a config."""
+    assert regularizers.get("l1").get_config() == {"l1": F32_001}
+    assert regularizers.L1(0.01).get_config() == {"l1": F32_001}
+    assert regularizers.L1(l1=1).get_config() == {"l1": 1.0}
+    assert regularizers.L1.from_config({"l1": 0.01}).get_config() == {"l1": F32_001}
+    assert regularizers.OrthogonalRegularizer(0.1).get_config() == {"factor": F32_01,
+                                                                    "mode": "rows"}
+    assert regularizers.get("l2").get_config() == {"l2": 0.01}
+    assert regularizers.L2(l2=0.1).get_config() == {"l2": 0.1}
+    assert regularizers.L1L2(l1=0.01, l2=0.1).get_config() == {"l1": 0.01, "l2": 0.1}
+    for regularizer in (regularizers.L1(0.01), regularizers.OrthogonalRegularizer(0.1),
+                        regularizers.L2(0.1), regularizers.L1L2(0.01, 0.1)):
+        config = regularizer.get_config()
+        assert type(regularizer).from_config(config).get_config() == config
+    # the penalty is computed with the rounded factor, as Keras's is
+    assert regularizers.L1()(np.ones(3)) == 3 * F32_001
+
+
+def test_the_rounding_follows_floatx_when_the_regularizer_is_made():
+    keras.config.set_floatx("float16")
+    assert regularizers.L1().l1 == 0.01000213623046875
+    keras.config.set_floatx("float64")
+    assert regularizers.L1().l1 == 0.01
+    assert regularizers.OrthogonalRegularizer(0.1).factor == 0.1
 
 
 def test_penalties_match_their_definitions(float64):
@@ -198,8 +231,8 @@ def test_layer_configs_carry_their_regularizers():
     layer = layers.Dense(2, kernel_regularizer="l1", activity_regularizer=regularizers.L1L2(l2=0.3))
     config = layer.get_config()
     assert config["kernel_regularizer"] == {"module": "keras.regularizers", "class_name": "L1",
-                                            "config": {"l1": 0.01}, "registered_name": None}
+                                            "config": {"l1": F32_001}, "registered_name": None}
     assert config["activity_regularizer"]["config"] == {"l1": 0.0, "l2": 0.3}
     clone = layers.Dense.from_config(config)
-    assert clone.kernel_regularizer.get_config() == {"l1": 0.01}
+    assert clone.kernel_regularizer.get_config() == {"l1": F32_001}
     assert clone.activity_regularizer.get_config() == {"l1": 0.0, "l2": 0.3}

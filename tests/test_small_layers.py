@@ -86,13 +86,25 @@ def test_a_rate_or_stddev_of_zero_trains_as_the_identity(layer):
     (layers.GaussianNoise, "stddev"), (layers.GaussianDropout, "rate"),
     (layers.AlphaDropout, "rate")])
 def test_noise_arguments_are_checked(cls, argument):
-    for bad in (-0.1, 1.5):
+    """As in Keras: a number outside [0, 1] is a ValueError, a value that is no number a
+    TypeError, when the layer is made."""
+    for bad in (-0.1, 1.5, float("nan")):
         with pytest.raises(ValueError, match=rf"{cls.__name__} '.*': `{argument}` must be a number "
                                              rf"in \[0, 1\], received {bad}"):
             cls(bad)
-    if cls not in (layers.SpatialDropout1D, layers.SpatialDropout2D):  # Dropout's own check
-        with pytest.raises(TypeError, match=f"`{argument}` must be a number"):
-            cls("0.5")
+    for bad in ("0.5", None):
+        with pytest.raises(TypeError, match=rf"{cls.__name__} '.*': `{argument}` must be a number "
+                                            rf"in \[0, 1\], received {bad!r}"):
+            cls(bad)
+
+
+@pytest.mark.parametrize("cls", [layers.SpatialDropout1D, layers.SpatialDropout2D,
+                                 layers.GaussianNoise, layers.GaussianDropout,
+                                 layers.AlphaDropout], ids=lambda cls: cls.__name__)
+def test_noise_rates_are_kept_as_given_as_keras_does(cls):
+    for value in (1, 0, 0.25):
+        config = cls(value).get_config()
+        assert repr(config.get("rate", config.get("stddev"))) == repr(value)
 
 
 # ------------------------------------------------------------------------------ SpatialDropout
@@ -207,8 +219,14 @@ def test_alpha_dropout_noise_shape_shares_the_mask(float64):
 def test_alpha_dropout_checks_noise_shape_and_rate_one():
     with pytest.raises(ValueError, match="AlphaDropout '.*': `noise_shape` must be a tuple"):
         layers.AlphaDropout(0.5, noise_shape=(None, 0))
-    with pytest.raises(ValueError, match=r"`noise_shape` \(None, 3\) does not broadcast"):
-        layers.AlphaDropout(0.5, noise_shape=(None, 3))(np.ones((2, 4)), training=True)
+    # As in Keras, a noise shape that does not fit the input fails at the training call only.
+    x = np.ones((2, 4), "float32")
+    model = keras.Sequential([keras.Input((4,)), layers.AlphaDropout(0.5, noise_shape=(None, 3))])
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    for error in (ValueError, RuntimeError):
+        with pytest.raises(error, match=r"AlphaDropout '.*': `noise_shape` \(None, 3\) does not "
+                                        r"fit the input of shape \(2, 4\)"):
+            model.layers[0](x, training=True)
     with pytest.raises(ValueError, match="AlphaDropout '.*': `rate=1` drops every input"):
         layers.AlphaDropout(1.0)(np.ones((2, 4)), training=True)
 

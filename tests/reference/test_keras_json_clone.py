@@ -182,6 +182,47 @@ def test_json_of_a_compiled_model_loads_compiled_in_both(writer):
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-9)
 
 
+def _regularized(library):
+    R = library.regularizers
+    return library.Sequential([
+        library.Input((4,)),
+        library.layers.Dense(3, kernel_regularizer="l1", bias_regularizer=R.L2(l2=0.1),
+                             activity_regularizer=R.L1L2(l1=0.01, l2=0.1)),
+        library.layers.Dense(2, kernel_regularizer=R.OrthogonalRegularizer(0.1))])
+
+
+@pytest.fixture
+def both_in_float32():
+    """Both libraries in float32 for one test. Keras's global dtype policy follows floatx only
+    until it is first read (by a float64 test, here), so it is set as well, and put back after."""
+    saved_policy = keras.config.dtype_policy()
+    keras.config.set_floatx("float32")
+    keras.config.set_dtype_policy("float32")
+    handkeras.config.set_floatx("float32")
+    yield
+    keras.config.set_dtype_policy(saved_policy)
+
+
+@pytest.mark.parametrize("filename", [None, "model.keras", "model.h5"])
+@pytest.mark.parametrize("writer, reader", [("keras", "handkeras"), ("handkeras", "keras")])
+def test_float32_regularizer_factors_are_keras_s_in_json_and_files(tmp_path, writer, reader,
+                                                                   filename, both_in_float32):
+    """In float32, L1's and OrthogonalRegularizer's factors are stored rounded (0.01 as
+    0.009999999776482582) and L2's and L1L2's as given, in both libraries; a JSON text or a model
+    file written by either loads in the other with the same config."""
+    assert _normalized(_regularized(handkeras).to_json()) == _normalized(
+        _regularized(keras).to_json())
+    source = _regularized(LIBRARIES[writer])
+    if filename is None:
+        loaded = LIBRARIES[reader].models.model_from_json(source.to_json())
+    else:
+        source.save(tmp_path / filename)
+        loaded = LIBRARIES[reader].models.load_model(tmp_path / filename)
+    assert _normalized(loaded.to_json()) == _normalized(source.to_json())
+    assert loaded.layers[0].get_config()["kernel_regularizer"]["config"] == {
+        "l1": 0.009999999776482582}
+
+
 def test_bad_json_is_refused_by_both():
     for text in ("{nope", ""):
         with pytest.raises(ValueError):

@@ -1,7 +1,8 @@
 """The small layers of docs/small_layers.md against Keras 3.15.1 (torch backend) and PyTorch
 autograd, in float64 to rtol 1e-9: outputs and input gradients (the noise layers against Keras's
 own layers with Keras's random draws replaced by the same numbers handkeras draws), configs, masks,
-output shapes, the exception types of bad arguments, and whole models trained in both libraries.
+output shapes, the exception types of bad arguments (Dropout's and Dense's too), and whole models
+trained in both libraries.
 
 Saving each library's model and loading it in the other is covered, for every one of these layers,
 by the layer table of test_keras_saving.py (and test_keras_json_clone.py uses the same table).
@@ -288,7 +289,13 @@ def test_summary_prints_keras_s_text():
 
 # =================================================================== configs, masks, shapes
 LAYER_ARGS = [
+    ("Dropout", (1,), {}),
+    ("Dropout", (0,), dict(noise_shape=[None, 1])),
     ("SpatialDropout1D", (0.3,), dict(seed=4)),
+    ("SpatialDropout1D", (1,), {}),
+    ("SpatialDropout2D", (0,), {}),
+    ("GaussianDropout", (1,), {}),
+    ("AlphaDropout", (0,), {}),
     ("SpatialDropout2D", (0.3,), {}),
     ("SpatialDropout2D", (0.3,), dict(data_format="channels_first")),
     ("GaussianNoise", (0.1,), {}),
@@ -327,6 +334,7 @@ def test_config_is_keras_s_and_loads_both_ways(name, args, kwargs):
     mine = getattr(layers, name)(*args, **kwargs, name="x").get_config()
     theirs = getattr(keras.layers, name)(*args, **kwargs, name="x").get_config()
     assert mine == theirs and list(mine) == list(theirs)
+    assert json.dumps(mine) == json.dumps(theirs)  # the same numbers' types: 1 is not 1.0
     assert plain(getattr(keras.layers, name).from_config(plain(mine)).get_config()) == plain(theirs)
     assert plain(getattr(layers, name).from_config(plain(theirs)).get_config()) == plain(mine)
 
@@ -363,8 +371,25 @@ def test_output_shapes_are_keras_s(name, args, shape):
 
 
 BAD_ARGUMENTS = [
+    ("Dropout", ("0.5",), {}),
+    ("Dropout", (None,), {}),
+    ("Dropout", (float("nan"),), {}),
+    ("Dropout", (0.5,), dict(noise_shape="ab")),
+    ("Dropout", (0.5,), dict(noise_shape=(None, 0))),
+    ("Dropout", (0.5,), dict(noise_shape=(1.5, 1))),
+    ("SpatialDropout1D", (None,), {}),
+    ("SpatialDropout2D", ("0.5",), {}),
     ("GaussianNoise", (1.5,), {}),
     ("GaussianNoise", ("a",), {}),
+    ("GaussianNoise", (None,), {}),
+    ("GaussianDropout", ("0.5",), {}),
+    ("AlphaDropout", (None,), {}),
+    # Dense, whose `units` is checked the same way
+    ("Dense", (0,), {}),
+    ("Dense", (2.0,), {}),
+    ("Dense", (-1,), {}),
+    ("Dense", ("2",), {}),
+    ("Dense", (None,), {}),
     ("GaussianDropout", (-0.1,), {}),
     ("AlphaDropout", (2,), {}),
     ("SpatialDropout1D", (1.5,), {}),
@@ -395,6 +420,39 @@ def test_bad_arguments_raise_keras_s_exception_type(name, args, kwargs):
         getattr(keras.layers, name)(*args, **kwargs)
     with pytest.raises(theirs.type):
         getattr(layers, name)(*args, **kwargs)
+
+
+MISFIT_NOISE_SHAPES = [("Dropout", (None, 1)), ("Dropout", (2, 1, 4, 1)),
+                       ("Dropout", (None, 5, None)), ("Dropout", (3, 1, 1)),
+                       ("AlphaDropout", (None, 1)), ("AlphaDropout", (None, 5, None))]
+
+
+@pytest.mark.parametrize("name, noise_shape", MISFIT_NOISE_SHAPES,
+                         ids=[f"{n}{s}" for n, s in MISFIT_NOISE_SHAPES])
+def test_a_noise_shape_that_does_not_fit_fails_when_training_only_in_both(name, noise_shape):
+    """Both make, build and predict with the layer; its training call raises Keras's type."""
+    x = data((2, 3, 4))
+    with pytest.raises(Exception) as theirs:
+        getattr(keras.layers, name)(0.5, noise_shape=noise_shape)(x, training=True)
+    for library in (keras, handkeras):
+        model = library.Sequential([library.Input((3, 4)),
+                                    getattr(library.layers, name)(0.5, noise_shape=noise_shape)])
+        assert_close(np.asarray(model.predict(x, verbose=0)), x, name)
+    with pytest.raises(theirs.type):
+        getattr(layers, name)(0.5, noise_shape=noise_shape)(x, training=True)
+
+
+@pytest.mark.parametrize("name", ["Dropout", "AlphaDropout"])
+def test_a_shorter_noise_shape_meets_the_last_axes_in_both(name):
+    """``(1, 12)`` on ``(2, 3, 12)``: one mask of 12 entries, shared by every sample and step."""
+    x = data((2, 3, 12))
+    for library in (keras, handkeras):
+        y = np.asarray(getattr(library.layers, name)(0.5, noise_shape=(1, 12), seed=3)(
+            x, training=True))
+        values, counts = np.unique(y, return_counts=True)
+        dropped = y == values[counts > 1]  # every dropped entry takes one value (0 for Dropout)
+        assert y.shape == x.shape and dropped.any() and not dropped.all(), library.__name__
+        assert np.all(dropped == dropped[:1, :1]), library.__name__
 
 
 def test_cropping_too_much_is_a_value_error_in_both():

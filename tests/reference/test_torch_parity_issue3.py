@@ -253,6 +253,39 @@ def test_regularizer_defaults_match_keras():
             keras.regularizers, name)().get_config(), name
 
 
+REGULARIZER_CONFIG_CASES = {
+    "get('l1')": lambda R: R.get("l1"), "get('l2')": lambda R: R.get("l2"),
+    "get('l1l2')": lambda R: R.get("l1l2"),
+    "get('orthogonal_regularizer')": lambda R: R.get("orthogonal_regularizer"),
+    "L1(0.01)": lambda R: R.L1(0.01), "L1(l1=0.3)": lambda R: R.L1(l1=0.3),
+    "L2(l2=0.1)": lambda R: R.L2(l2=0.1), "L1L2(l1=0.01, l2=0.1)": lambda R: R.L1L2(l1=0.01, l2=0.1),
+    "OrthogonalRegularizer(0.1)": lambda R: R.OrthogonalRegularizer(0.1),
+    "L1 from Keras's config": lambda R: R.L1.from_config({"l1": 0.009999999776482582}),
+    "L1 from a config": lambda R: R.L1.from_config({"l1": 0.2}),
+    "deserialized L2": lambda R: R.deserialize({"class_name": "L2", "config": {"l2": 0.3}}),
+}
+
+
+@pytest.mark.parametrize("floatx", ["float32", "float16"])
+@pytest.mark.parametrize("case", sorted(REGULARIZER_CONFIG_CASES))
+def test_regularizer_configs_round_their_factors_as_keras_does(case, floatx):
+    """Keras keeps L1's and OrthogonalRegularizer's factor as a floatx tensor (0.01 is stored as
+    0.009999999776482582 in float32), L2's and L1L2's as the Python float."""
+    keras.config.set_floatx(floatx)
+    handkeras.config.set_floatx(floatx)
+    make = REGULARIZER_CONFIG_CASES[case]
+    ours, theirs = make(regularizers).get_config(), make(keras.regularizers).get_config()
+    assert ours == theirs
+    assert [type(value) for value in ours.values()] == [type(value) for value in theirs.values()]
+    assert type(make(regularizers)).from_config(ours).get_config() == theirs
+
+
+def test_an_unknown_regularizer_name_is_a_value_error_in_both():
+    for library in (regularizers, keras.regularizers):
+        with pytest.raises(ValueError, match="l1_l2"):
+            library.get("l1_l2")  # Keras's name for L1L2 is "l1l2"
+
+
 def test_model_loss_includes_the_penalties_as_in_keras():
     """Kernel and bias penalties, and the activity penalty divided by the batch size (Keras 3)."""
     x = np.random.default_rng(7).normal(size=(8, 3))

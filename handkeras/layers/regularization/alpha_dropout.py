@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from handkeras.layers.layer import is_int
+from handkeras.layers.regularization.noise_shape import checked_noise_shape, concrete_noise_shape
 from handkeras.layers.regularization.training_noise import TrainingNoise, checked_fraction
 
 # SELU's constants: a dropped unit takes SELU's negative saturation value, -scale * alpha.
@@ -16,33 +16,13 @@ class AlphaDropout(TrainingNoise):
     applies ``a * x + b`` to the result, with Keras's ``a = ((1 - rate) (1 + rate alpha'^2))^-1/2``
     and ``b = -a alpha' rate``, so that standardized inputs keep mean 0 and variance 1. The input
     gradient is ``a * dy`` where kept, 0 where dropped. ``noise_shape`` shares the mask along the
-    axes where it is 1 (None takes the input's size), as in Dropout.
+    axes where it is 1 (None takes the input's size), checked as Dropout's.
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = checked_fraction(self, rate, "rate")
-        self.noise_shape = self._checked_noise_shape(noise_shape)
-
-    def _checked_noise_shape(self, noise_shape):
-        if noise_shape is None:
-            return None
-        try:
-            noise_shape = tuple(noise_shape)
-        except TypeError:
-            noise_shape = None
-        if noise_shape is None or not all(n is None or (is_int(n) and n > 0) for n in noise_shape):
-            raise ValueError(f"AlphaDropout '{self.name}': `noise_shape` must be a tuple of "
-                             f"positive ints or None, received {noise_shape!r}.")
-        return noise_shape
-
-    def build(self, input_shape):
-        if self.noise_shape is not None and (
-                len(self.noise_shape) != len(input_shape)
-                or any(n not in (None, 1, size) for n, size in zip(self.noise_shape[1:],
-                                                                   input_shape[1:]))):
-            raise ValueError(f"AlphaDropout '{self.name}': `noise_shape` {self.noise_shape} does "
-                             f"not broadcast to inputs of shape {tuple(input_shape)}.")
+        self.noise_shape = checked_noise_shape(self, noise_shape)
 
     def _active(self):
         return self.rate > 0
@@ -52,8 +32,7 @@ class AlphaDropout(TrainingNoise):
             raise ValueError(f"AlphaDropout '{self.name}': `rate=1` drops every input, which "
                              "leaves no variance to restore, so it cannot train; use a rate "
                              "below 1.")
-        shape = x.shape if self.noise_shape is None else tuple(
-            size if n is None else n for n, size in zip(self.noise_shape, x.shape))
+        shape = concrete_noise_shape(self, self.noise_shape, x.shape)
         kept = self._draw(rng.random, shape, x.dtype) >= self.rate
         a = ((1 - self.rate) * (1 + self.rate * _SATURATION ** 2)) ** -0.5
         b = -a * _SATURATION * self.rate

@@ -1,11 +1,11 @@
 """Dropout: inverted dropout, active in training only."""
 
-import numbers
-
 import numpy as np
 
 from handkeras import backend
 from handkeras.layers.layer import Layer
+from handkeras.layers.regularization.noise_shape import checked_noise_shape, concrete_noise_shape
+from handkeras.layers.regularization.training_noise import checked_fraction
 
 
 class Dropout(Layer):
@@ -13,6 +13,7 @@ class Dropout(Layer):
 
     In inference it is the identity. ``noise_shape`` broadcasts the mask (Keras's semantics) and
     ``seed`` makes the masks reproducible. ``rate=1`` zeroes everything in training, as in Keras.
+    ``rate`` is kept as given (``Dropout(1)`` writes ``"rate": 1``), as Keras keeps it.
     """
 
     supports_masking = True
@@ -20,13 +21,8 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': `rate` must be a number in [0, 1], "
-                f"received {rate!r}."
-            )
-        self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.rate = checked_fraction(self, rate, "rate")
+        self.noise_shape = checked_noise_shape(self, noise_shape)
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
 
@@ -35,10 +31,8 @@ class Dropout(Layer):
             if training:
                 self._mask = None
             return x
+        shape = concrete_noise_shape(self, self.noise_shape, x.shape)
         rng = self._rng or backend.rng()
-        shape = x.shape
-        if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, x.shape))
         keep = rng.random(shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
         scale = 0 if self.rate == 1 else 1 / (1 - self.rate)  # rate 1 keeps nothing
         self._mask = (keep >= self.rate) * np.asarray(scale, x.dtype)
