@@ -21,6 +21,7 @@ from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
 from handkeras.layers.rnn import dropout_masks
+from handkeras.layers.rnn.gate_blocks import column_blocks
 
 
 class RNNCell(Layer):
@@ -92,10 +93,8 @@ class RNNCell(Layer):
         return [np.zeros((batch_size, self.units), dtype) for _ in range(self.state_count)]
 
     def gate_blocks(self, z):
-        """The gates' blocks of ``z`` (..., gates * units), as views (``np.split`` costs more
-        than the products of a small step)."""
-        units = self.units
-        return [z[..., gate * units:(gate + 1) * units] for gate in range(self.gates)]
+        """The gates' blocks of ``z`` (..., gates * units), as views."""
+        return column_blocks(z, self.gates)
 
     # ----------------------------------------------------------------------------- config
     def options_config(self):
