@@ -212,6 +212,18 @@ class Layer:
                             f"of ints, received {axis!r}.")
         return axis
 
+    def _checked_positive_int(self, argument, value, type_error=False):
+        """``value`` as an int if it is a positive integer (a bool is not), else a ValueError
+        naming the layer and ``argument``; with ``type_error``, a value that is no integer at all
+        raises a TypeError instead, as Keras's RepeatVector and UpSampling1D do."""
+        if type_error and not is_int(value):
+            raise TypeError(f"{type(self).__name__} '{self.name}': `{argument}` must be an "
+                            f"integer, received {value!r}.")
+        if not is_int(value) or value <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `{argument}` must be a "
+                             f"positive integer, received {value!r}.")
+        return int(value)
+
     @staticmethod
     def _pop_input_shape(kwargs):
         if "batch_input_shape" in kwargs:
