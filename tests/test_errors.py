@@ -675,6 +675,15 @@ def test_a_count_that_is_not_positive_is_refused_in_the_same_words_by_every_laye
         make(value)
 
 
+@pytest.mark.parametrize("shape", [(2.5,), (3.0, 2), ("3",), (np.float32(4),), ("a", 2)])
+def test_a_shape_holding_a_float_or_a_string_is_refused_not_truncated(shape):
+    # As in Keras 3.15.1 ("Cannot convert ... to a shape"): 2.5 is not read as 2, nor "3" as 3.
+    with pytest.raises(ValueError, match=r"`shape` must be a tuple of integers, received"):
+        keras.Input(shape=shape)
+    with pytest.raises(ValueError, match=r"`input_shape` must be a tuple of integers, received"):
+        layers.Dense(2, input_shape=shape)
+
+
 @pytest.mark.parametrize("make,received", [
     (lambda: layers.Softmax(axis="a"), "'a'"),
     (lambda: layers.Softmax(axis=True), "True"),
