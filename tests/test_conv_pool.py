@@ -7,6 +7,7 @@ padding is split with the odd element *after* the input.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -511,6 +512,18 @@ def test_global_max_pooling_shares_the_gradient_among_tied_maxima(float64, cls):
 def test_global_pooling_rejects_the_wrong_rank():
     with pytest.raises(ValueError, match="gap"):
         layers.GlobalAveragePooling2D(name="gap").build_once((None, 5, 3))
+
+
+@pytest.mark.parametrize("make, shape, rank", [
+    (lambda: layers.MaxPooling2D(name="pool"), (None, 5, 3), 4),
+    (lambda: layers.AveragePooling1D(2, name="pool"), (None, 5, 3, 1), 3),
+    (lambda: layers.GlobalMaxPooling1D(name="pool"), (None, 5), 3),
+])
+def test_pooling_of_the_wrong_rank_names_the_layer_the_rank_and_the_shape(make, shape, rank):
+    layer = make()
+    with pytest.raises(ValueError, match=rf"^{type(layer).__name__} 'pool' expects inputs of "
+                                         rf"rank {rank}, received shape {re.escape(str(shape))}\.$"):
+        layer.build_once(shape)
 
 
 # ============================================================================== padding, up-sampling
