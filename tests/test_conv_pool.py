@@ -570,6 +570,16 @@ def test_up_sampling2d_defaults_and_errors():
         layers.UpSampling2D(interpolation="bilinear")
 
 
+@pytest.mark.parametrize("make", [layers.UpSampling2D, layers.ZeroPadding2D])
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5)])
+def test_image_reshaping_layers_refuse_inputs_that_are_not_images(make, shape):
+    # As Keras's input spec (ndim=4): before, rank 2 failed with an IndexError and UpSampling2D
+    # took a rank-5 input with a wrong output shape.
+    with pytest.raises(ValueError, match=rf"{make.__name__} '.*' expects inputs of rank 4, "
+                                         rf"received shape \(None, {shape[0]}"):
+        keras.Sequential([keras.Input(shape), make()])
+
+
 # ============================================================================== in a model
 def test_a_convnet_model_gradients_match_central_differences(float64):
     """The keras-io MNIST convnet in miniature: every layer's backward composed with the loss."""
