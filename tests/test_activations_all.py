@@ -8,7 +8,8 @@ import pytest
 
 import handkeras as keras
 from handkeras import activations, layers
-from handkeras.utils.gradient_check import layer_gradients, numerical_gradient
+from handkeras.utils.gradient_check import layer_gradients
+from gradient_checks import assert_gradients_match, assert_vjp_matches, away_from
 
 KERAS_NAMES = [
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
@@ -77,25 +78,6 @@ def activation_for(case):
     return activations.get(case.split("_all_")[0].replace("_approximate", ""))
 
 
-def away_from(x, kinks, margin=1e-3):
-    """``x`` with every entry at least ``2 * margin`` from each kink: a central difference that
-    straddles a kink measures neither side's slope."""
-    x = x.copy()
-    for kink in kinks:
-        close = np.abs(x - kink) < 2 * margin
-        x[close] = kink + np.where(x[close] >= kink, 2 * margin, -2 * margin)
-    return x
-
-
-def check_vjp(activation, x, **options):
-    """``vjp`` against central differences of ``sum(f(x) * dy)`` for a random ``dy`` (float64)."""
-    y = activation(x, **options)
-    dy = np.random.default_rng(7).standard_normal(y.shape)
-    analytic = activation.vjp(x, y, dy, **options)
-    numeric = numerical_gradient(lambda: float(np.sum(activation(x, **options) * dy)), x)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
-
-
 def sample(shape=(4, 6), scale=2.5, seed=0):
     return np.random.default_rng(seed).standard_normal(shape) * scale
 
@@ -145,7 +127,7 @@ def test_values_match_the_definition(case, float64):
 @pytest.mark.parametrize("case", sorted(DEFINITIONS))
 def test_vjp_equals_central_differences(case, float64):
     options, _, kinks = DEFINITIONS[case]
-    check_vjp(activation_for(case), away_from(sample(), kinks), **options)
+    assert_vjp_matches(activation_for(case), away_from(sample(), kinks), **options)
 
 
 def test_relu_negative_slope_alone_is_leaky_relu_and_relu6_is_max_value_6(float64):
@@ -170,7 +152,7 @@ def test_axis_activations_normalize_along_any_axis(name, axis, float64):
     y = activations.get(name)(x, axis=axis)
     probabilities = np.exp(y) if name == "log_softmax" else y
     np.testing.assert_allclose(probabilities.sum(axis=axis), 1.0, rtol=1e-12)
-    check_vjp(activations.get(name), x, axis=axis)
+    assert_vjp_matches(activations.get(name), x, axis=axis)
 
 
 def test_softmax_along_an_axis_equals_softmax_of_the_moved_axis(float64):
@@ -202,8 +184,8 @@ def test_glu_gates_the_first_half_with_the_sigmoid_of_the_second(float64):
     columns = sample((4, 3))
     np.testing.assert_allclose(activations.glu(columns, axis=0),
                                columns[:2] * sigmoid(columns[2:]), rtol=1e-14)
-    check_vjp(activations.glu, x)
-    check_vjp(activations.glu, columns, axis=0)
+    assert_vjp_matches(activations.glu, x)
+    assert_vjp_matches(activations.glu, columns, axis=0)
     with pytest.raises(ValueError, match="even"):
         activations.glu(sample((2, 5)))
 
@@ -318,8 +300,7 @@ def test_layer_gradients_equal_central_differences(layer, float64):
     x = away_from(sample((4, 3, 5)), [0.0, 0.3, 2.0])
     # atol 1e-8: the central differences of a sum of 60 terms of order 1, with step 1e-6, carry
     # rounding noise of about 1e-16 * 60 / 1e-6 ~ 1e-9.
-    for name, (analytic, numeric) in layer_gradients(layer(), x).items():
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+    assert_gradients_match(layer_gradients(layer(), x), atol=1e-8)
 
 
 def test_prelu_learns_one_slope_per_unshared_entry(float64):

@@ -7,6 +7,7 @@ padding is split with the odd element *after* the input.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -15,20 +16,11 @@ import handkeras as keras
 from handkeras import layers
 from handkeras.layers.conv_max_pooling import ConvMaxPooling
 from handkeras.utils.gradient_check import layer_gradients
-
-RTOL = 1e-6
-ATOL = 1e-9  # only where an exact gradient is ~0 (a relu's dead unit, a pixel no window reaches)
+from gradient_checks import assert_gradients_match, assert_model_gradients_match
 
 
 def data(shape, seed=7, scale=1.0):
     return np.random.default_rng(seed).standard_normal(shape) * scale
-
-
-def assert_gradients_match(results, expected_names):
-    assert set(results) == set(expected_names)
-    for name, (analytic, numeric) in results.items():
-        assert analytic.shape == numeric.shape, name
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
 def assert_inference_matches_training_and_writes_nothing(layer, x):
@@ -513,6 +505,18 @@ def test_global_pooling_rejects_the_wrong_rank():
         layers.GlobalAveragePooling2D(name="gap").build_once((None, 5, 3))
 
 
+@pytest.mark.parametrize("make, shape, rank", [
+    (lambda: layers.MaxPooling2D(name="pool"), (None, 5, 3), 4),
+    (lambda: layers.AveragePooling1D(2, name="pool"), (None, 5, 3, 1), 3),
+    (lambda: layers.GlobalMaxPooling1D(name="pool"), (None, 5), 3),
+])
+def test_pooling_of_the_wrong_rank_names_the_layer_the_rank_and_the_shape(make, shape, rank):
+    layer = make()
+    message = f"{type(layer).__name__} 'pool' expects inputs of rank {rank}, received shape {shape}."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        layer.build_once(shape)
+
+
 # ============================================================================== padding, up-sampling
 @pytest.mark.parametrize("padding, pads", [
     (1, ((1, 1), (1, 1))),
@@ -557,10 +561,19 @@ def test_up_sampling2d_defaults_and_errors():
         layers.UpSampling2D(interpolation="bilinear")
 
 
+@pytest.mark.parametrize("make", [layers.UpSampling2D, layers.ZeroPadding2D])
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4, 5)])
+def test_image_reshaping_layers_refuse_inputs_that_are_not_images(make, shape):
+    # As Keras's input spec (ndim=4): before, rank 2 failed with an IndexError and UpSampling2D
+    # took a rank-5 input with a wrong output shape.
+    with pytest.raises(ValueError, match=rf"{make.__name__} '.*' expects inputs of rank 4, "
+                                         rf"received shape \(None, {shape[0]}"):
+        keras.Sequential([keras.Input(shape), make()])
+
+
 # ============================================================================== in a model
 def test_a_convnet_model_gradients_match_central_differences(float64):
     """The keras-io MNIST convnet in miniature: every layer's backward composed with the loss."""
-    from handkeras.utils.gradient_check import model_gradients
     model = keras.Sequential([
         keras.Input((9, 9, 1)),
         layers.Conv2D(3, 3, activation="relu", bias_initializer="random_normal"),
@@ -573,12 +586,8 @@ def test_a_convnet_model_gradients_match_central_differences(float64):
         layers.Dense(3, activation="softmax"),
     ])
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    x = data((4, 9, 9, 1))
-    y = np.eye(3)[[0, 2, 1, 2]]
-    pairs = model_gradients(model, x, y)
-    assert len(pairs) == len(model.trainable_weights) == 6
-    for weight, (analytic, numeric) in zip(model.trainable_weights, pairs):
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=weight.path)
+    assert len(model.trainable_weights) == 6
+    assert_model_gradients_match(model, data((4, 9, 9, 1)), np.eye(3)[[0, 2, 1, 2]])
 
 
 def fused_poolings(model):

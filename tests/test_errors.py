@@ -659,6 +659,34 @@ def test_invalid_layer_arguments(make, fragments):
         assert fragment in str(info.value)
 
 
+@pytest.mark.parametrize("make,argument", [
+    (lambda value: layers.Dense(value), "units"),
+    (lambda value: layers.Embedding(value, 4), "input_dim"),
+    (lambda value: layers.Embedding(4, value), "output_dim"),
+    (lambda value: layers.Conv1D(value, 3), "filters"),
+    (lambda value: layers.Conv2DTranspose(value, 3), "filters"),
+    (lambda value: layers.RepeatVector(value), "n"),
+    (lambda value: layers.UpSampling1D(value), "size"),
+    (lambda value: layers.RandomCrop(value, 3), "height"),
+    (lambda value: layers.RandomCrop(3, value), "width"),
+])
+@pytest.mark.parametrize("value", [0, -2])
+def test_a_count_that_is_not_positive_is_refused_in_the_same_words_by_every_layer(
+        make, argument, value):
+    with pytest.raises(ValueError, match=rf"^[A-Za-z0-9]+ '[a-z0-9_]+': `{argument}` must be a "
+                                         rf"positive integer, received {value}\.$"):
+        make(value)
+
+
+@pytest.mark.parametrize("shape", [(2.5,), (3.0, 2), ("3",), (np.float32(4),), ("a", 2)])
+def test_a_shape_holding_a_float_or_a_string_is_refused_not_truncated(shape):
+    # As in Keras 3.15.1 ("Cannot convert ... to a shape"): 2.5 is not read as 2, nor "3" as 3.
+    with pytest.raises(ValueError, match=r"`shape` must be a tuple of integers, received"):
+        keras.Input(shape=shape)
+    with pytest.raises(ValueError, match=r"`input_shape` must be a tuple of integers, received"):
+        layers.Dense(2, input_shape=shape)
+
+
 @pytest.mark.parametrize("make,received", [
     (lambda: layers.Softmax(axis="a"), "'a'"),
     (lambda: layers.Softmax(axis=True), "True"),

@@ -7,18 +7,10 @@ import pytest
 
 import handkeras as keras
 from handkeras import layers
-from handkeras.utils.gradient_check import layer_gradients, model_gradients
-from gradient_checks import ATOL, RTOL, assert_gradients_match, data
+from handkeras.utils.gradient_check import layer_gradients
+from gradient_checks import assert_gradients_match, assert_model_gradients_match, data
 
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax"]
-
-
-def assert_model_gradients_match(model, x, y, sample_weight=None):
-    pairs = model_gradients(model, x, y, sample_weight)
-    assert len(pairs) == len(model.trainable_weights)
-    for weight, (analytic, numeric) in zip(model.trainable_weights, pairs):
-        assert analytic.shape == weight.shape
-        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL, err_msg=weight.path)
 
 
 # ------------------------------------------------------------------------------------- layers

@@ -28,16 +28,24 @@ from handkeras.variables import Variable
 
 
 def normalize_shape(shape, argument="shape"):
-    """A shape as a tuple of ints (or None), from an int, a tuple or a list."""
+    """A shape as a tuple of ints (or None), from an int, a tuple or a list. As in Keras, a float
+    or a string is no size, even one that reads as an integer (``3.0``, ``"3"``)."""
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
-        shape = tuple(None if dim is None else int(dim) for dim in shape)
+        shape = tuple(None if dim is None else _size(dim) for dim in shape)
     except (TypeError, ValueError):
-        raise TypeError(f"`{argument}` must be a tuple of integers, received {shape!r}.") from None
+        raise ValueError(f"`{argument}` must be a tuple of integers, received {shape!r}.") from None
     if any(dim is not None and dim <= 0 for dim in shape):
         raise ValueError(f"`{argument}` must hold positive integers, received {shape!r}.")
     return shape
+
+
+def _size(dim):
+    """``dim`` as an int, unless it is a float or a string (a TypeError)."""
+    if isinstance(dim, (str, bytes, float, np.floating)):
+        raise TypeError(dim)
+    return int(dim)
 
 
 def dtype_policy_name(dtype):
@@ -211,6 +219,18 @@ class Layer:
             raise TypeError(f"{type(self).__name__} '{self.name}': `axis` must be an int or a list "
                             f"of ints, received {axis!r}.")
         return axis
+
+    def _checked_positive_int(self, argument, value, type_error=False):
+        """``value`` as an int if it is a positive integer (a bool is not), else a ValueError
+        naming the layer and ``argument``; with ``type_error``, a value that is no integer at all
+        raises a TypeError instead, as Keras's RepeatVector and UpSampling1D do."""
+        if type_error and not is_int(value):
+            raise TypeError(f"{type(self).__name__} '{self.name}': `{argument}` must be an "
+                            f"integer, received {value!r}.")
+        if not is_int(value) or value <= 0:
+            raise ValueError(f"{type(self).__name__} '{self.name}': `{argument}` must be a "
+                             f"positive integer, received {value!r}.")
+        return int(value)
 
     @staticmethod
     def _pop_input_shape(kwargs):

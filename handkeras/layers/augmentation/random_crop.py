@@ -4,7 +4,6 @@ import numpy as np
 
 from handkeras import backend
 from handkeras.layers.augmentation.image_augmentation import ImageAugmentation
-from handkeras.layers.layer import is_int
 
 
 class RandomCrop(ImageAugmentation):
@@ -20,12 +19,8 @@ class RandomCrop(ImageAugmentation):
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
-        for argument, size in (("height", height), ("width", width)):
-            if not is_int(size) or size < 1:
-                raise ValueError(f"{self._label}: `{argument}` must be a positive integer, "
-                                 f"received {argument}={size!r}.")
-        self.height = height
-        self.width = width
+        self.height = self._checked_positive_int("height", height)
+        self.width = self._checked_positive_int("width", width)
         if seed is None:  # the draws still come from the global generator, as Keras's do
             self.seed = int(backend.rng().integers(1, 10**9, endpoint=True))
 

@@ -1,8 +1,6 @@
 """The arguments every convolution checks alike (Conv1D/2D and their transposes), with the same
 errors naming the layer."""
 
-import numpy as np
-
 from handkeras.layers.convolutional import im2col
 
 
@@ -11,8 +9,7 @@ def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_forma
     """Check the arguments and set ``filters``, ``kernel_size``, ``strides``, ``dilation_rate``
     (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on ``layer``."""
     kind = f"{type(layer).__name__} '{layer.name}'"
-    if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-        raise ValueError(f"{kind}: `filters` must be a positive integer, received {filters!r}.")
+    filters = layer._checked_positive_int("filters", filters)
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{kind}: only `data_format='channels_last'` is supported, received "
                          f"{data_format!r}.")
@@ -22,7 +19,7 @@ def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_forma
                          f"{padding!r}.")
     if kernel_constraint is not None or bias_constraint is not None:
         raise NotImplementedError(f"{kind}: constraints are not supported.")
-    layer.filters = int(filters)
+    layer.filters = filters
     layer.kernel_size = im2col.normalize_tuple(kernel_size, layer.rank, "kernel_size", layer.name)
     layer.strides = im2col.normalize_tuple(strides, layer.rank, "strides", layer.name)
     layer.dilation_rate = im2col.normalize_tuple(dilation_rate, layer.rank, "dilation_rate",

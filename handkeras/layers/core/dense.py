@@ -22,17 +22,13 @@ class Dense(KernelAndBias, Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(
-                f"Dense '{self.name}': `units` must be a positive integer, received {units!r}."
-            )
+        self.units = self._checked_positive_int("units", units)
         if (kernel_constraint is not None or bias_constraint is not None or lora_rank is not None
                 or quantization_config is not None):
             raise NotImplementedError(
                 f"Dense '{self.name}': constraints, LoRA and quantization are not supported by "
                 "handkeras."
             )
-        self.units = int(units)
         self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
                                           bias_initializer, kernel_regularizer, bias_regularizer)
 

@@ -23,15 +23,12 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         if input_length is not None and self._input_shape_argument is None:
             self._input_shape_argument = (int(input_length),)
-        for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding '{self.name}': `{argument}` must be a positive integer, "
-                                 f"received {value!r}.")
+        self.input_dim = self._checked_positive_int("input_dim", input_dim)
+        self.output_dim = self._checked_positive_int("output_dim", output_dim)
         if (embeddings_constraint is not None or lora_rank is not None
                 or quantization_config is not None):
             raise NotImplementedError(f"Embedding '{self.name}': constraints, LoRA and quantization "
                                       "are not supported.")
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.mask_zero = bool(mask_zero)

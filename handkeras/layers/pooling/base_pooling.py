@@ -42,9 +42,7 @@ class BasePooling(Layer):
         return (1,) + tuple(values) if self.rank == 1 else tuple(values)
 
     def build(self, input_shape):
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank "
-                             f"{self.rank + 2}, received shape {tuple(input_shape)}.")
+        self._check_rank(input_shape, self.rank + 2)
         self._check_fits(input_shape)
 
     def _check_fits(self, input_shape):

@@ -20,9 +20,7 @@ class BaseGlobalPooling(Layer):
         self.axes = tuple(range(1, self.rank + 1))
 
     def build(self, input_shape):
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs of rank "
-                             f"{self.rank + 2}, received shape {tuple(input_shape)}.")
+        self._check_rank(input_shape, self.rank + 2)
 
     def compute_output_shape(self, input_shape):
         if self.keepdims:

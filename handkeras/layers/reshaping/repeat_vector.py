@@ -1,6 +1,6 @@
 """RepeatVector: repeats a vector ``n`` times along a new steps axis."""
 
-from handkeras.layers.layer import Layer, is_int
+from handkeras.layers.layer import Layer
 
 
 class RepeatVector(Layer):
@@ -9,13 +9,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if not is_int(n):
-            raise TypeError(f"RepeatVector '{self.name}': `n` must be an integer, received "
-                            f"{n!r}.")
-        if n <= 0:
-            raise ValueError(f"RepeatVector '{self.name}': `n` must be a positive integer, "
-                             f"received {n!r}.")
-        self.n = int(n)
+        self.n = self._checked_positive_int("n", n, type_error=True)
 
     def build(self, input_shape):
         self._check_rank(input_shape, 2)

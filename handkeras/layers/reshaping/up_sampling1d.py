@@ -1,6 +1,6 @@
 """UpSampling1D: repeats each step (nearest neighbour)."""
 
-from handkeras.layers.layer import Layer, is_int
+from handkeras.layers.layer import Layer
 
 
 class UpSampling1D(Layer):
@@ -9,13 +9,7 @@ class UpSampling1D(Layer):
 
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
-        if not is_int(size):
-            raise TypeError(f"UpSampling1D '{self.name}': `size` must be an integer, received "
-                            f"{size!r}.")
-        if size <= 0:
-            raise ValueError(f"UpSampling1D '{self.name}': `size` must be a positive integer, "
-                             f"received {size!r}.")
-        self.size = int(size)
+        self.size = self._checked_positive_int("size", size, type_error=True)
 
     def build(self, input_shape):
         self._check_rank(input_shape, 3)

@@ -18,6 +18,9 @@ class UpSampling2D(Layer):
                              f"supported, received {data_format!r}.")
         self.size = normalize_tuple(size, 2, "size", self.name)
 
+    def build(self, input_shape):
+        self._check_rank(input_shape, 4)
+
     def compute_output_shape(self, input_shape):
         height, width = input_shape[1], input_shape[2]
         return (input_shape[0], None if height is None else height * self.size[0],

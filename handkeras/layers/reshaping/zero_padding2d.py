@@ -32,6 +32,9 @@ class ZeroPadding2D(Layer):
                              f"non-negative ints or 2 tuples of 2, received {padding!r}.") from None
         return pads
 
+    def build(self, input_shape):
+        self._check_rank(input_shape, 4)
+
     def compute_output_shape(self, input_shape):
         (top, bottom), (left, right) = self.padding
         height, width = input_shape[1], input_shape[2]
