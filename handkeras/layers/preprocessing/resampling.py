@@ -15,8 +15,8 @@ position ``c = (i + 0.5) * size / new_size``, input pixel ``j`` covering ``[j, j
   ``a = -0.5``), and normalize the weights: PIL's rule, which torch follows.
 
 As in torch, the pixel below a position is found after rounding the position to float32, and an
-axis whose size does not change is left as it is (but by bicubic without antialiasing, which torch
-computes all the same: it shows where a NaN spreads).
+axis whose size does not change is left as it is, except by bicubic without antialiasing, which
+torch computes all the same (the values are equal; a NaN spreads to the neighbours).
 
 Each output pixel gathers the pixels it reads (its taps), so that a NaN or an inf spreads where
 Keras's does. The map is linear: its transpose, the input gradient, is the matrix of the same
@@ -38,7 +38,6 @@ class AxisResampling:
     ``weight[i] * x[index[i]]``."""
 
     def __init__(self, size, taps):
-        self.size = size
         self.new_size = len(taps[0][0])
         self.taps = taps
         self.matrix = np.zeros((self.new_size, size))
