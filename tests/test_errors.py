@@ -651,6 +651,14 @@ def test_compile_with_config_arguments_that_are_not_a_dict(model):
                                      "received 'a'"]),
     (lambda: layers.Rescaling(1.0, offset=float("nan")), ["`offset` must be finite",
                                                           "received nan"]),
+    (lambda: layers.Resizing(0, 3), ["Resizing 'resizing", "`height` must be a positive integer",
+                                     "received height=0"]),
+    (lambda: layers.CenterCrop(3, -1), ["CenterCrop 'center_crop", "`width` must be a positive",
+                                        "received width=-1"]),
+    (lambda: layers.Resizing(3, 3, interpolation="area"), ["`interpolation` must be one of",
+                                                           "received interpolation='area'"]),
+    (lambda: layers.Resizing(3, 3, fill_mode="wrap"), ["`fill_mode` must be 'constant'",
+                                                       "received fill_mode='wrap'"]),
 ])
 def test_invalid_layer_arguments(make, fragments):
     with pytest.raises(ValueError) as info:

@@ -36,8 +36,10 @@ from handkeras.layers.pooling.global_pooling import (
 )
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
+from handkeras.layers.preprocessing.center_crop import CenterCrop
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
+from handkeras.layers.preprocessing.resizing import Resizing
 from handkeras.layers.regularization.activity_regularization import ActivityRegularization
 from handkeras.layers.regularization.alpha_dropout import AlphaDropout
 from handkeras.layers.regularization.dropout import Dropout
@@ -61,13 +63,14 @@ from handkeras.layers.rnn.simple_rnn import SimpleRNN
 from handkeras.layers.rnn.time_distributed import TimeDistributed
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "BatchNormalization", "Bidirectional", "Conv1D", "Conv1DTranspose",
-           "Conv2D", "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense", "Dropout", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "Identity",
-           "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking",
-           "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "SimpleRNN", "Softmax",
+           "AveragePooling2D", "BatchNormalization", "Bidirectional", "CenterCrop", "Conv1D",
+           "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense",
+           "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GRU", "Identity", "Input", "InputLayer", "Layer",
+           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPooling1D", "MaxPooling2D",
+           "Normalization", "Permute", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
+           "RepeatVector", "Rescaling", "Reshape", "Resizing", "SimpleRNN", "Softmax",
            "SpatialDropout1D", "SpatialDropout2D", "TimeDistributed", "UnitNormalization",
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]

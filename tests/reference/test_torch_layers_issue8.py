@@ -411,7 +411,7 @@ KERAS_LAYERS = [
     ("Rescaling", (0.5,)),
     ("RandomFlip", ()), ("RandomRotation", (0.2,)), ("RandomZoom", (0.2,)),
     ("RandomTranslation", (0.1, 0.2)), ("RandomContrast", (0.3,)), ("RandomBrightness", (0.3,)),
-    ("RandomCrop", (3, 4, 7)),
+    ("RandomCrop", (3, 4, 7)), ("Resizing", (3, 5)), ("CenterCrop", (3, 5)),
 ]
 
 

@@ -1,11 +1,10 @@
 """ImageAugmentation: the base of the random image layers (RandomFlip, RandomRotation, ...).
 
-It holds what they share, as Keras's image preprocessing layers do: images in a batch (4-D) or one
-image (3-D), ``channels_last`` or ``channels_first``, a ``seed``, identity in inference and, in
-training, a random transformation drawn per call. A subclass sees a channels-last batch only: it
+On top of what image layers share (``ImageLayer``: batches or single images, both data formats), it
+holds what the random ones have in common, as Keras's: a ``seed``, the identity in inference and,
+in training, a random transformation drawn per call. A subclass sees a channels-last batch only: it
 draws its parameters (``draw``), applies them (``transform``) keeping what its
-``transform_backward`` needs, and the base turns single images and channels-first batches into
-that and back.
+``transform_backward`` needs.
 """
 
 import numbers
@@ -13,33 +12,22 @@ import numbers
 import numpy as np
 
 from handkeras import backend
-from handkeras.layers.layer import Layer, is_int
+from handkeras.layers.layer import is_int
+from handkeras.layers.preprocessing.image_layer import ImageLayer
 
-DATA_FORMATS = ("channels_last", "channels_first")
 
-
-class ImageAugmentation(Layer):
+class ImageAugmentation(ImageLayer):
     """A weightless layer that transforms images at random in training, and passes them unchanged
     in inference. Called directly (``layer(images)``) it trains by default, as in Keras."""
 
     def __init__(self, seed=None, data_format=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(data_format=data_format, **kwargs)
         if seed is not None and not is_int(seed):
             raise ValueError(f"{self._label}: `seed` must be an integer or None, received "
                              f"{seed!r}.")
-        if data_format is None:
-            data_format = "channels_last"
-        if data_format not in DATA_FORMATS:
-            raise ValueError(f"{self._label}: `data_format` must be one of "
-                             f"{set(DATA_FORMATS)}, received {data_format!r}.")
-        self.data_format = data_format
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
         self._shapes = None  # the batch's layout in the last training forward, for backward
-
-    @property
-    def _label(self):
-        return f"{type(self).__name__} '{self.name}'"
 
     # ----------------------------------------------------------------------------- arguments
     def _checked_range(self, argument, factor, low, high, low_open=False):
@@ -65,26 +53,7 @@ class ImageAugmentation(Layer):
                              f"received value_range={value_range!r}.")
         return value_range
 
-    def build(self, input_shape):
-        if len(input_shape) != 4:
-            raise ValueError(f"{self._label} expects batches of images, inputs of rank 4 (batch "
-                             f"included), received shape {tuple(input_shape)}.")
-
     # ----------------------------------------------------------------------------- computing
-    def __call__(self, x, training=True):
-        """Apply the layer to a batch of images or to one image (of any size), building it on
-        first use."""
-        x = np.asarray(x, dtype=self.dtype)
-        self._check_images(x.shape)
-        if not self.built:  # then images of any size, as in Keras: the layer has no weights
-            self.build((None,) + (x.shape if x.ndim == 4 else (1,) + x.shape)[1:])
-        return self.forward(x, training=training)
-
-    def _check_images(self, shape):
-        if len(shape) not in (3, 4):
-            raise ValueError(f"{self._label} expects a batch of images (rank 4) or one image "
-                             f"(rank 3), received input with shape {tuple(shape)}.")
-
     def forward(self, x, training=False):
         x = np.asarray(x, dtype=self.dtype)
         if not training:
@@ -101,17 +70,6 @@ class ImageAugmentation(Layer):
         rank, shape = self._shapes
         return self._from_batch(self.transform_backward(self._to_batch(dy), shape), rank)
 
-    def _to_batch(self, x):
-        """``x`` as a channels-last batch (a view)."""
-        batch = x if x.ndim == 4 else x[None]
-        return batch.transpose(0, 2, 3, 1) if self.data_format == "channels_first" else batch
-
-    def _from_batch(self, batch, rank):
-        """A channels-last batch back in the layer's data format and the input's rank."""
-        if self.data_format == "channels_first":
-            batch = batch.transpose(0, 3, 1, 2)
-        return batch if rank == 4 else batch[0]
-
     def draw(self, shape, rng):
         """The random parameters for a channels-last batch of ``shape``, drawn from ``rng``."""
         raise NotImplementedError
@@ -124,9 +82,6 @@ class ImageAugmentation(Layer):
     def transform_backward(self, dy, input_shape):
         """The gradient with respect to the images of the last ``transform``, for ``dy``."""
         raise NotImplementedError
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
 
 
 def _is_real(value):
