@@ -133,13 +133,17 @@ class Loss:
         return total / divisor if divisor else 0.0
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss (a float), or per-sample losses with ``reduction=None`` / ``"none"``."""
+        """The reduced loss, or per-sample losses with ``reduction=None`` / ``"none"``.
+
+        The reduced loss is a numpy scalar of the loss's dtype (floatx unless given), which has
+        the ``shape`` ``()`` and the ``dtype`` of Keras's zero-dimensional tensor.
+        """
         y_true, y_pred = self._inputs(y_true, y_pred)
         losses = self.call(y_true, y_pred)
         weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
         if self.reduction in (None, "none"):
             return losses if weights is None else losses * weights
-        return self._reduce(losses, weights)
+        return losses.dtype.type(self._reduce(losses, weights))
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and its gradient with respect to ``y_pred`` (same shape).

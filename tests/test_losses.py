@@ -230,6 +230,21 @@ def test_names_functions_and_classes_are_interchangeable(identifier, cls):
     assert type(loss) is cls and loss.reduction == "sum_over_batch_size"
 
 
+def test_a_reduced_loss_is_a_zero_dimensional_value_of_the_loss_dtype():
+    """Keras returns a 0-d tensor in the loss's dtype, which scripts print and read the shape of:
+    here a numpy scalar, rounded to that dtype."""
+    y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+    y_pred = np.array([[0.2, 0.8], [0.6, 0.4]])
+    value = losses.MeanSquaredError()(y_true, y_pred)
+    assert isinstance(value, np.float32) and value.shape == () and value.dtype == np.float32
+    assert value == pytest.approx(0.1, rel=1e-7)
+    for reduction in ("sum", "mean_with_sample_weight"):
+        summed = losses.CategoricalCrossentropy(reduction=reduction, dtype="float64")(
+            y_true, y_pred, sample_weight=[1.0, 3.0])
+        assert isinstance(summed, np.float64) and summed.shape == ()
+    assert losses.MeanSquaredError(reduction=None)(y_true, y_pred).shape == (2,)
+
+
 def test_default_names_are_keras_names():
     assert losses.MeanSquaredError().name == "mean_squared_error"
     assert losses.CategoricalCrossentropy().name == "categorical_crossentropy"

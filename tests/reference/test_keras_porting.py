@@ -32,3 +32,25 @@ def test_embedding_input_length_is_ignored_with_keras_s_warning():
     assert our_warnings == their_warnings == ["Argument `input_length` is deprecated. Just remove it."]
     assert ours.built is theirs.built is False
     assert ours.layers[0].get_config().keys() == theirs.layers[0].get_config().keys()
+
+
+RNG = np.random.default_rng(5)
+LOGITS = RNG.normal(size=(4, 3))
+PROBABILITIES = 1 / (1 + np.exp(-LOGITS))
+TARGETS = RNG.uniform(size=(4, 3))
+
+
+@pytest.mark.parametrize("make, y_true, y_pred", [
+    (lambda L: L.MeanSquaredError(), TARGETS, LOGITS),
+    (lambda L: L.SparseCategoricalCrossentropy(from_logits=True), np.array([0, 2, 1, 1]), LOGITS),
+    (lambda L: L.BinaryCrossentropy(reduction="sum"), TARGETS, PROBABILITIES),
+    (lambda L: L.Huber(dtype="float32"), TARGETS, LOGITS),
+], ids=["mse", "sparse_logits", "bce_sum", "huber_float32"])
+def test_a_reduced_loss_has_keras_s_shape_dtype_and_value(make, y_true, y_pred):
+    """TensorFlow's quickstart prints ``loss_fn(y_train[:1], predictions)``: one value, of the
+    loss's dtype, whose ``shape`` is ``()``."""
+    ours = make(handkeras.losses)(y_true, y_pred)
+    theirs = make(keras.losses)(y_true, y_pred)
+    assert ours.shape == tuple(theirs.shape) == ()
+    assert str(ours.dtype) == keras.backend.standardize_dtype(theirs.dtype)
+    assert float(ours) == pytest.approx(float(theirs), rel=1e-6)
