@@ -54,3 +54,23 @@ def test_a_reduced_loss_has_keras_s_shape_dtype_and_value(make, y_true, y_pred):
     assert ours.shape == tuple(theirs.shape) == ()
     assert str(ours.dtype) == keras.backend.standardize_dtype(theirs.dtype)
     assert float(ours) == pytest.approx(float(theirs), rel=1e-6)
+
+
+@pytest.mark.parametrize("identifier", [
+    "mse", "MSE", "mae", "mape", "msle", "kld", "bce", "mean_squared_error", "huber", "log_cosh",
+    "categorical_crossentropy", "binary_crossentropy", "MeanSquaredError", "Huber",
+    "CategoricalCrossentropy",
+])
+def test_losses_get_returns_what_keras_s_does(identifier):
+    """A function's name gives the function (per-sample values), a class's name a Loss object
+    (one value)."""
+    ours, theirs = handkeras.losses.get(identifier), keras.losses.get(identifier)
+    assert isinstance(ours, handkeras.losses.Loss) == isinstance(theirs, keras.losses.Loss)
+    if isinstance(theirs, keras.losses.Loss):
+        assert type(ours).__name__ == type(theirs).__name__ and ours.name == theirs.name
+    else:
+        assert ours.__name__ == theirs.__name__
+    y_true, y_pred = TARGETS, PROBABILITIES
+    assert np.shape(ours(y_true, y_pred)) == tuple(theirs(y_true, y_pred).shape)
+    np.testing.assert_allclose(np.asarray(ours(y_true, y_pred)),
+                               theirs(y_true, y_pred).detach().numpy(), rtol=1e-6)
