@@ -133,13 +133,17 @@ class Loss:
         return total / divisor if divisor else 0.0
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss (a float), or per-sample losses with ``reduction=None`` / ``"none"``."""
+        """The reduced loss, or per-sample losses with ``reduction=None`` / ``"none"``.
+
+        The reduced loss is a numpy scalar of the loss's dtype (floatx unless given), which has
+        the ``shape`` ``()`` and the ``dtype`` of Keras's zero-dimensional tensor.
+        """
         y_true, y_pred = self._inputs(y_true, y_pred)
         losses = self.call(y_true, y_pred)
         weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
         if self.reduction in (None, "none"):
             return losses if weights is None else losses * weights
-        return self._reduce(losses, weights)
+        return losses.dtype.type(self._reduce(losses, weights))
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and its gradient with respect to ``y_pred`` (same shape).
@@ -990,28 +994,39 @@ _FUNCTIONS = (
     sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
     categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky,
 )
-_NAMES = {function.__name__: function.loss_class for function in _FUNCTIONS}
-_NAMES.update({alias: function.loss_class for alias, function in (
-    ("mse", mse), ("MSE", mse), ("mae", mae), ("MAE", mae), ("mape", mape), ("MAPE", mape),
-    ("msle", msle), ("MSLE", msle), ("kld", kld), ("KLD", kld), ("bce", bce), ("BCE", bce))})
+_FUNCTION_NAMES = {function.__name__: function for function in _FUNCTIONS}
+_FUNCTION_NAMES.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
+                        "msle": msle, "MSLE": msle, "kld": kld, "KLD": kld, "bce": bce, "BCE": bce})
+_NAMES = {name: function.loss_class for name, function in _FUNCTION_NAMES.items()}
 
 
 def get(identifier):
-    """A Loss object from a name or alias, a Loss class or instance, a loss function, or a config."""
-    if identifier is None or isinstance(identifier, Loss):
+    """Keras's lookup: the loss function of a function's name or alias (``"mse"``: per-sample
+    values), a Loss object for a class name, a class or a config, and a Loss or a function as given.
+    """
+    if identifier is None or isinstance(identifier, Loss) or (
+            callable(identifier) and not isinstance(identifier, type)):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
-    if callable(identifier) and hasattr(identifier, "loss_class"):
-        return identifier.loss_class()
-    if callable(identifier):
-        raise TypeError(
-            f"Loss function {identifier!r} has no gradient: handkeras differentiates by hand, so a "
-            f"custom loss must subclass handkeras.losses.Loss and define `call` and `gradient`."
-        )
-    return lookup("loss", identifier, {**_NAMES, **_CLASSES})()
+    found = lookup("loss", identifier, {**_FUNCTION_NAMES, **_CLASSES})
+    return found() if isinstance(found, type) else found
+
+
+def _loss_object(identifier):
+    """The Loss object ``compile`` trains with: :func:`get`'s, a built-in loss function replaced by
+    its class. A function of your own is a TypeError, since it has no gradient."""
+    loss = get(identifier)
+    if loss is None or isinstance(loss, Loss):
+        return loss
+    if hasattr(loss, "loss_class"):
+        return loss.loss_class()
+    raise TypeError(
+        f"Loss function {identifier!r} has no gradient: handkeras differentiates by hand, so a "
+        f"custom loss must subclass handkeras.losses.Loss and define `call` and `gradient`."
+    )
 
 
 def serialize(loss):

@@ -52,6 +52,18 @@ def test_embedding_weight_name_shape_and_default_initializer():
     assert layers.Embedding.from_config(config).get_config() == config
 
 
+def test_embedding_input_length_is_ignored_with_keras_s_deprecation_warning():
+    """Keras 2 scripts pass ``input_length``; Keras 3 warns, ignores it and builds the model on its
+    first data, so the summary before training is an unbuilt model's."""
+    with pytest.warns(UserWarning, match=r"^Argument `input_length` is deprecated\. Just remove it\.$"):
+        embedding = layers.Embedding(10, 4, input_length=7)
+    model = keras.Sequential([embedding, layers.GlobalAveragePooling1D(), layers.Dense(1)])
+    assert not model.built and "input_length" not in embedding.get_config()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(IDS, np.zeros((4, 1)), verbose=0)
+    assert model.built and model.input_shape == (None, 7)
+
+
 def test_embedding_gradient_adds_up_over_repeated_ids(float64):
     """The table's gradient: each output gradient added to its id's row; rows never used get 0."""
     layer = layers.Embedding(12, 3)

@@ -225,9 +225,45 @@ def test_functions_and_aliases_give_per_sample_losses(float64):
     (losses.categorical_crossentropy, losses.CategoricalCrossentropy),
     (losses.BinaryCrossentropy, losses.BinaryCrossentropy),
 ])
-def test_names_functions_and_classes_are_interchangeable(identifier, cls):
-    loss = losses.get(identifier)
-    assert type(loss) is cls and loss.reduction == "sum_over_batch_size"
+def test_names_functions_and_classes_are_interchangeable_in_compile(identifier, cls):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss=identifier)
+    assert type(model._compiled_loss) is cls
+    assert model._compiled_loss.reduction == "sum_over_batch_size"
+
+
+@pytest.mark.parametrize("identifier, expected", [
+    ("mse", losses.mean_squared_error), ("MSE", losses.mean_squared_error),
+    ("mean_squared_error", losses.mean_squared_error), ("bce", losses.binary_crossentropy),
+    ("categorical_crossentropy", losses.categorical_crossentropy),
+    (losses.mean_squared_error, losses.mean_squared_error), (None, None),
+])
+def test_get_returns_keras_s_loss_function_for_a_function_s_name(identifier, expected):
+    """As Keras's ``get``: per-sample values from ``get("mse")(y_true, y_pred)``."""
+    assert losses.get(identifier) is expected
+
+
+def test_get_returns_a_loss_object_for_a_class_its_name_or_its_config():
+    for identifier in ("MeanSquaredError", losses.MeanSquaredError,
+                       losses.serialize(losses.MeanSquaredError())):
+        assert type(losses.get(identifier)) is losses.MeanSquaredError
+    loss = losses.Huber()
+    assert losses.get(loss) is loss
+
+
+def test_a_reduced_loss_is_a_zero_dimensional_value_of_the_loss_dtype():
+    """Keras returns a 0-d tensor in the loss's dtype, which scripts print and read the shape of:
+    here a numpy scalar, rounded to that dtype."""
+    y_true = np.array([[0.0, 1.0], [1.0, 0.0]])
+    y_pred = np.array([[0.2, 0.8], [0.6, 0.4]])
+    value = losses.MeanSquaredError()(y_true, y_pred)
+    assert isinstance(value, np.float32) and value.shape == () and value.dtype == np.float32
+    assert value == pytest.approx(0.1, rel=1e-7)
+    for reduction in ("sum", "mean_with_sample_weight"):
+        summed = losses.CategoricalCrossentropy(reduction=reduction, dtype="float64")(
+            y_true, y_pred, sample_weight=[1.0, 3.0])
+        assert isinstance(summed, np.float64) and summed.shape == ()
+    assert losses.MeanSquaredError(reduction=None)(y_true, y_pred).shape == (2,)
 
 
 def test_default_names_are_keras_names():
@@ -263,5 +299,12 @@ def test_invalid_arguments_are_rejected():
 
 
 def test_a_function_without_gradient_is_refused_as_loss():
+    """``get`` hands it back, as Keras's does; ``compile`` refuses it, before anything changes."""
+    def squared(y_true, y_pred):
+        return (y_true - y_pred) ** 2
+
+    assert losses.get(squared) is squared
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     with pytest.raises(TypeError, match="gradient"):
-        losses.get(lambda y_true, y_pred: (y_true - y_pred) ** 2)
+        model.compile(optimizer="sgd", loss=squared)
+    assert not model.compiled

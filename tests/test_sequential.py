@@ -425,6 +425,25 @@ def test_summary_of_an_unbuilt_model_says_so_in_full():
     assert "Total params: 0 (0.00 B)" in summary_lines(model)
 
 
+def test_summary_of_an_unbuilt_model_shows_and_counts_the_layers_already_built():
+    """An adapted Normalization or a layer built by hand has its weights before the model is
+    built: Keras shows its output shape (for the shape it was built for) and counts its weights;
+    the layers after it stay unknown."""
+    first = layers.Dense(3, name="first")
+    first.build((None, 5))
+    frozen = layers.BatchNormalization(name="frozen")
+    frozen.build((None, 3))
+    frozen.trainable = False
+    model = keras.Sequential([first, layers.Dense(4, name="second"), frozen])
+    assert not model.built
+    assert summary_rows(model) == [["first (Dense)", "(None, 3)", "18"],
+                                   ["second (Dense)", "?", "0 (unbuilt)"],
+                                   ["frozen (BatchNormalization)", "(None, 3)", "12"]]
+    assert summary_lines(model)[-3:] == ["Total params: 30 (120.00 B)",
+                                         "Trainable params: 18 (72.00 B)",
+                                         "Non-trainable params: 12 (48.00 B)"]
+
+
 def test_weights_gradient_buffers_and_slots_start_on_a_cache_line():
     """OpenBLAS is measurably faster on 64-byte aligned matrices; numpy only guarantees 16 bytes."""
     from handkeras import aligned

@@ -102,7 +102,7 @@ class Trainer:
         else:
             name = "sgd" if optimizer is DEFAULT_OPTIMIZER else optimizer
             optimizer = optimizers_module.get(name, learning_rate=lr)
-        compiled_loss = losses_module.get(loss)
+        compiled_loss = losses_module._loss_object(loss)
         weight = 1.0
         if loss_weights is not None:
             weights = loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]

@@ -35,14 +35,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
     start, stop = _layer_bounds(model.layers, layer_range)
     rows = []
-    shape = model._build_input_shape
-    for index, layer in enumerate(model.layers):
-        if index >= stop:
-            break
-        output = None if shape is None else layer.compute_output_shape(shape)
-        if index >= start:
-            rows += _layer_rows(layer, shape, output, 0, expand_nested, show_trainable)
-        shape = output
+    for layer, shape, output in _shapes(model.layers[:stop], model._build_input_shape)[start:]:
+        rows += _layer_rows(layer, shape, output, 0, expand_nested, show_trainable)
 
     table = [line[:console_width] for line in _table(header, rows, widths, justify)]
     lines = [f'Model: "{model.name}"'] + table
@@ -114,16 +108,29 @@ def _layer_rows(layer, input_shape, output_shape, level, expand_nested, show_tra
         row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
     rows = [row]
     if expand_nested and getattr(layer, "layers", None):
-        shape = input_shape
-        for inner in layer.layers:
-            output = None if shape is None else inner.compute_output_shape(shape)
+        for inner, shape, output in _shapes(layer.layers, input_shape):
             rows += _layer_rows(inner, shape, output, level + 1, expand_nested, show_trainable)
-            shape = output
     return rows
 
 
+def _shapes(layers, input_shape):
+    """``(layer, input shape, output shape)`` down ``layers`` from the model's ``input_shape``.
+
+    Before the model is built (``input_shape`` None), a layer built on its own (by ``adapt``, a
+    direct call or ``build``) shows the output for the shape it was built for, and the others
+    None, as Keras shows them."""
+    shapes = []
+    for layer in layers:
+        known = input_shape if input_shape is not None else (
+            layer._build_input_shape if layer.built else None)
+        output = None if known is None else layer.compute_output_shape(known)
+        shapes.append((layer, known, output))
+        input_shape = None if input_shape is None else output
+    return shapes
+
+
 def _format_shape(shape):
-    """Keras's form: ``(None, 26, 26, 32)``; ``?`` while the model is not built."""
+    """Keras's form: ``(None, 26, 26, 32)``; ``?`` when it is not known yet."""
     if shape is None:
         return "?"
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
@@ -185,9 +192,10 @@ def _align(text, width, how):
 
 def _totals(model):
     """``(label, count, bytes)`` of Keras's totals: all parameters, trainable, non-trainable and,
-    once the optimizer has made its variables, the optimizer's."""
-    groups = [("Trainable", model.trainable_weights if model.built else []),
-              ("Non-trainable", model.non_trainable_weights if model.built else [])]
+    once the optimizer has made its variables, the optimizer's. Before the model is built, the
+    layers already built count, as in Keras."""
+    groups = [("Trainable", model.trainable_weights),
+              ("Non-trainable", model.non_trainable_weights)]
     optimizer = getattr(model, "optimizer", None)
     if getattr(model, "compiled", False) and optimizer is not None and optimizer.built:
         groups.append(("Optimizer", optimizer.variables))

@@ -520,3 +520,23 @@ def test_summary_of_an_unbuilt_model_and_after_training_prints_keras_s_text():
     theirs.fit(x, y, verbose=0)
     assert "Optimizer params" in summary_text(ours)
     assert summary_text(ours) == summary_text(theirs)
+
+
+def test_summary_of_an_unbuilt_model_with_layers_built_on_their_own_prints_keras_s_text():
+    """Layers built before the model (by hand, as ``adapt`` or a direct call builds them) show
+    their output shapes and count in the totals; the nested ones too."""
+    def partly_built(library):
+        L = library.layers
+        first, frozen = L.Dense(3, name="first"), L.BatchNormalization(name="frozen")
+        first.build((None, 5))
+        frozen.build((None, 3))
+        frozen.trainable = False
+        inner_first = L.Dense(2, name="inner_first")
+        inner_first.build((None, 4))
+        inner = library.Sequential([inner_first, L.Dense(2, name="inner_last")], name="inner")
+        return library.Sequential([first, L.Dense(4, name="second"), frozen, inner],
+                                  name="partly_built")
+
+    for options in ({}, {"expand_nested": True, "show_trainable": True}):
+        assert (summary_text(partly_built(handkeras), **options)
+                == summary_text(partly_built(keras), **options))

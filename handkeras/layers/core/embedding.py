@@ -1,5 +1,7 @@
 """Embedding: integer ids to dense vectors."""
 
+import warnings
+
 import numpy as np
 
 from handkeras import initializers
@@ -19,10 +21,9 @@ class Embedding(Layer):
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
-        input_length = kwargs.pop("input_length", None)
+        if kwargs.pop("input_length", None) is not None:  # Keras 2's; Keras 3 ignores it
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         super().__init__(**kwargs)
-        if input_length is not None and self._input_shape_argument is None:
-            self._input_shape_argument = (int(input_length),)
         self.input_dim = self._checked_positive_int("input_dim", input_dim)
         self.output_dim = self._checked_positive_int("output_dim", output_dim)
         if (embeddings_constraint is not None or lora_rank is not None

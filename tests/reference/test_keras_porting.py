@@ -1,0 +1,76 @@
+"""What ported scripts observe, against Keras 3.15.1 (torch backend): the spellings of older Keras
+scripts and the values a script prints, found by running short Keras scripts in both libraries
+with only their imports changed (see docs/porting.md)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import handkeras
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+
+
+def caught_warnings(make):
+    """``make()``'s result and the messages of the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = make()
+    return result, [str(warning.message) for warning in caught]
+
+
+def test_embedding_input_length_is_ignored_with_keras_s_warning():
+    def text_model(library):
+        L = library.layers
+        return library.Sequential([L.Embedding(50, 8, input_length=12, name="words"),
+                                   L.GlobalAveragePooling1D(name="pool"), L.Dense(1, name="out")])
+
+    ours, our_warnings = caught_warnings(lambda: text_model(handkeras))
+    theirs, their_warnings = caught_warnings(lambda: text_model(keras))
+    assert our_warnings == their_warnings == ["Argument `input_length` is deprecated. Just remove it."]
+    assert ours.built is theirs.built is False
+    assert ours.layers[0].get_config().keys() == theirs.layers[0].get_config().keys()
+
+
+RNG = np.random.default_rng(5)
+LOGITS = RNG.normal(size=(4, 3))
+PROBABILITIES = 1 / (1 + np.exp(-LOGITS))
+TARGETS = RNG.uniform(size=(4, 3))
+
+
+@pytest.mark.parametrize("make, y_true, y_pred", [
+    (lambda L: L.MeanSquaredError(), TARGETS, LOGITS),
+    (lambda L: L.SparseCategoricalCrossentropy(from_logits=True), np.array([0, 2, 1, 1]), LOGITS),
+    (lambda L: L.BinaryCrossentropy(reduction="sum"), TARGETS, PROBABILITIES),
+    (lambda L: L.Huber(dtype="float32"), TARGETS, LOGITS),
+], ids=["mse", "sparse_logits", "bce_sum", "huber_float32"])
+def test_a_reduced_loss_has_keras_s_shape_dtype_and_value(make, y_true, y_pred):
+    """TensorFlow's quickstart prints ``loss_fn(y_train[:1], predictions)``: one value, of the
+    loss's dtype, whose ``shape`` is ``()``."""
+    ours = make(handkeras.losses)(y_true, y_pred)
+    theirs = make(keras.losses)(y_true, y_pred)
+    assert ours.shape == tuple(theirs.shape) == ()
+    assert str(ours.dtype) == keras.backend.standardize_dtype(theirs.dtype)
+    assert float(ours) == pytest.approx(float(theirs), rel=1e-6)
+
+
+@pytest.mark.parametrize("identifier", [
+    "mse", "MSE", "mae", "mape", "msle", "kld", "bce", "mean_squared_error", "huber", "log_cosh",
+    "categorical_crossentropy", "binary_crossentropy", "MeanSquaredError", "Huber",
+    "CategoricalCrossentropy",
+])
+def test_losses_get_returns_what_keras_s_does(identifier):
+    """A function's name gives the function (per-sample values), a class's name a Loss object
+    (one value)."""
+    ours, theirs = handkeras.losses.get(identifier), keras.losses.get(identifier)
+    assert isinstance(ours, handkeras.losses.Loss) == isinstance(theirs, keras.losses.Loss)
+    if isinstance(theirs, keras.losses.Loss):
+        assert type(ours).__name__ == type(theirs).__name__ and ours.name == theirs.name
+    else:
+        assert ours.__name__ == theirs.__name__
+    y_true, y_pred = TARGETS, PROBABILITIES
+    assert np.shape(ours(y_true, y_pred)) == tuple(theirs(y_true, y_pred).shape)
+    np.testing.assert_allclose(np.asarray(ours(y_true, y_pred)),
+                               theirs(y_true, y_pred).detach().numpy(), rtol=1e-6)
