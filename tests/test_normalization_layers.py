@@ -259,6 +259,35 @@ def test_normalization_adapt_learns_mean_and_variance_per_feature(float64):
     np.testing.assert_allclose(y.std(axis=0), 1.0, rtol=1e-12)
 
 
+def test_normalization_adapted_on_a_column_of_numbers_leads_a_sequential(float64):
+    """TensorFlow's basic regression tutorial: ``Normalization(input_shape=[1,], axis=None)``
+    adapted on a 1-D array of horsepower, then the first layer of a Sequential fed that array."""
+    horsepower = np.random.default_rng(3).uniform(50, 250, 40)
+    normalizer = layers.Normalization(axis=None)
+    normalizer.adapt(horsepower)
+    model = keras.Sequential([keras.Input((1,)), normalizer, layers.Dense(1)])
+    out = model.predict(horsepower, verbose=0)
+    assert out.shape == (40, 1)
+    normalized = (horsepower - horsepower.mean()) / horsepower.std()
+    np.testing.assert_allclose(normalizer(horsepower[:, None])[:, 0], normalized, rtol=1e-12)
+    with pytest.raises(ValueError, match="broadcast"):
+        keras.Sequential([keras.Input((4,)), layers.Dense(3)]).add(
+            _adapted(np.zeros((5, 2))))
+
+
+def test_normalization_count_is_an_int32_weight_as_in_keras():
+    """Keras's ``count`` is an int32 weight (4 bytes in the summary's sizes and in the weights
+    file), which Keras 3.15.1's ``adapt`` leaves at 0."""
+    normalizer = _adapted(np.arange(10.0).reshape(5, 2))
+    assert normalizer.count.value.dtype == np.int32 and int(normalizer.count.value) == 0
+
+
+def _adapted(data):
+    normalizer = layers.Normalization()
+    normalizer.adapt(data)
+    return normalizer
+
+
 def test_normalization_adapt_on_batches_equals_adapt_on_all_data(float64):
     x = data((103, 4), scale=3.0, shift=2.0)
     whole, batched = layers.Normalization(), layers.Normalization()

@@ -52,7 +52,7 @@ class Normalization(Layer):
             self.adapt_mean = self.add_weight(stats_shape, "zeros", name="mean", trainable=False)
             self.adapt_variance = self.add_weight(stats_shape, "ones", name="variance",
                                                   trainable=False)
-            self.count = self.add_weight((), "zeros", name="count", trainable=False, dtype="int64")
+            self.count = self.add_weight((), "zeros", name="count", trainable=False, dtype="int32")
             mean = self.adapt_mean.value.reshape(self._broadcast)  # views: they follow adapt
             variance = self.adapt_variance.value.reshape(self._broadcast)
         else:
@@ -61,6 +61,23 @@ class Normalization(Layer):
             mean, variance = mean.astype(self.dtype), variance.astype(self.dtype)
         self.mean = Variable(mean, "mean", trainable=False, path=f"{self.name}/mean")
         self.variance = Variable(variance, "variance", trainable=False, path=f"{self.name}/variance")
+
+    def check_input_shape(self, shape, argument="x", expected=None):
+        """A built layer takes any input its statistics broadcast onto, as Keras's does: one adapted
+        on a column of numbers (``axis=None``, data of shape ``(n,)``) normalizes ``(n, 1)``
+        inputs, so it can lead a Sequential fed that column."""
+        if expected is not None or not self.built:
+            return super().check_input_shape(shape, argument, expected)
+        stats = self._broadcast
+        if len(shape) < len(stats) or any(size != 1 and dim is not None and dim != size
+                                           for dim, size in zip(shape[::-1], stats[::-1])):
+            raise ValueError(
+                f"Normalization '{self.name}' was built for input of shape "
+                f"{self._build_input_shape}: its statistics of shape {stats} do not broadcast onto "
+                f"{argument} with shape {tuple(shape)}.")
+
+    def _check_built_for(self, input_shape):
+        self.check_input_shape(input_shape, "input")
 
     def adapt(self, data):
         """Learn the mean and variance of ``data`` (an array, or an iterable of batches)."""
