@@ -225,6 +225,9 @@ def test_model_benchmarks_time_handkeras_against_pytorch(tmp_path, script, title
     assert float(seconds["handkeras"]) > 0
     if importlib.util.find_spec("torch"):
         ratio = float(lines[-1].split()[1].rstrip("x"))
-        # The ratio is printed to 2 decimals: up to 0.005 off the ratio of the printed seconds.
-        assert math.isclose(ratio, float(seconds["handkeras"]) / float(seconds["PyTorch"]),
-                            rel_tol=0.01, abs_tol=0.005)
+        ours, theirs = float(seconds["handkeras"]), float(seconds["PyTorch"])
+        # Each number is printed to 2 decimals: the ratio is up to 0.005 off the true one, and the
+        # ratio of the printed seconds up to (0.005 / ours + 0.005 / theirs) of itself off it
+        # (CI met 6.15 s / 14.48 s = 0.4247 printed as 0.43: true ratio 0.4250 to 0.4252).
+        rounding = 0.005 + ours / theirs * (0.005 / ours + 0.005 / theirs)
+        assert abs(ratio - ours / theirs) <= rounding * (1 + 1e-9)
