@@ -15,7 +15,7 @@ import numpy as np
 
 from handkeras import backend
 from handkeras.layers.layer import Layer
-from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.rnn.rnn import RNN, check_sequences
 from handkeras.layers.wrapper import Wrapper
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -82,10 +82,7 @@ class Bidirectional(Wrapper):
         self._weights.extend(self.forward_layer.weights + self.backward_layer.weights)
 
     def _check_sequences(self, shape):
-        if len(shape) != 3:
-            raise ValueError(
-                f"Bidirectional '{self.name}' expects input of rank 3 (batch, timesteps, "
-                f"features), received shape {tuple(shape)}.")
+        check_sequences(self, shape)
 
     def compute_output_shape(self, input_shape):
         self._check_sequences(input_shape)

@@ -87,10 +87,7 @@ class RNN(Layer):
         self.cell._restore(cell)
 
     def _check_sequences(self, shape):
-        if len(shape) != 3:
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}' expects input of rank 3 (batch, timesteps, "
-                f"features), received shape {tuple(shape)}.")
+        check_sequences(self, shape)
 
     def compute_output_shape(self, input_shape):
         self._check_sequences(input_shape)
@@ -210,6 +207,15 @@ class RNN(Layer):
     def _config_at_end(self):
         """Entries Keras puts last (``reset_after``, ``seed``)."""
         return {}
+
+
+def check_sequences(layer, shape):
+    """A ValueError naming ``layer`` unless ``shape`` is that of sequences: (batch, timesteps,
+    features)."""
+    if len(shape) != 3:
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}' expects input of rank 3 (batch, timesteps, "
+            f"features), received shape {tuple(shape)}.")
 
 
 _CELL_OPTIONS = frozenset((
