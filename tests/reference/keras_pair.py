@@ -1,5 +1,6 @@
 """One model in both libraries: built alike, compiled alike, compared on what a user can see."""
 
+import h5py
 import numpy as np
 import pytest
 
@@ -40,3 +41,13 @@ def assert_same_history(ours, theirs):
     for key, expected in theirs.history.items():
         assert_close(ours.history[key], expected, f"history[{key!r}]")
     assert ours.epoch == theirs.epoch
+
+
+def saved_legacy_weight_names(model, path):
+    """``model`` saved to the legacy ``.h5`` file ``path``; the ``weight_names`` its file lists
+    for each layer, as text."""
+    model.save(path)
+    with h5py.File(path, "r") as f:
+        return [[n.decode() if isinstance(n, bytes) else n
+                 for n in f["model_weights"][layer.name].attrs["weight_names"]]
+                for layer in model.layers]

@@ -7,7 +7,6 @@ Saving both ways is in test_keras_saving.py (its LAYERS table), the math against
 test_torch_bidirectional.py.
 """
 
-import h5py
 import numpy as np
 import pytest
 
@@ -18,7 +17,7 @@ torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
 from keras_pair import (assert_same_history, assert_same_weights, compile_both,  # noqa: E402
-                        make_models)
+                        make_models, saved_legacy_weight_names)
 
 IDS = np.array([[1, 2, 0, 3, 0, 0],
                 [0, 0, 4, 5, 1, 2],
@@ -110,12 +109,7 @@ def test_paths_legacy_weight_names_summary_and_config_are_keras_s(tmp_path):
             library.layers.Bidirectional(library.layers.GRU(2, name="gru"), merge_mode="sum",
                                          name="summed")],
             name="tagger")
-        path = tmp_path / f"{library.__name__}.h5"
-        model.save(path)
-        with h5py.File(path, "r") as f:
-            names = [[n.decode() if isinstance(n, bytes) else n
-                      for n in f["model_weights"][layer.name].attrs["weight_names"]]
-                     for layer in model.layers]
+        names = saved_legacy_weight_names(model, tmp_path / f"{library.__name__}.h5")
         seen[library] = ([w.path for w in model.weights], names, model.output_shape,
                          [layer.count_params() for layer in model.layers],
                          model.layers[0].get_config())

@@ -7,7 +7,6 @@ summary's shapes and counts and the layer's config as Keras has them. Saving bot
 test_keras_saving.py (its LAYERS table), the math against torch in test_torch_time_distributed.py.
 """
 
-import h5py
 import numpy as np
 import pytest
 
@@ -18,7 +17,7 @@ torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
 from keras_pair import (assert_same_history, assert_same_weights, compile_both,  # noqa: E402
-                        make_models)
+                        make_models, saved_legacy_weight_names)
 
 
 @pytest.mark.parametrize("inner, shape", [
@@ -104,12 +103,7 @@ def test_paths_legacy_weight_names_summary_and_config_are_keras_s(tmp_path):
             L.TimeDistributed(L.BatchNormalization(name="norm"), name="per_norm"),
             L.TimeDistributed(L.Flatten(name="flat"), name="per_flat"),
             L.TimeDistributed(L.Dense(3, name="head"), name="per_head")], name="video")
-        path = tmp_path / f"{library.__name__}.h5"
-        model.save(path)
-        with h5py.File(path, "r") as f:
-            names = [[n.decode() if isinstance(n, bytes) else n
-                      for n in f["model_weights"][layer.name].attrs["weight_names"]]
-                     for layer in model.layers]
+        names = saved_legacy_weight_names(model, tmp_path / f"{library.__name__}.h5")
         seen[library] = ([w.path for w in model.weights], names, model.output_shape,
                          [layer.count_params() for layer in model.layers],
                          [layer.compute_output_shape((None, 4, 6, 6, 1)) for layer in
