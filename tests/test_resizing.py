@@ -356,8 +356,8 @@ def test_weights_files_skip_the_weightless_layers(tmp_path):
 
 # ------------------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("make, error, words", [
-    (lambda: layers.Resizing(0, 3), ValueError, ["Resizing 'resizing", "`height`", "height=0"]),
-    (lambda: layers.Resizing(3, -2), ValueError, ["`width`", "positive", "width=-2"]),
+    (lambda: layers.Resizing(0, 3), ValueError, ["Resizing 'resizing", "`height`", "received 0"]),
+    (lambda: layers.Resizing(3, -2), ValueError, ["`width`", "positive", "received -2"]),
     (lambda: layers.Resizing(2.5, 3), TypeError, ["`height` must be an integer", "2.5"]),
     (lambda: layers.Resizing(3, "4"), TypeError, ["`width`", "'4'"]),
     (lambda: layers.Resizing(True, 3), TypeError, ["`height`", "True"]),

@@ -3,7 +3,6 @@ fixed ``height`` x ``width``, in training and inference alike."""
 
 import numpy as np
 
-from handkeras.layers.layer import is_int
 from handkeras.layers.preprocessing.image_layer import ImageLayer
 
 
@@ -17,15 +16,8 @@ class ResamplingLayer(ImageLayer):
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        for argument, size in (("height", height), ("width", width)):
-            if not is_int(size):
-                raise TypeError(f"{self._label}: `{argument}` must be an integer, received "
-                                f"{argument}={size!r}.")
-            if size < 1:
-                raise ValueError(f"{self._label}: `{argument}` must be a positive integer, "
-                                 f"received {argument}={size!r}.")
-        self.height = height
-        self.width = width
+        self.height = self._checked_positive_int("height", height, type_error=True)
+        self.width = self._checked_positive_int("width", width, type_error=True)
         self._last = None  # the last training forward's resampling and input rank, for backward
 
     def resampling(self, height, width):
