@@ -198,6 +198,8 @@ def operate(h5file, operation, pick, choice):
             recreate(parent, leaf, np.resize(value, shape) if shape else np.float32(0))
         else:  # retype: the same values in another type (lossless) or a type that is not numbers
             value = obj[()]
+            if np.asarray(value).dtype.kind not in "biuf":  # text a swap_kind wrote: no numbers
+                return False
             dtype = [np.float64, np.complex64, "S12", np.float64][choice % 4]
             recreate(parent, leaf, np.asarray(value).astype(dtype))
         return True
