@@ -1,10 +1,13 @@
-"""Vector routines of the BLAS numpy already runs on, for updates numpy has no single function for.
+"""Routines of the BLAS numpy already runs on, for updates numpy has no single function for.
 
 numpy hands matrix products to OpenBLAS but keeps its vector routines to itself, and those do in one
 fused pass, on every core, what a numpy expression does in several passes on one. On the benchmark
 machine, ``w += a * g`` on a 784x512 float32 matrix takes 113 us in numpy (even in cache-sized
 blocks) and 22 us as BLAS's axpy; adding a bias to each of 1024 rows of 512 takes 82 us in numpy and
 22 us as the rank-1 update ``ones ⊗ bias`` (ger).
+
+Plain SGD's update of a dense kernel goes further: ``w -= lr * x.T @ dz`` is one GEMM accumulating
+onto ``w`` (``add_product``), so the gradient is never written out and read back.
 
 The routines are looked up by name, through ctypes, in the scipy-openblas library of numpy's wheels
 (64-bit integer interface). Each function returns whether it did the work: False for another BLAS,
@@ -23,7 +26,7 @@ from handkeras.reductions import ones
 
 # Below this many elements numpy's own loop beats a ctypes call (about 3 us).
 MIN_SIZE = 1 << 15
-_ROW_MAJOR = 101  # CblasRowMajor
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
 # ILP64 builds (64-bit integers), the only ones whose integer width the name tells: numpy >= 2.0's
 # wheels ship scipy-openblas64 ("scipy_" prefix), numpy 1.x's wheels openblas64.
 _NAME_FORMS = ("scipy_cblas_{}64_", "cblas_{}64_")
@@ -56,8 +59,11 @@ def _routine(name, dtype):
             if routine is not None:
                 I, P = ctypes.c_int64, ctypes.c_void_p
                 routine.restype = None
+                enum = ctypes.c_int
                 routine.argtypes = {"axpy": [I, scalar, P, I, P, I],
-                                    "ger": [ctypes.c_int, I, I, scalar, P, I, P, I, P, I]}[name]
+                                    "ger": [enum, I, I, scalar, P, I, P, I, P, I],
+                                    "gemm": [enum, enum, enum, I, I, I, scalar, P, I, P, I, scalar,
+                                             P, I]}[name]
                 return routine
     return None
 
@@ -92,4 +98,19 @@ def add_to_rows(array, row):
     rows = array.size // width
     routine(_ROW_MAJOR, rows, width, 1.0, ones(rows, array.dtype).ctypes.data, 1,
             row.ctypes.data, 1, array.ctypes.data, width)
+    return True
+
+
+def add_product(alpha, left, right, target):
+    """``target += alpha * left.T @ right`` in place, as one GEMM (``C = alpha A^T B + C``): the
+    product is added onto ``target`` as it is computed, never written out on its own."""
+    if target.size < MIN_SIZE:
+        return False
+    routine = _routine("gemm", target.dtype.type)
+    if (routine is None or left.ndim != 2 or right.ndim != 2 or len(left) != len(right)
+            or target.shape != (left.shape[1], right.shape[1]) or not _usable(target, left, right)):
+        return False
+    rows, columns = target.shape
+    routine(_ROW_MAJOR, _TRANS, _NO_TRANS, rows, columns, len(left), alpha, left.ctypes.data, rows,
+            right.ctypes.data, columns, 1.0, target.ctypes.data, columns)
     return True

@@ -16,7 +16,7 @@ def numpy_blas():
 def test_the_routines_are_found_in_numpys_scipy_openblas():
     if numpy_blas() != "scipy-openblas":
         pytest.fail(f"this numpy uses {numpy_blas()}; the routines are looked up in scipy-openblas")
-    for name in ("axpy", "ger"):
+    for name in ("axpy", "ger", "gemm"):
         for dtype in (np.float32, np.float64):
             assert blas._routine(name, dtype) is not None, (name, dtype)
     assert blas._routine("axpy", np.float16) is None
@@ -76,3 +76,38 @@ def test_add_to_rows_declines_and_leaves_the_matrix_alone(case):
         row = np.ones(2 * BIG[1], np.float32)[::2]
     assert not blas.add_to_rows(matrix, row)
     assert not matrix.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_product_adds_the_scaled_product_of_the_transposed_left_and_the_right(dtype):
+    rng = np.random.default_rng(2)
+    left, right = rng.standard_normal((32, 300)), rng.standard_normal((32, 200))
+    target = rng.standard_normal(BIG)
+    expected = target + 0.25 * left.T @ right  # float64 reference
+    left, right, ours = left.astype(dtype), right.astype(dtype), target.astype(dtype)
+    assert blas.add_product(dtype(0.25), left, right, ours)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12 if dtype == np.float64 else 1e-5,
+                               atol=1e-12 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("case", ["small", "float16", "mixed dtypes", "strided factor",
+                                  "rows differ", "wrong target shape", "read-only"])
+def test_add_product_declines_and_leaves_the_target_alone(case):
+    left, right = np.ones((8, BIG[0]), np.float32), np.ones((8, BIG[1]), np.float32)
+    target = np.zeros(BIG, np.float32)
+    if case == "small":
+        left, right, target = left[:, :2], right[:, :2], target[:2, :2]
+    elif case == "float16":
+        left, right, target = (a.astype(np.float16) for a in (left, right, target))
+    elif case == "mixed dtypes":
+        right = right.astype(np.float64)
+    elif case == "strided factor":
+        left = np.ones((16, BIG[0]), np.float32)[::2]
+    elif case == "rows differ":
+        right = right[:-1]
+    elif case == "wrong target shape":
+        target = np.zeros((BIG[1], BIG[0]), np.float32)
+    else:
+        target.flags.writeable = False
+    assert not blas.add_product(np.float32(1), left, right, target)
+    assert not target.any()

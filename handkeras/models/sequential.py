@@ -344,21 +344,23 @@ class Sequential(Trainer, Layer):
             self._activity_penalty = penalty
         return x, mask, penalty
 
-    def backward(self, dy, input_gradient=True, from_logits=False):
+    def backward(self, dy, input_gradient=True, from_logits=False, kernel_products=()):
         """Back-propagate ``dy`` through every step of the last training forward, in reverse;
         ``from_logits`` starts below the last layer's activation.
 
-        With ``input_gradient=False`` the first step skips its input gradient.
+        With ``input_gradient=False`` the first step skips its input gradient. The Dense layers in
+        ``kernel_products`` leave their kernel's gradient unformed (see ``ProductGradient``).
         """
         steps = self._planned_steps()
         for i in range(len(steps) - 1, -1, -1):
             step = steps[i]
+            options = {"kernel_product": True} if step in kernel_products else {}
             if i == len(steps) - 1 and from_logits:
-                dy = step.backward_from_logits(dy, input_gradient or i > 0)
+                dy = step.backward_from_logits(dy, input_gradient or i > 0, **options)
                 continue
             if step.activity_regularizer is not None:
                 dy = dy + step.activity_regularizer.gradient(step._activity_output) / len(dy)
-            dy = step.backward(dy, input_gradient or i > 0)
+            dy = step.backward(dy, input_gradient or i > 0, **options)
         return dy
 
     @undoes_first_build_on_failure

@@ -45,6 +45,12 @@ class Optimizer:
     #: which runs on BLAS whole; a new rule must say so.
     updates_in_blocks = False
 
+    @property
+    def takes_product_gradients(self):
+        """Whether ``update_step`` takes a kernel's gradient as a ``ProductGradient`` (its factors,
+        unformed); only plain SGD does, where the update is one GEMM."""
+        return False
+
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,

@@ -2,6 +2,7 @@
 
 from handkeras.optimizers.base_optimizer import Optimizer, check_number
 from handkeras.optimizers.scaled_add import scaled_add
+from handkeras.product_gradient import ProductGradient
 
 
 class SGD(Optimizer):
@@ -21,8 +22,17 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.slot_groups = (("momentum",),) if self.momentum != 0 else ()
 
+    @property
+    def takes_product_gradients(self):
+        return (self.momentum == 0 and not self.clipnorm and not self.global_clipnorm
+                and not self.clipvalue)
+
     def update_step(self, gradient, variable, slots, learning_rate):
         w = variable.value
+        if isinstance(gradient, ProductGradient):
+            if self.momentum == 0 and gradient.add_to(w, -learning_rate):  # one GEMM
+                return
+            gradient = gradient.formed()
         if self.momentum == 0:
             scaled_add(w, -learning_rate, gradient)
             return

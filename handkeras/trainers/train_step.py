@@ -5,7 +5,17 @@ the loss is fused with the output activation, whether any regularizer exists) is
 step is made, so the per-batch path does only the math and a few attribute reads.
 """
 
+from handkeras import blas
+from handkeras.layers.activations.activation import Activation
+from handkeras.layers.core.dense import Dense
+from handkeras.layers.regularization.dropout import Dropout
+from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.trainers.masking import masked_sample_weight
+
+# Layers whose backward writes nothing their forward made: a Dense kernel's unformed gradient reads
+# its input and the gradient at its logits after the whole backward has run, so every step before it
+# must leave them alone.
+_LEAVES_FORWARD_ALONE = (Dense, Dropout, Flatten, Activation)
 
 
 class TrainStep:
@@ -20,9 +30,11 @@ class TrainStep:
         self.regularized = any(w.regularizer is not None for w in model.weights) or any(
             layer.activity_regularizer is not None for layer in _all_layers(model))
         self.last_layer = model.layers[-1]
+        self.product_layers = self._product_layers(model)
 
-    def gradients(self, x, y, sample_weight):
-        """Forward and backward on one batch: ``(loss, y_pred)``; gradients left in the layers."""
+    def gradients(self, x, y, sample_weight, products=()):
+        """Forward and backward on one batch: ``(loss, y_pred)``; gradients left in the layers (the
+        kernels of the Dense layers in ``products`` unformed)."""
         model = self.model
         y_pred, mask, _ = model.forward_details(x, training=True)
         if mask is not None:
@@ -36,25 +48,46 @@ class TrainStep:
         if self.loss_weight != 1.0:
             loss *= self.loss_weight
             grad *= self.loss_weight
-        model.backward(grad, input_gradient=False, from_logits=self.fused)
+        model.backward(grad, input_gradient=False, from_logits=self.fused, kernel_products=products)
         if self.regularized:
             loss += model.regularization_penalty()
         return loss, y_pred
 
-    def collect_gradients(self):
-        """The gradients of the last backward, in ``trainable_weights`` order."""
+    def collect_gradients(self, products=()):
+        """The gradients of the last backward, in ``trainable_weights`` order; the kernels of the
+        layers in ``products`` as their ``ProductGradient``."""
         grads = []
         for layer in self.gradient_layers:
             if self.regularized:
                 layer.add_regularization_gradients()
-            grads.extend(layer.gradients)
+            if layer in products:
+                grads.append(layer.kernel_product)
+                grads.extend(layer.gradients[1:])
+            else:
+                grads.extend(layer.gradients)
         return grads
 
     def __call__(self, x, y, sample_weight=None):
         """One optimizer step; returns the batch's loss and predictions."""
-        loss, y_pred = self.gradients(x, y, sample_weight)
-        self.model.optimizer.apply_unchecked(self.collect_gradients(), self.variables)
+        optimizer = self.model.optimizer
+        products = self.product_layers if optimizer.takes_product_gradients else ()
+        loss, y_pred = self.gradients(x, y, sample_weight, products)
+        optimizer.apply_unchecked(self.collect_gradients(products), self.variables)
         return loss, y_pred
+
+    @staticmethod
+    def _product_layers(model):
+        """The Dense layers whose kernel gradient an optimizer may take unformed: trainable, with
+        no kernel regularizer (its gradient adds to the formed one), kernels large enough for BLAS,
+        and only layers that leave the forward's arrays alone before them."""
+        layers = set()
+        for step in model._planned_steps():
+            if not isinstance(step, _LEAVES_FORWARD_ALONE):
+                break
+            if (isinstance(step, Dense) and step.trainable and step.kernel.regularizer is None
+                    and step.kernel.value.size >= blas.MIN_SIZE):
+                layers.add(step)
+        return frozenset(layers)
 
 
 def _all_layers(model):

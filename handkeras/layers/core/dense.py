@@ -5,6 +5,7 @@ import numpy as np
 from handkeras import aligned, blas
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
+from handkeras.product_gradient import ProductGradient
 from handkeras.reductions import sum_rows
 
 
@@ -51,14 +52,16 @@ class Dense(KernelAndBias, Layer):
             self._x, self.logits, self._y = x, z, y
         return y
 
-    def backward(self, dy, input_gradient=True):
+    def backward(self, dy, input_gradient=True, kernel_product=False):
         dz = self.activation.vjp(self.logits, self._y, dy)
-        return self.backward_from_logits(dz, input_gradient)
+        return self.backward_from_logits(dz, input_gradient, kernel_product)
 
-    def backward_from_logits(self, dz, input_gradient=True):
+    def backward_from_logits(self, dz, input_gradient=True, kernel_product=False):
         """Backward from the gradient at the pre-activation ``z`` (used when the loss fuses it).
 
-        The weight gradients are written into buffers reused from step to step.
+        The weight gradients are written into buffers reused from step to step; with
+        ``kernel_product=True`` the kernel's is left unformed, as ``self.kernel_product`` (a
+        ``ProductGradient``), for an optimizer that applies it without forming it.
         """
         x = self._x
         if x.ndim != 2:
@@ -67,7 +70,10 @@ class Dense(KernelAndBias, Layer):
         if self.trainable:
             if not self.gradients:
                 self.gradients = [aligned.empty(w.shape, w.dtype) for w in self._weights]
-            np.matmul(x.T, dz2, out=self.gradients[0])
+            if kernel_product:
+                self.kernel_product = ProductGradient(x, dz2, self.gradients[0])
+            else:
+                np.matmul(x.T, dz2, out=self.gradients[0])
             if self.use_bias:
                 sum_rows(dz2, out=self.gradients[1])
         if input_gradient:

@@ -1,0 +1,134 @@
+"""Plain SGD takes a large Dense kernel's gradient unformed and applies it as one GEMM
+(``handkeras/product_gradient.py``): the same training, to the bit, as forming the gradient first."""
+
+import numpy as np
+import pytest
+
+import handkeras as keras
+from handkeras import blas, layers
+from handkeras.optimizers.scaled_add import scaled_add
+from handkeras.product_gradient import MAX_ROWS, SMALL_PRODUCT, ProductGradient
+
+
+def factors(rows, fan_in, fan_out, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((rows, fan_in)).astype(dtype),
+            rng.standard_normal((rows, fan_out)).astype(dtype),
+            rng.standard_normal((fan_in, fan_out)).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, fan_in, fan_out", [
+    (3, 784, 512), (32, 784, 512), (31, 256, 128), (128, 512, 512), (MAX_ROWS, 300, 200)])
+def test_one_gemm_gives_the_update_of_the_formed_gradient_to_the_bit(dtype, rows, fan_in, fan_out):
+    x, dz, kernel = factors(rows, fan_in, fan_out, dtype)
+    learning_rate = dtype(0.05)
+    expected = kernel.copy()
+    scaled_add(expected, -learning_rate, x.T @ dz)
+    gradient = ProductGradient(x, dz, np.empty_like(kernel))
+    assert gradient.add_to(kernel, -learning_rate)
+    np.testing.assert_array_equal(kernel, expected)
+
+
+@pytest.mark.parametrize("rows, fan_in, fan_out", [
+    (MAX_ROWS + 1, 300, 200),  # OpenBLAS would add partial sums per block of rows
+    (30, 256, 128),  # 983,040 multiply-adds: OpenBLAS's small-matrix kernels round apart
+])
+def test_products_that_would_round_differently_are_left_to_be_formed(rows, fan_in, fan_out):
+    assert rows > MAX_ROWS or rows * fan_in * fan_out <= SMALL_PRODUCT
+    x, dz, kernel = factors(rows, fan_in, fan_out, np.float32)
+    before = kernel.copy()
+    gradient = ProductGradient(x, dz, np.empty_like(kernel))
+    assert not gradient.add_to(kernel, np.float32(-0.05))
+    np.testing.assert_array_equal(kernel, before)
+    np.testing.assert_allclose(gradient.formed(), x.T @ dz, rtol=1e-5, atol=1e-4)
+
+
+def mlp(dtype, optimizer, first=(), hidden_regularizer=None, dropout=0.2):
+    """A small MLP compiled with ``optimizer()``, made in ``dtype`` (the learning rate too)."""
+    keras.backend.set_floatx(dtype)
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([
+        keras.Input((12, 25)), *first, layers.Flatten(),
+        layers.Dense(256, activation="relu"), layers.Dropout(dropout),
+        layers.Dense(128, activation="tanh", kernel_regularizer=hidden_regularizer),
+        layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def data(dtype, rows=1000):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((rows, 12, 25)).astype(dtype), rng.integers(0, 10, rows)
+
+
+def train(make_model, dtype, batch_size, gemm_allowed, monkeypatch):
+    """The weights after two epochs, and the number of updates done as one GEMM."""
+    calls = []
+    real = blas.add_product
+
+    def add_product(*args):
+        calls.append(args[-1].shape)
+        return real(*args) if gemm_allowed else False
+
+    model = make_model(dtype)
+    with monkeypatch.context() as patch:
+        patch.setattr(blas, "add_product", add_product)
+        model.fit(*data(dtype), batch_size=batch_size, epochs=2, verbose=0)
+    return model.get_weights(), calls
+
+
+@pytest.fixture(autouse=True)
+def floatx_back():
+    yield
+    keras.backend.set_floatx("float32")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("batch_size", [32, 100, MAX_ROWS])
+def test_fit_with_plain_sgd_updates_large_kernels_in_one_gemm_and_trains_the_same(
+        dtype, batch_size, monkeypatch):
+    def make(dtype):
+        return mlp(dtype, lambda: keras.optimizers.SGD(0.05))
+
+    gemm_weights, calls = train(make, dtype, batch_size, True, monkeypatch)
+    formed_weights, _ = train(make, dtype, batch_size, False, monkeypatch)
+    # the 300x256 and 256x128 kernels at every step, unless too small a product for the blocked
+    # kernel (the last batch of 8 rows at 32 a batch); the 128x10 kernel is too small for BLAS
+    batches = [batch_size] * (1000 // batch_size) + [1000 % batch_size] * (1000 % batch_size > 0)
+    expected = [kernel for rows in batches for kernel in [(300, 256), (256, 128)]
+                if rows * kernel[0] * kernel[1] > SMALL_PRODUCT]
+    assert calls == 2 * expected
+    for ours, formed in zip(gemm_weights, formed_weights):
+        np.testing.assert_array_equal(ours, formed)
+
+
+@pytest.mark.parametrize("case", ["momentum", "clipnorm", "adam", "after batch normalization"])
+def test_other_updates_and_layers_form_their_gradients(case, monkeypatch):
+    optimizer = {"momentum": lambda: keras.optimizers.SGD(0.05, momentum=0.9),
+                 "clipnorm": lambda: keras.optimizers.SGD(0.05, clipnorm=1.0),
+                 "adam": lambda: keras.optimizers.Adam()}.get(case, lambda: keras.optimizers.SGD())
+    first = [layers.BatchNormalization()] if case == "after batch normalization" else []
+    _, calls = train(lambda dtype: mlp(dtype, optimizer, first), "float32", 32, True, monkeypatch)
+    assert calls == []
+
+
+def test_a_regularized_kernel_is_formed_the_others_still_take_the_gemm(monkeypatch):
+    def make(dtype):
+        return mlp(dtype, lambda: keras.optimizers.SGD(0.05), hidden_regularizer="l2")
+
+    _, calls = train(make, "float32", 32, True, monkeypatch)
+    assert set(calls) == {(300, 256)}
+
+
+def test_compute_gradients_after_fit_still_returns_the_formed_gradients():
+    model = mlp("float32", lambda: keras.optimizers.SGD(0.05), dropout=0.0)
+    x, y = data("float32", 64)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # kernels updated by products
+    twin = mlp("float32", lambda: keras.optimizers.SGD(0.05), dropout=0.0)
+    twin.set_weights(model.get_weights())
+    _, gradients = model.compute_gradients(x[:32], y[:32])
+    _, expected = twin.compute_gradients(x[:32], y[:32])
+    assert len(gradients) == len(expected) == 6
+    for ours, theirs in zip(gradients, expected):
+        np.testing.assert_array_equal(ours, theirs)
