@@ -1,10 +1,10 @@
-"""A kernel's gradient kept as the two factors of its product, for plain SGD to apply in one GEMM.
+"""A kernel's gradient kept as the two factors of its product, for SGD to add in one GEMM.
 
-A Dense kernel's gradient is ``x.T @ dz``, and plain SGD adds ``-lr`` times it to the kernel. Formed
-first, the gradient is written out, then read back by the update while the kernel is read and
-written: on a 784x512 float32 kernel at 32 rows a batch that update costs about as much as the
-product itself. BLAS's GEMM computes ``C = alpha A^T B + C``; with the kernel as ``C`` and
-``alpha = -lr`` the step happens inside the product (``blas.add_product``).
+A Dense kernel's gradient is ``x.T @ dz``, and SGD adds ``-lr`` times it to the kernel (or to its
+momentum). Formed first, the gradient is written out, then read back by the update while the
+kernel is read and written: on a 784x512 float32 kernel at 32 rows a batch that update costs about
+as much as the product itself. BLAS's GEMM computes ``C = alpha A^T B + C``; with the kernel as
+``C`` and ``alpha = -lr`` the step happens inside the product (``blas.add_product``).
 
 It is the same step to the bit, where OpenBLAS runs its blocked kernel: that kernel sums a block of
 rows in registers and adds ``alpha`` times the sum onto ``C`` with one rounding, as BLAS's axpy adds

@@ -1,5 +1,5 @@
-"""Plain SGD takes a large Dense kernel's gradient unformed and applies it as one GEMM
-(``handkeras/product_gradient.py``): the same training, to the bit, as forming the gradient first."""
+"""SGD (plain or with momentum) takes a large Dense kernel's gradient unformed and adds it in one
+GEMM (``handkeras/product_gradient.py``): the same training, to the bit, as forming it first."""
 
 import numpy as np
 import pytest
@@ -84,12 +84,13 @@ def floatx_back():
     keras.backend.set_floatx("float32")
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("batch_size", [32, 100, MAX_ROWS])
-def test_fit_with_plain_sgd_updates_large_kernels_in_one_gemm_and_trains_the_same(
-        dtype, batch_size, monkeypatch):
+def test_fit_with_sgd_updates_large_kernels_in_one_gemm_and_trains_the_same(
+        dtype, batch_size, momentum, monkeypatch):
     def make(dtype):
-        return mlp(dtype, lambda: keras.optimizers.SGD(0.05))
+        return mlp(dtype, lambda: keras.optimizers.SGD(0.05, momentum=momentum))
 
     gemm_weights, calls = train(make, dtype, batch_size, True, monkeypatch)
     formed_weights, _ = train(make, dtype, batch_size, False, monkeypatch)
@@ -103,9 +104,9 @@ def test_fit_with_plain_sgd_updates_large_kernels_in_one_gemm_and_trains_the_sam
         np.testing.assert_array_equal(ours, formed)
 
 
-@pytest.mark.parametrize("case", ["momentum", "clipnorm", "adam", "after batch normalization"])
+@pytest.mark.parametrize("case", ["nesterov", "clipnorm", "adam", "after batch normalization"])
 def test_other_updates_and_layers_form_their_gradients(case, monkeypatch):
-    optimizer = {"momentum": lambda: keras.optimizers.SGD(0.05, momentum=0.9),
+    optimizer = {"nesterov": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
                  "clipnorm": lambda: keras.optimizers.SGD(0.05, clipnorm=1.0),
                  "adam": lambda: keras.optimizers.Adam()}.get(case, lambda: keras.optimizers.SGD())
     first = [layers.BatchNormalization()] if case == "after batch normalization" else []

@@ -48,7 +48,7 @@ class Optimizer:
     @property
     def takes_product_gradients(self):
         """Whether ``update_step`` takes a kernel's gradient as a ``ProductGradient`` (its factors,
-        unformed); only plain SGD does, where the update is one GEMM."""
+        unformed); only SGD without Nesterov momentum or clipping does, adding it in one GEMM."""
         return False
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,

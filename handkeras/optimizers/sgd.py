@@ -24,26 +24,32 @@ class SGD(Optimizer):
 
     @property
     def takes_product_gradients(self):
-        return (self.momentum == 0 and not self.clipnorm and not self.global_clipnorm
-                and not self.clipvalue)
+        return ((self.momentum == 0 or not self.nesterov) and not self.clipnorm
+                and not self.global_clipnorm and not self.clipvalue)
 
     def update_step(self, gradient, variable, slots, learning_rate):
         w = variable.value
-        if isinstance(gradient, ProductGradient):
-            if self.momentum == 0 and gradient.add_to(w, -learning_rate):  # one GEMM
-                return
-            gradient = gradient.formed()
         if self.momentum == 0:
-            scaled_add(w, -learning_rate, gradient)
+            _add_scaled(w, -learning_rate, gradient)
             return
         (m,) = slots
         m *= self.momentum
-        scaled_add(m, -learning_rate, gradient)
-        if self.nesterov:
-            scaled_add(w, -learning_rate, gradient)
-            scaled_add(w, w.dtype.type(self.momentum), m)
-        else:
+        if not self.nesterov:
+            _add_scaled(m, -learning_rate, gradient)
             scaled_add(w, w.dtype.type(1), m)  # exactly w += m, on every core
+            return
+        scaled_add(m, -learning_rate, gradient)
+        scaled_add(w, -learning_rate, gradient)
+        scaled_add(w, w.dtype.type(self.momentum), m)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+def _add_scaled(target, scale, gradient):
+    """``target += scale * gradient``; a ``ProductGradient`` in one GEMM where BLAS can."""
+    if isinstance(gradient, ProductGradient):
+        if gradient.add_to(target, scale):
+            return
+        gradient = gradient.formed()
+    scaled_add(target, scale, gradient)

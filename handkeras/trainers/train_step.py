@@ -1,8 +1,9 @@
 """TrainStep: one forward, loss, backward and update, planned once and run for every batch.
 
 Everything that does not change from batch to batch (the layer list, the trainable variables, whether
-the loss is fused with the output activation, whether any regularizer exists) is worked out when the
-step is made, so the per-batch path does only the math and a few attribute reads.
+the loss is fused with the output activation, whether any regularizer exists, which Dense kernels an
+optimizer may take as unformed products) is worked out when the step is made, so the per-batch path
+does only the math and a few attribute reads.
 """
 
 from handkeras import blas
