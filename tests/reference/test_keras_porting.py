@@ -74,3 +74,12 @@ def test_losses_get_returns_what_keras_s_does(identifier):
     assert np.shape(ours(y_true, y_pred)) == tuple(theirs(y_true, y_pred).shape)
     np.testing.assert_allclose(np.asarray(ours(y_true, y_pred)),
                                theirs(y_true, y_pred).detach().numpy(), rtol=1e-6)
+
+
+def test_image_data_format_is_keras_s_default_in_both_namespaces():
+    """Keras 2's mnist_cnn picks its input shape by ``K.image_data_format()``."""
+    assert keras.config.image_data_format() == "channels_last"
+    for namespace in (handkeras.config, handkeras.backend):
+        assert namespace.image_data_format() == keras.backend.image_data_format()
+        namespace.set_image_data_format("channels_last")  # Keras's default, accepted as is
+        assert namespace.image_data_format() == "channels_last"
