@@ -1,4 +1,5 @@
-"""Global settings: the float type, epsilon, the random generator, name counters and name scopes.
+"""Global settings: the float type, epsilon, the image data format, the random generator, name
+counters and name scopes.
 
 Keras keeps these in ``keras.config`` and ``keras.backend``; handkeras keeps them here, in one place,
 so that ``set_floatx("float64")`` or ``set_random_seed(0)`` reaches every module at once.
@@ -41,6 +42,20 @@ def set_epsilon(value):
     """Set the fuzz factor returned by :func:`epsilon`."""
     global _EPSILON
     _EPSILON = float(value)
+
+
+def image_data_format():
+    """Where images keep their channels: always ``"channels_last"`` (batch, height, width, channels),
+    the only layout handkeras's image layers compute in."""
+    return "channels_last"
+
+
+def set_image_data_format(data_format):
+    """Accept ``"channels_last"``, the only layout handkeras supports; anything else is refused,
+    ``"channels_first"`` included, since no layer would follow it."""
+    if data_format != "channels_last":
+        raise ValueError("Only `data_format='channels_last'` is supported (images as batch, height, "
+                         f"width, channels), received data_format={data_format!r}.")
 
 
 def rng():

@@ -489,6 +489,17 @@ class _CrossEntropy(LossFunctionWrapper):
         activation's values too; subclasses use them to save recomputing the activation."""
         return self.value_and_gradient(y_true, logits, sample_weight)
 
+    def clipping_counts(self, y_true, probabilities):
+        """Whether clipping ``probabilities`` to ``[eps, 1 - eps]``, as this loss does, changes
+        its value by more than rounding: a probability that a label weighs lies beyond the clip (a
+        confidently wrong output, whose loss the clip caps at ``-log(eps)``). A cheap test on the
+        extremes first, since most batches have none."""
+        eps = backend.epsilon()
+        if probabilities.min() >= eps and (not self.clips_above
+                                           or probabilities.max() <= 1 - eps):
+            return False
+        return bool(self._clipped_where_weighed(y_true, probabilities, eps))
+
     def with_logits(self):
         fused = copy.copy(self)
         fused.from_logits = True
@@ -507,10 +518,15 @@ class CategoricalCrossentropy(_CrossEntropy):
     """
 
     fusable_activation = activations.softmax
+    #: A probability above 1 - eps leaves the others below eps: the low end alone says it.
+    clips_above = False
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
         super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
+
+    def _clipped_where_weighed(self, y_true, probabilities, eps):
+        return np.any((probabilities < eps) & (self._smoothed(y_true, probabilities) > 0))
 
     def _smoothed(self, y_true, y_pred):
         if y_true.shape != y_pred.shape:
@@ -637,6 +653,11 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             labels = np.where(labels == self.ignore_class, 0, labels)
         return labels.astype(np.intp, copy=False)
 
+    def _clipped_where_weighed(self, y_true, probabilities, eps):
+        picked = _pick(probabilities, self._labels(y_true, probabilities), self.axis)
+        mask = self.mask(y_true, probabilities)
+        return np.any((picked < eps) if mask is None else (picked < eps) & mask)
+
     def _smoothed(self, y_true, y_pred):
         one_hot = np.zeros_like(y_pred)
         labels = np.expand_dims(self._labels(y_true, y_pred), self.axis)
@@ -689,10 +710,17 @@ class BinaryCrossentropy(_CrossEntropy):
     """
 
     fusable_activation = activations.sigmoid
+    #: ``log(1 - p)`` weighs p near 1 as ``log p`` weighs it near 0.
+    clips_above = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
         super().__init__(from_logits, label_smoothing, axis, reduction, name, dtype)
+
+    def _clipped_where_weighed(self, y_true, probabilities, eps):
+        y_true = self._smoothed(np.asarray(y_true), probabilities)
+        return np.any(((probabilities < eps) & (y_true > 0))
+                      | ((probabilities > 1 - eps) & (y_true < 1)))
 
     def _smoothed(self, y_true, y_pred):
         if y_true.shape != y_pred.shape:

@@ -305,6 +305,28 @@ def test_fused_loss_value_equals_the_loss_of_the_probabilities(float64):
     assert loss == pytest.approx(model.evaluate(X, y, verbose=0), rel=1e-12)
 
 
+@pytest.mark.parametrize("loss, activation, units, y", [
+    ("categorical_crossentropy", "softmax", 2, [[0, 1], [0, 1]]),
+    ("sparse_categorical_crossentropy", "softmax", 2, [1, 1]),
+    ("binary_crossentropy", "sigmoid", 1, [[1], [1]]),
+], ids=["categorical", "sparse", "binary"])
+def test_a_saturated_output_reports_the_clipped_loss_and_learns_through_its_logits(
+        float64, loss, activation, units, y):
+    """A confidently wrong output (p = 4e-18 for the label): the reported loss is the clipped
+    probabilities' -log(eps), as evaluate and Keras report it, not the exact 40 of the logits,
+    while the gradient stays the exact (p - y) / N of the logits."""
+    model = keras.Sequential([keras.Input((1,)), layers.Dense(units, activation=activation,
+                                                              kernel_initializer="zeros")])
+    model.compile(optimizer="sgd", loss=loss)
+    model.layers[0].bias.assign([40.0, 0.0][:units] if units == 2 else [-40.0])
+    value, (_, bias_grad) = model.compute_gradients(np.ones((2, 1)), np.array(y))
+    assert value == pytest.approx(-np.log(keras.backend.epsilon()), rel=1e-12)
+    assert value == pytest.approx(model.evaluate(np.ones((2, 1)), np.array(y), verbose=0),
+                                  rel=1e-12)
+    np.testing.assert_allclose(bias_grad, [1.0, -1.0][:units] if units == 2 else [-1.0],
+                               rtol=1e-12)
+
+
 def test_deep_model_with_every_layer_kind(float64):
     model = keras.Sequential([
         keras.Input((2, 3, 2)),

@@ -148,3 +148,11 @@ def test_importing_handkeras_does_not_import_matplotlib():
     code = "import sys, handkeras; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("data_format", ["channels_first", "bad", None])
+def test_only_channels_last_images_can_be_set(data_format):
+    """handkeras's image layers compute channels last, so no other global layout is accepted."""
+    with pytest.raises(ValueError, match=f"channels_last.*received data_format={data_format!r}"):
+        keras.config.set_image_data_format(data_format)
+    assert keras.config.image_data_format() == keras.backend.image_data_format() == "channels_last"

@@ -102,7 +102,10 @@ def _layer_rows(layer, input_shape, output_shape, level, expand_nested, show_tra
     """The layer's row (name, output shape, parameters, [trainable]), then its layers' rows when
     it is a model and ``expand_nested``."""
     prefix = "   " * level + "└ " if level else ""
-    params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+    if layer.built:
+        params = f"{layer.count_params():,}"
+    else:  # Keras counts a layer it builds when created (no weights) as built: plain 0
+        params = "0" if layer._keras_builds_at_init else "0 (unbuilt)"
     row = [f"{prefix}{layer.name} ({type(layer).__name__})", _format_shape(output_shape), params]
     if show_trainable:
         row.append(("Y" if layer.trainable else "N") if layer.weights else "-")

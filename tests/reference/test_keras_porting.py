@@ -74,3 +74,41 @@ def test_losses_get_returns_what_keras_s_does(identifier):
     assert np.shape(ours(y_true, y_pred)) == tuple(theirs(y_true, y_pred).shape)
     np.testing.assert_allclose(np.asarray(ours(y_true, y_pred)),
                                theirs(y_true, y_pred).detach().numpy(), rtol=1e-6)
+
+
+def test_image_data_format_is_keras_s_default_in_both_namespaces():
+    """Keras 2's mnist_cnn picks its input shape by ``K.image_data_format()``."""
+    assert keras.config.image_data_format() == "channels_last"
+    for namespace in (handkeras.config, handkeras.backend):
+        assert namespace.image_data_format() == keras.backend.image_data_format()
+        namespace.set_image_data_format("channels_last")  # Keras's default, accepted as is
+        assert namespace.image_data_format() == "channels_last"
+
+
+@pytest.mark.parametrize("make_loss, activation, y", [
+    (lambda L: "categorical_crossentropy", "softmax", np.eye(3)[[0, 1, 2]]),
+    (lambda L: "sparse_categorical_crossentropy", "softmax", np.array([0, 1, 2])),
+    (lambda L: L.CategoricalCrossentropy(label_smoothing=0.1), "softmax", np.eye(3)[[0, 1, 2]]),
+    (lambda L: L.SparseCategoricalCrossentropy(ignore_class=1), "softmax", np.array([2, 1, 2])),
+    (lambda L: "binary_crossentropy", "sigmoid", np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0]])),
+    (lambda L: L.BinaryCrossentropy(label_smoothing=0.1), "sigmoid",
+     np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0]])),
+], ids=["categorical", "sparse", "smoothed", "ignore_class", "binary", "binary_smoothed"])
+def test_training_reports_keras_s_loss_for_saturated_outputs(make_loss, activation, y):
+    """Keras 2's mnist_transfer_cnn, with large weights, trains on outputs whose probability for
+    the label is far below epsilon: fit and train_on_batch report Keras's (clipped) loss, which is
+    what evaluate reports, with and without sample weights."""
+    x = np.array([[1.0, 2.0], [0.5, -1.0], [0.1, 0.2]])
+    kernel = np.array([[20.0, -20.0, 0.0], [10.0, 0.0, -10.0]])
+    weights = np.array([1.0, 2.0, 0.5])
+    results = []
+    for library in (handkeras, keras):
+        model = library.Sequential([library.Input((2,)), library.layers.Dense(3, activation)])
+        model.set_weights([kernel, np.zeros(3)])
+        model.compile(optimizer=library.optimizers.SGD(0.0), loss=make_loss(library.losses))
+        results.append([float(model.train_on_batch(x, y)),
+                        model.fit(x, y, sample_weight=weights, verbose=0).history["loss"][0],
+                        float(model.evaluate(x, y, verbose=0))])
+    ours, theirs = results
+    assert ours == pytest.approx(theirs, rel=1e-9)
+    assert ours[0] == pytest.approx(ours[2], rel=1e-12)

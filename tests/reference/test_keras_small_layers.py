@@ -459,3 +459,22 @@ def test_cropping_too_much_is_a_value_error_in_both():
     for library in (keras, handkeras):
         with pytest.raises(ValueError):
             library.Sequential([library.Input((4, 3)), library.layers.Cropping1D(2)])
+
+
+def test_summary_of_an_unbuilt_model_prints_keras_s_text():
+    """Keras builds its weightless layers when they are created: before the model is built, they
+    show 0 parameters where the others show "0 (unbuilt)" (the imdb_cnn script's first summary)."""
+    def build(lib):
+        L = lib.layers
+        return lib.Sequential([
+            L.Embedding(50, 4, name="embed"), L.Dropout(0.2, name="drop"),
+            L.Conv1D(3, 2, name="conv"), L.GlobalMaxPooling1D(name="pool"),
+            L.Dense(2, name="dense"), L.Activation("relu", name="act"),
+            L.Reshape((2, 1), name="reshape"), L.Flatten(name="flat")], name="unbuilt")
+
+    mine, theirs = make_models(build)
+    assert not mine.built and not theirs.built
+    printed = {}
+    for model, key in ((mine, "mine"), (theirs, "theirs")):
+        model.summary(print_fn=lambda text, key=key: printed.setdefault(key, text))
+    assert printed["mine"] == printed["theirs"]
