@@ -74,3 +74,42 @@ def test_losses_get_returns_what_keras_s_does(identifier):
     assert np.shape(ours(y_true, y_pred)) == tuple(theirs(y_true, y_pred).shape)
     np.testing.assert_allclose(np.asarray(ours(y_true, y_pred)),
                                theirs(y_true, y_pred).detach().numpy(), rtol=1e-6)
+
+
+def true_positives_class(library):
+    """The "Training & evaluation" guide's custom metric, in numpy, subclassing ``library``'s
+    ``Metric``."""
+
+    class TruePositives(library.metrics.Metric):
+        def __init__(self, name="true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+            self.counts = self.add_weight(shape=(2,), initializer="ones", dtype="int32",
+                                          name="counts")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            hits = np.asarray(y_pred).argmax(axis=1) == np.asarray(y_true).reshape(-1)
+            self.true_positives.assign_add(float(hits.sum()))
+            self.counts.assign_add(np.array([hits.sum(), len(hits)], "int32"))
+
+        def result(self):
+            return self.true_positives
+
+    return TruePositives
+
+
+def test_a_custom_metric_s_variables_are_keras_s():
+    def described(metric):
+        return [(v.path, tuple(v.shape), keras.backend.standardize_dtype(v.dtype), v.trainable,
+                 np.asarray(v).tolist()) for v in metric.variables]
+
+    y_true, y_pred = np.array([0, 1, 1]), np.eye(2)[[0, 1, 0]]
+    ours, theirs = true_positives_class(handkeras)(), true_positives_class(keras)()
+    assert described(ours) == described(theirs)
+    for metric in (ours, theirs):
+        metric.update_state(y_true, y_pred)
+    assert described(ours) == described(theirs)
+    assert float(ours.result()) == float(theirs.result()) == 2.0
+    ours.reset_state()
+    theirs.reset_state()
+    assert described(ours) == described(theirs)
