@@ -2,6 +2,7 @@
 scripts and the values a script prints, found by running short Keras scripts in both libraries
 with only their imports changed (see docs/porting.md)."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -113,3 +114,13 @@ def test_a_custom_metric_s_variables_are_keras_s():
     ours.reset_state()
     theirs.reset_state()
     assert described(ours) == described(theirs)
+
+
+@pytest.mark.parametrize("name", ["Embedding", "Masking", "GlobalAveragePooling1D"])
+def test_compute_mask_has_keras_s_parameters(name):
+    """The masking guide calls ``embedding.compute_mask(padded_inputs)``, the mask left out."""
+    def parameters(library):
+        signature = inspect.signature(getattr(library.layers, name).compute_mask)
+        return [(p.name, p.default) for p in signature.parameters.values()]
+
+    assert parameters(handkeras) == parameters(keras)
