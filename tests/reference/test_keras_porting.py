@@ -124,3 +124,22 @@ def test_compute_mask_has_keras_s_parameters(name):
         return [(p.name, p.default) for p in signature.parameters.values()]
 
     assert parameters(handkeras) == parameters(keras)
+
+
+def test_custom_object_scopes_and_the_registry_behave_as_keras_s():
+    """The saving guide's ways to name custom objects: the registry, scopes, ``module`` None."""
+    for library in (keras, handkeras):
+        saving = library.saving
+        assert saving.custom_object_scope is saving.CustomObjectScope
+        scaled = type("PortingScaled", (library.layers.Layer,), {"__module__": "__main__"})
+        saving.register_keras_serializable(package="Porting")(scaled)
+        assert saving.get_custom_objects()["Porting>PortingScaled"] is scaled
+        serialized = saving.serialize_keras_object(scaled(name="s"))
+        assert (serialized["module"], serialized["registered_name"]) == (
+            None, "Porting>PortingScaled")
+        with saving.custom_object_scope({"Mine": int}):
+            assert saving.get_registered_object("Mine") is int
+            with saving.CustomObjectScope({"Other": float}):
+                assert saving.get_registered_object("Mine") is None
+        assert saving.get_registered_object("Mine") is None
+        del saving.get_custom_objects()["Porting>PortingScaled"]
