@@ -143,6 +143,15 @@ def test_set_model_and_set_params_before_training_begins():
     assert seen["predict_params"] == {"verbose": 0, "epochs": 1, "steps": 1}
 
 
+def test_a_callback_has_no_params_and_no_model_until_a_call_sets_them():
+    callback = Callback()
+    assert callback.params is None and callback.model is None
+    assert CallbackList([callback]).params == {}
+    assert callback.params is None  # a list without parameters leaves its callbacks' own
+    classifier().fit(*classification_data(4), epochs=1, verbose=0, callbacks=[callback])
+    assert callback.params == {"verbose": 0, "epochs": 1, "steps": 1}
+
+
 def test_default_verbose_reaches_callbacks_as_auto(capsys):
     x, y = classification_data(8)
     params = {}

@@ -120,6 +120,17 @@ def test_mask_zero_masks_the_padding_ids():
     assert layers.Embedding(10, 2).compute_mask(IDS, None) is None
 
 
+def test_compute_mask_takes_the_inputs_alone_as_the_masking_guide_calls_it():
+    """``layer.compute_mask(inputs)``: the incoming mask is optional, as in Keras."""
+    ids = np.array([[711, 632, 71, 0], [73, 0, 0, 0]])
+    expected = np.array([[True, True, True, False], [True, False, False, False]])
+    np.testing.assert_array_equal(layers.Embedding(800, 2, mask_zero=True).compute_mask(ids),
+                                  expected)
+    steps = np.broadcast_to(ids[..., None], (2, 4, 3)).astype("float32")
+    np.testing.assert_array_equal(layers.Masking().compute_mask(steps), expected)
+    assert layers.GlobalAveragePooling1D().compute_mask(steps) is None
+
+
 def test_global_average_pooling_1d_averages_the_unmasked_steps_only(float64):
     model = keras.Sequential([keras.Input((7,)), layers.Embedding(10, 3, mask_zero=True),
                               layers.GlobalAveragePooling1D()])

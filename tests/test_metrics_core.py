@@ -116,3 +116,69 @@ def test_fit_logs_metrics_under_the_names_given():
     assert history.history["acc"][0] == pytest.approx(np.mean((p > 0.5) == (y > 0.5)))
     assert history.history["binary_accuracy"][0] == pytest.approx(np.mean((p > 0.7) == (y > 0.5)))
     assert history.history["mse"][0] == pytest.approx(np.mean((p - y) ** 2), rel=1e-5)
+
+
+class TruePositives(metrics.Metric):
+    """The "Training & evaluation" guide's CategoricalTruePositives, written with numpy."""
+
+    def __init__(self, name="true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        hits = np.asarray(y_pred).argmax(axis=1) == np.asarray(y_true).reshape(-1)
+        weights = 1.0 if sample_weight is None else np.asarray(sample_weight).reshape(-1)
+        self.true_positives.assign_add(float(np.sum(hits * weights)))
+
+    def result(self):
+        return self.true_positives
+
+
+def test_a_custom_metric_keeps_its_state_in_add_variable_s_variables():
+    metric = TruePositives()
+    assert [(v.name, v.path, v.shape, str(v.dtype), v.trainable) for v in metric.variables] == [
+        ("ctp", "true_positives/ctp", (), "float32", False)]
+    metric.update_state([0, 1, 1], np.eye(2)[[0, 1, 0]])
+    assert float(metric.result()) == 2.0
+    metric.reset_state()  # the default: every variable back to zeros
+    assert float(metric.result()) == 0.0
+
+
+def test_fit_logs_a_custom_metric_s_variable_as_a_float():
+    x = np.random.default_rng(1).standard_normal((20, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    metric = TruePositives()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0),
+                  loss="sparse_categorical_crossentropy", metrics=[metric])
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    hits = float(np.sum(model.predict(x, verbose=0).argmax(axis=1) == y))
+    assert history.history["true_positives"] == [hits, hits]  # reset at each epoch's start
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["true_positives"] == hits
+
+
+def test_metric_variables_list_their_own_then_those_of_metrics_they_hold():
+    class Pair(metrics.Metric):
+        def __init__(self):
+            super().__init__(name="pair")
+            self.count = self.add_weight(shape=(2,), initializer="ones", dtype="int32",
+                                         name="count")
+            self.inner = TruePositives(name="inner")
+
+    pair = Pair()
+    assert [v.path for v in pair.variables] == ["pair/count", "inner/ctp"]
+    np.testing.assert_array_equal(pair.count.numpy(), [1, 1])
+    pair.reset_state()
+    np.testing.assert_array_equal(pair.count.numpy(), [0, 0])
+
+
+def test_add_variable_refuses_a_missing_initializer_and_a_missing_super_init():
+    with pytest.raises(ValueError, match="'pair'.*`initializer`.*None"):
+        metrics.Mean(name="pair").add_weight(shape=(2,))
+
+    class Forgetful(metrics.Metric):
+        def __init__(self):
+            pass
+
+    with pytest.raises(RuntimeError, match=r"Forgetful.*super\(\).__init__\(\)"):
+        Forgetful().add_variable((), "zeros")

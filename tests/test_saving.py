@@ -681,6 +681,54 @@ def test_custom_registered_initializer_and_activation_in_a_layer_config(tmp_path
     assert isinstance(loaded.layers[0].kernel_initializer, HalfInit)
 
 
+@pytest.mark.parametrize("filename", MODEL_FORMATS)
+def test_a_custom_object_scope_finds_classes_by_name_while_it_is_open(tmp_path, filename):
+    model = keras.Sequential([keras.Input(shape=(3,)), UnregisteredLayer(), layers.Dense(1)])
+    model.save(tmp_path / filename)
+    with keras.saving.custom_object_scope({"UnregisteredLayer": UnregisteredLayer}) as scope:
+        assert isinstance(scope, keras.saving.CustomObjectScope)
+        assert keras.saving.get_registered_object("UnregisteredLayer") is UnregisteredLayer
+        with keras.saving.CustomObjectScope({"Other": float}):  # an inner scope replaces it
+            assert keras.saving.get_registered_object("UnregisteredLayer") is None
+        loaded = keras.models.load_model(tmp_path / filename)
+    assert isinstance(loaded.layers[0], UnregisteredLayer) and _weights_equal(loaded, model)
+    assert keras.saving.get_registered_object("UnregisteredLayer") is None
+    with pytest.raises(ValueError, match="UnregisteredLayer"):
+        keras.models.load_model(tmp_path / filename)
+    with pytest.raises(TypeError, match="`custom_objects` must be a dict.*list"):
+        keras.saving.CustomObjectScope([UnregisteredLayer])
+
+
+def test_get_custom_objects_is_the_live_registry(tmp_path):
+    registry = keras.saving.get_custom_objects()
+    assert registry["SavingTests>ScaleLayer"] is ScaleLayer
+    model = keras.Sequential([keras.Input(shape=(3,)), UnregisteredLayer(), layers.Dense(1)])
+    model.save(tmp_path / "m.keras")
+    registry["UnregisteredLayer"] = UnregisteredLayer  # Keras's documented way to add one
+    try:
+        assert isinstance(keras.models.load_model(tmp_path / "m.keras").layers[0],
+                          UnregisteredLayer)
+    finally:
+        del registry["UnregisteredLayer"]
+    saved = dict(registry)
+    registry.clear()  # forgets every registration; the names stay known
+    try:
+        with pytest.raises(ValueError, match="UnregisteredLayer"):
+            keras.models.load_model(tmp_path / "m.keras")
+        assert keras.saving.get_registered_name(ScaleLayer) == "SavingTests>ScaleLayer"
+    finally:
+        registry.update(saved)
+
+
+def test_a_class_of_the_script_itself_is_serialized_with_module_none():
+    script = type("ScriptLayer", (ScaleLayer,), {"__module__": "__main__"})
+    keras.saving.register_keras_serializable(package="SavingTests")(script)
+    serialized = keras.saving.serialize_keras_object(script(2.0))
+    assert serialized["module"] is None
+    assert serialized["registered_name"] == "SavingTests>ScriptLayer"
+    assert keras.saving.serialize_keras_object(ScaleLayer(2.0))["module"] == __name__
+
+
 def test_register_requires_get_config():
     with pytest.raises(ValueError, match="get_config"):
         keras.saving.register_keras_serializable()(type("NoConfig", (), {}))

@@ -120,6 +120,30 @@ def test_add_weight_takes_keras_s_arguments_and_defaults():
     assert len(layer.weights) == 3
 
 
+def test_a_custom_layer_without_its_passes_says_what_to_write_and_changes_nothing():
+    class KerasStyle(layers.Layer):  # Keras's way, which handkeras cannot differentiate
+        def call(self, x):
+            return x * 2
+
+    model = keras.Sequential([keras.Input((3,)), KerasStyle(name="doubler")])
+    with pytest.raises(NotImplementedError, match=r"KerasStyle 'doubler' defines no `forward` "
+                                                  r"\(Keras's `call` is not used\).*`backward"):
+        model.predict(rows(2), verbose=0)
+
+    class ForwardOnly(layers.Layer):
+        def forward(self, x, training=False):
+            return x * 2
+
+    model = keras.Sequential([keras.Input((3,)), ForwardOnly(name="half"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    np.testing.assert_allclose(model.predict(rows(2), verbose=0),
+                               rows(2) * 2 @ model.layers[1].kernel.numpy(), rtol=1e-6)
+    before = model.get_weights()
+    with pytest.raises(NotImplementedError, match=r"ForwardOnly 'half' defines no `backward`:"):
+        model.fit(rows(2), np.ones((2, 1)), verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
 def test_built_from_the_first_data():
     model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
     assert not model.built and model.weights == []

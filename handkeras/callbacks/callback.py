@@ -10,7 +10,7 @@ class Callback:
 
     def __init__(self):
         self.model = None
-        self.params = {}
+        self.params = None
 
     def set_model(self, model):
         self.model = model

@@ -54,8 +54,7 @@ class CallbackList(Callback):
             self.callbacks.append(ProgbarLogger())
         if model is not None:
             self.set_model(model)
-        if params:
-            self.set_params(params)
+        self.set_params(params)
         self._active = {hook: [getattr(c, hook) for c in self.callbacks if _overrides(c, hook)]
                         for hook in _HOOKS}
 
@@ -70,8 +69,9 @@ class CallbackList(Callback):
 
     def set_params(self, params):
         super().set_params(params)
-        for callback in self.callbacks:
-            callback.set_params(params)
+        if params:  # as in Keras: no parameters leave each callback's own
+            for callback in self.callbacks:
+                callback.set_params(params)
 
     def listens(self, hook, besides=None):
         """Whether any callback does something on ``hook`` (any but those of type ``besides``)."""

@@ -428,7 +428,7 @@ class Layer:
     # ----------------------------------------------------------------------------- computing
     def forward(self, x, training=False):
         """Output for ``x``; in training mode, also caches what ``backward`` needs."""
-        raise NotImplementedError
+        raise NotImplementedError(self._missing_pass("forward"))
 
     def backward(self, dy, input_gradient=True):
         """Gradient with respect to the input; sets ``self.gradients``.
@@ -436,7 +436,16 @@ class Layer:
         With ``input_gradient=False`` (the first layer of a model) the input gradient is skipped and
         None is returned.
         """
-        raise NotImplementedError
+        raise NotImplementedError(self._missing_pass("backward"))
+
+    def _missing_pass(self, method):
+        """The message for a custom layer without ``method`` (perhaps with Keras's ``call``
+        instead): handkeras has no autograd."""
+        keras_call = " (Keras's `call` is not used)" if hasattr(self, "call") else ""
+        return (f"{type(self).__name__} '{self.name}' defines no `{method}`{keras_call}: handkeras "
+                "has no autograd, so a custom layer implements `forward(self, x, training=False)` "
+                "and `backward(self, dy, input_gradient=True)` (see docs/layers.md, 'Writing your "
+                "own layer').")
 
     def __call__(self, x, training=False):
         """Apply the layer to an array, building it on first use."""

@@ -125,8 +125,8 @@ def serialize_keras_object(obj):
     registered_name = _registered_name(cls, kind)
     if registered_name is None:  # handkeras's own class: Keras's public module for it
         module = "keras" if kind == "layer" and hasattr(obj, "layers") else _KERAS_MODULES[kind]
-    else:
-        module = cls.__module__
+    else:  # as Keras: None for a class of the script itself
+        module = None if cls.__module__ == "__main__" else cls.__module__
     serialized = {"module": module, "class_name": cls.__name__,
                   "config": serialize_keras_object(obj.get_config()),
                   "registered_name": registered_name}
@@ -162,7 +162,8 @@ def _serialize_function(function):
                 "@handkeras.saving.register_keras_serializable()."
             )
         return name
-    return {"module": getattr(function, "__module__", None), "class_name": "function",
+    module = getattr(function, "__module__", None)
+    return {"module": None if module == "__main__" else module, "class_name": "function",
             "config": registered, "registered_name": "function"}
 
 
@@ -183,8 +184,9 @@ def _unknown(kind, class_name):
 
 
 def resolve_class(class_name, kind, registered_name=None, custom_objects=None):
-    """The class a config names: from ``custom_objects``, the registry, then handkeras's own."""
-    custom_objects = custom_objects or {}
+    """The class a config names: from an open ``CustomObjectScope``, ``custom_objects``, the
+    registry, then handkeras's own."""
+    custom_objects = {**(custom_objects or {}), **object_registration.scope_objects()}
     # Legacy (.h5) configs put a registered class's "package>Name" in class_name.
     plain_name = class_name.split(">", 1)[-1]
     for name in (registered_name, class_name, plain_name):

@@ -115,6 +115,14 @@ def test_params_match_keras():
     assert seen[handkeras] == seen[keras]
 
 
+def test_params_before_training_are_keras_s():
+    for library in (keras, handkeras):
+        callback = library.callbacks.Callback()
+        assert callback.params is None and callback.model is None
+        assert library.callbacks.CallbackList([callback]).params == {}
+        assert callback.params is None
+
+
 EARLY_STOPPING_CASES = [
     ("val_loss", [1.0, 0.9, 0.95, 0.92, 0.5, 0.4], dict(patience=2)),
     ("val_loss", [1.0, 0.95, 0.93, 0.5], dict(patience=1, min_delta=0.1)),

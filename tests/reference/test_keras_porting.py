@@ -2,6 +2,7 @@
 scripts and the values a script prints, found by running short Keras scripts in both libraries
 with only their imports changed (see docs/porting.md)."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -112,3 +113,69 @@ def test_training_reports_keras_s_loss_for_saturated_outputs(make_loss, activati
     ours, theirs = results
     assert ours == pytest.approx(theirs, rel=1e-9)
     assert ours[0] == pytest.approx(ours[2], rel=1e-12)
+def true_positives_class(library):
+    """The "Training & evaluation" guide's custom metric, in numpy, subclassing ``library``'s
+    ``Metric``."""
+
+    class TruePositives(library.metrics.Metric):
+        def __init__(self, name="true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), name="ctp", initializer="zeros")
+            self.counts = self.add_weight(shape=(2,), initializer="ones", dtype="int32",
+                                          name="counts")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            hits = np.asarray(y_pred).argmax(axis=1) == np.asarray(y_true).reshape(-1)
+            self.true_positives.assign_add(float(hits.sum()))
+            self.counts.assign_add(np.array([hits.sum(), len(hits)], "int32"))
+
+        def result(self):
+            return self.true_positives
+
+    return TruePositives
+
+
+def test_a_custom_metric_s_variables_are_keras_s():
+    def described(metric):
+        return [(v.path, tuple(v.shape), keras.backend.standardize_dtype(v.dtype), v.trainable,
+                 np.asarray(v).tolist()) for v in metric.variables]
+
+    y_true, y_pred = np.array([0, 1, 1]), np.eye(2)[[0, 1, 0]]
+    ours, theirs = true_positives_class(handkeras)(), true_positives_class(keras)()
+    assert described(ours) == described(theirs)
+    for metric in (ours, theirs):
+        metric.update_state(y_true, y_pred)
+    assert described(ours) == described(theirs)
+    assert float(ours.result()) == float(theirs.result()) == 2.0
+    ours.reset_state()
+    theirs.reset_state()
+    assert described(ours) == described(theirs)
+
+
+@pytest.mark.parametrize("name", ["Embedding", "Masking", "GlobalAveragePooling1D"])
+def test_compute_mask_has_keras_s_parameters(name):
+    """The masking guide calls ``embedding.compute_mask(padded_inputs)``, the mask left out."""
+    def parameters(library):
+        signature = inspect.signature(getattr(library.layers, name).compute_mask)
+        return [(p.name, p.default) for p in signature.parameters.values()]
+
+    assert parameters(handkeras) == parameters(keras)
+
+
+def test_custom_object_scopes_and_the_registry_behave_as_keras_s():
+    """The saving guide's ways to name custom objects: the registry, scopes, ``module`` None."""
+    for library in (keras, handkeras):
+        saving = library.saving
+        assert saving.custom_object_scope is saving.CustomObjectScope
+        scaled = type("PortingScaled", (library.layers.Layer,), {"__module__": "__main__"})
+        saving.register_keras_serializable(package="Porting")(scaled)
+        assert saving.get_custom_objects()["Porting>PortingScaled"] is scaled
+        serialized = saving.serialize_keras_object(scaled(name="s"))
+        assert (serialized["module"], serialized["registered_name"]) == (
+            None, "Porting>PortingScaled")
+        with saving.custom_object_scope({"Mine": int}):
+            assert saving.get_registered_object("Mine") is int
+            with saving.CustomObjectScope({"Other": float}):
+                assert saving.get_registered_object("Mine") is None
+        assert saving.get_registered_object("Mine") is None
+        del saving.get_custom_objects()["Porting>PortingScaled"]

@@ -49,8 +49,8 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
-    def compute_mask(self, ids, mask=None):
-        return np.asarray(ids) != 0 if self.mask_zero else None
+    def compute_mask(self, inputs, mask=None):
+        return np.asarray(inputs) != 0 if self.mask_zero else None
 
     def check_input_values(self, x):
         """Ids must be integers (of any dtype) in [0, input_dim)."""

@@ -37,8 +37,8 @@ class Masking(Layer):
     def backward(self, dy, input_gradient=True):
         return np.where(self._kept_steps, dy, np.zeros((), dy.dtype))
 
-    def compute_mask(self, inputs, previous_mask):
-        return self._kept(inputs)[..., 0]
+    def compute_mask(self, inputs, mask=None):
+        return self._kept(np.asarray(inputs))[..., 0]
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}

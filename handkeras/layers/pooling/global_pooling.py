@@ -53,7 +53,7 @@ class GlobalAveragePooling(BaseGlobalPooling):
             self._shape, self._step_weights = x.shape, weights
         return y
 
-    def compute_mask(self, x, mask):
+    def compute_mask(self, inputs, mask=None):
         return None
 
     def backward(self, dy, input_gradient=True):
