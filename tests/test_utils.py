@@ -1,4 +1,5 @@
-"""utils: to_categorical, plot_history, and the gradient checker itself."""
+"""utils: to_categorical, normalize, the registry's aliases, plot_history, and the gradient
+checker itself."""
 
 import subprocess
 import sys
@@ -31,6 +32,43 @@ def test_to_categorical_rejects_bad_labels():
         keras.utils.to_categorical([0, 3], num_classes=3)
     with pytest.raises(ValueError):
         keras.utils.to_categorical([-1, 0])
+
+
+# ------------------------------------------------------------------------------------- normalize
+def test_normalize_scales_each_row_to_unit_norm_and_leaves_zero_rows_at_zero():
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, -1.0]], dtype=np.float32)
+    normalized = keras.utils.normalize(x, axis=1)
+    np.testing.assert_allclose(normalized, [[0.6, 0.8], [0, 0], [2 ** -0.5, -(2 ** -0.5)]],
+                               rtol=1e-6)
+    assert normalized.dtype == np.float32
+    assert not np.shares_memory(normalized, x)
+    np.testing.assert_allclose(keras.utils.normalize(x, axis=1, order=1)[0], [3 / 7, 4 / 7])
+
+
+def test_normalize_along_another_axis_or_the_whole_array():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    np.testing.assert_allclose(np.linalg.norm(keras.utils.normalize(x, axis=0), axis=0), 1)
+    np.testing.assert_allclose(keras.utils.normalize(x, axis=None), x / np.linalg.norm(x, 2))
+
+
+def test_normalize_turns_integer_images_to_float64():
+    images = np.full((2, 2, 2), 3, dtype=np.uint8)
+    assert keras.utils.normalize(images, axis=1).dtype == np.float64
+
+
+@pytest.mark.parametrize("axis", [2, -3, 1.0, True])
+def test_normalize_names_a_bad_axis(axis):
+    with pytest.raises(ValueError, match="`axis`.*rank 2"):
+        keras.utils.normalize(np.ones((2, 2)), axis=axis)
+
+
+def test_the_custom_object_registry_is_also_in_utils():
+    for name in ("register_keras_serializable", "get_custom_objects", "custom_object_scope",
+                 "CustomObjectScope", "get_registered_name", "get_registered_object",
+                 "serialize_keras_object", "deserialize_keras_object"):
+        assert getattr(keras.utils, name) is getattr(keras.saving, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        keras.utils.nothing
 
 
 # ------------------------------------------------------------------------------------- plot_history

@@ -1,9 +1,25 @@
-"""Utilities with Keras's names: to_categorical, pad_sequences, set_random_seed, plot_history,
-clear_session."""
+"""Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
+plot_history, clear_session, and the custom-object registry of ``keras.saving`` under the names
+``keras.utils`` also gives it."""
+
+import importlib
 
 from handkeras.backend import clear_session, set_random_seed
-from handkeras.utils.numerical_utils import to_categorical
+from handkeras.utils.numerical_utils import normalize, to_categorical
 from handkeras.utils.plotting import plot_history
 from handkeras.utils.sequence_utils import pad_sequences
 
-__all__ = ["to_categorical", "pad_sequences", "set_random_seed", "plot_history", "clear_session"]
+# keras.saving's names that keras.utils repeats, imported when first used: handkeras.saving needs
+# the models, which need this package.
+_FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
+                "get_custom_objects", "get_registered_name", "get_registered_object",
+                "register_keras_serializable", "serialize_keras_object")
+
+__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_history",
+           "clear_session", *_FROM_SAVING]
+
+
+def __getattr__(name):
+    if name in _FROM_SAVING:
+        return getattr(importlib.import_module("handkeras.saving"), name)
+    raise AttributeError(f"module 'handkeras.utils' has no attribute '{name}'")

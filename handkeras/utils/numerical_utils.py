@@ -1,4 +1,4 @@
-"""``to_categorical``: integer labels to one-hot rows."""
+"""``to_categorical`` (integer labels to one-hot rows) and ``normalize`` (rows to unit norm)."""
 
 import numpy as np
 
@@ -23,3 +23,20 @@ def to_categorical(x, num_classes=None):
     one_hot = np.zeros(labels.shape + (num_classes,))
     np.put_along_axis(one_hot, labels[..., None], 1, axis=-1)
     return one_hot
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (a norm of 0 divides by 1), as Keras does
+    for numpy arrays: a new array, float64 for integer input (Keras's numpy arithmetic); with
+    ``axis=None``, by the norm of the whole array."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"normalize: `x` must hold real numbers, received an array of dtype "
+                         f"{x.dtype}.")
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer))
+                             or not -x.ndim <= axis < x.ndim):
+        raise ValueError(f"normalize: `axis` must be an axis of `x` (of rank {x.ndim}) or None, "
+                         f"received {axis!r}.")
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, -1 if axis is None else axis)

@@ -179,3 +179,19 @@ def test_custom_object_scopes_and_the_registry_behave_as_keras_s():
                 assert saving.get_registered_object("Mine") is None
         assert saving.get_registered_object("Mine") is None
         del saving.get_custom_objects()["Porting>PortingScaled"]
+
+
+@pytest.mark.parametrize("x, axis, order", [
+    (np.arange(24, dtype=np.uint8).reshape(2, 3, 4), 1, 2),  # images, as in the sentdex tutorial
+    (np.array([[3.0, -4.0], [0.0, 0.0]], dtype=np.float32), -1, 2),
+    (np.arange(12.0).reshape(3, 4), 1, 1),
+    (np.arange(12.0).reshape(3, 4), -1, np.inf),
+    (np.arange(24.0).reshape(2, 3, 4), 2, 2),
+    (np.arange(1.0, 4.0), None, 2),
+])
+def test_normalize_gives_keras_s_array(x, axis, order):
+    ours = handkeras.utils.normalize(x, axis=axis, order=order)
+    theirs = keras.utils.normalize(x, axis=axis, order=order)
+    assert type(ours) is type(theirs) is np.ndarray
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours, theirs)
