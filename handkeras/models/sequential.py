@@ -354,13 +354,16 @@ class Sequential(Trainer, Layer):
         steps = self._planned_steps()
         for i in range(len(steps) - 1, -1, -1):
             step = steps[i]
-            options = {"kernel_product": True} if step in kernel_products else {}
             if i == len(steps) - 1 and from_logits:
-                dy = step.backward_from_logits(dy, input_gradient or i > 0, **options)
-                continue
-            if step.activity_regularizer is not None:
-                dy = dy + step.activity_regularizer.gradient(step._activity_output) / len(dy)
-            dy = step.backward(dy, input_gradient or i > 0, **options)
+                backward = step.backward_from_logits
+            else:
+                backward = step.backward
+                if step.activity_regularizer is not None:
+                    dy = dy + step.activity_regularizer.gradient(step._activity_output) / len(dy)
+            if step in kernel_products:
+                dy = backward(dy, input_gradient or i > 0, kernel_product=True)
+            else:
+                dy = backward(dy, input_gradient or i > 0)
         return dy
 
     @undoes_first_build_on_failure

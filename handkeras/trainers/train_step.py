@@ -76,7 +76,9 @@ class TrainStep:
     def __call__(self, x, y, sample_weight=None):
         """One optimizer step; returns the batch's loss and predictions."""
         optimizer = self.model.optimizer
-        products = self.product_layers if optimizer.takes_product_gradients else ()
+        products = self.product_layers
+        if products and not optimizer.takes_product_gradients:
+            products = ()
         loss, y_pred = self.gradients(x, y, sample_weight, products)
         optimizer.apply_unchecked(self.collect_gradients(products), self.variables)
         return loss, y_pred
