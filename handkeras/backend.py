@@ -44,6 +44,12 @@ def set_epsilon(value):
     _EPSILON = float(value)
 
 
+def backend():
+    """The name of the backend computing: ``"numpy"``, the name Keras 3 gives its own numpy backend
+    (a script that branches on ``"tensorflow"``, ``"torch"`` or ``"jax"`` takes its other way)."""
+    return "numpy"
+
+
 def image_data_format():
     """Where images keep their channels: always ``"channels_last"`` (batch, height, width, channels),
     the only layout handkeras's image layers compute in."""

@@ -71,6 +71,10 @@ def test_the_custom_object_registry_is_also_in_utils():
         keras.utils.nothing
 
 
+def test_the_backend_is_named_numpy_in_both_namespaces():
+    assert keras.config.backend() == keras.backend.backend() == "numpy"
+
+
 # ------------------------------------------------------------------------------------- plot_history
 def trained_history():
     x = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)

@@ -195,3 +195,13 @@ def test_normalize_gives_keras_s_array(x, axis, order):
     assert type(ours) is type(theirs) is np.ndarray
     assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_backend_names_keras_s_own_numpy_backend():
+    """Scripts branch on ``keras.backend.backend()``; handkeras computes on numpy and gives the
+    name of the backend Keras 3 itself runs on numpy."""
+    import importlib.util
+    assert keras.config.backend() == keras.backend.backend() == "torch"  # as these tests run Keras
+    assert importlib.util.find_spec("keras.src.backend.numpy") is not None
+    for namespace in (handkeras.config, handkeras.backend):
+        assert namespace.backend() == "numpy"
