@@ -133,3 +133,23 @@ def test_compute_gradients_after_fit_still_returns_the_formed_gradients():
     assert len(gradients) == len(expected) == 6
     for ours, theirs in zip(gradients, expected):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_subclass_of_dense_with_its_own_backward_trains_with_formed_gradients(monkeypatch):
+    class ScaledDense(layers.Dense):
+        """A user's Dense whose backward predates ``kernel_product``."""
+
+        def backward(self, dy, input_gradient=True):
+            return super().backward(dy, input_gradient)
+
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((300,)), ScaledDense(256, activation="relu"),
+                              layers.Dense(128, activation="relu"), layers.Dense(10)])
+    model.compile(keras.optimizers.SGD(0.05), "mse")
+    calls = []
+    real = blas.add_product
+    monkeypatch.setattr(blas, "add_product", lambda *args: calls.append(args[-1].shape)
+                        or real(*args))
+    x, _ = data("float32", 64)
+    model.fit(x.reshape(64, 300), np.zeros((64, 10), np.float32), batch_size=32, verbose=0)
+    assert calls == []  # the Dense after it too: a subclass's backward is not known to keep x
