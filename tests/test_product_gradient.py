@@ -153,3 +153,19 @@ def test_a_subclass_of_dense_with_its_own_backward_trains_with_formed_gradients(
     x, _ = data("float32", 64)
     model.fit(x.reshape(64, 300), np.zeros((64, 10), np.float32), batch_size=32, verbose=0)
     assert calls == []  # the Dense after it too: a subclass's backward is not known to keep x
+
+
+def test_an_output_layer_fused_with_its_loss_also_takes_the_gemm(monkeypatch):
+    def make(dtype):
+        keras.backend.set_floatx(dtype)
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((12, 25)), layers.Flatten(),
+                                 layers.Dense(200, activation="softmax")])
+        model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy")
+        return model
+
+    gemm_weights, calls = train(make, "float32", 32, True, monkeypatch)
+    formed_weights, _ = train(make, "float32", 32, False, monkeypatch)
+    assert calls == [(300, 200)] * (2 * 31)  # not the last batch of 8 rows: too small a product
+    for ours, formed in zip(gemm_weights, formed_weights):
+        np.testing.assert_array_equal(ours, formed)
