@@ -6,7 +6,7 @@ machine, ``w += a * g`` on a 784x512 float32 matrix takes 113 us in numpy (even 
 blocks) and 22 us as BLAS's axpy; adding a bias to each of 1024 rows of 512 takes 82 us in numpy and
 22 us as the rank-1 update ``ones ⊗ bias`` (ger).
 
-Plain SGD's update of a dense kernel goes further: ``w -= lr * x.T @ dz`` is one GEMM accumulating
+SGD's update of a dense kernel goes further: ``w -= lr * x.T @ dz`` is one GEMM accumulating
 onto ``w`` (``add_product``), so the gradient is never written out and read back.
 
 The routines are looked up by name, through ctypes, in the scipy-openblas library of numpy's wheels

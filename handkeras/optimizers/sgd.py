@@ -28,37 +28,27 @@ class SGD(Optimizer):
                 and not self.global_clipnorm and not self.clipvalue)
 
     def update_step(self, gradient, variable, slots, learning_rate):
+        """A ``ProductGradient`` (never with Nesterov momentum) is added in one GEMM where BLAS
+        can."""
+        add = _add_product if isinstance(gradient, ProductGradient) else scaled_add
         w = variable.value
         if self.momentum == 0:
-            scaled_add(w, -learning_rate, gradient)
+            add(w, -learning_rate, gradient)
             return
         (m,) = slots
         m *= self.momentum
-        scaled_add(m, -learning_rate, gradient)
+        add(m, -learning_rate, gradient)
         if self.nesterov:
             scaled_add(w, -learning_rate, gradient)
             scaled_add(w, w.dtype.type(self.momentum), m)
         else:
             scaled_add(w, w.dtype.type(1), m)  # exactly w += m, on every core
 
-    def _update_all(self, grads, variables, slots, learning_rate):
-        for gradient, variable, variable_slots in zip(grads, variables, slots):
-            if isinstance(gradient, ProductGradient):
-                self._apply_product(gradient, variable, variable_slots, learning_rate)
-            else:
-                self.update_step(gradient, variable, variable_slots, learning_rate)
-
-    def _apply_product(self, gradient, variable, slots, learning_rate):
-        """``update_step`` for a kernel's unformed gradient (never with Nesterov momentum): the
-        scaled product added onto the kernel, or onto its momentum, in one GEMM where BLAS can."""
-        w = variable.value
-        target = w if self.momentum == 0 else slots[0]
-        if self.momentum != 0:
-            target *= self.momentum
-        if not gradient.add_to(target, -learning_rate):
-            scaled_add(target, -learning_rate, gradient.formed())
-        if self.momentum != 0:
-            scaled_add(w, w.dtype.type(1), target)
-
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+def _add_product(target, scale, gradient):
+    """``scaled_add`` for an unformed gradient: one GEMM, or the formed product where BLAS cannot."""
+    if not gradient.add_to(target, scale):
+        scaled_add(target, scale, gradient.formed())
