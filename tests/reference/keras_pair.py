@@ -1,5 +1,7 @@
 """One model in both libraries: built alike, compiled alike, compared on what a user can see."""
 
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -8,6 +10,10 @@ import handkeras
 from parity import assert_close
 
 keras = pytest.importorskip("keras")
+
+# Who writes a model file, who reads it, and its format: every direction, both formats.
+FILE_CASES = [(handkeras, keras, "model.keras"), (handkeras, keras, "model.h5"),
+              (keras, handkeras, "model.keras"), (keras, handkeras, "model.h5")]
 
 
 def make_models(build):
@@ -51,3 +57,23 @@ def saved_legacy_weight_names(model, path):
         return [[n.decode() if isinstance(n, bytes) else n
                  for n in f["model_weights"][layer.name].attrs["weight_names"]]
                 for layer in model.layers]
+
+
+def file_case_ids(cases):
+    """Test ids for ``FILE_CASES``-like triples: who writes, who reads, which file."""
+    return [f"{writer.__name__} to {reader.__name__}, {name}" for writer, reader, name in cases]
+
+
+def plain(config):
+    """A config as a JSON file gives it back (tuples as lists), to compare the two libraries'."""
+    return json.loads(json.dumps(config))
+
+
+def moved(source, reader, path, x):
+    """``source`` saved to ``path`` and loaded by ``reader``, checked to predict on ``x`` as
+    ``source`` does."""
+    source.save(path)
+    loaded = reader.models.load_model(path)
+    assert_close(np.asarray(loaded.predict(x, verbose=0)),
+                 np.asarray(source.predict(x, verbose=0)), "predictions")
+    return loaded

@@ -8,8 +8,6 @@ The parameters are forced on our side by a factor range of one value (``factor=(
 the layer's own drawing code runs, or by replacing its ``draw`` (flips, crop windows).
 """
 
-import json
-
 import numpy as np
 import pytest
 
@@ -19,6 +17,7 @@ from parity import assert_close
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
+from keras_pair import file_case_ids, moved, plain  # noqa: E402
 
 FILL_MODES = ["reflect", "wrap", "constant", "nearest"]
 INTERPOLATIONS = ["bilinear", "nearest"]
@@ -199,10 +198,6 @@ CONFIG_CASES = [
 ]
 
 
-def plain(config):
-    return json.loads(json.dumps(config))
-
-
 @pytest.mark.parametrize("name, args, kwargs", CONFIG_CASES,
                          ids=[f"{n}{a}{k}" for n, a, k in CONFIG_CASES])
 def test_config_is_keras_s_and_each_library_reads_the_other_s(name, args, kwargs):
@@ -247,15 +242,11 @@ FILE_CASES = [(handkeras, keras, "model.keras"), (handkeras, keras, "model.h5"),
               (keras, handkeras, "model.keras")]
 
 
-@pytest.mark.parametrize("writer, reader, filename", FILE_CASES,
-                         ids=[f"{w.__name__} to {r.__name__}, {f}" for w, r, f in FILE_CASES])
+@pytest.mark.parametrize("writer, reader, filename", FILE_CASES, ids=file_case_ids(FILE_CASES))
 def test_a_model_with_an_augmentation_block_moves_between_the_libraries(tmp_path, writer, reader,
                                                                         filename):
     source = _recipe(writer)
-    source.save(tmp_path / filename)
-    loaded = reader.models.load_model(tmp_path / filename)
-    x = np.random.default_rng(0).uniform(0, 255, (4, 8, 8, 3))
-    assert_close(np.asarray(loaded.predict(x, verbose=0)),
-                 np.asarray(source.predict(x, verbose=0)), "predictions")
+    loaded = moved(source, reader, tmp_path / filename,
+                   np.random.default_rng(0).uniform(0, 255, (4, 8, 8, 3)))
     assert [plain(layer.get_config()) for layer in loaded.layers[0].layers] == \
         [plain(layer.get_config()) for layer in source.layers[0].layers]

@@ -6,8 +6,6 @@ The argument defaults, the mask support, the output shapes and the model files o
 also checked with the other layers (``test_torch_layers_issue8.py``, ``test_keras_saving.py``).
 """
 
-import json
-
 import numpy as np
 import pytest
 
@@ -17,6 +15,7 @@ from parity import assert_close
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
+from keras_pair import plain  # noqa: E402
 
 FACTORS = [
     (1 / 255, 0.0, (5, 4, 4, 3)),
@@ -66,10 +65,6 @@ def test_the_config_is_keras_s_and_each_library_reads_the_other_s(value):
     stored = plain(theirs)  # as a file holds it (a tuple becomes a list)
     assert plain(layers.Rescaling.from_config(stored).get_config()) == stored
     assert plain(keras.layers.Rescaling.from_config(plain(ours)).get_config()) == stored
-
-
-def plain(config):
-    return json.loads(json.dumps(config))
 
 
 def test_the_layer_attributes_and_weights_match_keras():

@@ -9,8 +9,6 @@ large outputs (torch switches to a float64 scale there, so exact ties may read t
 handkeras keeps the float32 rule of Keras's default dtype). Both are in docs/normalization.md.
 """
 
-import json
-
 import numpy as np
 import pytest
 
@@ -21,8 +19,8 @@ from parity import assert_close
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-from keras_pair import (assert_same_history, assert_same_weights, compile_both,  # noqa: E402
-                        make_models)
+from keras_pair import (FILE_CASES, assert_same_history, assert_same_weights,  # noqa: E402
+                        compile_both, file_case_ids, make_models, moved, plain)
 
 # (input size, output size): up, down, odd sizes, up one axis and down the other, unchanged,
 # sizes of 1.
@@ -179,10 +177,6 @@ CONFIG_CASES = [
 CONFIG_IDS = [f"{n}{a}{k}" for n, a, k in CONFIG_CASES]
 
 
-def plain(config):
-    return json.loads(json.dumps(config))
-
-
 @pytest.mark.parametrize("name, args, kwargs", CONFIG_CASES, ids=CONFIG_IDS)
 def test_config_is_keras_s_and_each_library_reads_the_other_s(name, args, kwargs):
     ours = getattr(layers, name)(*args, name="image", **kwargs).get_config()
@@ -222,19 +216,11 @@ def test_the_summary_prints_keras_s_text():
     assert text(image_model(handkeras)) == text(image_model(keras))
 
 
-FILE_CASES = [(handkeras, keras, "model.keras"), (handkeras, keras, "model.h5"),
-              (keras, handkeras, "model.keras"), (keras, handkeras, "model.h5")]
-
-
-@pytest.mark.parametrize("writer, reader, filename", FILE_CASES,
-                         ids=[f"{w.__name__} to {r.__name__}, {f}" for w, r, f in FILE_CASES])
+@pytest.mark.parametrize("writer, reader, filename", FILE_CASES, ids=file_case_ids(FILE_CASES))
 def test_an_image_model_moves_between_the_libraries(tmp_path, writer, reader, filename):
     source = image_model(writer)
-    source.save(tmp_path / filename)
-    loaded = reader.models.load_model(tmp_path / filename)
-    x = np.random.default_rng(10).uniform(0, 255, (4, 7, 13, 3))
-    assert_close(np.asarray(loaded.predict(x, verbose=0)),
-                 np.asarray(source.predict(x, verbose=0)), "predictions")
+    loaded = moved(source, reader, tmp_path / filename,
+                   np.random.default_rng(10).uniform(0, 255, (4, 7, 13, 3)))
     assert [plain(layer.get_config()) for layer in loaded.layers[:2]] == \
         [plain(layer.get_config()) for layer in source.layers[:2]]
 

@@ -21,7 +21,7 @@ torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
 from keras.src.backend.torch import random as keras_torch_random  # noqa: E402
-from keras_pair import assert_same_history, assert_same_weights, make_models  # noqa: E402
+from keras_pair import assert_same_history, assert_same_weights, make_models, plain  # noqa: E402
 
 F = torch.nn.functional
 
@@ -323,10 +323,6 @@ LAYER_ARGS = [
     ("UnitNormalization", ((1, 2),), {}),
 ]
 LAYER_IDS = [f"{name}{args}{kwargs or ''}" for name, args, kwargs in LAYER_ARGS]
-
-
-def plain(config):
-    return json.loads(json.dumps(config))
 
 
 @pytest.mark.parametrize("name, args, kwargs", LAYER_ARGS, ids=LAYER_IDS)

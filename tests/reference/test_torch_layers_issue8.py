@@ -14,7 +14,6 @@ argument defaults, configs, output shapes and mask support against Keras's own l
 """
 
 import inspect
-import json
 import math
 
 import numpy as np
@@ -27,7 +26,7 @@ from parity import assert_close
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-from keras_pair import assert_same_history, assert_same_weights, make_models  # noqa: E402
+from keras_pair import assert_same_history, assert_same_weights, make_models, plain  # noqa: E402
 F = torch.nn.functional
 
 
@@ -413,11 +412,6 @@ KERAS_LAYERS = [
     ("RandomTranslation", (0.1, 0.2)), ("RandomContrast", (0.3,)), ("RandomBrightness", (0.3,)),
     ("RandomCrop", (3, 4, 7)), ("Resizing", (3, 5)), ("CenterCrop", (3, 5)),
 ]
-
-
-def plain(config):
-    """A config as JSON would store it (tuples become lists)."""
-    return json.loads(json.dumps(config))
 
 
 @pytest.mark.parametrize("name, args", KERAS_LAYERS, ids=[n for n, _ in KERAS_LAYERS])
