@@ -1,11 +1,12 @@
 """Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
-plot_history, clear_session, and the custom-object registry of ``keras.saving`` under the names
-``keras.utils`` also gives it."""
+plot_model, plot_history, clear_session, and the custom-object registry of ``keras.saving`` under
+the names ``keras.utils`` also gives it."""
 
 import importlib
 
 from handkeras.backend import clear_session, set_random_seed
 from handkeras.utils.numerical_utils import normalize, to_categorical
+from handkeras.utils.model_plot import plot_model
 from handkeras.utils.plotting import plot_history
 from handkeras.utils.sequence_utils import pad_sequences
 
@@ -15,8 +16,8 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
                 "get_custom_objects", "get_registered_name", "get_registered_object",
                 "register_keras_serializable", "serialize_keras_object")
 
-__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_history",
-           "clear_session", *_FROM_SAVING]
+__all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_model",
+           "plot_history", "clear_session", *_FROM_SAVING]
 
 
 def __getattr__(name):

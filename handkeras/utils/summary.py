@@ -35,7 +35,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
     start, stop = _layer_bounds(model.layers, layer_range)
     rows = []
-    for layer, shape, output in _shapes(model.layers[:stop], model._build_input_shape)[start:]:
+    shapes = layer_shapes(model.layers[:stop], model._build_input_shape)
+    for layer, shape, output in shapes[start:]:
         rows += _layer_rows(layer, shape, output, 0, expand_nested, show_trainable)
 
     table = [line[:console_width] for line in _table(header, rows, widths, justify)]
@@ -106,17 +107,17 @@ def _layer_rows(layer, input_shape, output_shape, level, expand_nested, show_tra
         params = f"{layer.count_params():,}"
     else:  # Keras counts a layer it builds when created (no weights) as built: plain 0
         params = "0" if layer._keras_builds_at_init else "0 (unbuilt)"
-    row = [f"{prefix}{layer.name} ({type(layer).__name__})", _format_shape(output_shape), params]
+    row = [f"{prefix}{layer.name} ({type(layer).__name__})", format_shape(output_shape), params]
     if show_trainable:
         row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
     rows = [row]
     if expand_nested and getattr(layer, "layers", None):
-        for inner, shape, output in _shapes(layer.layers, input_shape):
+        for inner, shape, output in layer_shapes(layer.layers, input_shape):
             rows += _layer_rows(inner, shape, output, level + 1, expand_nested, show_trainable)
     return rows
 
 
-def _shapes(layers, input_shape):
+def layer_shapes(layers, input_shape):
     """``(layer, input shape, output shape)`` down ``layers`` from the model's ``input_shape``.
 
     Before the model is built (``input_shape`` None), a layer built on its own (by ``adapt``, a
@@ -132,7 +133,7 @@ def _shapes(layers, input_shape):
     return shapes
 
 
-def _format_shape(shape):
+def format_shape(shape):
     """Keras's form: ``(None, 26, 26, 32)``; ``?`` when it is not known yet."""
     if shape is None:
         return "?"
