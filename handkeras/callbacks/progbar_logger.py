@@ -30,13 +30,14 @@ def format_logs(logs):
                       if isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-def format_time_per_step(seconds):
-    """``"12ms/step"``, ``"850us/step"`` or ``"2s/step"``, as Keras shows the time of one step."""
+def format_time_per_step(seconds, unit="step"):
+    """``"12ms/step"``, ``"850us/step"`` or ``"2s/step"``, as Keras shows the time of one step
+    (or of another ``unit``)."""
     if seconds >= 1 or seconds == 0:
-        return f"{seconds:.0f}s/step"
+        return f"{seconds:.0f}s/{unit}"
     if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/step"
-    return f"{seconds * 1e6:.0f}us/step"
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
 
 
 # The bar being drawn, process-wide: a run interrupted mid-epoch (Ctrl-C, an exception) leaves its

@@ -1,5 +1,5 @@
 """Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
-plot_model, plot_history, clear_session, and the custom-object registry of ``keras.saving`` under
+plot_model, Progbar, plot_history, clear_session, and the custom-object registry of ``keras.saving`` under
 the names ``keras.utils`` also gives it."""
 
 import importlib
@@ -8,6 +8,7 @@ from handkeras.backend import clear_session, set_random_seed
 from handkeras.utils.numerical_utils import normalize, to_categorical
 from handkeras.utils.model_plot import plot_model
 from handkeras.utils.plotting import plot_history
+from handkeras.utils.progbar import Progbar
 from handkeras.utils.sequence_utils import pad_sequences
 
 # keras.saving's names that keras.utils repeats, imported when first used: handkeras.saving needs
@@ -17,7 +18,7 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
                 "register_keras_serializable", "serialize_keras_object")
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_model",
-           "plot_history", "clear_session", *_FROM_SAVING]
+           "Progbar", "plot_history", "clear_session", *_FROM_SAVING]
 
 
 def __getattr__(name):
