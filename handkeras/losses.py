@@ -72,6 +72,8 @@ class Loss:
     fusable_activation = None
     #: The axes of ``y_pred`` that ``call`` reduces away (None: all of them).
     reduced_axes = -1
+    #: Whether the targets are integer class indices, one per output row (not one per unit).
+    sparse_labels = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
@@ -629,6 +631,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     the other samples only.
     """
 
+    sparse_labels = True
+
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  axis=-1, name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(from_logits, 0.0, axis, reduction, name, dtype)
@@ -857,6 +861,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     """``(1 - p^q) / q`` with ``p`` the probability of the integer label: between categorical
     cross-entropy (``q -> 0``) and MAE (``q = 1``), robust to noisy labels (Zhang & Sabuncu, 2018).
     Gradient ``-p^(q - 1)`` at the label."""
+
+    sparse_labels = True
 
     def __init__(self, q=0.5, reduction="sum_over_batch_size",
                  name="categorical_generalized_cross_entropy", dtype=None):

@@ -373,7 +373,7 @@ class Trainer:
 
     def _check_targets(self, y, output_shape, argument):
         """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
-        if isinstance(self._compiled_loss, losses_module.SparseCategoricalCrossentropy):
+        if self._compiled_loss.sparse_labels:
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
             if not shape_fits(labels.shape, output_shape[:-1]):
                 raise ValueError(
