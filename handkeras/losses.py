@@ -74,6 +74,9 @@ class Loss:
     reduced_axes = -1
     #: Whether the targets are integer class indices, one per output row (not one per unit).
     sparse_labels = False
+    #: Whether a target per row, shape ``(rows,)``, may serve every unit of a 2D output, as
+    #: Keras's element-wise losses broadcast it in batches of one row (its cross-entropies refuse).
+    broadcasts_targets = True
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
@@ -430,6 +433,8 @@ class CategoricalHinge(LossFunctionWrapper):
     one-hot labels: the best wrong score against the true one. Gradient where positive:
     ``-y_true`` plus ``1 - y_true`` at the best wrong class."""
 
+    broadcasts_targets = False
+
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(name, reduction, dtype)
 
@@ -472,6 +477,8 @@ class KLDivergence(LossFunctionWrapper):
 
 class _CrossEntropy(LossFunctionWrapper):
     """Shared arguments of the cross-entropies."""
+
+    broadcasts_targets = False
 
     def __init__(self, from_logits, label_smoothing, axis, reduction, name, dtype):
         super().__init__(name, reduction, dtype)
@@ -901,6 +908,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
 class Dice(LossFunctionWrapper):
     """``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps)``, the sums over ``axis``
     (None: every axis, one value for the whole batch). Gradient ``-2 (y_true S - I) / S^2``."""
+
+    broadcasts_targets = False
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(name, reduction, dtype)

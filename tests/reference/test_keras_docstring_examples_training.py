@@ -37,3 +37,49 @@ def test_categorical_generalized_cross_entropy_trains_on_integer_labels():
     theirs.compile("sgd", loss=keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7))
     fit_both(ours, theirs, x, labels, batch_size=4, epochs=2)
 
+
+
+def dense_10(library):
+    """The docstrings' model, ``Sequential([Dense(10)])``, built for rows of 20 numbers."""
+    model = library.models.Sequential([library.layers.Dense(10)])
+    model.build(input_shape=(None, 20))
+    return model
+
+
+def test_early_stopping_example_fits_a_target_per_row_in_batches_of_one():
+    # EarlyStopping's docstring: np.zeros(5) against Dense(10), which Keras's losses broadcast
+    # because each batch holds one row (the inputs scaled down here, so that SGD converges).
+    x = np.arange(100).reshape(5, 20) / 100
+    ours, theirs = make_models(dense_10)
+    histories = []
+    for library, model in ((handkeras, ours), (keras, theirs)):
+        model.compile(library.optimizers.SGD(), loss="mse")
+        callback = library.callbacks.EarlyStopping(monitor="loss", patience=3)
+        histories.append(model.fit(x, np.zeros(5), epochs=10, batch_size=1, callbacks=[callback],
+                                   verbose=0, shuffle=False))
+    assert_same_history(*histories)
+    assert_same_weights(ours, theirs)
+    assert len(histories[0].history["loss"]) == len(histories[1].history["loss"])
+
+
+def test_backup_and_restore_example_resumes_at_the_interrupted_epoch(tmp_path):
+    # BackupAndRestore's docstring: training interrupted at epoch 4 runs 6 more epochs.
+    x = np.arange(100).reshape(5, 20) / 100
+    ours, theirs = make_models(dense_10)
+    histories = []
+    for library, model in ((handkeras, ours), (keras, theirs)):
+        class InterruptingCallback(library.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch == 4:
+                    raise RuntimeError("Interrupting!")
+
+        callback = library.callbacks.BackupAndRestore(backup_dir=str(tmp_path / library.__name__))
+        model.compile(library.optimizers.SGD(), loss="mse")
+        with pytest.raises(RuntimeError, match="Interrupting"):
+            model.fit(x, np.zeros(5), epochs=10, batch_size=1, shuffle=False, verbose=0,
+                      callbacks=[callback, InterruptingCallback()])
+        histories.append(model.fit(x, np.zeros(5), epochs=10, batch_size=1, shuffle=False,
+                                   verbose=0, callbacks=[callback]))
+    assert_same_history(*histories)
+    assert histories[0].epoch == list(range(4, 10))
+    assert_same_weights(ours, theirs)
