@@ -1074,7 +1074,7 @@ def _loss_object(identifier):
 
 def serialize(loss):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(loss, "keras.losses")
+    return serialize_object(loss)
 
 
 def deserialize(name, custom_objects=None):

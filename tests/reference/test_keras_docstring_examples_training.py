@@ -83,3 +83,21 @@ def test_backup_and_restore_example_resumes_at_the_interrupted_epoch(tmp_path):
     assert_same_history(*histories)
     assert histories[0].epoch == list(range(4, 10))
     assert_same_weights(ours, theirs)
+
+
+def test_registered_initializer_is_named_in_a_layer_config_as_in_keras():
+    # register_keras_serializable's docstring: get_config() holds the registered name, and
+    # Dense.from_config finds the class again.
+    configs = []
+    for library in (handkeras, keras):
+        @library.saving.register_keras_serializable("docstring_examples")
+        class HalfInit(library.initializers.Initializer):
+            def __call__(self, shape, dtype=None):
+                return np.full(shape, 0.5)
+
+        config = library.layers.Dense(3, kernel_initializer=HalfInit()).get_config()
+        configs.append(config["kernel_initializer"])
+        assert configs[-1] == library.initializers.serialize(HalfInit())
+        restored = library.layers.Dense.from_config(config)
+        assert isinstance(restored.kernel_initializer, HalfInit)
+    assert configs[0] == configs[1]
