@@ -50,15 +50,22 @@ def config_arguments(kind, config):
     return arguments
 
 
-def serialize_object(obj, module):
-    """Keras's config form of ``obj``: ``{"module", "class_name", "config", "registered_name"}``."""
-    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": None}
+def serialize_object(obj):
+    """Keras's config form of ``obj``: ``{"module", "class_name", "config", "registered_name"}``,
+    a registered class of your own under its ``"package>Name"`` (as ``serialize_keras_object``)."""
+    from handkeras.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(obj)
 
 
 def deserialize_object(kind, config, classes, custom_objects=None):
-    """The object described by :func:`serialize_object`'s output, its class looked up in
-    ``custom_objects`` (your own classes, by name) first, then in ``classes``."""
+    """The object described by :func:`serialize_object`'s output. Its class is looked up as Keras
+    looks it up: under the config's registered name, then its class name, in an open
+    ``custom_object_scope``, the registry and ``custom_objects``; then among ``classes``."""
+    from handkeras.saving.object_registration import get_registered_object
+
     class_name = config_class_name(kind, config)
-    cls = (custom_objects or {}).get(class_name) or lookup(kind, class_name, classes)
+    names = (config.get("registered_name"), class_name)
+    found = (get_registered_object(name, custom_objects) for name in names if name)
+    cls = next((obj for obj in found if obj is not None), None) or lookup(kind, class_name, classes)
     return cls.from_config(config_arguments(kind, config))

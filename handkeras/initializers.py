@@ -342,7 +342,7 @@ class _ArrayValues(Initializer):
 
 def serialize(initializer):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(initializer, "keras.initializers")
+    return serialize_object(initializer)
 
 
 def deserialize(config, custom_objects=None):

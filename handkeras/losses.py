@@ -72,6 +72,11 @@ class Loss:
     fusable_activation = None
     #: The axes of ``y_pred`` that ``call`` reduces away (None: all of them).
     reduced_axes = -1
+    #: Whether the targets are integer class indices, one per output row (not one per unit).
+    sparse_labels = False
+    #: Whether a target per row, shape ``(rows,)``, may serve every unit of a 2D output, as
+    #: Keras's element-wise losses broadcast it in batches of one row (its cross-entropies refuse).
+    broadcasts_targets = True
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
@@ -428,6 +433,8 @@ class CategoricalHinge(LossFunctionWrapper):
     one-hot labels: the best wrong score against the true one. Gradient where positive:
     ``-y_true`` plus ``1 - y_true`` at the best wrong class."""
 
+    broadcasts_targets = False
+
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(name, reduction, dtype)
 
@@ -470,6 +477,8 @@ class KLDivergence(LossFunctionWrapper):
 
 class _CrossEntropy(LossFunctionWrapper):
     """Shared arguments of the cross-entropies."""
+
+    broadcasts_targets = False
 
     def __init__(self, from_logits, label_smoothing, axis, reduction, name, dtype):
         super().__init__(name, reduction, dtype)
@@ -628,6 +637,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     With ``ignore_class``, samples labelled with it contribute 0 and, as in Keras, the mean runs over
     the other samples only.
     """
+
+    sparse_labels = True
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  axis=-1, name="sparse_categorical_crossentropy", dtype=None):
@@ -858,6 +869,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
     cross-entropy (``q -> 0``) and MAE (``q = 1``), robust to noisy labels (Zhang & Sabuncu, 2018).
     Gradient ``-p^(q - 1)`` at the label."""
 
+    sparse_labels = True
+
     def __init__(self, q=0.5, reduction="sum_over_batch_size",
                  name="categorical_generalized_cross_entropy", dtype=None):
         if not 0 < q < 1:
@@ -895,6 +908,8 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
 class Dice(LossFunctionWrapper):
     """``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + eps)``, the sums over ``axis``
     (None: every axis, one value for the whole batch). Gradient ``-2 (y_true S - I) / S^2``."""
+
+    broadcasts_targets = False
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(name, reduction, dtype)
@@ -1059,7 +1074,7 @@ def _loss_object(identifier):
 
 def serialize(loss):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(loss, "keras.losses")
+    return serialize_object(loss)
 
 
 def deserialize(name, custom_objects=None):

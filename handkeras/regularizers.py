@@ -189,7 +189,7 @@ def get(identifier):
 
 def serialize(regularizer):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(regularizer, "keras.regularizers")
+    return serialize_object(regularizer)
 
 
 def deserialize(config, custom_objects=None):

@@ -465,3 +465,43 @@ def test_set_random_seed_fixes_initialization_shuffling_and_dropout_separately()
         return layers.Dropout(0.5)(np.ones((4, 6)), training=True)
 
     np.testing.assert_array_equal(dropped(), dropped())
+
+
+def dense_10(loss="mse"):
+    model = keras.Sequential([keras.Input((20,)), layers.Dense(10)])
+    model.compile(keras.optimizers.SGD(), loss=loss)
+    return model
+
+
+def test_a_target_per_row_serves_every_unit_in_batches_of_one_row(float64):
+    # Keras's losses broadcast y of shape (1,) against outputs (1, 10): EarlyStopping's docstring
+    # fits np.zeros(5) to a Dense(10) with batch_size=1.
+    x = np.random.default_rng(0).normal(size=(5, 20))
+    y = np.arange(5.0)
+    broadcast, repeated = dense_10(), dense_10()
+    repeated.set_weights(broadcast.get_weights())
+    h1 = broadcast.fit(x, y, batch_size=1, epochs=2, shuffle=False, verbose=0)
+    h2 = repeated.fit(x, np.repeat(y[:, None], 10, axis=1), batch_size=1, epochs=2,
+                      shuffle=False, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-12)
+    for ours, expected in zip(broadcast.get_weights(), repeated.get_weights()):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12)
+    assert broadcast.evaluate(x, y, batch_size=1, verbose=0) == pytest.approx(
+        repeated.evaluate(x, np.repeat(y[:, None], 10, axis=1), verbose=0), rel=1e-12)
+    assert np.isfinite(broadcast.train_on_batch(x[:1], y[:1]))
+
+
+def test_a_target_per_row_is_refused_in_larger_batches_and_by_cross_entropies():
+    x, y = np.zeros((5, 20)), np.zeros(5)
+    model = dense_10()
+    weights = [w.copy() for w in model.get_weights()]
+    for call in (lambda: model.fit(x, y, batch_size=2, verbose=0),
+                 lambda: model.fit(x, y, verbose=0),
+                 lambda: model.evaluate(x, y, verbose=0),
+                 lambda: model.train_on_batch(x, y)):
+        with pytest.raises(ValueError, match=r"`y` with shape \(5,\).*only in batches of one row"):
+            call()
+    for loss in ("categorical_crossentropy", "binary_crossentropy", "categorical_hinge", "dice"):
+        with pytest.raises(ValueError, match=r"`y` with shape \(5,\) does not fit"):
+            dense_10(loss).fit(x, y, batch_size=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights))

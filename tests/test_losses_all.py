@@ -416,6 +416,15 @@ def test_configs_round_trip(make):
     assert loss.get_config()["name"] == loss.name
 
 
+def test_generalized_cross_entropy_takes_class_indices_in_range():
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(loss=losses.CategoricalGeneralizedCrossEntropy())
+    with pytest.raises(ValueError, match=r"class indices in \[0, 3\].*3 classes"):
+        model.fit(np.zeros((4, 5)), np.array([0, 1, 2, 3]), verbose=0)
+    with pytest.raises(ValueError, match="sparse labels need shape"):
+        model.fit(np.zeros((4, 5)), np.eye(3)[[0, 1, 2, 0]], verbose=0)
+
+
 def test_unknown_loss_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="hubber") as error:
         losses.get("hubber")
@@ -429,16 +438,18 @@ def test_unknown_loss_name_lists_the_valid_ones():
     ("kld", "distribution"), ("hinge", "binary"), ("squared_hinge", "binary"),
     ("categorical_hinge", "one_hot"), ("binary_focal_crossentropy", "binary"),
     ("categorical_focal_crossentropy", "one_hot"), ("dice", "binary"), ("tversky", "binary"),
+    ("categorical_generalized_cross_entropy", "labels"),
 ])
 def test_losses_train_a_model_by_name(loss, targets):
     x = rng(0).standard_normal((64, 5)).astype("float32")
     labels = (x[:, :3] > 0).astype("float32")
     y = {"regression": x[:, :3] * 2, "positive": np.abs(x[:, :3]), "binary": labels,
          "one_hot": np.eye(3, dtype="float32")[np.argmax(x[:, :3], axis=1)],
+         "labels": np.argmax(x[:, :3], axis=1),
          "distribution": np.eye(3, dtype="float32")[np.argmax(x[:, :3], axis=1)] * 0.9 + 0.1 / 3
          }[targets]
     activation = {"binary": "sigmoid", "one_hot": "softmax", "distribution": "softmax",
-                  "positive": "softplus"}.get(targets)
+                  "labels": "softmax", "positive": "softplus"}.get(targets)
     model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(16, activation="tanh"),
                               keras.layers.Dense(3, activation=activation)])
     model.compile(optimizer="adam", loss=loss)

@@ -681,6 +681,51 @@ def test_custom_registered_initializer_and_activation_in_a_layer_config(tmp_path
     assert isinstance(loaded.layers[0].kernel_initializer, HalfInit)
 
 
+def test_a_layer_config_names_registered_initializers_and_regularizers_as_keras_does():
+    # register_keras_serializable's docstring: the registered name is what configs hold, and
+    # Dense.from_config(layer.get_config()) finds the class again with no custom_objects.
+    @keras.saving.register_keras_serializable(package="SavingTests")
+    class QuarterInit(keras.initializers.Initializer):
+        def __call__(self, shape, dtype=None):
+            return np.full(shape, 0.25, dtype=dtype or keras.config.floatx())
+
+    @keras.saving.register_keras_serializable(package="SavingTests", name="Tiny")
+    class TinyL2(keras.regularizers.Regularizer):
+        def __call__(self, x):
+            return 1e-3 * float(np.sum(x ** 2))
+
+        def gradient(self, x):
+            return 2e-3 * x
+
+    layer = layers.Dense(3, kernel_initializer=QuarterInit(), kernel_regularizer=TinyL2())
+    config = layer.get_config()
+    assert config["kernel_initializer"] == {"module": __name__, "class_name": "QuarterInit",
+                                            "config": {}, "registered_name": "SavingTests>QuarterInit"}
+    assert config["kernel_regularizer"]["registered_name"] == "SavingTests>Tiny"
+    assert keras.regularizers.serialize(TinyL2()) == config["kernel_regularizer"]
+    restored = layers.Dense.from_config(config)
+    assert isinstance(restored.kernel_initializer, QuarterInit)
+    assert isinstance(restored.kernel_regularizer, TinyL2)
+    assert isinstance(keras.initializers.deserialize(config["kernel_initializer"]), QuarterInit)
+
+
+def test_custom_object_scope_resolves_a_class_a_serialized_config_names():
+    class Unregistered(keras.regularizers.Regularizer):
+        def __call__(self, x):
+            return 0.0
+
+        def gradient(self, x):
+            return np.zeros_like(x)
+
+    config = keras.regularizers.serialize(Unregistered())
+    with pytest.raises(ValueError, match="Unknown regularizer: 'Unregistered'"):
+        keras.regularizers.deserialize(config)
+    with keras.saving.custom_object_scope({"Unregistered": Unregistered}):
+        assert isinstance(keras.regularizers.deserialize(config), Unregistered)
+    assert isinstance(keras.regularizers.deserialize(config, {"Unregistered": Unregistered}),
+                      Unregistered)
+
+
 @pytest.mark.parametrize("filename", MODEL_FORMATS)
 def test_a_custom_object_scope_finds_classes_by_name_while_it_is_open(tmp_path, filename):
     model = keras.Sequential([keras.Input(shape=(3,)), UnregisteredLayer(), layers.Dense(1)])

@@ -148,7 +148,7 @@ def get(identifier):
 
 def serialize(metric):
     """Keras's config form: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(metric, "keras.metrics")
+    return serialize_object(metric)
 
 
 def deserialize(config, custom_objects=None):

@@ -27,7 +27,7 @@ def get(identifier, **kwargs):
 
 def serialize(optimizer):
     """The optimizer as Keras serializes it: ``{"module", "class_name", "config", "registered_name"}``."""
-    return serialize_object(optimizer, "keras.optimizers")
+    return serialize_object(optimizer)
 
 
 def deserialize(config, custom_objects=None):

@@ -235,10 +235,11 @@ class Trainer:
         data.check_steps(validation_steps, "validation_steps")
         self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
                                   steps_per_epoch, validation_freq)
-        x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit")
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit", batch_size=batch_size)
         validation = None
         if validation_data is not None:
-            validation = self._unpack_validation_data(validation_data, self._input_shape_for(x))
+            validation = self._unpack_validation_data(validation_data, self._input_shape_for(x),
+                                                      validation_batch_size or batch_size)
         elif validation_split:
             (x, y, sample_weight), validation = data.split_validation(
                 (x, y, sample_weight), validation_split)
@@ -329,7 +330,7 @@ class Trainer:
             return (epoch + 1) % validation_freq == 0
         return epoch + 1 in validation_freq
 
-    def _unpack_validation_data(self, validation_data, input_shape):
+    def _unpack_validation_data(self, validation_data, input_shape, batch_size):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
@@ -338,12 +339,15 @@ class Trainer:
                 + "."
             )
         return self._prepare(*validation_data, prefix="validation_", method="fit",
-                             input_shape=input_shape)
+                             input_shape=input_shape, batch_size=batch_size)
 
     def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
-                 input_shape=None, check_x=True):
+                 input_shape=None, check_x=True, batch_size=None):
         """Arrays for a call, every shape checked against the model before anything changes, and
         the values of ``x`` against its first layer (Embedding's ids).
+
+        ``batch_size`` is the call's (None: Keras's 32; the single-batch methods pass none and
+        take ``x`` whole): the targets may broadcast when every batch holds one row.
 
         The model is not built here: a call that fails its checks leaves it exactly as it was.
         ``input_shape`` is the one the model will have (validation data of an unbuilt model must
@@ -362,7 +366,8 @@ class Trainer:
                     f"`{prefix}y` is None."
                 )
             output_shape = self.compute_output_shape(input_shape)
-            self._check_targets(y, output_shape, prefix + "y")
+            one_row_batches = len(y) == 1 or batch_size == 1
+            self._check_targets(y, output_shape, prefix + "y", one_row_batches)
             if sample_weight is not None:
                 self._check_sample_weight(sample_weight, output_shape, prefix + "sample_weight")
         return x, data.float_targets(y), sample_weight
@@ -371,9 +376,15 @@ class Trainer:
         """The model's input shape: the built one, or the one ``x`` would build it with."""
         return self._build_input_shape if self.built else (None,) + x.shape[1:]
 
-    def _check_targets(self, y, output_shape, argument):
-        """Targets must fit the model's output: labels for sparse losses, same width otherwise."""
-        if isinstance(self._compiled_loss, losses_module.SparseCategoricalCrossentropy):
+    def _check_targets(self, y, output_shape, argument, one_row_batches=False):
+        """Targets must fit the model's output: labels for sparse losses, same width otherwise.
+
+        One exception, Keras's broadcasting: in batches of one row, a target per sample (``y`` of
+        shape ``(rows,)``) is the target of each unit of a 2D output, as Keras's losses broadcast
+        a batch of shape ``(1,)`` against ``(1, units)`` (the docstring examples of EarlyStopping
+        and BackupAndRestore fit ``np.zeros(5)`` to a ``Dense(10)`` with ``batch_size=1``).
+        """
+        if self._compiled_loss.sparse_labels:
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
             if not shape_fits(labels.shape, output_shape[:-1]):
                 raise ValueError(
@@ -398,13 +409,18 @@ class Trainer:
                 )
             return
         squeezable = y.ndim == len(output_shape) - 1 and output_shape[-1] == 1
-        if not (shape_fits(y.shape, output_shape) or squeezable and shape_fits(
+        broadcast = (one_row_batches and y.ndim == 1 and len(output_shape) == 2
+                     and self._compiled_loss.broadcasts_targets)
+        if not (shape_fits(y.shape, output_shape) or (squeezable or broadcast) and shape_fits(
                 y.shape, output_shape[:-1])):
             raise ValueError(
                 f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
                 f"{output_shape} for the loss {self._compiled_loss.name!r}"
                 + (": one-hot targets need one column per output unit."
-                   if len(output_shape) == 2 and y.ndim == 2 else ".")
+                   if len(output_shape) == 2 and y.ndim == 2 else
+                   ": a target per row serves every unit only in batches of one row, as in Keras "
+                   "(batch_size=1)." if len(output_shape) == 2 and y.ndim == 1
+                   and self._compiled_loss.broadcasts_targets else ".")
             )
 
     @staticmethod
@@ -503,7 +519,8 @@ class Trainer:
         self._require_compiled("evaluate")
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
-        x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False,
+                                            batch_size=batch_size)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         self._check_metrics_take(x, y, sample_weight, batch_size)
         total = steps or math.ceil(len(x) / batch_size)
