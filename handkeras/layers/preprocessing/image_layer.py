@@ -9,6 +9,7 @@ and channels-first batches into one, ``_from_batch`` turns it back.
 
 import numpy as np
 
+from handkeras.keras_tensor import KerasTensor
 from handkeras.layers.layer import Layer
 
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -39,6 +40,8 @@ class ImageLayer(Layer):
     def __call__(self, x, training=True):
         """Apply the layer to a batch of images or to one image (of any size), building it on
         first use. Called directly, a layer trains by default, as in Keras."""
+        if isinstance(x, KerasTensor):
+            return self.symbolic_call(x)
         x = np.asarray(x, dtype=self.dtype)
         self._check_images(x.shape)
         if not self.built:  # then images of any size, as in Keras: the layer has no weights
