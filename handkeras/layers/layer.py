@@ -457,7 +457,15 @@ class Layer:
         x = np.asarray(x, dtype=self.dtype)
         self.check_input_shape(x.shape)
         self.build_once((None,) + x.shape[1:])
-        return self.forward(x, training=training)
+        return self._record_activity_loss(self.forward(x, training=training))
+
+    def _record_activity_loss(self, y):
+        """``y``, the output of a direct call, after recording its activity penalty (divided by the
+        batch size) as the layer's ``losses`` list it: Keras does so on every call of a layer.
+        A model's inference (``predict``, ``model(x)``) does not pass here and records nothing."""
+        if self.activity_regularizer is not None:
+            self._activity_loss = self.activity_regularizer(y) / (len(y) if y.ndim else 1)
+        return y
 
     def symbolic_call(self, x):
         """The KerasTensor of the output for the KerasTensor ``x``, the layer built as an array of
@@ -506,12 +514,14 @@ class Layer:
     @property
     def losses(self):
         """Keras's list of regularization losses, as floats: the activity penalties of the last
-        training-mode forward (inference records none, so that it writes nothing), then the penalty
-        of each trainable weight that has a regularizer, from its current value."""
+        training-mode forward or direct call (a model's inference records none, so that it writes
+        nothing), then the penalty of each trainable weight that has a regularizer, from its
+        current value."""
         return self._activity_losses() + self._weight_regularization_losses()
 
     def _activity_losses(self):
-        """This layer's activity penalty from the last training-mode forward of its model, if any."""
+        """This layer's activity penalty from the last training-mode forward of its model or the
+        last direct call, if any."""
         if self.activity_regularizer is None or self._activity_loss is None:
             return []
         return [self._activity_loss]

@@ -46,7 +46,7 @@ class ImageLayer(Layer):
         self._check_images(x.shape)
         if not self.built:  # then images of any size, as in Keras: the layer has no weights
             self.build((None,) + (x.shape if x.ndim == 4 else (1,) + x.shape)[1:])
-        return self.forward(x, training=training)
+        return self._record_activity_loss(self.forward(x, training=training))
 
     def _check_images(self, shape):
         if len(shape) not in (3, 4):
