@@ -62,6 +62,7 @@ class Resizing(ResamplingLayer):
         resized value is not 0. Any other input comes back in the layer's float dtype."""
         if isinstance(x, KerasTensor):
             return self.symbolic_call(x)
+        self._refuse_dict(x)
         x = np.asarray(x)
         resized = super().__call__(x, training=training)
         if x.dtype.kind == "b":
