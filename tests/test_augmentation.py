@@ -401,3 +401,15 @@ def test_the_gradient_flows_through_an_augmentation_layer_inside_a_model(float64
     model.compile(loss="mse")
     for analytic, numeric in model_gradients(model, data((3, 5, 5, 1)), data((3, 1))):
         np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("make", [lambda: layers.RandomFlip(), lambda: layers.Resizing(2, 2),
+                                  lambda: layers.CenterCrop(2, 2)], ids=["RandomFlip", "Resizing",
+                                                                         "CenterCrop"])
+def test_keras_s_dict_of_images_and_boxes_is_refused_naming_the_layer(make):
+    """The API reference's augmentation examples pass {"images": ..., "bounding_boxes": ...}."""
+    layer = make()
+    with pytest.raises(TypeError, match=r"'\w+' takes an array of images, received a dict with "
+                                        r"keys \['bounding_boxes', 'images'\]"):
+        layer({"images": np.zeros((1, 4, 4, 3)), "bounding_boxes": {}})
+    assert not layer.built

@@ -227,6 +227,20 @@ def test_activity_losses_come_from_the_last_training_forward_and_come_first(floa
     assert model.losses == pytest.approx(expected, rel=1e-12)
 
 
+def test_a_layer_called_directly_records_the_activity_penalty_of_that_call_as_keras_does():
+    """Keras's L1 docstring example: the penalties of ``layer(tensor)``, any mode, listed first."""
+    layer = layers.Dense(5, kernel_initializer="ones", kernel_regularizer=regularizers.L1(0.01),
+                         activity_regularizer=regularizers.L2(0.01))
+    assert layer.losses == []
+    layer(np.ones((5, 5)) * 2.0)
+    assert layer.losses == pytest.approx([5.0, 0.25])  # 0.01 * 25 * 10^2 / 5, then 0.01 * 25
+    layer(np.ones((2, 5)), training=True)
+    assert layer.losses == pytest.approx([0.01 * 10 * 5 ** 2 / 2, 0.25])
+    model = keras.Sequential([layer])
+    model.predict(np.ones((4, 5)), verbose=0)  # a model's inference still records nothing
+    assert layer.losses == pytest.approx([0.01 * 10 * 5 ** 2 / 2, 0.25])
+
+
 def test_layer_configs_carry_their_regularizers():
     layer = layers.Dense(2, kernel_regularizer="l1", activity_regularizer=regularizers.L1L2(l2=0.3))
     config = layer.get_config()

@@ -514,6 +514,34 @@ def test_a_built_model_gives_its_layers_keras_s_symbolic_inputs_and_outputs():
         "name=pixels>")
 
 
+def test_a_layer_called_on_an_input_gives_its_output_tensor_built_for_it():
+    """The API reference's way to read an output shape: ``layer(keras.Input(shape)).shape``."""
+    x = keras.Input((12,))
+    reshape = layers.Reshape((-1, 2, 2))
+    y = reshape(x)
+    assert isinstance(y, keras.KerasTensor) and (y.shape, y.dtype) == ((None, 3, 2, 2), "float32")
+    assert reshape.built and reshape.input is x and reshape.output is y
+    dense = layers.Dense(5)
+    assert dense(keras.Input((4,), batch_size=8)).shape == (8, 5)
+    assert dense.kernel.shape == (4, 5)
+    assert dense(np.ones((2, 4))).shape == (2, 5)  # and then takes arrays as any built layer
+    model = keras.Sequential([layers.Dense(3), layers.Flatten()])
+    assert model(keras.Input((4,))).shape == (None, 3) and model.built
+
+
+def test_a_layer_that_refuses_an_input_tensor_stays_as_it_was():
+    conv = layers.Conv2D(2, 3)
+    with pytest.raises(ValueError, match="Conv2D 'conv2d'"):
+        conv(keras.Input((5,)))
+    assert not conv.built and conv.weights == []
+    with pytest.raises(AttributeError, match="has never been called"):
+        conv.output
+    dense = layers.Dense(3)
+    dense(keras.Input((4,)))
+    with pytest.raises(ValueError, match="expects input of shape \\(None, 4\\)"):
+        dense(keras.Input((5,)))
+
+
 def test_symbolic_tensors_follow_the_model_as_it_changes():
     model = keras.Sequential([layers.Dense(3), layers.Dense(2)])
     with pytest.raises(AttributeError, match="has no defined inputs yet: it is not built"):

@@ -179,12 +179,14 @@ class Layer:
     def _node_tensor(self, index, what):
         if not self._nodes:
             raise AttributeError(f"Layer '{self.name}' has never been called and thus has no "
-                                 f"defined {what}: it has one once a built model holds it.")
+                                 f"defined {what}: it has one once a built model holds it "
+                                 "or it is called on a KerasTensor.")
         return next(iter(self._nodes.values()))[index]
 
     def _connect(self, model, input_tensor):
         """Record the layer's place in ``model`` (replacing the one recorded before, when the
-        model changed before it) and return its output tensor there."""
+        model changed before it; a direct call on a KerasTensor is recorded under that tensor) and
+        return its output tensor there."""
         known_input, known_output = self._nodes.get(model, (None, None))
         if known_input is input_tensor:  # unchanged: the tensors keep their identity
             return known_output
@@ -448,11 +450,32 @@ class Layer:
                 "own layer').")
 
     def __call__(self, x, training=False):
-        """Apply the layer to an array, building it on first use."""
+        """Apply the layer to an array, building it on first use; called on a KerasTensor (what
+        ``keras.Input`` returns), give the KerasTensor of its output instead."""
+        if isinstance(x, KerasTensor):
+            return self.symbolic_call(x)
         x = np.asarray(x, dtype=self.dtype)
         self.check_input_shape(x.shape)
         self.build_once((None,) + x.shape[1:])
-        return self.forward(x, training=training)
+        return self._record_activity_loss(self.forward(x, training=training))
+
+    def _record_activity_loss(self, y):
+        """``y``, the output of a direct call, after recording its activity penalty (divided by the
+        batch size) as the layer's ``losses`` list it: Keras does so on every call of a layer.
+        A model's inference (``predict``, ``model(x)``) does not pass here and records nothing."""
+        if self.activity_regularizer is not None:
+            self._activity_loss = self.activity_regularizer(y) / (len(y) if y.ndim else 1)
+        return y
+
+    def symbolic_call(self, x):
+        """The KerasTensor of the output for the KerasTensor ``x``, the layer built as an array of
+        that shape builds it, and ``x`` and the output recorded as its ``input`` and ``output``
+        (when it has none yet): Keras's way to read an output shape (``layer(keras.Input((12,)))
+        .shape``). The result reads shapes; models are built with ``Sequential``."""
+        self.check_input_shape(x.shape)
+        with self._restored_on_failure():
+            self.build_once((None,) + x.shape[1:])
+            return self._connect(x, x)
 
     def check_input_shape(self, shape, argument="x", expected=None):
         """Raise a ValueError naming this layer when ``shape`` does not fit its input shape (the
@@ -491,12 +514,14 @@ class Layer:
     @property
     def losses(self):
         """Keras's list of regularization losses, as floats: the activity penalties of the last
-        training-mode forward (inference records none, so that it writes nothing), then the penalty
-        of each trainable weight that has a regularizer, from its current value."""
+        training-mode forward or direct call (a model's inference records none, so that it writes
+        nothing), then the penalty of each trainable weight that has a regularizer, from its
+        current value."""
         return self._activity_losses() + self._weight_regularization_losses()
 
     def _activity_losses(self):
-        """This layer's activity penalty from the last training-mode forward of its model, if any."""
+        """This layer's activity penalty from the last training-mode forward of its model or the
+        last direct call, if any."""
         if self.activity_regularizer is None or self._activity_loss is None:
             return []
         return [self._activity_loss]

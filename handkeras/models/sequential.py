@@ -368,8 +368,12 @@ class Sequential(Trainer, Layer):
 
     @undoes_first_build_on_failure
     def __call__(self, x, training=False):
-        """Outputs for ``x`` (an array), building the model on first use."""
+        """Outputs for ``x`` (an array), building the model on first use; for a KerasTensor, the
+        KerasTensor of the output."""
         from handkeras.trainers import data
+
+        if isinstance(x, KerasTensor):
+            return self.symbolic_call(x)
 
         x, _, _ = data.prepare(x)
         if self.built:

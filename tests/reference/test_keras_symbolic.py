@@ -61,3 +61,48 @@ def test_an_input_with_a_batch_size_builds_the_model_for_it_and_takes_any_batch(
     ours.compile(optimizer="sgd", loss="mse")
     ours.fit(np.zeros((20, 5)), np.zeros((20, 3)), batch_size=4, verbose=0)  # as Keras: any batch
     assert ours.predict(np.zeros((20, 5)), verbose=0).shape == (20, 3)
+
+
+# The examples of Keras's API reference that call a layer on ``keras.Input``: (input shape,
+# input arguments, the layer), each made by the library given.
+DOCSTRING_EXAMPLES = {
+    "Flatten": ((10, 64), {}, lambda L: L.Flatten()),
+    "Permute": ((10, 64), {}, lambda L: L.Permute((2, 1))),
+    "RepeatVector": ((32,), {}, lambda L: L.RepeatVector(3)),
+    "Reshape": ((12,), {}, lambda L: L.Reshape((3, 4))),
+    "Reshape -1": ((12,), {}, lambda L: L.Reshape((-1, 2, 2))),
+    "Dense": ((32,), {}, lambda L: L.Dense(16, activation="softmax")),
+    "TimeDistributed": ((10, 12, 12, 3), {"batch_size": 32},
+                        lambda L: L.TimeDistributed(L.Conv2D(64, (3, 3)))),
+    "Embedding": ((5,), {"dtype": "int32"}, lambda L: L.Embedding(10, 3)),
+    "Resizing": ((8, 8, 3), {}, lambda L: L.Resizing(4, 4)),
+}
+
+
+@pytest.mark.parametrize("example", list(DOCSTRING_EXAMPLES))
+def test_a_layer_called_on_an_input_gives_keras_s_tensor_and_is_built(example):
+    shape, input_arguments, make = DOCSTRING_EXAMPLES[example]
+    described = []
+    for library in (handkeras, keras):
+        layer = make(library.layers)
+        output = layer(library.Input(shape, **input_arguments))
+        described.append((type(output).__name__, _described(output), layer.built,
+                          [tuple(w.shape) for w in layer.weights]))
+    assert described[0] == described[1]
+
+
+def test_a_built_layer_called_on_an_input_of_another_width_is_a_value_error_in_both():
+    for library in (handkeras, keras):
+        layer = library.layers.Dense(3)
+        layer(library.Input((4,)))
+        with pytest.raises(ValueError):
+            layer(library.Input((5,)))
+
+
+def test_a_sequential_called_on_an_input_gives_its_output_tensor_as_keras_does():
+    described = []
+    for library in (handkeras, keras):
+        model = library.Sequential([library.layers.Dense(3), library.layers.Flatten()])
+        output = model(library.Input((4,)))
+        described.append((_described(output), model.built, model.output_shape))
+    assert described[0] == described[1]

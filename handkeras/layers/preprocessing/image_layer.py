@@ -9,6 +9,7 @@ and channels-first batches into one, ``_from_batch`` turns it back.
 
 import numpy as np
 
+from handkeras.keras_tensor import KerasTensor
 from handkeras.layers.layer import Layer
 
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -39,11 +40,22 @@ class ImageLayer(Layer):
     def __call__(self, x, training=True):
         """Apply the layer to a batch of images or to one image (of any size), building it on
         first use. Called directly, a layer trains by default, as in Keras."""
+        if isinstance(x, KerasTensor):
+            return self.symbolic_call(x)
+        self._refuse_dict(x)
         x = np.asarray(x, dtype=self.dtype)
         self._check_images(x.shape)
         if not self.built:  # then images of any size, as in Keras: the layer has no weights
             self.build((None,) + (x.shape if x.ndim == 4 else (1,) + x.shape)[1:])
-        return self.forward(x, training=training)
+        return self._record_activity_loss(self.forward(x, training=training))
+
+    def _refuse_dict(self, x):
+        """A TypeError naming the layer for Keras's dict of images with boxes, labels or masks:
+        handkeras's image layers take the images alone."""
+        if isinstance(x, dict):
+            raise TypeError(f"{self._label} takes an array of images, received a dict with keys "
+                            f"{sorted(x)}: Keras's dicts of images with bounding boxes, labels or "
+                            "segmentation masks are not supported; pass the images alone.")
 
     def _check_images(self, shape):
         if len(shape) not in (3, 4):

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from handkeras.keras_tensor import KerasTensor
 from handkeras.layers.preprocessing.resampling import (
     INTERPOLATIONS,
     Resampling,
@@ -59,6 +60,9 @@ class Resizing(ResamplingLayer):
         """Resize a batch of images or one image. As in Keras, integer images come back in their
         type, rounded half to even (and clipped to the type's range); bools are True wherever the
         resized value is not 0. Any other input comes back in the layer's float dtype."""
+        if isinstance(x, KerasTensor):
+            return self.symbolic_call(x)
+        self._refuse_dict(x)
         x = np.asarray(x)
         resized = super().__call__(x, training=training)
         if x.dtype.kind == "b":
