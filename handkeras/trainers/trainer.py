@@ -235,7 +235,8 @@ class Trainer:
         data.check_steps(validation_steps, "validation_steps")
         self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
                                   steps_per_epoch, validation_freq)
-        x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit", batch_size=batch_size)
+        x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit",
+                                            batch_size=batch_size)
         validation = None
         if validation_data is not None:
             validation = self._unpack_validation_data(validation_data, self._input_shape_for(x),

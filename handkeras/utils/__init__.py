@@ -1,6 +1,6 @@
 """Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
-plot_model, Progbar, plot_history, clear_session, and the custom-object registry of ``keras.saving`` under
-the names ``keras.utils`` also gives it."""
+plot_model, Progbar, plot_history, clear_session, and the custom-object registry of
+``keras.saving`` under the names ``keras.utils`` also gives it."""
 
 import importlib
 
