@@ -3,6 +3,7 @@
 import sys
 import time
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from handkeras.callbacks.callback import Callback
@@ -25,9 +26,16 @@ def format_value(value):
 
 
 def format_logs(logs):
-    """``"accuracy: 0.8125 - loss: 0.4312"``, numbers only, in the logs' own order."""
-    return " - ".join(f"{key}: {format_value(value)}" for key, value in logs.items()
-                      if isinstance(value, (int, float)) and not isinstance(value, bool))
+    """``"accuracy: 0.8125 - loss: 0.4312"``, numbers only, in the logs' own order. A metric
+    with one value per class or threshold (an array) shows their mean, as Keras's bar does."""
+    return " - ".join(f"{key}: {format_value(float(np.mean(value)))}"
+                      for key, value in logs.items() if _is_number(value))
+
+
+def _is_number(value):
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fiu" and value.size > 0
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def format_time_per_step(seconds, unit="step"):

@@ -56,6 +56,7 @@ from handkeras.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from handkeras.metrics.f_score_metrics import F1Score, FBetaScore
 from handkeras.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 from handkeras.metrics.metric import Metric
 from handkeras.metrics.probabilistic_metrics import (
@@ -78,9 +79,9 @@ from handkeras.metrics.regression_metrics import (
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "FalseNegatives",
-    "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
+    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
+    "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "PrecisionAtRecall", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
@@ -100,6 +101,7 @@ _CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError,
     AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision,
     SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives,
+    F1Score, FBetaScore,
     Hinge, SquaredHinge, CategoricalHinge,
     KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
