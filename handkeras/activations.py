@@ -50,11 +50,19 @@ class ActivationFunction:
         return forward
 
     def __call__(self, x, **options):
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            x = x.astype(backend.floatx())
-        y = self.forward(x, **options)
-        return y if y.dtype == x.dtype else y.astype(x.dtype)
+        """``f(x)`` in ``x``'s float dtype: an array keeps its own, Python floats (a list, a
+        number) become float32 and integers floatx, as Keras converts them. A number gives a
+        0-d array."""
+        array = np.asarray(x)
+        if array.dtype.kind != "f":
+            array = array.astype(backend.floatx())
+        elif not isinstance(x, np.ndarray) and array.dtype == np.float64:
+            array = array.astype(np.float32)
+        if array.ndim == 0:
+            y = self.forward(array.reshape(1), **options).reshape(())
+        else:
+            y = self.forward(array, **options)
+        return y if y.dtype == array.dtype else y.astype(array.dtype)
 
     def defvjp(self, vjp):
         """Decorator: register ``vjp(x, y, dy, **options)`` as this activation's gradient."""

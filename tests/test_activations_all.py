@@ -353,3 +353,13 @@ def test_activation_layers_train_in_a_model():
     history = model.fit(x, y, epochs=3, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert [layer.name for layer in model.layers[1:5]] == ["p_re_lu", "leaky_re_lu", "elu", "re_lu"]
+
+
+def test_python_numbers_become_float32_and_arrays_keep_their_dtype():
+    # as Keras converts them: Python floats to float32, integers to floatx
+    y = activations.sigmoid(0.5)
+    assert (y.shape, y.dtype) == ((), np.float32)
+    np.testing.assert_allclose(y, 1 / (1 + np.exp(-0.5)), rtol=1e-6)
+    assert activations.relu([-1.0, 2.0]).dtype == np.float32
+    assert activations.relu(np.array([-1.0, 2.0])).dtype == np.float64
+    assert activations.tanh([1, 2]).dtype == np.float32

@@ -10,6 +10,7 @@ weights and reduction tested here.
 import numpy as np
 import pytest
 
+import handkeras
 from handkeras import activations, losses
 from parity import assert_close
 
@@ -93,6 +94,24 @@ def test_activation_matches_keras(name, options):
     assert y.dtype == np.float64
     assert_close(y, yt.detach().numpy(), f"{name}{options} values")
     assert_close(ours.vjp(x, y, dy, **options), xt.grad.numpy(), f"{name}{options} vjp")
+
+
+# Left out: glu and threshold need other arguments; Keras's linear returns what it is given (a
+# list stays a list), and its softmax and sparsemax fail on a list or a number (no `shape`).
+@pytest.mark.parametrize("name", sorted(set(KERAS_ACTIVATIONS) - {
+    "glu", "threshold", "linear", "softmax", "sparsemax"}))
+@pytest.mark.parametrize("given", [[-1.5, 0.25, 2.0], 0.75, np.array([-1.5, 0.25, 2.0])],
+                         ids=["list of floats", "a float", "float64 array"])
+def test_activation_of_python_numbers_has_keras_dtype_and_shape(name, given, monkeypatch):
+    # Keras's own conversion, which the float64 set-up of this directory changes: in float32
+    from keras.src.backend.common import dtypes
+    monkeypatch.setitem(dtypes.BIT64_TO_BIT32_DTYPE, "float64", "float32")
+    keras.config.set_floatx("float32")
+    handkeras.config.set_floatx("float32")
+    ours = activations.get(name)(given)
+    theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(given))
+    assert (ours.dtype, ours.shape) == (theirs.dtype, theirs.shape)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
 
 
 def test_sparsemax_reference_is_a_projection_onto_the_simplex():
