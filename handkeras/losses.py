@@ -974,7 +974,11 @@ class Tversky(Dice):
 # ------------------------------------------------------------------------------------- functions
 def _make_function(name, loss_class):
     def function(y_true, y_pred, **kwargs):
-        return loss_class(reduction=None, **kwargs)(y_true, y_pred)
+        # As Keras's functions, the per-sample losses keep the float type of an array of
+        # predictions (the classes compute in their own dtype, floatx by default)
+        dtype = (y_pred.dtype.name if isinstance(y_pred, np.ndarray) and y_pred.dtype.kind == "f"
+                 else None)
+        return loss_class(reduction=None, dtype=dtype, **kwargs)(y_true, y_pred)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"Per-sample {name.replace('_', ' ')}: see :class:`{loss_class.__name__}`."

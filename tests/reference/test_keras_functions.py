@@ -96,18 +96,23 @@ def test_activation_matches_keras(name, options):
     assert_close(ours.vjp(x, y, dy, **options), xt.grad.numpy(), f"{name}{options} vjp")
 
 
+@pytest.fixture
+def float32_defaults(monkeypatch):
+    """Both libraries as they start, floatx float32 and Keras's own type promotion (which this
+    directory's float64 set-up changes): where the dtypes of results are compared."""
+    from keras.src.backend.common import dtypes
+    monkeypatch.setitem(dtypes.BIT64_TO_BIT32_DTYPE, "float64", "float32")
+    keras.config.set_floatx("float32")
+    handkeras.config.set_floatx("float32")
+
+
 # Left out: glu and threshold need other arguments; Keras's linear returns what it is given (a
 # list stays a list), and its softmax and sparsemax fail on a list or a number (no `shape`).
 @pytest.mark.parametrize("name", sorted(set(KERAS_ACTIVATIONS) - {
     "glu", "threshold", "linear", "softmax", "sparsemax"}))
 @pytest.mark.parametrize("given", [[-1.5, 0.25, 2.0], 0.75, np.array([-1.5, 0.25, 2.0])],
                          ids=["list of floats", "a float", "float64 array"])
-def test_activation_of_python_numbers_has_keras_dtype_and_shape(name, given, monkeypatch):
-    # Keras's own conversion, which the float64 set-up of this directory changes: in float32
-    from keras.src.backend.common import dtypes
-    monkeypatch.setitem(dtypes.BIT64_TO_BIT32_DTYPE, "float64", "float32")
-    keras.config.set_floatx("float32")
-    handkeras.config.set_floatx("float32")
+def test_activation_of_python_numbers_has_keras_dtype_and_shape(name, given, float32_defaults):
     ours = activations.get(name)(given)
     theirs = keras.ops.convert_to_numpy(getattr(keras.activations, name)(given))
     assert (ours.dtype, ours.shape) == (theirs.dtype, theirs.shape)
@@ -219,3 +224,30 @@ def test_loss_matches_keras(name, options, weighted):
 @pytest.mark.parametrize("name", [n for n in KERAS_LOSS_CLASSES if hasattr(losses, n)])
 def test_loss_reduction_matches_keras(name, reduction, weighted):
     check_loss(name, {"reduction": reduction}, weighted)
+
+
+# Where Keras's promotion against a Python float (its epsilon, 1.0) demotes float64 to float32
+# (docs/porting.md, "float64 stays float64"); handkeras keeps float64 there too.
+DEMOTED_BY_KERAS = {"hinge", "squared_hinge", "categorical_hinge", "mean_squared_logarithmic_error"}
+# Keras's categorical_generalized_cross_entropy fails on numpy arrays (ndarray * Tensor).
+LOSS_FUNCTIONS = sorted(name for name in dir(keras.losses) if name[0].islower()
+                        and name not in ("ctc", "deserialize", "get", "serialize",
+                                         "categorical_generalized_cross_entropy")
+                        and hasattr(losses, name))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS)
+def test_loss_functions_keep_the_float_type_of_the_predictions(name, dtype, float32_defaults):
+    function = getattr(losses, name)
+    y_true, y_pred, _ = loss_data(function.loss_class.__name__, {})
+    y_pred = y_pred.astype(dtype)
+    ours = function(y_true, y_pred)
+    theirs = keras.ops.convert_to_numpy(getattr(keras.losses, name)(y_true, y_pred))
+    assert ours.shape == theirs.shape
+    if dtype == "float64" and name in DEMOTED_BY_KERAS:
+        assert (ours.dtype, theirs.dtype) == (np.float64, np.float32)
+    else:
+        assert ours.dtype == theirs.dtype == dtype
+    # Keras's own promotion computes float64 in float32 ("float32 defaults"): float32 digits
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
