@@ -575,7 +575,8 @@ def test_every_builtin_object_config_round_trips(kind):
     examples = {
         "ExponentialDecay": (0.1, 10, 0.5), "InverseTimeDecay": (0.1, 10, 0.5),
         "PiecewiseConstantDecay": ([10], [0.1, 0.01]), "PolynomialDecay": (0.1, 100),
-        "CosineDecay": (0.1, 100), "PrecisionAtRecall": (0.5,), "RecallAtPrecision": (0.5,),
+        "CosineDecay": (0.1, 100), "CosineDecayRestarts": (0.1, 100),
+        "PrecisionAtRecall": (0.5,), "RecallAtPrecision": (0.5,),
         "SensitivityAtSpecificity": (0.5,), "SpecificityAtSensitivity": (0.5,),
     }
     skip = {"Loss", "LossFunctionWrapper", "Metric", "MeanMetricWrapper", "Initializer",

@@ -168,3 +168,18 @@ def test_base_class_must_be_overridden():
         schedules.LearningRateSchedule()(0)
     with pytest.raises(NotImplementedError, match="get_config"):
         schedules.LearningRateSchedule().get_config()
+
+
+def test_cosine_decay_restarts_decays_then_restarts_longer_and_lower():
+    schedule = schedules.CosineDecayRestarts(1.0, first_decay_steps=4, t_mul=2.0, m_mul=0.5)
+    rates = [float(schedule(step)) for step in range(13)]
+    np.testing.assert_allclose(rates[:4], [0.5 * (1 + np.cos(np.pi * s / 4)) for s in range(4)],
+                               rtol=1e-6)
+    # the second period starts at step 4 from half the height and lasts 8 steps
+    np.testing.assert_allclose(rates[4:12], [0.25 * (1 + np.cos(np.pi * s / 8)) for s in range(8)],
+                               rtol=1e-6, atol=1e-7)
+    assert rates[12] == pytest.approx(0.25)  # the third, at a quarter
+    even = schedules.CosineDecayRestarts(0.1, first_decay_steps=3, t_mul=1.0, alpha=0.2)
+    assert float(even(3)) == float(even(6)) == pytest.approx(0.1)
+    assert float(even(2)) == pytest.approx(0.1 * (0.8 * 0.5 * (1 + np.cos(2 * np.pi / 3)) + 0.2))
+    assert schedules.deserialize(schedules.serialize(even)).get_config() == even.get_config()

@@ -37,6 +37,13 @@ SCHEDULES = {
     "cosine": ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=3, alpha=0.1)),
     "cosine_warmup": ("CosineDecay", dict(initial_learning_rate=0.01, decay_steps=2, alpha=0.2,
                                           warmup_target=0.2, warmup_steps=2)),
+    "cosine_restarts": ("CosineDecayRestarts", dict(initial_learning_rate=0.1, first_decay_steps=2,
+                                                    m_mul=0.5, alpha=0.1)),
+    "cosine_restarts_even": ("CosineDecayRestarts", dict(initial_learning_rate=0.1,
+                                                         first_decay_steps=3, t_mul=1.0,
+                                                         m_mul=0.8)),
+    "cosine_restarts_short": ("CosineDecayRestarts", dict(initial_learning_rate=0.2,
+                                                          first_decay_steps=1, t_mul=1.5)),
 }
 
 CASES = {
@@ -213,8 +220,9 @@ def test_config_matches_keras(class_name):
     assert ours.get_config() == theirs.get_config()
 
 
-def test_config_with_schedule_matches_keras():
-    class_name, config = SCHEDULES["cosine_warmup"]
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_config_with_schedule_matches_keras(schedule):
+    class_name, config = SCHEDULES[schedule]
     ours = optimizers.Adam(learning_rate=getattr(optimizers.schedules, class_name)(**config), name="o")
     theirs = keras.optimizers.Adam(
         learning_rate=getattr(keras.optimizers.schedules, class_name)(**config), name="o")

@@ -218,8 +218,58 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter, 2016): a cosine decay from
+    ``initial_learning_rate`` to ``alpha`` times it over ``first_decay_steps`` steps, then again
+    from the top, each period ``t_mul`` times longer than the one before and starting ``m_mul``
+    times higher::
+
+        decayed(s) = initial * ((1 - alpha) * 0.5 * m_mul^i * (1 + cos(pi * f)) + alpha)
+
+    where ``i`` counts the periods done and ``f`` is the fraction of period ``i`` done at step
+    ``s`` (with ``t_mul != 1``, period ``i`` starts at ``(t_mul^i - 1) / (t_mul - 1)`` first
+    periods, found by a logarithm as Keras finds it).
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        _check_number("CosineDecayRestarts", "initial_learning_rate", initial_learning_rate)
+        _check_number("CosineDecayRestarts", "first_decay_steps", first_decay_steps,
+                      positive=True)
+        _check_number("CosineDecayRestarts", "t_mul", t_mul, positive=True)
+        _check_number("CosineDecayRestarts", "m_mul", m_mul)
+        _check_number("CosineDecayRestarts", "alpha", alpha)
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self.t_mul = t_mul
+        self.m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def __call__(self, step):
+        initial, first, t_mul, m_mul, alpha, step, one, half, pi = _floatx_scalars(
+            self.initial_learning_rate, self.first_decay_steps, self.t_mul, self.m_mul,
+            self.alpha, step, 1, 0.5, math.pi)
+        fraction = step / first
+        if t_mul == one:
+            restarts = np.floor(fraction)
+            fraction -= restarts
+        else:
+            restarts = np.floor(np.log(one - fraction * (one - t_mul)) / np.log(t_mul))
+            done = (one - t_mul ** restarts) / (one - t_mul)
+            fraction = (fraction - done) / t_mul ** restarts
+        cosine_decayed = half * m_mul ** restarts * (one + np.cos(pi * fraction))
+        return initial * ((one - alpha) * cosine_decayed + alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
+                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
 _BUILT_IN = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay,
-                                           PiecewiseConstantDecay, PolynomialDecay, CosineDecay)}
+                                           PiecewiseConstantDecay, PolynomialDecay, CosineDecay,
+                                           CosineDecayRestarts)}
 
 
 def serialize(learning_rate_schedule):
