@@ -16,6 +16,7 @@ from handkeras import metrics
 from handkeras import models
 from handkeras import optimizers
 from handkeras import preprocessing
+from handkeras import random
 from handkeras import regularizers
 from handkeras import saving
 from handkeras import utils
@@ -28,4 +29,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "KerasTensor", "Sequential", "Variable", "activations", "backend", "callbacks",
            "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "regularizers", "saving", "utils"]
+           "optimizers", "random", "regularizers", "saving", "utils"]

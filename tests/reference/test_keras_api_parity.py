@@ -27,7 +27,7 @@ import handkeras
 keras = pytest.importorskip("keras")
 
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
-           "regularizers", "callbacks", "models", "saving", "utils", "config",
+           "regularizers", "callbacks", "models", "saving", "utils", "config", "random",
            "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
            "datasets.boston_housing", "preprocessing.sequence")
 
@@ -314,7 +314,7 @@ GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
                  "optimizers.schedules", "initializers", "regularizers", "callbacks", "models",
                  "saving", "utils", "config", "backend", "datasets", "datasets.boston_housing",
                  "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
-                 "preprocessing", "preprocessing.sequence")
+                 "preprocessing", "preprocessing.sequence", "random")
 
 
 def guide_names(module, top_level):
