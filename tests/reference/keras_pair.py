@@ -42,11 +42,22 @@ def assert_same_weights(ours, theirs):
 
 
 def assert_same_history(ours, theirs):
-    """The same ``history`` keys in the same order, the same values, and the same epoch indices."""
+    """The same ``history`` keys in the same order, the same values (arrays too, for metrics with
+    one value per class), and the same epoch indices."""
     assert list(ours.history) == list(theirs.history)
     for key, expected in theirs.history.items():
-        assert_close(ours.history[key], expected, f"history[{key!r}]")
+        expected = [keras.ops.convert_to_numpy(value) for value in expected]
+        assert_close(np.asarray(ours.history[key]), np.asarray(expected), f"history[{key!r}]")
     assert ours.epoch == theirs.epoch
+
+
+def assert_same_value_error(call):
+    """``call(library)`` raises a ValueError with the same message in Keras and in handkeras."""
+    with pytest.raises(ValueError) as theirs:
+        call(keras)
+    with pytest.raises(ValueError) as ours:
+        call(handkeras)
+    assert str(ours.value) == str(theirs.value)
 
 
 def saved_legacy_weight_names(model, path):

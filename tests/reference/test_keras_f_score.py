@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import handkeras
-from keras_pair import make_models, plain
+from keras_pair import assert_same_history, assert_same_value_error, make_models, plain
 from parity import assert_close
 
 keras = pytest.importorskip("keras")
@@ -63,11 +63,7 @@ def test_configs_are_keras(name, arguments):
     {"threshold": 0.0},
 ])
 def test_bad_arguments_are_keras_errors(arguments):
-    with pytest.raises(ValueError) as theirs:
-        keras.metrics.FBetaScore(**arguments)
-    with pytest.raises(ValueError) as ours:
-        handkeras.metrics.FBetaScore(**arguments)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_value_error(lambda library: library.metrics.FBetaScore(**arguments))
 
 
 def test_a_fit_logs_the_scores_keras_logs():
@@ -88,7 +84,4 @@ def test_a_fit_logs_the_scores_keras_logs():
     mine = ours.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, shuffle=False, verbose=0)
     reference = theirs.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, shuffle=False,
                            verbose=0)
-    assert list(mine.history) == list(reference.history)
-    for key, values in reference.history.items():
-        for value, expected in zip(mine.history[key], values):
-            assert_close(value, keras.ops.convert_to_numpy(expected), key)
+    assert_same_history(mine, reference)
