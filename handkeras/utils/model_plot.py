@@ -152,7 +152,7 @@ def _layout(items, vertical):
     boxes, frames, open_frames, position = [], [], [], 0.0
     for kind, value in items:
         if kind == "open":
-            label = _text_size(value, _ROW_SIZE)[1] + _FRAME  # the frame's name, at its top left
+            label = _ROW_SIZE + _FRAME  # the frame's name, at its top left
             frame = {"name": value, "start": position, "breadth": 0.0, "label": label}
             open_frames.append(frame)
             frames.append(frame)
@@ -178,26 +178,29 @@ def _layout(items, vertical):
 def _box_size(label):
     """Width and height of a box in points, and the widths of its row of cells."""
     header, activation_row, cells = label
-    rows = [_text_size(header, _HEADER_SIZE, bold=True)]
+    rows = [(_text_width(header, _HEADER_SIZE, bold=True), _HEADER_SIZE)]
     if activation_row:
-        rows.append(_text_size(activation_row, _ROW_SIZE))
-    cell_widths = [_text_size(text, _ROW_SIZE)[0] + 2 * _PAD for text, _ in cells]
+        rows.append((_text_width(activation_row, _ROW_SIZE), _ROW_SIZE))
+    cell_widths = [_text_width(text, _ROW_SIZE) + 2 * _PAD for text, _ in cells]
     width = max([w + 2 * _PAD for w, _ in rows] + [sum(cell_widths)])
     if cells:  # the cells share out whatever the header leaves over
         extra = (width - sum(cell_widths)) / len(cells)
         cell_widths = [w + extra for w in cell_widths]
-        rows.append(_text_size("Ag", _ROW_SIZE))
-    height = sum(h + 2 * _PAD for _, h in rows)
-    return width, height, cell_widths
+        rows.append((0, _ROW_SIZE))
+    return width, sum(_row_height(size) for _, size in rows), cell_widths
 
 
-def _text_size(text, size, bold=False):
+def _row_height(size):
+    return size + 2 * _PAD
+
+
+def _text_width(text, size, bold=False):
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    width, height, _ = TextToPath().get_text_width_height_descent(
+    width, _, _ = TextToPath().get_text_width_height_descent(
         text, FontProperties(size=size, weight="bold" if bold else "normal"), ismath=False)
-    return width, max(height, size)
+    return width
 
 
 def _draw_box(axes, x, y, width, label, cell_widths):
@@ -212,7 +215,7 @@ def _draw_box(axes, x, y, width, label, cell_widths):
                      "normal"))
     top = y
     for text, row_cells, size, weight in rows:
-        height = _text_size("Ag", size)[1] + 2 * _PAD
+        height = _row_height(size)
         left = x
         texts = [text] if text is not None else [t for t, _ in cells]
         for (cell_width, colour), cell_text in zip(row_cells, texts):
