@@ -56,6 +56,12 @@ from handkeras.metrics.confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from handkeras.metrics.correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from handkeras.metrics.f_score_metrics import F1Score, FBetaScore
 from handkeras.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 from handkeras.metrics.metric import Metric
@@ -80,19 +86,21 @@ from handkeras.metrics.regression_metrics import (
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
-    "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
-    "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence", "LogCoshError", "Mean",
-    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
-    "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "PrecisionAtRecall",
-    "R2Score", "Recall", "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
+    "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity",
+    "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence",
+    "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric",
+    "PearsonCorrelation", "Poisson", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
+    "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
     "SpecificityAtSensitivity", "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives",
     "TruePositives", "accuracy", "binary_accuracy", "binary_crossentropy",
     "binary_focal_crossentropy", "categorical_accuracy", "categorical_crossentropy",
-    "categorical_focal_crossentropy", "categorical_hinge", "deserialize", "get", "hinge", "huber",
-    "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_error", "mean_squared_logarithmic_error", "poisson", "resolve_accuracy",
-    "serialize", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation",
+    "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "pearson_correlation", "poisson", "resolve_accuracy", "serialize",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
 ]
 
@@ -100,6 +108,7 @@ _CLASSES = {cls.__name__: cls for cls in (
     Mean, Sum,
     MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
+    PearsonCorrelation, ConcordanceCorrelation,
     AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision,
     SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives,
     F1Score, FBetaScore,
