@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from handkeras.callbacks.progbar_logger import format_time_per_step
+from handkeras.callbacks.progbar_logger import format_time_per_step, format_value
 
 _BOLD, _GREEN, _WHITE, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
@@ -72,7 +72,7 @@ class Progbar:
         elif self.verbose == 2 and finalize and self.target:
             line = (f"{self._count(current)} - {now - self._start:.0f}s - "
                     f"{format_time_per_step(per_step, self.unit_name)}"
-                    + "".join(f" - {name}: {_format_mean(*self._values[name], signed=False)}"
+                    + "".join(f" - {name}: {_format_one_line(_mean(*self._values[name]))}"
                               for name in self._values))
             _write(line + "\n")
         self._last_update = now
@@ -104,7 +104,7 @@ class Progbar:
         else:
             when = f"{now - self._start:.0f}s"
         info = (f" {_BOLD}{when}{_RESET} {format_time_per_step(per_step, self.unit_name)}"
-                + "".join(f" - {name}: {_format_mean(*self._values[name])}"
+                + "".join(f" - {name}: {format_value(_mean(*self._values[name]))}"
                           for name in self._values))
         width = len(_visible(bar)) + len(_visible(info))
         line = "\b" * self._previous_width + "\r" + bar + info
@@ -125,12 +125,14 @@ class Progbar:
         return duration
 
 
-def _format_mean(total, weight, signed=True):
-    """Keras's number format (4 decimals, or scientific when small). Its one-line form
-    (``verbose=2``) tests the value, not its magnitude, so negative values print scientific."""
-    mean = float(np.mean(total)) / max(1, weight)
-    small = abs(mean) <= 1e-3 if signed else mean <= 1e-3
-    return f"{mean:.4e}" if small else f"{mean:.4f}"
+def _mean(total, weight):
+    return float(np.mean(total)) / max(1, weight)
+
+
+def _format_one_line(value):
+    """``format_value`` as Keras's one-line form (``verbose=2``) has it: it tests the value, not
+    its magnitude, so every negative value prints in scientific notation."""
+    return f"{value:.4e}" if value <= 1e-3 else f"{value:.4f}"
 
 
 def _format_eta(seconds):
