@@ -48,6 +48,7 @@ class FBetaScore(Metric):
         self.average = average
         self.beta = beta
         self.threshold = threshold
+        self._built = False  # the count variables are made at the first update
 
     def _build(self, y_true_shape, y_pred_shape):
         """The four count variables, one entry per class (one in all for ``"micro"``), made at
@@ -61,11 +62,12 @@ class FBetaScore(Metric):
         shape = () if self.average == "micro" else (y_pred_shape[-1],)
         for name in _COUNTS:
             setattr(self, name, self.add_variable(shape, "zeros", dtype=self.dtype, name=name))
+        self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = np.asarray(y_true, dtype=self.dtype)
         y_pred = np.asarray(y_pred, dtype=self.dtype)
-        if not self.variables:
+        if not self._built:
             self._build(y_true.shape, y_pred.shape)
         if self.threshold is None:  # each row's best class, unless the whole row is 0
             predicted = (y_pred >= y_pred.max(axis=-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
@@ -84,7 +86,7 @@ class FBetaScore(Metric):
 
     def result(self):
         """The score per class (``average=None``), else one float."""
-        if not self.variables:
+        if not self._built:
             raise ValueError(f"{type(self).__name__} '{self.name}' has no result before its first "
                              "`update_state`: the number of classes comes from the first batch.")
         eps = backend.epsilon()

@@ -113,7 +113,7 @@ class R2Score(Metric):
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
         self.num_samples = self.add_variable((), "zeros", name="num_samples")
-        self._columns = None  # the per-column sums, made at the first update
+        self._built = False  # the per-column sums are made at the first update
 
     def _build(self, y_true_shape, y_pred_shape):
         if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
@@ -126,13 +126,13 @@ class R2Score(Metric):
         self.sum = self.add_variable(columns, "zeros", name="sum")
         self.total_mse = self.add_variable(columns, "zeros", name="residual")
         self.count = self.add_variable(columns, "zeros", name="count")
-        self._columns = columns
+        self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = np.asarray(y_true, dtype=self.dtype)
         y_pred = np.asarray(y_pred, dtype=self.dtype)
         y_true, y_pred = losses.squeeze_or_expand_to_same_rank(y_true, y_pred)
-        if self._columns is None:
+        if not self._built:
             self._build(y_true.shape, y_pred.shape)
         weights = np.asarray(1 if sample_weight is None else sample_weight, dtype=self.dtype)
         if weights.ndim == 1:
@@ -147,7 +147,7 @@ class R2Score(Metric):
 
     def result(self):
         """One float, or an array of one score per column with ``class_aggregation=None``."""
-        if self._columns is None:
+        if not self._built:
             raise ValueError(f"R2Score '{self.name}' has no result before its first "
                              "`update_state`: the number of columns comes from the first batch.")
         with np.errstate(divide="ignore", invalid="ignore"):
