@@ -410,19 +410,22 @@ class Trainer:
                 )
             return
         squeezable = y.ndim == len(output_shape) - 1 and output_shape[-1] == 1
-        broadcast = (one_row_batches and y.ndim == 1 and len(output_shape) == 2
-                     and self._compiled_loss.broadcasts_targets)
-        if not (shape_fits(y.shape, output_shape) or (squeezable or broadcast) and shape_fits(
-                y.shape, output_shape[:-1])):
-            raise ValueError(
-                f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
-                f"{output_shape} for the loss {self._compiled_loss.name!r}"
-                + (": one-hot targets need one column per output unit."
-                   if len(output_shape) == 2 and y.ndim == 2 else
-                   ": a target per row serves every unit only in batches of one row, as in Keras "
-                   "(batch_size=1)." if len(output_shape) == 2 and y.ndim == 1
-                   and self._compiled_loss.broadcasts_targets else ".")
-            )
+        per_row = (y.ndim == 1 and len(output_shape) == 2
+                   and self._compiled_loss.broadcasts_targets)  # one target for every unit
+        if (shape_fits(y.shape, output_shape) or (squeezable or per_row and one_row_batches)
+                and shape_fits(y.shape, output_shape[:-1])):
+            return
+        if len(output_shape) == 2 and y.ndim == 2:
+            hint = ": one-hot targets need one column per output unit."
+        elif per_row:
+            hint = (": a target per row serves every unit only in batches of one row, as in Keras "
+                    "(batch_size=1).")
+        else:
+            hint = "."
+        raise ValueError(
+            f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
+            f"{output_shape} for the loss {self._compiled_loss.name!r}{hint}"
+        )
 
     @staticmethod
     def _check_sample_weight(sample_weight, output_shape, argument):
