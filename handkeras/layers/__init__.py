@@ -1,4 +1,5 @@
-"""Layers, under Keras's names."""
+"""Layers, under Keras's names (and the short aliases Keras also exports: ``MaxPool2D`` is
+``MaxPooling2D``, ``Convolution2D`` is ``Conv2D``, ...)."""
 
 from handkeras.layers.activations.activation import Activation
 from handkeras.layers.activations.elu import ELU
@@ -23,6 +24,7 @@ from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
 from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
+from handkeras.layers.layer_serialization import deserialize, serialize
 from handkeras.layers.normalization.batch_normalization import BatchNormalization
 from handkeras.layers.normalization.layer_normalization import LayerNormalization
 from handkeras.layers.normalization.unit_normalization import UnitNormalization
@@ -62,15 +64,32 @@ from handkeras.layers.rnn.lstm import LSTM
 from handkeras.layers.rnn.simple_rnn import SimpleRNN
 from handkeras.layers.rnn.time_distributed import TimeDistributed
 
+# Keras's aliases: the same classes under a second name (configs keep the class's own name).
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "BatchNormalization", "Bidirectional", "CenterCrop", "Conv1D",
-           "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Cropping1D", "Cropping2D", "Dense",
-           "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
-           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+           "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
+           "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
+           "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
+           "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
+           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
+           "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GRU", "Identity", "Input", "InputLayer", "Layer",
-           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPooling1D", "MaxPooling2D",
-           "Normalization", "Permute", "PReLU", "RandomBrightness", "RandomContrast", "RandomCrop",
-           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU",
-           "RepeatVector", "Rescaling", "Reshape", "Resizing", "SimpleRNN", "Softmax",
-           "SpatialDropout1D", "SpatialDropout2D", "TimeDistributed", "UnitNormalization",
-           "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D"]
+           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D",
+           "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "SimpleRNN",
+           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "TimeDistributed",
+           "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+           "deserialize", "serialize"]

@@ -146,6 +146,14 @@ def test_public_name_exists_in_keras(qualified):
             f"handkeras.{qualified} is public, but keras.{qualified} does not exist")
 
 
+@pytest.mark.parametrize("qualified", [name for name in IN_KERAS
+                                       if inspect.isclass(resolve(handkeras, name))])
+def test_each_name_is_the_class_keras_gives_it(qualified):
+    """An alias such as ``layers.MaxPool2D`` is the class Keras's alias is (``MaxPooling2D``), so
+    configs and default layer names come out as Keras's."""
+    assert resolve(handkeras, qualified).__name__ == resolve(keras, qualified).__name__
+
+
 def test_allowlists_name_public_handkeras_names():
     listed = set(HANDKERAS_ONLY) | set(VIA_KWARGS) | {name for name, _ in DEFAULT_DIFFERENCES}
     assert sorted(listed - set(NAMES)) == []
@@ -235,7 +243,7 @@ def test_optimizers_refuse_ema_loss_scaling_and_accumulation(qualified):
 
 @pytest.mark.parametrize("module, base", [("losses", "MeanSquaredError"), ("metrics", "Mean"),
                                           ("optimizers", "SGD"), ("initializers", "Zeros"),
-                                          ("regularizers", "L2")])
+                                          ("regularizers", "L2"), ("layers", "Flatten")])
 def test_deserialize_takes_custom_objects(module, base):
     functions = getattr(handkeras, module)
     custom = type("Custom", (getattr(functions, base),), {})
