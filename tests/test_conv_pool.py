@@ -748,3 +748,16 @@ def test_a_small_convnet_learns():
     history = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] > 0.95
     assert model.predict(x, verbose=0).shape == (256, 2)
+
+
+def test_a_rescaling_first_spares_the_convolution_its_input_gradient(monkeypatch):
+    """Nothing below the first trainable layer needs a gradient: the convolution (run with its
+    pooling as one step) skips its input gradient, as a first layer does."""
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Rescaling(1 / 255),
+                              layers.Conv2D(2, 3, activation="relu"), layers.MaxPooling2D(),
+                              layers.Flatten(), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    conv, calls = model.layers[1], []
+    monkeypatch.setattr(conv, "_input_gradient", lambda *args: calls.append(args))
+    model.fit(np.ones((4, 6, 6, 1)), np.ones((4, 1)), verbose=0)
+    assert calls == []

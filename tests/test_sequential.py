@@ -134,10 +134,13 @@ def test_a_custom_layer_without_its_passes_says_what_to_write_and_changes_nothin
         def forward(self, x, training=False):
             return x * 2
 
-    model = keras.Sequential([keras.Input((3,)), ForwardOnly(name="half"), layers.Dense(1)])
+    # between trainable layers, where training needs its gradient (below them it needs none)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(3, use_bias=False),
+                              ForwardOnly(name="half"), layers.Dense(1, use_bias=False)])
     model.compile(optimizer="sgd", loss="mse")
-    np.testing.assert_allclose(model.predict(rows(2), verbose=0),
-                               rows(2) * 2 @ model.layers[1].kernel.numpy(), rtol=1e-6)
+    first, second = (layer.kernel.numpy() for layer in (model.layers[0], model.layers[2]))
+    np.testing.assert_allclose(model.predict(rows(2), verbose=0), rows(2) @ first * 2 @ second,
+                               rtol=1e-6)
     before = model.get_weights()
     with pytest.raises(NotImplementedError, match=r"ForwardOnly 'half' defines no `backward`:"):
         model.fit(rows(2), np.ones((2, 1)), verbose=0)
@@ -585,3 +588,50 @@ def test_only_an_input_tensor_can_start_a_model():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
     with pytest.raises(TypeError, match="the output of a layer, which only Keras's functional API"):
         keras.Sequential([model.layers[0].output])
+
+
+# ------------------------------------------------------------------------------------- backward's reach
+class Halving(layers.Layer):
+    """A weightless preprocessing step with a forward only: training never needs its gradient."""
+
+    def forward(self, x, training=False):
+        return x / 2
+
+
+def spy_backward(layer):
+    """Record the ``input_gradient`` of each ``backward`` call of ``layer``."""
+    calls, backward = [], layer.backward
+
+    def recording(dy, input_gradient=True, **kwargs):
+        calls.append(input_gradient)
+        return backward(dy, input_gradient, **kwargs)
+
+    layer.backward = recording
+    return calls
+
+
+def test_training_runs_no_backward_below_the_first_trainable_layer():
+    x, y = rows(6), np.random.default_rng(1).uniform(size=(6, 2))
+    model = keras.Sequential([keras.Input((3,)), Halving(), layers.Dense(4, activation="tanh"),
+                              layers.Dense(2)])
+    reference = keras.Sequential([keras.Input((3,)), layers.Dense(4, activation="tanh"),
+                                  layers.Dense(2)])
+    reference.set_weights(model.get_weights())
+    for m in (model, reference):
+        m.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    calls = spy_backward(model.layers[1])
+    model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    reference.fit(x / 2, y, batch_size=3, epochs=2, shuffle=False, verbose=0)
+    assert calls == [False] * 4  # the first trainable layer skips its input gradient
+    for ours, expected in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(ours, expected)
+
+
+def test_frozen_layers_below_the_trainable_ones_run_no_backward():
+    model = mlp()
+    model.layers[0].trainable = False
+    model.compile(optimizer="sgd", loss="mse")
+    frozen, trained = spy_backward(model.layers[0]), spy_backward(model.layers[1])
+    loss, grads = model.compute_gradients(rows(6), np.zeros((6, 2)))
+    assert frozen == [] and trained == [False]
+    assert [g.shape for g in grads] == [w.shape for w in model.trainable_weights]

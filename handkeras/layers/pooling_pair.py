@@ -15,6 +15,10 @@ class PoolingPair:
     def __init__(self, layer, pooling):
         self.layer, self.pooling = layer, pooling
 
+    @property
+    def trainable_weights(self):
+        return self.layer.trainable_weights  # a pooling has none
+
     def output_mask(self, inputs, previous_mask):
         # pooling layers do not support masks: whatever the layer passes on stops there
         return self.pooling.output_mask(None, self.layer.output_mask(inputs, previous_mask))

@@ -348,11 +348,15 @@ class Sequential(Trainer, Layer):
         """Back-propagate ``dy`` through every step of the last training forward, in reverse;
         ``from_logits`` starts below the last layer's activation.
 
-        With ``input_gradient=False`` the first step skips its input gradient. The Dense layers in
-        ``kernel_products`` leave their kernel's gradient unformed (see ``ProductGradient``).
+        With ``input_gradient=False`` nothing is computed that only leads to the input: the steps
+        below the first one with trainable weights (a ``Rescaling``, a frozen layer) do not run,
+        and that one skips its input gradient. The Dense layers in ``kernel_products`` leave their
+        kernel's gradient unformed (see ``ProductGradient``).
         """
         steps = self._planned_steps()
-        for i in range(len(steps) - 1, -1, -1):
+        first = 0 if input_gradient else next(
+            (i for i, step in enumerate(steps) if step.trainable_weights), len(steps))
+        for i in range(len(steps) - 1, first - 1, -1):
             step = steps[i]
             if i == len(steps) - 1 and from_logits:
                 backward = step.backward_from_logits
@@ -361,9 +365,9 @@ class Sequential(Trainer, Layer):
                 if step.activity_regularizer is not None:
                     dy = dy + step.activity_regularizer.gradient(step._activity_output) / len(dy)
             if step in kernel_products:
-                dy = backward(dy, input_gradient or i > 0, kernel_product=True)
+                dy = backward(dy, input_gradient or i > first, kernel_product=True)
             else:
-                dy = backward(dy, input_gradient or i > 0)
+                dy = backward(dy, input_gradient or i > first)
         return dy
 
     @undoes_first_build_on_failure
