@@ -578,6 +578,7 @@ def test_every_builtin_object_config_round_trips(kind):
         "CosineDecay": (0.1, 100), "CosineDecayRestarts": (0.1, 100),
         "PrecisionAtRecall": (0.5,), "RecallAtPrecision": (0.5,),
         "SensitivityAtSpecificity": (0.5,), "SpecificityAtSensitivity": (0.5,),
+        "IoU": (3, [0, 2]), "MeanIoU": (3,), "OneHotIoU": (3, [1]), "OneHotMeanIoU": (3,),
     }
     skip = {"Loss", "LossFunctionWrapper", "Metric", "MeanMetricWrapper", "Initializer",
             "RandomInitializer", "Regularizer", "LearningRateSchedule"}

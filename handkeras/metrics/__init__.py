@@ -3,7 +3,8 @@
 Per-sample metric functions (accuracy, mse, ...) are wrapped in :class:`MeanMetricWrapper`, whose
 result is the mean over every sample seen since the last reset, which is the batch-size-weighted
 running mean that Keras logs during ``fit``. Confusion-matrix metrics (precision, recall, AUC, ...)
-accumulate weighted counts instead. ``get`` resolves Keras's names, and any loss name too.
+and the IoU metrics accumulate weighted counts instead. ``get`` resolves Keras's names, and any
+loss name too.
 """
 
 from handkeras import losses as losses_module
@@ -64,6 +65,7 @@ from handkeras.metrics.correlation_metrics import (
 )
 from handkeras.metrics.f_score_metrics import F1Score, FBetaScore
 from handkeras.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from handkeras.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from handkeras.metrics.metric import Metric
 from handkeras.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
@@ -85,12 +87,13 @@ from handkeras.metrics.regression_metrics import (
 )
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
     "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity",
-    "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "KLDivergence",
-    "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence",
+    "LogCoshError", "Mean", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU",
     "MeanMetricWrapper", "MeanSquaredError", "MeanSquaredLogarithmicError", "Metric",
-    "PearsonCorrelation", "Poisson", "Precision", "PrecisionAtRecall", "R2Score", "Recall",
+    "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Poisson", "Precision",
+    "PrecisionAtRecall", "R2Score", "Recall",
     "RecallAtPrecision", "RootMeanSquaredError", "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
     "SpecificityAtSensitivity", "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "TrueNegatives",
@@ -112,6 +115,7 @@ _CLASSES = {cls.__name__: cls for cls in (
     AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall, RecallAtPrecision,
     SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives,
     F1Score, FBetaScore,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
     Hinge, SquaredHinge, CategoricalHinge,
     KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy,

@@ -26,9 +26,12 @@ from handkeras.trainers.train_step import TrainStep
 
 def _log_value(result, dtype):
     """A metric's result for the logs: a float, or an array for multi-threshold metrics (as Keras),
-    rounded to the metric's dtype as Keras's metric variables hold it: in float32, an accuracy
-    of 0.4625 is logged as 0.4625000059604645, as Keras logs it."""
-    value = np.asarray(result, dtype)
+    rounded to the metric's float dtype as Keras's metric variables hold it: in float32, an accuracy
+    of 0.4625 is logged as 0.4625000059604645, as Keras logs it. A metric that counts in integers
+    (the IoU metrics) computes its float result itself and is logged as it is."""
+    value = np.asarray(result)
+    if np.dtype(dtype).kind == "f":
+        value = value.astype(dtype)
     return float(value) if value.ndim == 0 else value
 
 
