@@ -277,3 +277,10 @@ def test_the_progress_bar_of_a_generator_shows_an_unknown_total_until_the_first_
     first, second = capsys.readouterr().err.split("Epoch 2/2")
     assert "/Unknown" in first and "3/3" in first  # the last state has the total it found
     assert "/Unknown" not in second and "2/3" in second
+
+
+def test_validation_data_as_a_py_dataset_takes_no_targets_beside_it():
+    with pytest.raises(ValueError, match="`y` must not be passed when `validation_data` is a"):
+        model().fit(X, Y, validation_data=(Rows(), Y), verbose=0)
+    history = model().fit(X, Y, validation_data=(Rows(),), verbose=0)
+    assert "val_loss" in history.history

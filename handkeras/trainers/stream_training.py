@@ -15,13 +15,14 @@ from handkeras.callbacks.callback_list import CallbackList
 from handkeras.callbacks.progbar_logger import ProgbarLogger
 from handkeras.trainers import data, streams
 from handkeras.trainers.train_step import TrainStep
+from handkeras.utils.data_tuples import unpack_x_y_sample_weight
 
 
 class NonFiniteCounts:
     """NaN and inf counted over the batches of a call, for the call's one warning per array."""
 
-    def __init__(self, prefix=""):
-        self.prefix, self.counts = prefix, {"x": 0, "y": 0}
+    def __init__(self):
+        self.counts = {"x": 0, "y": 0}
 
     def add(self, name, value):
         if value is not None and np.issubdtype(value.dtype, np.floating):
@@ -29,7 +30,7 @@ class NonFiniteCounts:
 
     def warn(self):
         for name, bad in self.counts.items():
-            data.warn_non_finite_count(bad, self.prefix + name)
+            data.warn_non_finite_count(bad, name)
 
 
 class StreamTraining:
@@ -77,14 +78,16 @@ class StreamTraining:
         return first
 
     def _validation_stream(self, validation_data, steps):
-        """``StreamEpochs`` over ``validation_data`` given as a PyDataset or a generator (or a
-        1-tuple of one), else None."""
-        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 1:
-            validation_data = validation_data[0]
-        if not streams.is_stream(validation_data):
+        """``StreamEpochs`` over ``validation_data`` given as a PyDataset or a generator (alone or
+        as the first item of a tuple, then with no targets or weights beside it), else None."""
+        given = validation_data
+        if isinstance(given, (tuple, list)) and given and streams.is_stream(given[0]):
+            given, y, sample_weight = unpack_x_y_sample_weight(given)
+            streams.check_call(given, y, sample_weight, argument="validation_data")
+        if not streams.is_stream(given):
             return None
-        return streams.StreamEpochs(streams.source(validation_data, argument="validation_data"),
-                                    steps, "validation_steps")
+        return streams.StreamEpochs(streams.source(given, argument="validation_data"), steps,
+                                    "validation_steps")
 
     # ----------------------------------------------------------------------------- fit
     def _fit_stream(self, x, y, sample_weight, epochs, verbose, callbacks, validation_split,

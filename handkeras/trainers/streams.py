@@ -63,8 +63,8 @@ def warn_shuffle_ignored(x, shuffle):
     if shuffle and (not isinstance(x, PyDataset) or x.num_batches is None):
         endless = "an endless " if isinstance(x, PyDataset) else "a "
         data.warn_at_caller(
-            f"`shuffle={shuffle!r}` is ignored: `x` is {endless}{kind_of(x)}, whose batches come in "
-            "the order it gives them. Shuffle inside it, or pass `shuffle=False`.", UserWarning)
+            f"`shuffle={shuffle!r}` is ignored: `x` is {endless}{kind_of(x)}, whose batches come "
+            "in the order it gives them. Shuffle inside it, or pass `shuffle=False`.", UserWarning)
 
 
 def source(x, shuffle=False, argument="x"):

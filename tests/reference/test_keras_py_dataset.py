@@ -220,7 +220,7 @@ def test_validation_data_as_a_py_dataset_or_a_generator(kind):
         assert ours_given.calls == theirs_given.calls
 
 
-# ------------------------------------------------------------------------------------- evaluate, predict
+# ----------------------------------------------------------------------------- evaluate, predict
 @pytest.mark.parametrize("kind, steps", [("py_dataset", None), ("py_dataset", 2),
                                          ("generator", None), ("generator", 2),
                                          ("generator", 6)])
