@@ -53,13 +53,18 @@ def format_time_per_step(seconds, unit="step"):
 _open_bar = None
 
 
+_BAR_FORMAT = "{n_fmt}/{total_fmt} {bar:20} {elapsed}<{remaining}{postfix}"
+# Keras's form when the number of steps is unknown (a generator's first epoch): no bar, no ETA.
+_UNKNOWN_TOTAL_FORMAT = "{n_fmt}/Unknown {elapsed}{postfix}"
+
+
 def _open(total):
     global _open_bar
     if _open_bar is not None and not _open_bar.disable:
         _open_bar.leave = False
         _open_bar.close()
     _open_bar = tqdm(total=total, file=sys.stderr, unit="step", smoothing=0, dynamic_ncols=True,
-                     bar_format="{n_fmt}/{total_fmt} {bar:20} {elapsed}<{remaining}{postfix}")
+                     bar_format=_UNKNOWN_TOTAL_FORMAT if total is None else _BAR_FORMAT)
     return _open_bar
 
 
@@ -122,6 +127,10 @@ class ProgbarLogger(Callback):
 
     def _end(self, logs):
         now = time.monotonic()
+        if self.target is None:  # as Keras, the steps seen are the total from now on
+            self.target = self._seen
+            if self._bar is not None:
+                self._bar.total, self._bar.bar_format = self._seen, _BAR_FORMAT
         if self._bar is not None:
             self._bar.n = self._seen
             self._bar.set_postfix_str(self._summary(now, logs), refresh=False)

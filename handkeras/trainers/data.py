@@ -51,12 +51,19 @@ def warn_non_finite(value, argument):
     so it is issued afresh (at the user's line) every time.
     """
     if value is not None and np.issubdtype(value.dtype, np.floating):
-        bad = count_non_finite(value)
-        if bad:
-            filename, lineno = _caller_outside_package()
-            warnings.warn_explicit(f"`{argument}` holds {bad} NaN or infinite value(s).",
-                                   RuntimeWarning, filename, lineno, module="handkeras",
-                                   registry=None)
+        warn_non_finite_count(count_non_finite(value), argument)
+
+
+def warn_non_finite_count(bad, argument):
+    """The warning of ``warn_non_finite`` for ``bad`` values counted by the caller (none: none)."""
+    if bad:
+        warn_at_caller(f"`{argument}` holds {bad} NaN or infinite value(s).", RuntimeWarning)
+
+
+def warn_at_caller(message, category):
+    """A warning about the call's data, shown at the user's line, and afresh every time."""
+    filename, lineno = _caller_outside_package()
+    warnings.warn_explicit(message, category, filename, lineno, module="handkeras", registry=None)
 
 
 def count_non_finite(value, chunk_rows=4096):
@@ -123,11 +130,12 @@ def _caller_outside_package():
     return frame.f_code.co_filename, frame.f_lineno
 
 
-def prepare(x, y=None, sample_weight=None, prefix="", check_x=True):
+def prepare(x, y=None, sample_weight=None, prefix="", check_x=True, check_y=True):
     """Convert and check ``x`` (floatx), ``y`` and ``sample_weight``; row counts must agree.
 
     ``y`` keeps its type, so that the caller checks the values as received (see ``float_targets``).
-    ``check_x=False`` leaves the NaN check of ``x`` to the caller (``FiniteCheck``)."""
+    ``check_x=False`` (``check_y=False``) leaves the NaN check of ``x`` (``y``) to the caller
+    (``FiniteCheck``, or the count over the batches of a dataset)."""
     if x is None:
         raise ValueError(f"`{prefix}x` is required: received None, expected an array of inputs.")
     x = to_array(x, prefix + "x", backend.floatx())
@@ -143,7 +151,8 @@ def prepare(x, y=None, sample_weight=None, prefix="", check_x=True):
             )
     if check_x:
         warn_non_finite(x, prefix + "x")
-    warn_non_finite(y, prefix + "y")
+    if check_y:
+        warn_non_finite(y, prefix + "y")
     return x, y, sample_weight
 
 
@@ -256,11 +265,9 @@ def first_steps(batches, steps, argument="steps"):
 
 def warn_ran_out_of_data(taken, steps, argument):
     """Keras's warning when the data holds fewer batches than the steps asked for."""
-    filename, lineno = _caller_outside_package()
-    warnings.warn_explicit(
+    warn_at_caller(
         f"Your input ran out of data; interrupting after {taken} of `{argument}={steps}` steps: "
-        "the data has no more batches in this pass. Use fewer steps or more data.",
-        UserWarning, filename, lineno, module="handkeras", registry=None)
+        "the data has no more batches in this pass. Use fewer steps or more data.", UserWarning)
 
 
 def take(array, index):

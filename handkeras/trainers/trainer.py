@@ -19,8 +19,9 @@ from handkeras import optimizers as optimizers_module
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.callbacks.progbar_logger import ProgbarLogger
 from handkeras.layers.layer import shape_fits
-from handkeras.trainers import data
+from handkeras.trainers import data, streams
 from handkeras.trainers.masking import masked_sample_weight
+from handkeras.trainers.stream_training import StreamTraining
 from handkeras.trainers.train_step import TrainStep
 
 
@@ -71,7 +72,7 @@ class _DefaultOptimizer(str):
 DEFAULT_OPTIMIZER = _DefaultOptimizer("rmsprop")
 
 
-class Trainer:
+class Trainer(StreamTraining):
     """Training machinery mixed into models (``Sequential``)."""
 
     def _init_trainer(self):
@@ -231,30 +232,41 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` epochs and return the ``History`` callback."""
+        """Train for ``epochs`` epochs and return the ``History`` callback. ``x`` is arrays, or a
+        PyDataset or a generator of batches (then without ``y``, ``sample_weight`` and
+        ``validation_split``, as in Keras)."""
         self._require_compiled("fit")
         data.check_batch_size(batch_size)
         data.check_batch_size(validation_batch_size, "validation_batch_size")
         data.check_steps(validation_steps, "validation_steps")
         self._check_fit_arguments(epochs, initial_epoch, validation_split, shuffle,
                                   steps_per_epoch, validation_freq)
+        if streams.is_stream(x):
+            return self._fit_stream(x, y, sample_weight, epochs, verbose, callbacks,
+                                    validation_split,
+                                    validation_data, shuffle, class_weight, initial_epoch,
+                                    steps_per_epoch, validation_steps,
+                                    validation_batch_size or batch_size, validation_freq)
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit",
                                             batch_size=batch_size)
         validation = None
         if validation_data is not None:
-            validation = self._unpack_validation_data(validation_data, self._input_shape_for(x),
-                                                      validation_batch_size or batch_size)
+            validation = self._validation_stream(validation_data, validation_steps)
+            if validation is None:
+                validation = self._unpack_validation_data(
+                    validation_data, self._input_shape_for(x), validation_batch_size or batch_size)
         elif validation_split:
             (x, y, sample_weight), validation = data.split_validation(
                 (x, y, sample_weight), validation_split)
         if class_weight is not None:
             sample_weight = self._class_sample_weights(x, y, class_weight, sample_weight)
-        if validation is not None:
+        validation_arrays = isinstance(validation, tuple)
+        if validation_arrays:
             validation_batch_size = data.check_batch_size(
                 validation_batch_size or batch_size, rows=len(validation[0]), steps=validation_steps)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps_per_epoch)
         self._check_metrics_take(x, y, sample_weight, batch_size)
-        if validation is not None:
+        if validation_arrays:
             self._check_metrics_take(*validation, validation_batch_size, prefix="validation_")
         batches = data.EpochBatches(len(x), batch_size, shuffle, steps_per_epoch)
 
@@ -285,19 +297,32 @@ class Trainer:
                     callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
                     if self.stop_training:
                         break
-                # As in Keras, the epoch's logs are the metrics' values: what a callback wrote into
-                # a batch's logs stays there.
-                epoch_logs = self._logs() if trained else {}
-                if validation is not None and self._validates_at(epoch, validation_freq):
-                    val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
-                                                     validation_steps)
-                    epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
-                    epoch_logs = dict(sorted(epoch_logs.items()))
-                callbacks.on_epoch_end(epoch, epoch_logs)
+                epoch_logs = self._end_epoch(epoch, trained, validation, validation_freq,
+                                             validation_batch_size, validation_steps, callbacks)
                 if self.stop_training:
                     break
             callbacks.on_train_end(epoch_logs)
         return callbacks.history
+
+    def _end_epoch(self, epoch, trained, validation, validation_freq, validation_batch_size,
+                   validation_steps, callbacks):
+        """The epoch's logs, with the validation's when it is due, passed to ``on_epoch_end``.
+
+        As in Keras, the epoch's logs are the metrics' values: what a callback wrote into a
+        batch's logs stays there. ``validation`` is arrays ``(x, y, sample_weight)`` or the
+        ``StreamEpochs`` of a PyDataset or a generator."""
+        epoch_logs = self._logs() if trained else {}
+        if validation is not None and self._validates_at(epoch, validation_freq):
+            if isinstance(validation, tuple):
+                val_logs = self._evaluate_arrays(*validation, validation_batch_size, callbacks,
+                                                 validation_steps)
+            else:
+                validation.reset()
+                val_logs = self._evaluate_stream_batches(validation, callbacks)
+            epoch_logs.update({"val_" + key: value for key, value in val_logs.items()})
+            epoch_logs = dict(sorted(epoch_logs.items()))
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        return epoch_logs
 
     @staticmethod
     def _check_fit_arguments(epochs, initial_epoch, validation_split, shuffle, steps_per_epoch,
@@ -346,7 +371,7 @@ class Trainer:
                              input_shape=input_shape, batch_size=batch_size)
 
     def _prepare(self, x, y=None, sample_weight=None, prefix="", method="fit", needs_y=True,
-                 input_shape=None, check_x=True, batch_size=None):
+                 input_shape=None, check_x=True, batch_size=None, check_y=True):
         """Arrays for a call, every shape checked against the model before anything changes, and
         the values of ``x`` against its first layer (Embedding's ids).
 
@@ -358,7 +383,8 @@ class Trainer:
         fit the training data's).
         """
         self._require_layers()
-        x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x)
+        x, y, sample_weight = data.prepare(x, y, sample_weight, prefix=prefix, check_x=check_x,
+                                           check_y=check_y)
         input_shape = input_shape or self._input_shape_for(x)
         x = data.match_input_rank(x, input_shape)
         self.check_input_shape(x.shape, prefix + "x", expected=input_shape)
@@ -522,10 +548,14 @@ class Trainer:
     @_tolerating_non_finite_data
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``."""
+        """Loss (and metrics) in inference mode: a scalar, a list, or a dict with ``return_dict``.
+        ``x`` is arrays, or a PyDataset or a generator of batches."""
         self._require_compiled("evaluate")
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
+        if streams.is_stream(x):
+            return self._evaluate_stream(x, y, sample_weight, verbose, steps, callbacks,
+                                         return_dict)
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="evaluate", check_x=False,
                                             batch_size=batch_size)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
@@ -547,9 +577,7 @@ class Trainer:
         The running values live in private copies of the metrics, so evaluations from several
         threads at once never mix; the model's metrics take the final state, holding the last
         evaluation as Keras's do."""
-        metrics = [copy.deepcopy(metric) for metric in self.metrics]
-        for metric in metrics:
-            metric.reset_state()
+        metrics = self._fresh_metric_copies()
         with callbacks.closing_bars_on_error():
             callbacks.on_test_begin()
             batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)
@@ -562,27 +590,46 @@ class Trainer:
                 yb, swb, batch = data.take(y, index), data.take(sample_weight, index), x[index]
                 if finite is not None:
                     finite.check(batch)
-                y_pred, mask, activity_penalty = self.forward_details(batch, training=False)
-                loss_weights = masked_sample_weight(mask, swb, self._compiled_loss.reduction,
-                                                    y_pred.dtype)
-                loss = (self._loss_weight * self._compiled_loss(yb, y_pred, loss_weights)
-                        + activity_penalty
-                        + sum(layer.regularization_penalty() for layer in self.layers))
-                self._update_metric_states(loss, yb, y_pred, swb, mask, metrics)
+                self._test_step(batch, yb, swb, metrics)
                 callbacks.on_test_batch_end(step, running_logs() if batch_logs else running_logs)
             logs = running_logs() if batches else {}
-            for shared, own in zip(self.metrics, metrics):
-                vars(shared).update(vars(own))
+            self._keep_metric_states(metrics)
             callbacks.on_test_end(logs)
         return logs
+
+    def _fresh_metric_copies(self):
+        """Private, reset copies of the model's metrics, for one evaluation."""
+        metrics = [copy.deepcopy(metric) for metric in self.metrics]
+        for metric in metrics:
+            metric.reset_state()
+        return metrics
+
+    def _keep_metric_states(self, metrics):
+        """The model's metrics take the final state of an evaluation's copies, as Keras's hold
+        the last evaluation."""
+        for shared, own in zip(self.metrics, metrics):
+            vars(shared).update(vars(own))
+
+    def _test_step(self, x, y, sample_weight, metrics):
+        """Loss and metrics of one batch in inference mode, added to ``metrics``."""
+        y_pred, mask, activity_penalty = self.forward_details(x, training=False)
+        loss_weights = masked_sample_weight(mask, sample_weight, self._compiled_loss.reduction,
+                                            y_pred.dtype)
+        loss = (self._loss_weight * self._compiled_loss(y, y_pred, loss_weights)
+                + activity_penalty
+                + sum(layer.regularization_penalty() for layer in self.layers))
+        self._update_metric_states(loss, y, y_pred, sample_weight, mask, metrics)
 
     # ----------------------------------------------------------------------------- predict
     @undoes_first_build_on_failure
     @_tolerating_non_finite_data
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x`` in inference mode, batch by batch, as one numpy array."""
+        """Outputs for ``x`` in inference mode, batch by batch, as one numpy array. ``x`` is an
+        array, or a PyDataset or a generator of batches (only their ``x`` is used)."""
         data.check_batch_size(batch_size)
         data.check_steps(steps, "steps")
+        if streams.is_stream(x):
+            return self._predict_stream(x, verbose, steps, callbacks)
         x, _, _ = self._prepare(x, method="predict", needs_y=False, check_x=False)
         batch_size = data.check_batch_size(batch_size, rows=len(x), steps=steps)
         batches = data.first_steps(data.batch_indices(len(x), batch_size, False, None), steps)

@@ -1,6 +1,7 @@
 """Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
-plot_model, Progbar, plot_history, clear_session, and the custom-object registry of
-``keras.saving`` under the names ``keras.utils`` also gives it."""
+plot_model, Progbar, plot_history, clear_session, PyDataset (alias Sequence) with the batch tuples'
+pack and unpack, and the custom-object registry of ``keras.saving`` under the names
+``keras.utils`` also gives it."""
 
 import importlib
 
@@ -9,6 +10,8 @@ from handkeras.utils.numerical_utils import normalize, to_categorical
 from handkeras.utils.model_plot import plot_model
 from handkeras.utils.plotting import plot_history
 from handkeras.utils.progbar import Progbar
+from handkeras.utils.py_dataset import PyDataset, Sequence
+from handkeras.utils.data_tuples import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from handkeras.utils.sequence_utils import pad_sequences
 
 # keras.saving's names that keras.utils repeats, imported when first used: handkeras.saving needs
@@ -18,7 +21,8 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
                 "register_keras_serializable", "serialize_keras_object")
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_model",
-           "Progbar", "plot_history", "clear_session", *_FROM_SAVING]
+           "Progbar", "plot_history", "clear_session", "PyDataset", "Sequence",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", *_FROM_SAVING]
 
 
 def __getattr__(name):
