@@ -407,6 +407,7 @@ BLOCKED_RULES = [
     lambda: optimizers.AdamW(0.01), lambda: optimizers.RMSprop(0.01),
     lambda: optimizers.RMSprop(0.01, momentum=0.9, centered=True), lambda: optimizers.Adagrad(0.1),
     lambda: optimizers.Adadelta(1.0), lambda: optimizers.Adamax(0.01), lambda: optimizers.Nadam(0.01),
+    lambda: optimizers.Lion(0.01), lambda: optimizers.Ftrl(0.1, l1_regularization_strength=0.01),
 ]
 
 

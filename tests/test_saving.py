@@ -551,6 +551,10 @@ OPTIMIZER_EXAMPLES = {
     "Adadelta": lambda: keras.optimizers.Adadelta(rho=0.9),
     "Adamax": lambda: keras.optimizers.Adamax(global_clipnorm=2.0),
     "Nadam": lambda: keras.optimizers.Nadam(),
+    "Lion": lambda: keras.optimizers.Lion(beta_2=0.9, weight_decay=0.1),
+    "Lamb": lambda: keras.optimizers.Lamb(epsilon=1e-6, clipnorm=1.0),
+    "Ftrl": lambda: keras.optimizers.Ftrl(l1_regularization_strength=0.01, beta=0.1),
+    "Adafactor": lambda: keras.optimizers.Adafactor(clip_threshold=2.0, relative_step=False),
 }
 
 
@@ -879,6 +883,11 @@ RESUME_OPTIMIZERS = {
     "rmsprop_centered": lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
     "nadam": lambda: keras.optimizers.Nadam(0.01),
     "adamw": lambda: keras.optimizers.AdamW(0.01),
+    "lion": lambda: keras.optimizers.Lion(0.001),
+    "lamb": lambda: keras.optimizers.Lamb(0.01),
+    "ftrl": lambda: keras.optimizers.Ftrl(0.1),
+    # Its factored moments share a name per weight, and its biases' placeholders too.
+    "adafactor": lambda: keras.optimizers.Adafactor(0.01),
     "sgd_schedule": lambda: keras.optimizers.SGD(
         keras.optimizers.schedules.ExponentialDecay(0.1, 3, 0.5)),
 }

@@ -2,17 +2,22 @@
 
 from handkeras.identifiers import deserialize_object, lookup, serialize_object
 from handkeras.optimizers import schedules
+from handkeras.optimizers.adafactor import Adafactor
 from handkeras.optimizers.adadelta import Adadelta
 from handkeras.optimizers.adagrad import Adagrad
 from handkeras.optimizers.adam import Adam
 from handkeras.optimizers.adamax import Adamax
 from handkeras.optimizers.adamw import AdamW
 from handkeras.optimizers.base_optimizer import Optimizer
+from handkeras.optimizers.ftrl import Ftrl
+from handkeras.optimizers.lamb import Lamb
+from handkeras.optimizers.lion import Lion
 from handkeras.optimizers.nadam import Nadam
 from handkeras.optimizers.rmsprop import RMSprop
 from handkeras.optimizers.sgd import SGD
 
-_CLASSES = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+_CLASSES = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
+                                          Nadam, Lion, Lamb, Ftrl, Adafactor)}
 _NAMES = {name.lower(): cls for name, cls in _CLASSES.items()}
 
 
@@ -37,4 +42,4 @@ def deserialize(config, custom_objects=None):
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
-           "schedules", "get", "serialize", "deserialize"]
+           "Lion", "Lamb", "Ftrl", "Adafactor", "schedules", "get", "serialize", "deserialize"]

@@ -161,12 +161,17 @@ class Optimizer:
         for group in self.slot_groups:
             for variable in variables:
                 for slot_name in group:
-                    slot = self.initial_slot(slot_name, variable)
-                    self._slots[id(variable)][slot_index[slot_name]] = slot
-                    self._slot_variables.append(self._state_variable(
-                        slot, f"{variable.path.replace('/', '_')}_{slot_name}"))
+                    slot = self.slot_variable(slot_name, variable)
+                    self._slots[id(variable)][slot_index[slot_name]] = slot.value
+                    self._slot_variables.append(slot)
         self._trainable_variables = variables
         self.built = True
+
+    def slot_variable(self, slot_name, variable):
+        """The Variable holding a slot of ``variable``, named as Keras names it:
+        ``<optimizer>/<weight path with _ for />_<slot>``, starting at ``initial_slot``."""
+        return self._state_variable(self.initial_slot(slot_name, variable),
+                                    f"{variable.path.replace('/', '_')}_{slot_name}")
 
     def initial_slot(self, slot_name, variable):
         """The starting value of a slot: zeros shaped like the variable, unless the rule says otherwise."""
@@ -403,13 +408,16 @@ class Optimizer:
         return cls(**config)
 
 
-def check_number(optimizer, argument, value, minimum=None, maximum=None, below_maximum=False):
-    """A ``ValueError`` naming ``argument`` unless ``value`` is a real number in the given range."""
+def check_number(optimizer, argument, value, minimum=None, maximum=None, below_maximum=False,
+                 above_minimum=False):
+    """A ``ValueError`` naming ``argument`` unless ``value`` is a real number in the given range
+    (``below_maximum`` / ``above_minimum`` leave out the bound itself)."""
     lower = "-inf" if minimum is None else minimum
     upper = "inf" if maximum is None else maximum
-    expected = f"a number in [{lower}, {upper}{')' if below_maximum else ']'}"
+    expected = (f"a number in {'(' if above_minimum else '['}{lower}, "
+                f"{upper}{')' if below_maximum else ']'}")
     if (isinstance(value, bool) or not isinstance(value, numbers.Real) or np.isnan(value)
-            or (minimum is not None and value < minimum)
+            or (minimum is not None and (value <= minimum if above_minimum else value < minimum))
             or (maximum is not None and (value >= maximum if below_maximum else value > maximum))):
         raise ValueError(
             f"{type(optimizer).__name__}: `{argument}` must be {expected}, received {value!r}."

@@ -68,7 +68,8 @@ VIA_KWARGS = {
     # Keras's BaseOptimizer arguments for EMA, loss scaling and gradient accumulation: handkeras's
     # Optimizer takes them, accepts Keras's defaults and raises NotImplementedError otherwise.
     **{f"optimizers.{name}": OPTIMIZER_EXTRAS for name in
-       ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam")},
+       ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
+        "Lion", "Lamb", "Ftrl", "Adafactor")},
 }
 
 # Parameters whose default differs on purpose: (qualified name, parameter) -> reason.
