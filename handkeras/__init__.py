@@ -8,6 +8,7 @@ from handkeras import activations
 from handkeras import backend
 from handkeras import callbacks
 from handkeras import config
+from handkeras import constraints
 from handkeras import datasets
 from handkeras import initializers
 from handkeras import layers
@@ -28,5 +29,5 @@ from handkeras.variables import Variable
 __version__ = "0.1.0"
 
 __all__ = ["Input", "KerasTensor", "Sequential", "Variable", "activations", "backend", "callbacks",
-           "config", "datasets", "initializers", "layers", "losses", "metrics", "models",
-           "optimizers", "random", "regularizers", "saving", "utils"]
+           "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
+           "models", "optimizers", "random", "regularizers", "saving", "utils"]

@@ -23,14 +23,31 @@ class Variable:
     """A weight: a numpy array with a name, a path and a ``trainable`` flag.
 
     Optimizers update ``value`` in place, so views and references to it stay valid. ``np.asarray(v)``
-    and ``v.numpy()`` give the array, as with Keras variables.
+    and ``v.numpy()`` give the array, as with Keras variables. ``constraint`` (None or a callable)
+    is applied by optimizers after each update of the variable.
     """
+
+    _constraint = None
 
     def __init__(self, value, name, trainable=True, path=None):
         self.value = value
         self.name = name
         self.path = path or name
         self.trainable = trainable
+
+    @property
+    def constraint(self):
+        """The projection an optimizer applies after updating the variable, or None."""
+        return self._constraint
+
+    @constraint.setter
+    def constraint(self, value):
+        if value is not None and not callable(value):
+            raise ValueError(  # Keras's words
+                "Invalid value for attribute `constraint`. Expected a callable (such as a "
+                "`keras.constraints.Constraint` instance) or `None`. Received: "
+                f"constraint={value}")
+        self._constraint = value
 
     @property
     def shape(self):

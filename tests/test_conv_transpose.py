@@ -240,9 +240,9 @@ def test_rejects_bad_arguments_naming_layer_and_argument(kwargs, argument):
     assert "my_up" in str(error.value)
 
 
-def test_refuses_constraints_and_the_wrong_rank():
-    with pytest.raises(NotImplementedError, match="'my_up'.*constraints"):
-        layers.Conv2DTranspose(2, 3, kernel_constraint="non_neg", name="my_up")
+def test_refuses_an_unknown_constraint_and_the_wrong_rank():
+    with pytest.raises(ValueError, match="'my_up': `kernel_constraint`: .*'nonneg'"):
+        layers.Conv2DTranspose(2, 3, kernel_constraint="nonneg", name="my_up")
     with pytest.raises(ValueError, match="'my_up' expects inputs of rank 4"):
         layers.Conv2DTranspose(2, 3, name="my_up").build_once((None, 8, 8))
 

@@ -530,6 +530,9 @@ def test_unknown_identifiers_fail_at_compile_time(model, arguments, kind, bad):
      "activation", "'LeakyReLU'"),
     (lambda: layers.Dense(3, activation={"class_name": "function", "config": None}),
      "activation", "'function'"),
+    (lambda: layers.Dense(3, kernel_constraint="maxnorm"), "`kernel_constraint`", "'maxnorm'"),
+    (lambda: layers.LSTM(2, recurrent_constraint=3), "`recurrent_constraint`", "3"),
+    (lambda: layers.Embedding(4, 2, embeddings_constraint={"a": 1}), "constraint", "{'a': 1}"),
 ])
 def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
     with pytest.raises(ValueError) as info:
@@ -539,7 +542,8 @@ def test_unknown_identifiers_fail_at_construction_time(make, kind, bad):
 
 KINDS = {"loss": keras.losses, "metric": keras.metrics, "optimizer": keras.optimizers,
          "initializer": keras.initializers, "regularizer": keras.regularizers,
-         "activation": keras.activations, "learning rate schedule": keras.optimizers.schedules}
+         "activation": keras.activations, "learning rate schedule": keras.optimizers.schedules,
+         "constraint": keras.constraints}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -557,7 +561,8 @@ def test_a_value_that_is_no_config_is_named_by_every_deserialize(kind, config):
 
 @pytest.mark.parametrize("kind,class_name", [
     ("loss", "MeanSquaredError"), ("metric", "Mean"), ("optimizer", "Adam"),
-    ("initializer", "Constant"), ("regularizer", "L2"), ("learning rate schedule", "CosineDecay")])
+    ("initializer", "Constant"), ("regularizer", "L2"), ("learning rate schedule", "CosineDecay"),
+    ("constraint", "MaxNorm")])
 def test_config_arguments_that_are_not_a_dict_are_a_type_error(kind, class_name):
     """As in Keras; a missing or None "config" means no arguments, as Keras reads it too."""
     deserialize = KINDS[kind].deserialize

@@ -337,8 +337,8 @@ def test_unsupported_arguments_raise_not_implemented_naming_layer_and_argument(k
         layer_class(2, return_state=True)
     with pytest.raises(NotImplementedError, match=rf"{kind} '.*': `stateful=True`"):
         layer_class(2, stateful=True)
-    with pytest.raises(NotImplementedError, match="constraints"):
-        layer_class(2, recurrent_constraint="non_neg")
+    with pytest.raises(ValueError, match=rf"{kind} '.*': `recurrent_constraint`: .*'nonneg'"):
+        layer_class(2, recurrent_constraint="nonneg")
 
 
 @pytest.mark.parametrize("units", [0, -3, 2.5, "4", True])

@@ -115,9 +115,10 @@ def test_add_weight_takes_keras_s_arguments_and_defaults():
         layer.add_weight("w", (2,))
     with pytest.raises(ValueError, match="`dtype` must be a numeric dtype, received 'first'"):
         layer.add_weight((2,), "zeros", "first")  # Keras's third position is the dtype
-    with pytest.raises(NotImplementedError, match="`constraint`"):
-        layer.add_weight((2,), constraint="non_neg")
+    with pytest.raises(ValueError, match="`constraint`: Could not interpret constraint"):
+        layer.add_weight((2,), constraint="nonneg")
     assert len(layer.weights) == 3
+    assert layer.add_weight((2,), constraint="non_neg").constraint.get_config() == {}
 
 
 def test_a_custom_layer_without_its_passes_says_what_to_write_and_changes_nothing():

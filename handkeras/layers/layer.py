@@ -21,6 +21,7 @@ import numpy as np
 
 from handkeras import aligned
 from handkeras import backend
+from handkeras import constraints as constraints_module
 from handkeras import initializers as initializers_module
 from handkeras import regularizers as regularizers_module
 from handkeras.keras_tensor import KerasTensor
@@ -260,15 +261,18 @@ class Layer:
         the layer's dtype (or ``dtype``) by ``initializer`` (Keras's default: ``glorot_uniform``
         for floats, ``zeros`` otherwise). Keras's signature: at most ``shape``, ``initializer``
         and ``dtype`` by position. ``autocast`` and ``aggregation`` change nothing here (layers
-        compute in their own dtype, on one device); constraints and ``overwrite_with_gradient``
-        are not supported. Inside :func:`checking_new_weights`, the check runs first."""
+        compute in their own dtype, on one device); ``constraint`` (any identifier of
+        ``constraints.get``) is kept as ``variable.constraint``, which optimizers apply after each
+        update; ``overwrite_with_gradient`` is not supported. Inside :func:`checking_new_weights`,
+        the check runs first."""
         if isinstance(shape, str):
             raise ValueError(f"{type(self).__name__} '{self.name}': `name` must be passed as a "
                              f"keyword argument, received add_weight({shape!r}, ...).")
-        if constraint is not None or overwrite_with_gradient:
+        if overwrite_with_gradient:
             raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': add_weight's `constraint` and "
-                "`overwrite_with_gradient` are not supported.")
+                f"{type(self).__name__} '{self.name}': add_weight's `overwrite_with_gradient` is "
+                "not supported.")
+        constraint = self._checked_constraint("constraint", constraint)
         if aggregation not in (None, "none", "mean", "sum", "only_first_replica"):
             raise ValueError(f"{type(self).__name__} '{self.name}': add_weight's `aggregation` "
                              "must be one of None, 'none', 'mean', 'sum', 'only_first_replica', "
@@ -286,8 +290,18 @@ class Layer:
         variable = Variable(value, name=name, trainable=trainable,
                             path=backend.scoped_path(f"{self.name}/{name}"))
         variable.regularizer = regularizers_module.get(regularizer)
+        variable.constraint = constraint
         self._weights.append(variable)
         return variable
+
+    def _checked_constraint(self, argument, identifier, owner=None):
+        """``constraints.get(identifier)``, its error naming ``argument`` and ``owner`` (this
+        layer by default)."""
+        try:
+            return constraints_module.get(identifier)
+        except ValueError as error:
+            owner = owner or f"{type(self).__name__} '{self.name}'"
+            raise ValueError(f"{owner}: `{argument}`: {error}") from None
 
     def _weight_dtype(self, dtype):
         """``add_weight``'s ``dtype`` (the layer's when None) as a numpy dtype, or a ValueError."""

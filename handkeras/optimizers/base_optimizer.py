@@ -2,8 +2,9 @@
 
 ``apply(grads, variables)`` does what Keras's does, in Keras's order: clip the gradients, decay the
 weights (``w *= 1 - weight_decay * lr``), then let the subclass's
-``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, and finally
-count the step in ``iterations``. The learning rate and the step number are read once per step, before
+``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, replace each
+variable that has a ``constraint`` by ``constraint(variable)``, and finally count the step in
+``iterations``. The learning rate and the step number are read once per step, before
 it, as numpy and Python numbers, so a schedule sees ``iterations`` before the increment (0 on the first
 step) and the update rules see plain numbers.
 
@@ -88,7 +89,7 @@ class Optimizer:
         self.built = False
         self._trainable_variables = []
         self._slots = {}
-        self._slots_cache = None  # see _slots_of
+        self._plan_cache = None  # see _plan_of
         self._slot_variables = []
         self._exclude_from_weight_decay_ids = set()
         self._exclude_from_weight_decay_pattern = None
@@ -330,7 +331,7 @@ class Optimizer:
         rules run, a Python int.
         """
         self.build(variables)
-        slots = self._slots_of(variables)
+        slots, constrained = self._plan_of(variables)
         grads = self._clip_gradients(grads)
         iteration = self._iterations.value.item()
         learning_rate = self._learning_rate_at(iteration)
@@ -341,19 +342,23 @@ class Optimizer:
                 if self._uses_weight_decay(variable):
                     variable.value *= factor
         self._update_all(grads, variables, slots, learning_rate)
+        for variable in constrained:
+            variable.assign(variable.constraint(variable))
         self._iterations.value[()] = self.local_step
 
-    def _slots_of(self, variables):
-        """The slots of ``variables``, in order; remembered for the list the fit loop passes at
-        every step (a new list, or rebuilt slots, look them up again)."""
-        cached = self._slots_cache
+    def _plan_of(self, variables):
+        """The slots of ``variables``, in order, and the variables that have a constraint;
+        remembered for the list the fit loop passes at every step (a new list, or rebuilt slots,
+        look them up again), so that a fit decides once which variables to constrain."""
+        cached = self._plan_cache
         if cached is not None and cached[0] is variables and cached[1] is self._slots:
             return cached[2]
         slots = [self._slots.get(id(variable)) for variable in variables]
         if any(s is None for s in slots):
             self._check_known(variables)
-        self._slots_cache = (variables, self._slots, slots)
-        return slots
+        constrained = [variable for variable in variables if variable.constraint is not None]
+        self._plan_cache = (variables, self._slots, (slots, constrained))
+        return slots, constrained
 
     def _check_known(self, variables):
         for variable in variables:

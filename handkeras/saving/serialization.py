@@ -34,7 +34,8 @@ _KIND_BY_KEY_SUFFIX = (("_initializer", "initializer"), ("_regularizer", "regula
 
 def _families():
     """``{kind: (module, base class)}`` of handkeras's own serializable objects."""
-    from handkeras import initializers, layers, losses, metrics, models, optimizers, regularizers
+    from handkeras import constraints, initializers, layers, losses, metrics, models, optimizers
+    from handkeras import regularizers
     from handkeras.optimizers import schedules
 
     return {
@@ -45,6 +46,7 @@ def _families():
         "loss": ((losses,), losses.Loss),
         "metric": ((metrics,), metrics.Metric),
         "schedule": ((schedules,), schedules.LearningRateSchedule),
+        "constraint": ((constraints,), constraints.Constraint),
     }
 
 
@@ -119,7 +121,7 @@ def serialize_keras_object(obj):
     if kind is None:
         raise TypeError(
             f"Cannot serialize {obj!r}: expected a handkeras layer, initializer, regularizer, "
-            "optimizer, loss, metric, schedule or function."
+            "constraint, optimizer, loss, metric, schedule or function."
         )
     cls = type(obj)
     registered_name = _registered_name(cls, kind)
@@ -304,11 +306,6 @@ def resolve_nested_objects(config, custom_objects=None):
             kind = _kind_from_module(value.get("module"), value["class_name"])
             if kind is None and "module" not in value:
                 kind = next((k for suffix, k in _KIND_BY_KEY_SUFFIX if key.endswith(suffix)), None)
-            if kind == "constraint":
-                raise ValueError(
-                    f"The saved config sets `{key}` to the constraint {value['class_name']!r}; "
-                    "handkeras does not support weight constraints."
-                )
             if kind == "layer":  # a wrapper's layer (Bidirectional's): built with the wrapper
                 value = {k: v for k, v in value.items() if k != "build_config"}
             if kind is not None or value["class_name"] in ("function", *DTYPE_POLICY_CLASSES):

@@ -1,8 +1,8 @@
 """handkeras's public names and signatures against Keras 3.15.1's, so that a ported script keeps working.
 
 For each Keras-named module (layers, losses, metrics, optimizers, activations, initializers,
-regularizers, callbacks, models), every public class and function of handkeras, found by walking the module
-(its ``__all__`` plus every public callable defined in the package), must
+regularizers, constraints, callbacks, models), every public class and function of handkeras, found
+by walking the module (its ``__all__`` plus every public callable defined in the package), must
 
 - exist in the Keras module under the same name, unless listed in ``HANDKERAS_ONLY`` with the reason;
 - accept every parameter of Keras's constructor or function signature, with the same default, unless
@@ -27,9 +27,9 @@ import handkeras
 keras = pytest.importorskip("keras")
 
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
-           "regularizers", "callbacks", "models", "saving", "utils", "config", "random",
-           "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
-           "datasets.boston_housing", "preprocessing.sequence")
+           "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
+           "random", "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb",
+           "datasets.reuters", "datasets.boston_housing", "preprocessing.sequence")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -320,10 +320,11 @@ def test_porting_guide_lists_the_members_shared_with_keras():
 # The porting guide's names table, row by row: each Keras module ("" for the top level, whose
 # submodules have rows of their own and are left out of its row).
 GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
-                 "optimizers.schedules", "initializers", "regularizers", "callbacks", "models",
-                 "saving", "utils", "config", "backend", "datasets", "datasets.boston_housing",
-                 "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
-                 "preprocessing", "preprocessing.sequence", "random")
+                 "optimizers.schedules", "initializers", "regularizers", "constraints",
+                 "callbacks", "models", "saving", "utils", "config", "backend", "datasets",
+                 "datasets.boston_housing", "datasets.fashion_mnist", "datasets.imdb",
+                 "datasets.mnist", "datasets.reuters", "preprocessing", "preprocessing.sequence",
+                 "random")
 
 
 def guide_names(module, top_level):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from handkeras import constraints
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
@@ -21,12 +22,9 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None,
                  shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise NotImplementedError(
-                f"PReLU '{self.name}': constraints are not supported by handkeras."
-            )
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = self._checked_constraint("alpha_constraint", alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif isinstance(shared_axes, (list, tuple)):
@@ -49,7 +47,8 @@ class PReLU(Layer):
                 f"shape {tuple(input_shape)}."
             )
         self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, name="alpha",
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
         self._reduce_axes = (0,) + tuple(i + 1 for i, size in enumerate(param_shape) if size == 1)
 
     def forward(self, x, training=False):
@@ -76,6 +75,6 @@ class PReLU(Layer):
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
             "alpha_regularizer": self.alpha_regularizer and regularizers.serialize(
                 self.alpha_regularizer),
-            "alpha_constraint": None,
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
             "shared_axes": self.shared_axes,
         }

@@ -33,12 +33,12 @@ class BaseConv(KernelAndBias, Layer):
             raise NotImplementedError(f"{type(self).__name__} '{self.name}': `groups` other than 1 "
                                       "is not supported.")
         set_conv_arguments(self, filters, kernel_size, strides, padding, data_format,
-                           dilation_rate, kernel_constraint, bias_constraint,
-                           paddings=("valid", "same", "causal") if self.rank == 1
+                           dilation_rate, paddings=("valid", "same", "causal") if self.rank == 1
                            else ("valid", "same"))
         self.groups = 1
         self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
-                                          bias_initializer, kernel_regularizer, bias_regularizer)
+                                          bias_initializer, kernel_regularizer, bias_regularizer,
+                                          kernel_constraint, bias_constraint)
 
     # -- shapes: everything runs as 2D; Conv1D views (N, L, C) as (N, 1, L, C)
     def _as_2d(self, values):
@@ -175,6 +175,5 @@ class BaseConv(KernelAndBias, Layer):
             **self._kernel_and_bias_config(),
             "activity_regularizer": self.activity_regularizer and regularizers.serialize(
                 self.activity_regularizer),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            **self._constraints_config(),
         }

@@ -53,7 +53,7 @@ class BaseConvTranspose(KernelAndBias, Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         set_conv_arguments(self, filters, kernel_size, strides, padding, data_format,
-                           dilation_rate, kernel_constraint, bias_constraint)
+                           dilation_rate)
         kind = type(self).__name__
         self.output_padding = None if output_padding is None else im2col.normalize_tuple(
             output_padding, self.rank, "output_padding", self.name, allow_zero=True)
@@ -63,7 +63,8 @@ class BaseConvTranspose(KernelAndBias, Layer):
                              f"`strides` on every axis, received output_padding="
                              f"{self.output_padding} and strides={self.strides}.")
         self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
-                                          bias_initializer, kernel_regularizer, bias_regularizer)
+                                          bias_initializer, kernel_regularizer, bias_regularizer,
+                                          kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         check_input_shape(self, input_shape)
@@ -146,6 +147,5 @@ class BaseConvTranspose(KernelAndBias, Layer):
             **self._kernel_and_bias_config(),
             "activity_regularizer": self.activity_regularizer and regularizers.serialize(
                 self.activity_regularizer),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            **self._constraints_config(),
         }

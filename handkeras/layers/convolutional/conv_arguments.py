@@ -5,7 +5,7 @@ from handkeras.layers.convolutional import im2col
 
 
 def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                       kernel_constraint, bias_constraint, paddings=("valid", "same")):
+                       paddings=("valid", "same")):
     """Check the arguments and set ``filters``, ``kernel_size``, ``strides``, ``dilation_rate``
     (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on ``layer``."""
     kind = f"{type(layer).__name__} '{layer.name}'"
@@ -17,8 +17,6 @@ def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_forma
     if padding not in paddings:
         raise ValueError(f"{kind}: `padding` must be one of {list(paddings)}, received "
                          f"{padding!r}.")
-    if kernel_constraint is not None or bias_constraint is not None:
-        raise NotImplementedError(f"{kind}: constraints are not supported.")
     layer.filters = filters
     layer.kernel_size = im2col.normalize_tuple(kernel_size, layer.rank, "kernel_size", layer.name)
     layer.strides = im2col.normalize_tuple(strides, layer.rank, "strides", layer.name)

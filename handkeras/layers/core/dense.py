@@ -24,14 +24,13 @@ class Dense(KernelAndBias, Layer):
                  lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = self._checked_positive_int("units", units)
-        if (kernel_constraint is not None or bias_constraint is not None or lora_rank is not None
-                or quantization_config is not None):
+        if lora_rank is not None or quantization_config is not None:
             raise NotImplementedError(
-                f"Dense '{self.name}': constraints, LoRA and quantization are not supported by "
-                "handkeras."
+                f"Dense '{self.name}': LoRA and quantization are not supported by handkeras."
             )
         self._set_kernel_and_bias_options(activation, use_bias, kernel_initializer,
-                                          bias_initializer, kernel_regularizer, bias_regularizer)
+                                          bias_initializer, kernel_regularizer, bias_regularizer,
+                                          kernel_constraint, bias_constraint)
 
     def build(self, input_shape):
         if input_shape[-1] is None:
@@ -85,7 +84,6 @@ class Dense(KernelAndBias, Layer):
             **super().get_config(),
             "units": self.units,
             **self._kernel_and_bias_config(),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            **self._constraints_config(),
             "quantization_config": None,
         }

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from handkeras import constraints
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
@@ -26,12 +27,13 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = self._checked_positive_int("input_dim", input_dim)
         self.output_dim = self._checked_positive_int("output_dim", output_dim)
-        if (embeddings_constraint is not None or lora_rank is not None
-                or quantization_config is not None):
-            raise NotImplementedError(f"Embedding '{self.name}': constraints, LoRA and quantization "
-                                      "are not supported.")
+        if lora_rank is not None or quantization_config is not None:
+            raise NotImplementedError(f"Embedding '{self.name}': LoRA and quantization are not "
+                                      "supported.")
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = self._checked_constraint("embeddings_constraint",
+                                                              embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self._initial_weights = weights
 
@@ -42,7 +44,8 @@ class Embedding(Layer):
     def build(self, input_shape):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim),
                                           self.embeddings_initializer, name="embeddings",
-                                          regularizer=self.embeddings_regularizer)
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
 
@@ -88,5 +91,6 @@ class Embedding(Layer):
                 regularizers.serialize(self.embeddings_regularizer),
                 "activity_regularizer": self.activity_regularizer and
                 regularizers.serialize(self.activity_regularizer),
-                "embeddings_constraint": None, "mask_zero": self.mask_zero,
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero,
                 "quantization_config": None}

@@ -3,6 +3,7 @@
 import numpy as np
 
 from handkeras import backend
+from handkeras import constraints
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
@@ -32,10 +33,9 @@ class BatchNormalization(Layer):
                  gamma_constraint=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
                  synchronized=False, **kwargs):
         super().__init__(**kwargs)
-        if renorm or synchronized or beta_constraint is not None or gamma_constraint is not None:
+        if renorm or synchronized:
             raise NotImplementedError(
-                f"BatchNormalization '{self.name}': renorm, synchronized and constraints are not "
-                "supported.")
+                f"BatchNormalization '{self.name}': renorm and synchronized are not supported.")
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise TypeError(f"BatchNormalization '{self.name}': `axis` must be an int, received {axis!r}.")
         if not 0 <= momentum <= 1:
@@ -53,6 +53,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = self._checked_constraint("beta_constraint", beta_constraint)
+        self.gamma_constraint = self._checked_constraint("gamma_constraint", gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -64,9 +66,11 @@ class BatchNormalization(Layer):
         self._reduction_axes = tuple(a for a in range(ndim) if a != axis)
         self._broadcast = tuple(input_shape[a] if a == axis else 1 for a in range(ndim))
         self.gamma = self.add_weight(features, self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer) if self.scale else None
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
         self.beta = self.add_weight(features, self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer) if self.center else None
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
         self.moving_mean = self.add_weight(features, self.moving_mean_initializer,
                                            name="moving_mean", trainable=False)
         self.moving_variance = self.add_weight(features, self.moving_variance_initializer,
@@ -150,6 +154,8 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": self.beta_regularizer and regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": self.gamma_regularizer and regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            "synchronized": False,
             "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
         }

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from handkeras import constraints
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
@@ -24,8 +25,6 @@ class LayerNormalization(Layer):
             raise NotImplementedError("LayerNormalization: `rms_scaling` (deprecated in Keras) is "
                                       "not supported.")
         super().__init__(**kwargs)
-        if beta_constraint is not None or gamma_constraint is not None:
-            raise NotImplementedError(f"LayerNormalization '{self.name}': constraints are not supported.")
         axis = self._checked_axis(axis)
         self.axis = [int(a) for a in axis] if isinstance(axis, (list, tuple)) else int(axis)
         if epsilon <= 0:
@@ -37,6 +36,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = self._checked_constraint("beta_constraint", beta_constraint)
+        self.gamma_constraint = self._checked_constraint("gamma_constraint", gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -49,9 +50,11 @@ class LayerNormalization(Layer):
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(ndim))
         self.gamma = self.add_weight(shape, self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer) if self.scale else None
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
         self.beta = self.add_weight(shape, self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer) if self.center else None
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
 
     def forward(self, x, training=False):
         mean = x.mean(axis=self._axes, keepdims=True)
@@ -90,5 +93,6 @@ class LayerNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "beta_regularizer": self.beta_regularizer and regularizers.serialize(self.beta_regularizer),
             "gamma_regularizer": self.gamma_regularizer and regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": None, "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }

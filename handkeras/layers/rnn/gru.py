@@ -111,9 +111,10 @@ class GRU(RNN):
                 use_bias=use_bias, kernel_initializer=kernel_initializer,
                 recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
                 kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                bias_regularizer=bias_regularizer, dropout=dropout,
-                recurrent_dropout=recurrent_dropout, seed=seed, reset_after=reset_after),
-            constraints=(kernel_constraint, recurrent_constraint, bias_constraint),
+                bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed,
+                reset_after=reset_after),
             return_sequences=return_sequences, return_state=return_state,
             go_backwards=go_backwards, stateful=stateful, unroll=unroll,
             activity_regularizer=activity_regularizer, **kwargs)

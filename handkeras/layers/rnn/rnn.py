@@ -15,6 +15,7 @@ too is zeros when the last step is masked.
 import numpy as np
 
 from handkeras import backend
+from handkeras import constraints
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
 from handkeras.layers.rnn import dropout_masks
@@ -29,15 +30,12 @@ class RNN(Layer):
 
     supports_masking = True
 
-    def __init__(self, cell_class, cell_options, constraints=(), return_sequences=False,
+    def __init__(self, cell_class, cell_options, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
                  zero_output_for_mask=False, activity_regularizer=None, **kwargs):
         kwargs.pop("implementation", None)  # Keras's choice of kernel split: the same math
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         kind = type(self).__name__
-        if any(constraint is not None for constraint in constraints):
-            raise NotImplementedError(f"{kind} '{self.name}': constraints are not supported by "
-                                      "handkeras.")
         if return_state:
             raise NotImplementedError(
                 f"{kind} '{self.name}': `return_state=True` is not supported: a layer of a "
@@ -194,7 +192,9 @@ class RNN(Layer):
         config.update({
             "activity_regularizer": self.activity_regularizer
             and regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+            "kernel_constraint": constraints.serialize(self.cell.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.cell.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.cell.bias_constraint),
             "dropout": self.cell.dropout, "recurrent_dropout": self.cell.recurrent_dropout,
             **self._config_at_end(),
         })
@@ -221,4 +221,5 @@ def check_sequences(layer, shape):
 _CELL_OPTIONS = frozenset((
     "activation", "recurrent_activation", "use_bias", "kernel_initializer",
     "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
-    "bias_regularizer", "dropout", "recurrent_dropout", "seed", "unit_forget_bias", "reset_after"))
+    "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
+    "recurrent_dropout", "seed", "unit_forget_bias", "reset_after"))

@@ -35,7 +35,8 @@ class RNNCell(Layer):
     def __init__(self, units, activation="tanh", recurrent_activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
                  layer_name=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"{layer_name or self.name}"
@@ -52,6 +53,11 @@ class RNNCell(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.recurrent_constraint, self.bias_constraint = (
+            self._checked_constraint(argument, identifier, owner) for argument, identifier in (
+                ("kernel_constraint", kernel_constraint),
+                ("recurrent_constraint", recurrent_constraint),
+                ("bias_constraint", bias_constraint)))
         self.dropout = dropout_masks.clamped_rate(owner, "dropout", dropout)
         self.recurrent_dropout = dropout_masks.clamped_rate(owner, "recurrent_dropout",
                                                             recurrent_dropout)
@@ -68,14 +74,17 @@ class RNNCell(Layer):
     def build(self, input_shape):
         width = self.gates * self.units
         self.kernel = self.add_weight((input_shape[-1], width), self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer)
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight((self.units, width), self.recurrent_initializer,
                                                 name="recurrent_kernel",
-                                                regularizer=self.recurrent_regularizer)
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(self.bias_shape(), self.bias_values, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def bias_shape(self):
         return (self.gates * self.units,)

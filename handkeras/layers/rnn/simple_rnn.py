@@ -45,7 +45,8 @@ class SimpleRNN(RNN):
                 kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                 bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
                 recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed),
-            constraints=(kernel_constraint, recurrent_constraint, bias_constraint),
+                kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                bias_constraint=bias_constraint, dropout=dropout,
+                recurrent_dropout=recurrent_dropout, seed=seed),
             return_sequences=return_sequences, return_state=return_state,
             go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
