@@ -248,6 +248,18 @@ def test_training_call_divides_the_kernel_by_its_estimated_spectral_norm(float64
     np.testing.assert_array_equal(y, layer.layer.forward(x))  # the layer ran on the new kernel
 
 
+def test_normalized_weights_gives_the_training_step_s_values_without_assigning(float64):
+    layer = layers.SpectralNormalization(layers.Dense(3), power_iterations=2)
+    layer.build_once((None, 4))
+    before = layer.get_weights()
+    vector_u, kernel = layer.normalized_weights()
+    for value, saved in zip(layer.get_weights(), before):
+        np.testing.assert_array_equal(value, saved)
+    layer.forward(data((2, 4)), training=True)
+    np.testing.assert_array_equal(layer.vector_u.value, vector_u)
+    np.testing.assert_array_equal(layer.kernel.value, kernel)
+
+
 def test_many_power_iterations_bring_the_top_singular_value_to_one(float64):
     layer = layers.SpectralNormalization(layers.Dense(4), power_iterations=100)
     layer.build_once((None, 6))

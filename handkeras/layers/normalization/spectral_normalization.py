@@ -74,23 +74,22 @@ class SpectralNormalization(Wrapper):
         return self.layer.compute_output_shape(input_shape)
 
     # ----------------------------------------------------------------------------- computing
-    def normalize_kernel(self):
-        """One training step's power iteration: ``vector_u`` refined, the kernel divided by its
-        estimated spectral norm, both in place (nothing for an all-zero kernel)."""
+    def normalized_weights(self):
+        """Keras's: ``(vector_u, kernel)`` after ``power_iterations`` refinements of ``vector_u``,
+        the kernel divided by its estimated spectral norm; new arrays, nothing assigned."""
         matrix = self.kernel.value.reshape(-1, self.kernel.shape[-1])
-        if not matrix.any():
-            return
         vector_u = self.vector_u.value
         for _ in range(self.power_iterations):
             vector_v = l2_normalized(vector_u @ matrix.T)
             vector_u = l2_normalized(vector_v @ matrix)
         sigma = (vector_v @ matrix @ vector_u.T).item()
-        self.vector_u.value[...] = vector_u
-        self.kernel.value[...] = self.kernel.value / sigma
+        return vector_u, self.kernel.value / sigma
 
     def forward(self, x, training=False):
-        if training:
-            self.normalize_kernel()
+        if training and self.kernel.value.any():  # an all-zero kernel is left as it is
+            vector_u, kernel = self.normalized_weights()
+            self.vector_u.value[...] = vector_u
+            self.kernel.value[...] = kernel
         return self.layer.forward(x, training=training)
 
     def backward(self, dy, input_gradient=True):
