@@ -216,6 +216,8 @@ CONSTRAINED_LAYERS = {
                            {"beta": "beta", "gamma": "gamma"}),
     "LayerNormalization": (lambda **c: layers.LayerNormalization(**c), (4,),
                            {"beta": "beta", "gamma": "gamma"}),
+    "GroupNormalization": (lambda **c: layers.GroupNormalization(groups=2, **c), (4,),
+                           {"beta": "beta", "gamma": "gamma"}),
     "PReLU": (lambda **c: layers.PReLU(**c), (4,), {"alpha": "alpha"}),
     **{kind: (lambda kind=kind, **c: getattr(layers, kind)(3, **c), (5, 2),
               {"kernel": "cell.kernel", "recurrent": "cell.recurrent_kernel",

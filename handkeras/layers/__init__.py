@@ -26,7 +26,10 @@ from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
 from handkeras.layers.layer_serialization import deserialize, serialize
 from handkeras.layers.normalization.batch_normalization import BatchNormalization
+from handkeras.layers.normalization.group_normalization import GroupNormalization
 from handkeras.layers.normalization.layer_normalization import LayerNormalization
+from handkeras.layers.normalization.rms_normalization import RMSNormalization
+from handkeras.layers.normalization.spectral_normalization import SpectralNormalization
 from handkeras.layers.normalization.unit_normalization import UnitNormalization
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
@@ -85,11 +88,11 @@ __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooli
            "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
            "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
            "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "GRU", "Identity", "Input", "InputLayer", "Layer",
-           "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D",
+           "GlobalMaxPooling2D", "GroupNormalization", "GRU", "Identity", "Input", "InputLayer",
+           "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D",
            "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "SimpleRNN",
-           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "TimeDistributed",
-           "UnitNormalization", "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
-           "deserialize", "serialize"]
+           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
+           "RMSNormalization", "SimpleRNN", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
+           "SpectralNormalization", "TimeDistributed", "UnitNormalization", "UpSampling1D",
+           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize", "serialize"]

@@ -9,6 +9,8 @@
     /layers/lstm/cell/vars/0, /1, /2  a recurrent layer's weights live in its cell, as in Keras
     /layers/bidirectional/forward_layer/cell/vars/0 ...   and Bidirectional's in its two layers
     /layers/time_distributed/layer/vars/0 ...   TimeDistributed's in its wrapped layer
+    /layers/spectral_normalization/vars/0, /1   a wrapper's own (SpectralNormalization: kernel,
+                                                vector_u), then its wrapped layer's as above
     /optimizer/vars/0, /1, ...     iterations, learning rate (unless a schedule), slots
 
 A layer's key is its snake_case class name plus a per-class counter within its container, never
@@ -52,13 +54,16 @@ def _write_layers(group, container):
 
 
 def _write_layer(layer_group, layer, variables_group):
-    """A layer's weights into its ``vars`` group, or its cell's, or its sublayers' groups."""
+    """A layer's weights into its ``vars`` group, or its cell's, or its sublayers' groups (and a
+    wrapper's own into its ``vars`` group)."""
     for key, sublayer in _sublayers(layer):
         sublayer_group = layer_group.create_group(key)
         sublayer_vars = sublayer_group.create_group("vars")
         sublayer_vars.attrs["name"] = sublayer.name
         _write_layer(sublayer_group, sublayer, sublayer_vars)
     if _sublayers(layer):
+        for index, variable in enumerate(_wrapper_variables(layer)):
+            hdf5.write_array(variables_group, str(index), variable.value)
         return
     cell = getattr(layer, "cell", None)
     if cell is not None:
@@ -74,6 +79,13 @@ def _sublayers(layer):
     ``[]``."""
     keyed = getattr(layer, "keras_sublayers", None)
     return keyed() if keyed is not None else []
+
+
+def _wrapper_variables(layer):
+    """The variables Keras files in a wrapper's own ``vars`` group (SpectralNormalization's
+    kernel and ``vector_u``), else ``[]``."""
+    own = getattr(layer, "keras_own_variables", None)
+    return own() if own is not None else []
 
 
 # --------------------------------------------------------------------------------------- reading
@@ -131,8 +143,14 @@ def _plan_layers(group, container, load_plan, where):
 
 
 def _plan_layer(layer_group, layer, load_plan, path):
-    """Queue the datasets of one layer (of each of its sublayers, for the wrappers)."""
+    """Queue the datasets of one layer (for the wrappers: their own, then each sublayer's, the
+    order in which Keras assigns them)."""
     sublayers = _sublayers(layer)
+    own = _wrapper_variables(layer)
+    if own:
+        variables_group = hdf5.get_group(layer_group, "vars") if layer_group is not None else None
+        load_plan.add_layer(layer, f"{path}/vars", _numbered_datasets(variables_group,
+                                                                      f"{path}/vars"), own)
     for key, sublayer in sublayers:
         sublayer_group = hdf5.get_group(layer_group, key) if layer_group is not None else None
         _plan_layer(sublayer_group, sublayer, load_plan, f"{path}/{key}")

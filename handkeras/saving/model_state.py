@@ -77,12 +77,13 @@ class LoadPlan:
             raise ValueError(message)
         warnings.warn(message + " Skipping it (`skip_mismatch=True`).", stacklevel=4)
 
-    def add_layer(self, layer, where, datasets):
-        """Queue ``datasets`` (``[(file path, dataset)]``) for ``layer``'s weights if all fit.
+    def add_layer(self, layer, where, datasets, variables=None):
+        """Queue ``datasets`` (``[(file path, dataset)]``) for ``layer``'s weights (or for
+        ``variables``, some of them) if all fit.
 
         Only shapes are checked here; arrays are read by :meth:`read`, once every layer is checked.
         """
-        variables = self.order(layer)
+        variables = self.order(layer) if variables is None else variables
         if len(datasets) != len(variables):
             self.mismatch(
                 f"Layer '{layer.name}' ({type(layer).__name__}) expects {len(variables)} weight(s) "

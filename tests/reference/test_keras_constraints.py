@@ -96,6 +96,8 @@ LAYER_CASES = [
     ("Embedding", (5, 3), dict(embeddings_constraint="unit_norm")),
     ("BatchNormalization", (), dict(beta_constraint="non_neg", gamma_constraint="max_norm")),
     ("LayerNormalization", (), dict(beta_constraint="NonNeg", gamma_constraint="unit_norm")),
+    ("GroupNormalization", (), dict(groups=2, beta_constraint="NonNeg",
+                                    gamma_constraint="unit_norm")),
     ("PReLU", (), dict(alpha_constraint="non_neg")),
     ("SimpleRNN", (3,), dict(kernel_constraint="max_norm", recurrent_constraint="unit_norm")),
     ("LSTM", (3,), dict(recurrent_constraint="unit_norm", bias_constraint="non_neg")),

@@ -47,6 +47,8 @@ LAYERS = {
     "Embedding": (lambda L: L.Embedding(7, 3), (5,)),
     "GRU": (lambda L: L.GRU(3, return_sequences=True, recurrent_regularizer="l2",
                             activity_regularizer="l2"), (5, 2)),
+    "GroupNormalization": (lambda L: L.GroupNormalization(2, axis=1, gamma_regularizer="l2"),
+                           (4, 3)),
     "GRU reset_after=False": (lambda L: L.GRU(3, reset_after=False, activation="relu", seed=1),
                               (5, 2)),
     "Flatten": (lambda L: L.Flatten(), (2, 3)),
@@ -85,6 +87,9 @@ LAYERS = {
     "Rescaling per channel": (lambda L: L.Rescaling(np.array([0.5, 2.0, 4.0]), offset=[1, 0, -1]),
                               (4, 4, 3)),
     "Reshape": (lambda L: L.Reshape((3, 2)), (6,)),
+    # One axis: Keras's legacy .h5 reader cannot rebuild an RMSNormalization over several axes,
+    # even from a file Keras wrote (it expects the last axis's scale).
+    "RMSNormalization": (lambda L: L.RMSNormalization(epsilon=1e-3), (3, 4)),
     "Resizing": (lambda L: L.Resizing(3, 5, interpolation="bicubic", crop_to_aspect_ratio=True),
                  (4, 4, 3)),
     "SimpleRNN": (lambda L: L.SimpleRNN(3, activation="relu", kernel_regularizer="l1",
@@ -93,6 +98,10 @@ LAYERS = {
     "Softmax": (lambda L: L.Softmax(), (4,)),
     "SpatialDropout1D": (lambda L: L.SpatialDropout1D(0.3, seed=2), (5, 3)),
     "SpatialDropout2D": (lambda L: L.SpatialDropout2D(0.3), (4, 4, 3)),
+    "SpectralNormalization Dense": (
+        lambda L: L.SpectralNormalization(L.Dense(3, activation="tanh")), (4,)),
+    "SpectralNormalization Conv2D": (
+        lambda L: L.SpectralNormalization(L.Conv2D(2, 2), power_iterations=2), (4, 4, 3)),
     "TimeDistributed Dense": (
         lambda L: L.TimeDistributed(L.Dense(3, activation="tanh", name="per_step")), (4, 2)),
     "TimeDistributed Conv2D": (
