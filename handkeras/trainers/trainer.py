@@ -243,9 +243,8 @@ class Trainer(StreamTraining):
                                   steps_per_epoch, validation_freq)
         if streams.is_stream(x):
             return self._fit_stream(x, y, sample_weight, epochs, verbose, callbacks,
-                                    validation_split,
-                                    validation_data, shuffle, class_weight, initial_epoch,
-                                    steps_per_epoch, validation_steps,
+                                    validation_split, validation_data, shuffle, class_weight,
+                                    initial_epoch, steps_per_epoch, validation_steps,
                                     validation_batch_size or batch_size, validation_freq)
         x, y, sample_weight = self._prepare(x, y, sample_weight, method="fit",
                                             batch_size=batch_size)
