@@ -44,6 +44,7 @@ class Lambda(Layer):
         self.mask = mask if mask is None or callable(mask) else np.asarray(mask)
         self.supports_masking = mask is not None
         self._output_shape = output_shape
+        self._inferred_shapes = {}  # input shape -> output shape: the function runs once for each
         names = inspect.getfullargspec(function).args
         self._takes_training = "training" in names
         self._takes_mask = "mask" in names
@@ -75,7 +76,9 @@ class Lambda(Layer):
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if self._output_shape is None:
-            return self._inferred_output_shape(input_shape)
+            if input_shape not in self._inferred_shapes:
+                self._inferred_shapes[input_shape] = self._inferred_output_shape(input_shape)
+            return self._inferred_shapes[input_shape]
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
         return input_shape[:1] + self._output_shape
