@@ -14,8 +14,8 @@ from parity import assert_close
 keras = pytest.importorskip("keras")
 pytest.importorskip("torch")
 
-from keras_pair import FILE_CASES, assert_same_history, assert_same_weights, make_models  # noqa: E402
-from keras_pair import plain  # noqa: E402
+from keras_pair import FILE_CASES, assert_same_history, assert_same_weights  # noqa: E402
+from keras_pair import make_models, plain  # noqa: E402
 
 
 def scaled(x):
@@ -98,7 +98,10 @@ def test_configs_of_named_functions_are_keras_s_both_ways():
 
 def test_configs_of_python_lambdas_have_keras_s_form_and_load_in_the_other_library():
     shift = 1.0
-    make = lambda L: L.Lambda(lambda x, k=2.0: x * k + shift, output_shape=(3,), name="affine")  # noqa: E731
+
+    def make(L):
+        return L.Lambda(lambda x, k=2.0: x * k + shift, output_shape=(3,), name="affine")
+
     theirs, ours = (make(library.layers).get_config() for library in (keras, handkeras))
     for config in (theirs, ours):
         assert config["function"]["class_name"] == "__lambda__"
@@ -109,9 +112,12 @@ def test_configs_of_python_lambdas_have_keras_s_form_and_load_in_the_other_libra
     assert_close(handkeras.layers.Lambda.from_config(plain(theirs), safe_mode=False)(x),
                  x * 2.0 + 1.0, "handkeras's Lambda from Keras's config")
     # Keras itself cannot load defaults from JSON (a list where Python wants a tuple): without them
-    make = lambda L: L.Lambda(lambda x: x * 2.0 + 1.0, name="affine")  # noqa: E731
-    theirs, ours = (make(library.layers).get_config() for library in (keras, handkeras))
-    x = data((2, 3))
+
+    def make_without_defaults(L):
+        return L.Lambda(lambda x: x * 2.0 + 1.0, name="affine")
+
+    theirs, ours = (make_without_defaults(library.layers).get_config()
+                    for library in (keras, handkeras))
     from_keras = handkeras.layers.Lambda.from_config(plain(theirs), safe_mode=False)
     from_ours = keras.layers.Lambda.from_config(plain(ours), safe_mode=False)
     assert_close(from_keras(x), x * 2.0 + 1.0, "handkeras's Lambda from Keras's config")
