@@ -17,6 +17,12 @@ from handkeras.saving import serialization
 MODEL_FORMATS = ["model.keras", "model.h5"]
 WEIGHT_FORMATS = ["model.weights.h5", "legacy.h5", "model.keras"]
 
+@keras.saving.register_keras_serializable(package="tests")
+def halved(x):
+    """A named function for the Lambda example: saved by its registered name."""
+    return x / 2.0
+
+
 # One example of every layer handkeras exports, and an input shape for it (batch excluded). A new
 # layer plugs into saving by keeping its weights in Keras's order and having a get_config; add it
 # here so the round trips below cover it.
@@ -54,6 +60,7 @@ LAYER_EXAMPLES = {
     "GlobalMaxPooling1D": (lambda: layers.GlobalMaxPooling1D(), (4, 3)),
     "GlobalMaxPooling2D": (lambda: layers.GlobalMaxPooling2D(), (4, 4, 3)),
     "Identity": (lambda: layers.Identity(), (4,)),
+    "Lambda": (lambda: layers.Lambda(halved, output_shape=(4,)), (4,)),
     "LayerNormalization": (lambda: layers.LayerNormalization(epsilon=1e-4), (4,)),
     "LSTM": (lambda: layers.LSTM(3, recurrent_dropout=0.2, seed=1, return_sequences=True),
              (5, 2)),
@@ -815,11 +822,14 @@ def test_loading_never_imports_a_module_named_in_the_file(tmp_path):
     assert "handkeras_never_imported_module" not in sys.modules
 
 
-def test_lambda_configs_are_refused():
-    with pytest.raises(ValueError, match="never runs code"):
-        keras.saving.deserialize_keras_object(
-            {"module": "keras.layers", "class_name": "Lambda",
-             "config": {"function": {"class_name": "__lambda__"}}}, safe_mode=False)
+def test_python_lambdas_in_configs_are_refused_unless_safe_mode_is_off():
+    scaled = keras.saving.serialize_keras_object(layers.Lambda(lambda x: x * 3.0))
+    with pytest.raises(ValueError, match="risk of arbitrary code execution"):
+        keras.saving.deserialize_keras_object(scaled)
+    with pytest.raises(ValueError, match="risk of arbitrary code execution"):
+        keras.layers.deserialize(scaled)
+    layer = keras.saving.deserialize_keras_object(scaled, safe_mode=False)
+    np.testing.assert_array_equal(layer(np.ones((1, 2))), [[3.0, 3.0]])
 
 
 @pytest.mark.parametrize("config,error,fragment", [

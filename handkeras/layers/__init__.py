@@ -22,6 +22,7 @@ from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
+from handkeras.layers.core.lambda_layer import Lambda
 from handkeras.layers.core.masking import Masking
 from handkeras.layers.layer import Layer
 from handkeras.layers.layer_serialization import deserialize, serialize
@@ -89,10 +90,11 @@ __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooli
            "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
            "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GroupNormalization", "GRU", "Identity", "Input", "InputLayer",
-           "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D",
-           "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
-           "RMSNormalization", "SimpleRNN", "Softmax", "SpatialDropout1D", "SpatialDropout2D",
-           "SpectralNormalization", "TimeDistributed", "UnitNormalization", "UpSampling1D",
-           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize", "serialize"]
+           "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D",
+           "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU",
+           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+           "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape",
+           "Resizing", "RMSNormalization", "SimpleRNN", "Softmax", "SpatialDropout1D",
+           "SpatialDropout2D", "SpectralNormalization", "TimeDistributed", "UnitNormalization",
+           "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize",
+           "serialize"]

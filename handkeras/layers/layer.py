@@ -454,6 +454,15 @@ class Layer:
         """
         raise NotImplementedError(self._missing_pass("backward"))
 
+    def check_backward(self, input_gradient=True):
+        """Raise the NotImplementedError of a missing pass when this layer, whose backward
+        training will run, has no ``forward`` or ``backward`` of its own. Training checks it when
+        it plans its step, before the first forward moves anything (BatchNormalization's moving
+        statistics, the optimizer's state)."""
+        for method in ("forward", "backward"):
+            if getattr(type(self), method) is getattr(Layer, method):
+                raise NotImplementedError(self._missing_pass(method))
+
     def _missing_pass(self, method):
         """The message for a custom layer without ``method`` (perhaps with Keras's ``call``
         instead): handkeras has no autograd."""

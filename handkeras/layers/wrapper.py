@@ -32,6 +32,11 @@ class Wrapper(Layer):
         for sublayer in getattr(self, "sublayers", ()):  # none yet while Layer.__init__ runs
             sublayer.trainable = value
 
+    def check_backward(self, input_gradient=True):
+        """The wrapper's backward runs its layers' backward."""
+        for sublayer in self.sublayers:
+            sublayer.check_backward()
+
     def _snapshot(self):
         """The wrapper's state and its layers': a build undone undoes theirs too."""
         return super()._snapshot(), [sublayer._snapshot() for sublayer in self.sublayers]

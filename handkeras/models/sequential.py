@@ -354,8 +354,7 @@ class Sequential(Trainer, Layer):
         kernel's gradient unformed (see ``ProductGradient``).
         """
         steps = self._planned_steps()
-        first = 0 if input_gradient else next(
-            (i for i, step in enumerate(steps) if step.trainable_weights), len(steps))
+        first = self._first_backward_step(input_gradient)
         for i in range(len(steps) - 1, first - 1, -1):
             step = steps[i]
             if i == len(steps) - 1 and from_logits:
@@ -369,6 +368,24 @@ class Sequential(Trainer, Layer):
             else:
                 dy = backward(dy, input_gradient or i > first)
         return dy
+
+    def _first_backward_step(self, input_gradient):
+        """The index of the lowest step ``backward`` runs: the first, or without an input
+        gradient the first with trainable weights (none: the number of steps)."""
+        steps = self._planned_steps()
+        return 0 if input_gradient else next(
+            (i for i, step in enumerate(steps) if step.trainable_weights), len(steps))
+
+    def check_backward(self, input_gradient=True):
+        """Raise the NotImplementedError of the first layer whose backward ``backward`` would run
+        and which has none (a Lambda above a layer with trainable weights, a custom layer without
+        ``backward``), before training changes anything."""
+        steps = self._planned_steps()
+        first = self._first_backward_step(input_gradient)
+        for i in range(first, len(steps)):
+            check = getattr(steps[i], "check_backward", None)  # fused pairs: built-in layers
+            if check is not None:
+                check(input_gradient or i > first)
 
     @undoes_first_build_on_failure
     def __call__(self, x, training=False):

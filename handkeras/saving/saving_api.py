@@ -16,6 +16,7 @@ from handkeras.saving import hdf5, keras_archive, keras_weights, legacy_h5
 from handkeras.saving.atomic import atomic_write_path
 from handkeras.saving.compile_config import compile_from_file_config
 from handkeras.saving.model_state import check_built
+from handkeras.saving.safe_mode import safe_mode_scope
 from handkeras.saving.serialization import model_from_file_config, parse_json
 
 _HDF5 = (".h5", ".hdf5")
@@ -65,8 +66,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with its optimizer state when it was saved compiled (unless ``compile=False``).
 
     ``custom_objects`` maps class (or function) names to your own classes; classes registered with
-    ``register_keras_serializable`` are found without it. ``safe_mode`` is accepted for Keras
-    compatibility: handkeras never runs code from a file.
+    ``register_keras_serializable`` are found without it. As in Keras, a Python lambda in the file
+    (a ``Lambda`` layer's function, saved as bytecode) is refused unless ``safe_mode=False``: it
+    would run code from the file.
     """
     path = _path(filepath)
     if path.endswith(".keras"):
@@ -74,9 +76,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ModelFileNotFoundError(
                 2, f"File not found: filepath={path}. Please ensure the file is an accessible "
                 "`.keras` zip file.", path)
-        return keras_archive.load(path, custom_objects, compile)
+        with safe_mode_scope(safe_mode):
+            return keras_archive.load(path, custom_objects, compile)
     if path.endswith(_HDF5):
-        return legacy_h5.load_model(path, custom_objects, compile)
+        with safe_mode_scope(safe_mode):
+            return legacy_h5.load_model(path, custom_objects, compile)
     raise ValueError(
         f"File format not supported: filepath={path}. handkeras loads `.keras` archives and legacy "
         "`.h5` / `.hdf5` model files."

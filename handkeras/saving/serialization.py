@@ -16,7 +16,8 @@ import json
 import numpy as np
 
 from handkeras.identifiers import config_arguments, config_class_name
-from handkeras.saving import object_registration
+from handkeras.saving import function_code, object_registration
+from handkeras.saving.safe_mode import in_safe_mode, refuse_lambda, safe_mode_scope
 
 DTYPE_POLICY_CLASSES = ("DTypePolicy", "FloatDTypePolicy", "Policy")
 
@@ -230,8 +231,9 @@ def _function_name(config):
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """Keras's ``keras.saving.deserialize_keras_object``: the object a config describes.
 
-    ``module_objects`` (a Keras keyword) is looked in after ``custom_objects``. ``safe_mode``
-    changes nothing: handkeras never loads a Python lambda from a config, whatever it says.
+    ``module_objects`` (a Keras keyword) is looked in after ``custom_objects``. As in Keras, a
+    Python lambda in the config (a ``Lambda`` layer's function) is refused unless ``safe_mode`` is
+    False (or ``keras.config.enable_unsafe_deserialization()`` was called).
     """
     module_objects = kwargs.pop("module_objects", None)
     kwargs.pop("printable_module_name", None)  # Keras's name for its messages
@@ -242,7 +244,20 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
             raise TypeError(f"`{argument}` must be a dict of names to objects, received "
                             f"{type(objects).__name__}: {objects!r:.100}.")
     objects = {**(module_objects or {}), **(custom_objects or {})}
-    return deserialize_config(config, None, objects or None)
+    with safe_mode_scope(safe_mode):
+        return deserialize_config(config, None, objects or None)
+
+
+def _lambda_from_config(config):
+    """A Python lambda Keras's ``serialize_keras_object`` saved (its bytecode, defaults and
+    closure as ``{"value": [code, defaults, closure]}``), refused in safe mode as in Keras."""
+    if in_safe_mode() is not False:
+        refuse_lambda("a Python lambda")
+    value = (config.get("config") or {}).get("value")
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
+        raise ValueError(f"A saved Python lambda must hold its [code, defaults, closure] as "
+                         f"'value', received {config!r:.200}.")
+    return function_code.load(dict(zip(("code", "defaults", "closure"), value)), "A saved lambda")
 
 
 def deserialize_config(config, kind=None, custom_objects=None):
@@ -261,11 +276,8 @@ def deserialize_config(config, kind=None, custom_objects=None):
     if isinstance(config, (list, tuple)):
         return [deserialize_config(item, kind, custom_objects) for item in config]
     class_name = config_class_name(kind or "object", config)
-    if class_name == "__lambda__" or class_name == "Lambda":
-        raise ValueError(
-            "The saved config holds a Python lambda (Keras's `Lambda`); handkeras never runs code "
-            "from a file, so it cannot load it."
-        )
+    if class_name == "__lambda__":
+        return _lambda_from_config(config)
     if class_name == "function":
         name = _function_name(config)
         found = _custom_function(name, custom_objects)

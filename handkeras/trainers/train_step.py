@@ -3,7 +3,9 @@
 Everything that does not change from batch to batch (the layer list, the trainable variables, whether
 the loss is fused with the output activation, whether any regularizer exists, which Dense kernels an
 optimizer may take as unformed products) is worked out when the step is made, so the per-batch path
-does only the math and a few attribute reads.
+does only the math and a few attribute reads. A layer whose backward the step needs and which has
+none (a Lambda above a layer with trainable weights) is refused then, before any batch changes
+anything.
 """
 
 from handkeras import blas
@@ -23,6 +25,7 @@ class TrainStep:
     """The training step of a compiled model, as planned at the start of ``fit``."""
 
     def __init__(self, model):
+        model.check_backward(input_gradient=False)
         self.model = model
         self.loss, self.fused = model._training_loss()
         self.probability_loss = model._compiled_loss
