@@ -344,17 +344,20 @@ class Sequential(Trainer, Layer):
             self._activity_penalty = penalty
         return x, mask, penalty
 
-    def backward(self, dy, input_gradient=True, from_logits=False, kernel_products=()):
+    def backward(self, dy, input_gradient=True, from_logits=False, kernel_products=(),
+                 first=None):
         """Back-propagate ``dy`` through every step of the last training forward, in reverse;
         ``from_logits`` starts below the last layer's activation.
 
         With ``input_gradient=False`` nothing is computed that only leads to the input: the steps
         below the first one with trainable weights (a ``Rescaling``, a frozen layer) do not run,
-        and that one skips its input gradient. The Dense layers in ``kernel_products`` leave their
-        kernel's gradient unformed (see ``ProductGradient``).
+        and that one skips its input gradient. ``first``, that step's index, is looked up unless
+        given (the training step looks it up once per fit). The Dense layers in
+        ``kernel_products`` leave their kernel's gradient unformed (see ``ProductGradient``).
         """
         steps = self._planned_steps()
-        first = self._first_backward_step(input_gradient)
+        if first is None:
+            first = self._first_backward_step(input_gradient)
         for i in range(len(steps) - 1, first - 1, -1):
             step = steps[i]
             if i == len(steps) - 1 and from_logits:

@@ -2,10 +2,10 @@
 
 Everything that does not change from batch to batch (the layer list, the trainable variables, whether
 the loss is fused with the output activation, whether any regularizer exists, which Dense kernels an
-optimizer may take as unformed products) is worked out when the step is made, so the per-batch path
-does only the math and a few attribute reads. A layer whose backward the step needs and which has
-none (a Lambda above a layer with trainable weights) is refused then, before any batch changes
-anything.
+optimizer may take as unformed products, the lowest layer backward must reach) is worked out when
+the step is made, so the per-batch path does only the math and a few attribute reads. A layer whose
+backward the step needs and which has none (a Lambda above a layer with trainable weights) is
+refused then, before any batch changes anything.
 """
 
 from handkeras import blas
@@ -27,6 +27,7 @@ class TrainStep:
     def __init__(self, model):
         model.check_backward(input_gradient=False)
         self.model = model
+        self.first_backward_step = model._first_backward_step(input_gradient=False)
         self.loss, self.fused = model._training_loss()
         self.probability_loss = model._compiled_loss
         self.loss_weight = model._loss_weight
@@ -57,7 +58,8 @@ class TrainStep:
         if self.loss_weight != 1.0:
             loss *= self.loss_weight
             grad *= self.loss_weight
-        model.backward(grad, input_gradient=False, from_logits=self.fused, kernel_products=products)
+        model.backward(grad, input_gradient=False, from_logits=self.fused, kernel_products=products,
+                       first=self.first_backward_step)
         if self.regularized:
             loss += model.regularization_penalty()
         return loss, y_pred
