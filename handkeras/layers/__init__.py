@@ -18,6 +18,10 @@ from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.convolutional.conv2d_transpose import Conv2DTranspose
+from handkeras.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
+from handkeras.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from handkeras.layers.convolutional.separable_conv1d import SeparableConv1D
+from handkeras.layers.convolutional.separable_conv2d import SeparableConv2D
 from handkeras.layers.core.dense import Dense
 from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.identity import Identity
@@ -81,20 +85,24 @@ Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-           "Cropping2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
-           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
-           "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "GroupNormalization", "GRU", "Identity", "Input", "InputLayer",
-           "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "Masking", "MaxPool1D",
-           "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU",
-           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-           "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape",
-           "Resizing", "RMSNormalization", "SimpleRNN", "Softmax", "SpatialDropout1D",
+           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
+           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+           "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
+           "GRU", "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization",
+           "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
+           "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
+           "RMSNormalization", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+           "SeparableConvolution2D", "SimpleRNN", "Softmax", "SpatialDropout1D",
            "SpatialDropout2D", "SpectralNormalization", "TimeDistributed", "UnitNormalization",
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize",
            "serialize"]

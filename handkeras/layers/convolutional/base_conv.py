@@ -13,14 +13,14 @@ from handkeras import aligned
 from handkeras import regularizers
 from handkeras.layers.convolutional import im2col
 from handkeras.layers.convolutional.conv_arguments import check_input_shape, set_conv_arguments
+from handkeras.layers.convolutional.conv_window import ConvWindow
 from handkeras.layers.kernel_and_bias import KernelAndBias
 from handkeras.layers.layer import Layer
 
 
-class BaseConv(KernelAndBias, Layer):
-    """N-d convolution over channels-last inputs, for rank 1 and 2."""
-
-    rank = None
+class BaseConv(ConvWindow, KernelAndBias, Layer):
+    """N-d convolution over channels-last inputs, for rank 1 and 2 (rank 1 runs as rank 2 on a
+    height-1 image)."""
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
@@ -40,41 +40,13 @@ class BaseConv(KernelAndBias, Layer):
                                           bias_initializer, kernel_regularizer, bias_regularizer,
                                           kernel_constraint, bias_constraint)
 
-    # -- shapes: everything runs as 2D; Conv1D views (N, L, C) as (N, 1, L, C)
-    def _as_2d(self, values):
-        return (1,) + tuple(values) if self.rank == 1 else tuple(values)
-
     def build(self, input_shape):
         check_input_shape(self, input_shape)
         self._check_fits(input_shape)
         self._add_kernel_and_bias(self.kernel_size + (input_shape[-1], self.filters), self.filters)
 
-    def _check_fits(self, input_shape):
-        """A ValueError naming the layer when a 'valid' input is smaller than the dilated kernel."""
-        if 0 in self.compute_output_shape(input_shape)[1:-1]:
-            raise ValueError(
-                f"{type(self).__name__} '{self.name}': input of shape {tuple(input_shape)} is "
-                f"smaller than the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
-                "with padding 'valid'."
-            )
-
     def compute_output_shape(self, input_shape):
-        padding = "same" if self.padding == "causal" else self.padding
-        spatial = tuple(
-            im2col.output_length(size, k, s, d, padding)
-            for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides,
-                                     self.dilation_rate))
-        return (input_shape[0],) + spatial + (self.filters,)
-
-    def _pads(self, height, width):
-        kernel, strides, dilation = (self._as_2d(v) for v in
-                                     (self.kernel_size, self.strides, self.dilation_rate))
-        if self.padding == "valid":
-            return ((0, 0), (0, 0))
-        if self.padding == "causal":
-            return ((0, 0), ((kernel[1] - 1) * dilation[1], 0))
-        return tuple(im2col.same_padding(size, k, s, d)
-                     for size, k, s, d in zip((height, width), kernel, strides, dilation))
+        return (input_shape[0],) + self._output_spatial(input_shape) + (self.filters,)
 
     def _columns(self, x4, training, pooling_grid=None):
         """Padded input shape, output size and the im2col matrix: one row per output pixel, one

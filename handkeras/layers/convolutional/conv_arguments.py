@@ -1,5 +1,5 @@
-"""The arguments every convolution checks alike (Conv1D/2D and their transposes), with the same
-errors naming the layer."""
+"""The arguments every convolution checks alike (Conv1D/2D, their transposes, the depthwise and
+separable convolutions), with the same errors naming the layer."""
 
 from handkeras.layers.convolutional import im2col
 
@@ -7,9 +7,24 @@ from handkeras.layers.convolutional import im2col
 def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_format, dilation_rate,
                        paddings=("valid", "same")):
     """Check the arguments and set ``filters``, ``kernel_size``, ``strides``, ``dilation_rate``
-    (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on ``layer``."""
-    kind = f"{type(layer).__name__} '{layer.name}'"
+    (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on ``layer``; as in
+    Keras's Conv layers, ``strides`` and ``dilation_rate`` cannot both exceed 1."""
     filters = layer._checked_positive_int("filters", filters)
+    set_window_arguments(layer, kernel_size, strides, padding, data_format, dilation_rate,
+                         paddings)
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': `strides` > 1 is not compatible "
+                         f"with `dilation_rate` > 1, received {layer.strides} and "
+                         f"{layer.dilation_rate}.")
+    layer.filters = filters
+
+
+def set_window_arguments(layer, kernel_size, strides, padding, data_format, dilation_rate,
+                         paddings=("valid", "same")):
+    """Check the arguments of a convolution's window and set ``kernel_size``, ``strides``,
+    ``dilation_rate`` (tuples of ``layer.rank`` ints) and ``padding`` (one of ``paddings``) on
+    ``layer``."""
+    kind = f"{type(layer).__name__} '{layer.name}'"
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{kind}: only `data_format='channels_last'` is supported, received "
                          f"{data_format!r}.")
@@ -17,14 +32,10 @@ def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_forma
     if padding not in paddings:
         raise ValueError(f"{kind}: `padding` must be one of {list(paddings)}, received "
                          f"{padding!r}.")
-    layer.filters = filters
     layer.kernel_size = im2col.normalize_tuple(kernel_size, layer.rank, "kernel_size", layer.name)
     layer.strides = im2col.normalize_tuple(strides, layer.rank, "strides", layer.name)
     layer.dilation_rate = im2col.normalize_tuple(dilation_rate, layer.rank, "dilation_rate",
                                                  layer.name)
-    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
-        raise ValueError(f"{kind}: `strides` > 1 is not compatible with `dilation_rate` > 1, "
-                         f"received {layer.strides} and {layer.dilation_rate}.")
     layer.padding = padding
 
 
