@@ -1,9 +1,9 @@
-"""SwapEMAWeights: evaluate (and optionally save) with the optimizer's moving averages of the weights.
+"""SwapEMAWeights: evaluate (and optionally save) with the optimizer's moving averages.
 
 With an optimizer made with ``use_ema=True``, the callback exchanges, in place, the values of the
 model's trainable weights and of their moving averages before each evaluation (the validation of
-``fit``, ``evaluate``, ``predict``) and exchanges them back after it, so that the metrics are those of
-the averaged weights while training goes on with the raw ones.
+``fit``, ``evaluate``, ``predict``) and exchanges them back after it, so that the metrics are those
+of the averaged weights while training goes on with the raw ones.
 """
 
 from handkeras.callbacks.callback import Callback

@@ -1,14 +1,14 @@
 """Optimizer: the base of every update rule.
 
-``apply(grads, variables)`` does what Keras's does, in Keras's order: clip the gradients, decay the
-weights (``w *= 1 - weight_decay * lr``), then let the subclass's
-``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, update the
-moving averages (``use_ema``), replace each variable that has a ``constraint`` by
-``constraint(variable)``, and finally count the step in ``iterations``. With ``loss_scale_factor`` the
-gradients are first divided by it; with ``gradient_accumulation_steps`` n, only every n-th call
-updates the variables, with the mean of the n calls' gradients (the others only add theirs up). The learning rate and the step number are read once per step, before
-it, as numpy and Python numbers, so a schedule sees ``iterations`` before the increment (0 on the first
-step) and the update rules see plain numbers.
+``apply(grads, variables)`` does what Keras's does, in Keras's order: divide the gradients by
+``loss_scale_factor`` (when set), clip them, decay the weights (``w *= 1 - weight_decay * lr``),
+then let the subclass's ``update_step(gradient, variable, slots, learning_rate)`` change each
+variable in place, update the moving averages (``use_ema``), replace each variable that has a
+``constraint`` by ``constraint(variable)``, and finally count the step in ``iterations``. With
+``gradient_accumulation_steps`` n, only every n-th call clips, decays and updates, with the mean of
+the n calls' gradients; the others add theirs up. The learning rate and the step number are read
+once per step, before it, as numpy and Python numbers, so a schedule sees ``iterations`` before the
+increment (0 on the first step) and the update rules see plain numbers.
 
 The optimizer's state is Keras's: ``iterations`` and a learning rate given as a number are Variables,
 and slot arrays (momenta, second moments, ...) are created for the variables of the first ``apply``
@@ -70,12 +70,12 @@ class Optimizer:
         if loss_scale_factor is not None:
             check_number(self, "loss_scale_factor", loss_scale_factor, minimum=0,
                          above_minimum=True)
-        if gradient_accumulation_steps is not None and (
-                not isinstance(gradient_accumulation_steps, numbers.Integral)
-                or isinstance(gradient_accumulation_steps, bool) or gradient_accumulation_steps < 2):
+        steps = gradient_accumulation_steps
+        if steps is not None and (not isinstance(steps, numbers.Integral)
+                                  or isinstance(steps, bool) or steps < 2):
             raise ValueError(
                 f"{type(self).__name__}: `gradient_accumulation_steps` must be an integer >= 2 or "
-                f"None, received {gradient_accumulation_steps!r}."
+                f"None, received {steps!r}."
             )
         clip_arguments = {"clipnorm": clipnorm, "clipvalue": clipvalue,
                           "global_clipnorm": global_clipnorm}
@@ -167,7 +167,8 @@ class Optimizer:
 
     def _updates_before(self, calls):
         """``iterations`` after ``calls`` calls of ``apply``, as a Python int."""
-        return calls // self.gradient_accumulation_steps if self.gradient_accumulation_steps else calls
+        steps = self.gradient_accumulation_steps
+        return calls // steps if steps else calls
 
     def _state_variable(self, value, name):
         """A non-trainable Variable of this optimizer, with Keras's path ``<optimizer name>/<name>``."""

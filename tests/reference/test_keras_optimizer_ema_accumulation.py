@@ -170,7 +170,7 @@ def test_fit_matches_keras(case):
 
 @pytest.mark.parametrize("swap_on_epoch", [False, True])
 def test_swap_ema_weights_in_fit_matches_keras(swap_on_epoch):
-    """Validation with the averages, training on with the raw weights; evaluate and predict after."""
+    """Validation with the averages, training with the raw weights; evaluate and predict after."""
     x, y = _data()
     ours, theirs = make_models(_build)
     kwargs = dict(learning_rate=0.05, use_ema=True, ema_momentum=0.8)
