@@ -256,11 +256,13 @@ def test_bad_arguments_raise_value_error_naming_them(cls, kwargs, argument):
 
 
 @pytest.mark.parametrize("cls", NEW_CLASSES)
-def test_keras_only_features_are_refused_and_keras_defaults_accepted(cls):
-    cls(use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-        gradient_accumulation_steps=None)
-    with pytest.raises(NotImplementedError, match="EMA"):
-        cls(use_ema=True)
+def test_ema_loss_scaling_and_accumulation_arguments_are_taken(cls):
+    config = cls(use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=5, loss_scale_factor=4.0,
+                 gradient_accumulation_steps=2).get_config()
+    assert {key: config[key] for key in ("use_ema", "ema_momentum", "ema_overwrite_frequency",
+                                         "loss_scale_factor", "gradient_accumulation_steps")} == {
+        "use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 5,
+        "loss_scale_factor": 4.0, "gradient_accumulation_steps": 2}
 
 
 @pytest.mark.parametrize("cls", NEW_CLASSES)

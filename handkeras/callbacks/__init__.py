@@ -12,8 +12,9 @@ from handkeras.callbacks.model_checkpoint import ModelCheckpoint
 from handkeras.callbacks.monitor_callback import MonitorCallback
 from handkeras.callbacks.progbar_logger import ProgbarLogger
 from handkeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from handkeras.callbacks.swap_ema_weights import SwapEMAWeights
 from handkeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
            "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback",
-           "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TerminateOnNaN"]

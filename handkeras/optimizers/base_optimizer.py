@@ -1,17 +1,20 @@
 """Optimizer: the base of every update rule.
 
-``apply(grads, variables)`` does what Keras's does, in Keras's order: clip the gradients, decay the
-weights (``w *= 1 - weight_decay * lr``), then let the subclass's
-``update_step(gradient, variable, slots, learning_rate)`` change each variable in place, replace each
-variable that has a ``constraint`` by ``constraint(variable)``, and finally count the step in
-``iterations``. The learning rate and the step number are read once per step, before
-it, as numpy and Python numbers, so a schedule sees ``iterations`` before the increment (0 on the first
-step) and the update rules see plain numbers.
+``apply(grads, variables)`` does what Keras's does, in Keras's order: divide the gradients by
+``loss_scale_factor`` (when set), clip them, decay the weights (``w *= 1 - weight_decay * lr``),
+then let the subclass's ``update_step(gradient, variable, slots, learning_rate)`` change each
+variable in place, update the moving averages (``use_ema``), replace each variable that has a
+``constraint`` by ``constraint(variable)``, and finally count the step in ``iterations``. With
+``gradient_accumulation_steps`` n, only every n-th call clips, decays and updates, with the mean of
+the n calls' gradients; the others add theirs up. The learning rate and the step number are read
+once per step, before it, as numpy and Python numbers, so a schedule sees ``iterations`` before the
+increment (0 on the first step) and the update rules see plain numbers.
 
 The optimizer's state is Keras's: ``iterations`` and a learning rate given as a number are Variables,
 and slot arrays (momenta, second moments, ...) are created for the variables of the first ``apply``
 (or ``build``), group by group as Keras creates them, so that ``variables`` lists the state in Keras's
-order with Keras's paths: the iteration count, the learning rate when it is a number, then the slots.
+order with Keras's paths: the iteration count, the learning rate when it is a number, the moving
+averages (``use_ema``), the gradient accumulators, then the slots.
 Layers compute gradients; only optimizers change weights.
 """
 
@@ -49,7 +52,8 @@ class Optimizer:
     @property
     def takes_product_gradients(self):
         """Whether ``update_step`` takes a kernel's gradient as a ``ProductGradient`` (its factors,
-        unformed); only SGD without Nesterov momentum or clipping does, adding it in one GEMM."""
+        unformed); only SGD without Nesterov momentum, clipping, loss scaling or gradient
+        accumulation does, adding it in one GEMM."""
         return False
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -62,9 +66,16 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=3)
         if kwargs:
             raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}.")
-        if use_ema or loss_scale_factor is not None or gradient_accumulation_steps is not None:
-            raise NotImplementedError(
-                f"{type(self).__name__}: EMA, loss scaling and gradient accumulation are not supported."
+        check_ema_arguments(self, use_ema, ema_momentum, ema_overwrite_frequency)
+        if loss_scale_factor is not None:
+            check_number(self, "loss_scale_factor", loss_scale_factor, minimum=0,
+                         above_minimum=True)
+        steps = gradient_accumulation_steps
+        if steps is not None and (not isinstance(steps, numbers.Integral)
+                                  or isinstance(steps, bool) or steps < 2):
+            raise ValueError(
+                f"{type(self).__name__}: `gradient_accumulation_steps` must be an integer >= 2 or "
+                f"None, received {steps!r}."
             )
         clip_arguments = {"clipnorm": clipnorm, "clipvalue": clipvalue,
                           "global_clipnorm": global_clipnorm}
@@ -82,6 +93,11 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
         self._iterations = self._state_variable(np.zeros((), np.int32), "iteration")
         self.local_step = 1  # the step being applied, as a Python int: see apply_unchecked
         self._learning_rate = None
@@ -91,6 +107,9 @@ class Optimizer:
         self._slots = {}
         self._plan_cache = None  # see _plan_of
         self._slot_variables = []
+        self._model_variables_moving_average = []  # Keras's names for these two lists
+        self._accumulated_gradients = []
+        self._accumulator_of = {}  # id(variable) -> its accumulator's array
         self._exclude_from_weight_decay_ids = set()
         self._exclude_from_weight_decay_pattern = None
 
@@ -139,8 +158,17 @@ class Optimizer:
     @property
     def iterations(self):
         """The number of steps taken: a 0-d int32 Variable (as in Keras on torch) that stands for
-        its value in arithmetic and comparisons."""
+        its value in arithmetic and comparisons. With ``gradient_accumulation_steps`` n it counts
+        the updates, ``calls // n``, as a numpy int32 (Keras gives a tensor); the Variable counting
+        the calls is what a schedule reads and what is saved."""
+        if self.gradient_accumulation_steps:
+            return self._iterations.value // np.int32(self.gradient_accumulation_steps)
         return self._iterations
+
+    def _updates_before(self, calls):
+        """``iterations`` after ``calls`` calls of ``apply``, as a Python int."""
+        steps = self.gradient_accumulation_steps
+        return calls // steps if steps else calls
 
     def _state_variable(self, value, name):
         """A non-trainable Variable of this optimizer, with Keras's path ``<optimizer name>/<name>``."""
@@ -158,6 +186,15 @@ class Optimizer:
         variables = list(variables)
         slot_index = {name: i for i, name in enumerate(self.slot_names)}
         self._slots = {id(variable): [None] * len(slot_index) for variable in variables}
+        # Keras's base creates these before the rule's slots: all averages, then all accumulators.
+        if self.use_ema:
+            self._model_variables_moving_average = [self._zeros_like(variable, "average")
+                                                    for variable in variables]
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = [self._zeros_like(variable, "gradient_accumulator")
+                                           for variable in variables]
+            self._accumulator_of = {id(variable): accumulator.value for variable, accumulator
+                                    in zip(variables, self._accumulated_gradients)}
         self._slot_variables = []
         for group in self.slot_groups:
             for variable in variables:
@@ -174,6 +211,12 @@ class Optimizer:
         return self._state_variable(self.initial_slot(slot_name, variable),
                                     f"{variable.path.replace('/', '_')}_{slot_name}")
 
+    def _zeros_like(self, variable, name):
+        """A Variable of zeros shaped like ``variable``, with a slot's path (averages and gradient
+        accumulators, which every rule has alike)."""
+        return self._state_variable(aligned.zeros(variable.shape, variable.dtype),
+                                    f"{variable.path.replace('/', '_')}_{name}")
+
     def initial_slot(self, slot_name, variable):
         """The starting value of a slot: zeros shaped like the variable, unless the rule says otherwise."""
         return aligned.zeros(variable.shape, variable.dtype)
@@ -187,12 +230,16 @@ class Optimizer:
         """Keras's optimizer variables, in Keras's order and with Keras's paths: ``iterations``, the
         learning rate unless it is a schedule or callable, then the slots (``<optimizer>/<weight
         path with _ for />_<slot>``, such as ``adam/dense_kernel_momentum``) and any other state.
+        With ``use_ema`` the moving averages (``..._average``), and with
+        ``gradient_accumulation_steps`` the accumulators (``..._gradient_accumulator``), come
+        before the slots, as in Keras.
 
         Each is a Variable holding the live array the optimizer updates."""
         state = [self._iterations]
         if isinstance(self._learning_rate, Variable):
             state.append(self._learning_rate)
-        return state + self._slot_variables + self._extra_variables()
+        return (state + self._model_variables_moving_average + self._accumulated_gradients
+                + self._slot_variables + self._extra_variables())
 
     def save_own_variables(self, store):
         """Write ``variables`` into ``store`` under the keys ``"0"``, ``"1"``, ... (Keras's layout)."""
@@ -243,6 +290,8 @@ class Optimizer:
     def _unbuild(self):
         self.built = False
         self._trainable_variables, self._slots, self._slot_variables = [], {}, []
+        self._model_variables_moving_average, self._accumulated_gradients = [], []
+        self._accumulator_of = {}
 
     # ----------------------------------------------------------------------------- weight decay
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -332,19 +381,86 @@ class Optimizer:
         """
         self.build(variables)
         slots, constrained = self._plan_of(variables)
+        calls = self._iterations.value.item()
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        if self.gradient_accumulation_steps:
+            grads = self._accumulate(grads, variables, calls)
+        if grads is not None:
+            self._update(grads, variables, slots, calls)
+        if self.use_ema:
+            self._update_moving_averages(self._updates_before(calls))
+        for variable in constrained:
+            variable.assign(variable.constraint(variable))
+        self._iterations.value[()] = calls + 1
+
+    def _update(self, grads, variables, slots, calls):
+        """Clip, decay the weights and run the rule, at the learning rate of ``calls`` (Keras's
+        schedules see every call, also with gradient accumulation)."""
         grads = self._clip_gradients(grads)
-        iteration = self._iterations.value.item()
-        learning_rate = self._learning_rate_at(iteration)
-        self.local_step = iteration + 1
+        learning_rate = self._learning_rate_at(calls)
+        self.local_step = self._updates_before(calls) + 1
         if self.weight_decay is not None:
             factor = 1 - self.weight_decay * learning_rate
             for variable in variables:
                 if self._uses_weight_decay(variable):
                     variable.value *= factor
         self._update_all(grads, variables, slots, learning_rate)
-        for variable in constrained:
-            variable.assign(variable.constraint(variable))
-        self._iterations.value[()] = self.local_step
+
+    def _accumulate(self, grads, variables, calls):
+        """Keras's gradient accumulation: add ``grads`` to the accumulators and return None, except
+        at every n-th call, which returns ``(grads + accumulated) / n`` to apply and zeroes every
+        accumulator."""
+        steps = self.gradient_accumulation_steps
+        accumulators = [self._accumulator_of[id(variable)] for variable in variables]
+        if (calls + 1) % steps:
+            for accumulator, grad in zip(accumulators, grads):
+                accumulator += grad
+            return None
+        mean = [(grad + accumulator) / steps for grad, accumulator in zip(grads, accumulators)]
+        for accumulator in self._accumulated_gradients:
+            accumulator.value[...] = 0
+        return mean
+
+    # ----------------------------------------------------------------------------- moving average
+    def _update_moving_averages(self, updates):
+        """Keras's EMA after each call, for every variable the optimizer was built on:
+        ``average = m * average + (1 - m) * variable``, with ``m = ema_momentum`` except before the
+        first update (``iterations`` 0), where the average becomes the variable. Every
+        ``ema_overwrite_frequency``-th update the variables take their averages' values."""
+        for variable, average in zip(self._trainable_variables,
+                                     self._model_variables_moving_average):
+            momentum = variable.dtype.type(self.ema_momentum if updates else 0)
+            average.value *= momentum
+            average.value += (1 - momentum) * variable.value
+        frequency = self.ema_overwrite_frequency
+        if frequency and (updates + 1) % frequency == 0:
+            self._overwrite_model_variables_with_average_value(self._trainable_variables)
+
+    def _overwrite_model_variables_with_average_value(self, variables):
+        if len(variables) != len(self._model_variables_moving_average):
+            raise ValueError(
+                f"{type(self).__name__}: cannot overwrite {len(variables)} model variables with "
+                f"the {len(self._model_variables_moving_average)} moving averages of the "
+                "variables this optimizer was built on; check that the optimizer was called on "
+                "your model."
+            )
+        for variable, average in zip(variables, self._model_variables_moving_average):
+            variable.assign(average.value)
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``, give the variables of ``var_list`` (the model's trainable weights,
+        in the order the optimizer was built on) their moving averages; ``fit`` calls this at the
+        end of training, as Keras's does. Without EMA, or before any step, nothing changes."""
+        if self.use_ema and self.built:
+            self._overwrite_model_variables_with_average_value(list(var_list))
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (or ``loss`` without one): in a custom training loop,
+        differentiate the scaled loss, and ``apply`` divides the gradients by the factor."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
 
     def _plan_of(self, variables):
         """The slots of ``variables``, in order, and the variables that have a constraint;
@@ -399,9 +515,10 @@ class Optimizer:
         return {
             "name": self.name, "learning_rate": learning_rate, "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
-            "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
-            "ema_overwrite_frequency": None, "loss_scale_factor": None,
-            "gradient_accumulation_steps": None,
+            "clipvalue": self.clipvalue, "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     @classmethod
@@ -426,4 +543,24 @@ def check_number(optimizer, argument, value, minimum=None, maximum=None, below_m
             or (maximum is not None and (value >= maximum if below_maximum else value > maximum))):
         raise ValueError(
             f"{type(optimizer).__name__}: `{argument}` must be {expected}, received {value!r}."
+        )
+
+
+def check_ema_arguments(optimizer, use_ema, ema_momentum, ema_overwrite_frequency):
+    """A ``ValueError`` naming the argument unless ``use_ema`` is a bool and, when it is True,
+    ``ema_momentum`` is in [0, 1] and ``ema_overwrite_frequency`` None or an integer >= 1 (Keras
+    checks the last two only with EMA on, as here)."""
+    if not isinstance(use_ema, (bool, np.bool_)):
+        raise ValueError(
+            f"{type(optimizer).__name__}: `use_ema` must be True or False, received {use_ema!r}."
+        )
+    if not use_ema:
+        return
+    check_number(optimizer, "ema_momentum", ema_momentum, minimum=0, maximum=1)
+    frequency = ema_overwrite_frequency
+    if frequency is not None and (not isinstance(frequency, numbers.Integral)
+                                  or isinstance(frequency, bool) or frequency < 1):
+        raise ValueError(
+            f"{type(optimizer).__name__}: `ema_overwrite_frequency` must be an integer >= 1 or "
+            f"None, received {frequency!r}."
         )

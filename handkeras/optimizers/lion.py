@@ -20,9 +20,12 @@ class Lion(Optimizer):
     updates_in_blocks = True
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+                 clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                         name=name, **kwargs)
+                         use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                         gradient_accumulation_steps, name, **kwargs)
         # beta_1 = 0 would make Lion SignSGD, which Keras refuses.
         check_number(self, "beta_1", beta_1, minimum=0, maximum=1, above_minimum=True)
         check_number(self, "beta_2", beta_2, minimum=0, maximum=1)

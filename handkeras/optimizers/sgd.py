@@ -14,9 +14,12 @@ class SGD(Optimizer):
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+                 clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
         super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm,
-                         name=name, **kwargs)
+                         use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                         gradient_accumulation_steps, name, **kwargs)
         check_number(self, "momentum", momentum, minimum=0, maximum=1)
         self.momentum = momentum
         self.nesterov = nesterov
@@ -25,7 +28,8 @@ class SGD(Optimizer):
     @property
     def takes_product_gradients(self):
         return ((self.momentum == 0 or not self.nesterov) and not self.clipnorm
-                and not self.global_clipnorm and not self.clipvalue)
+                and not self.global_clipnorm and not self.clipvalue
+                and self.loss_scale_factor is None and not self.gradient_accumulation_steps)
 
     def update_step(self, gradient, variable, slots, learning_rate):
         """A ``ProductGradient`` (never with Nesterov momentum) is added in one GEMM where BLAS

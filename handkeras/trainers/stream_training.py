@@ -137,6 +137,7 @@ class StreamTraining:
                                              validation_batch_size, validation_steps, callbacks)
                 if self.stop_training:
                     break
+            self._finalize_optimizer(epochs)
             callbacks.on_train_end(epoch_logs)
         finite.warn()
         return callbacks.history

@@ -85,7 +85,11 @@ class TrainStep:
         if products and not optimizer.takes_product_gradients:
             products = ()
         loss, y_pred = self.gradients(x, y, sample_weight, products)
-        optimizer.apply_unchecked(self.collect_gradients(products), self.variables)
+        grads = self.collect_gradients(products)
+        scale = optimizer.loss_scale_factor
+        if scale is not None:  # the gradients of optimizer.scale_loss(loss), which apply unscales
+            grads = [grad * scale for grad in grads]
+        optimizer.apply_unchecked(grads, self.variables)
         return loss, y_pred
 
     @staticmethod

@@ -147,9 +147,10 @@ class Trainer(StreamTraining):
         return [self._loss_tracker] + self._metrics
 
     def _training_progress(self):
-        """What changes once an update of the weights begins: the optimizer's build and steps."""
+        """What changes once an update of the weights begins: the optimizer's build and steps
+        (its calls: with gradient accumulation, ``iterations`` counts only the updates)."""
         optimizer = self.optimizer
-        return None if optimizer is None else (optimizer.built, int(optimizer.iterations))
+        return None if optimizer is None else (optimizer.built, int(optimizer._iterations))
 
     def _require_compiled(self, method):
         if not self.compiled or self._compiled_loss is None:
@@ -300,8 +301,15 @@ class Trainer(StreamTraining):
                                              validation_batch_size, validation_steps, callbacks)
                 if self.stop_training:
                     break
+            self._finalize_optimizer(epochs)
             callbacks.on_train_end(epoch_logs)
         return callbacks.history
+
+    def _finalize_optimizer(self, epochs):
+        """As Keras's ``fit`` does before ``on_train_end``: let the optimizer set the weights'
+        final values (the moving averages, with ``use_ema``)."""
+        if epochs > 0:
+            self.optimizer.finalize_variable_values(self.trainable_weights)
 
     def _end_epoch(self, epoch, trained, validation, validation_freq, validation_batch_size,
                    validation_steps, callbacks):

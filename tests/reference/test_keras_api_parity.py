@@ -5,8 +5,8 @@ regularizers, constraints, callbacks, models), every public class and function o
 by walking the module (its ``__all__`` plus every public callable defined in the package), must
 
 - exist in the Keras module under the same name, unless listed in ``HANDKERAS_ONLY`` with the reason;
-- accept every parameter of Keras's constructor or function signature, with the same default, unless
-  ``VIA_KWARGS`` or ``DEFAULT_DIFFERENCES`` lists it with the reason;
+- accept every parameter of Keras's constructor or function signature by name, with the same
+  default, unless ``DEFAULT_DIFFERENCES`` lists it with the reason;
 - take Keras's positional parameters at Keras's positions (``Dense(64, "relu")`` means the same);
 - have no named parameter that Keras's signature lacks.
 
@@ -58,18 +58,6 @@ HANDKERAS_ONLY = {
     "datasets.fashion_mnist.search_dirs": "the folders searched for the files",
     # History plots with matplotlib (Keras leaves plotting to the user).
     "utils.plot_history": "plots a History's curves",
-}
-
-# Keras parameters that handkeras accepts through **kwargs rather than by name. Each is checked: the
-# class must build with Keras's default value for it.
-OPTIMIZER_EXTRAS = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
-                    "gradient_accumulation_steps")
-VIA_KWARGS = {
-    # Keras's BaseOptimizer arguments for EMA, loss scaling and gradient accumulation: handkeras's
-    # Optimizer takes them, accepts Keras's defaults and raises NotImplementedError otherwise.
-    **{f"optimizers.{name}": OPTIMIZER_EXTRAS for name in
-       ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam",
-        "Lion", "Lamb", "Ftrl", "Adafactor")},
 }
 
 # Parameters whose default differs on purpose: (qualified name, parameter) -> reason.
@@ -124,10 +112,6 @@ def parameters(obj):
     return [p for p in signature(obj).parameters.values() if p.kind not in VARIADIC]
 
 
-def accepts_var_keyword(obj):
-    return any(p.kind is p.VAR_KEYWORD for p in signature(obj).parameters.values())
-
-
 def same_default(a, b):
     return a is b or (type(a) is type(b) and a == b)
 
@@ -156,7 +140,7 @@ def test_each_name_is_the_class_keras_gives_it(qualified):
 
 
 def test_allowlists_name_public_handkeras_names():
-    listed = set(HANDKERAS_ONLY) | set(VIA_KWARGS) | {name for name, _ in DEFAULT_DIFFERENCES}
+    listed = set(HANDKERAS_ONLY) | {name for name, _ in DEFAULT_DIFFERENCES}
     assert sorted(listed - set(NAMES)) == []
 
 
@@ -165,14 +149,9 @@ def test_signature_takes_keras_arguments(qualified):
     ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)
     our_parameters = {p.name: p for p in parameters(ours)}
     their_parameters = parameters(theirs)
-    via_kwargs = VIA_KWARGS.get(qualified, ())
 
     problems = []
     for p in their_parameters:
-        if p.name in via_kwargs:
-            if p.name in our_parameters:
-                problems.append(f"`{p.name}` is a named parameter now: remove it from VIA_KWARGS")
-            continue
         if p.name not in our_parameters:
             problems.append(f"missing parameter `{p.name}` (Keras default {p.default!r})")
         elif not same_default(our_parameters[p.name].default, p.default):
@@ -197,10 +176,6 @@ def test_keras_positional_parameters_keep_their_positions(qualified):
     for p in parameters(theirs):
         if p.kind not in positional:
             break
-        if p.name in VIA_KWARGS.get(qualified, ()):
-            # The parameters after one that handkeras takes through **kwargs shift; Keras's own
-            # examples pass them (optimizers' `name`) by keyword.
-            break
         their_order.append(p.name)
     assert our_order[:len(their_order)] == their_order
 
@@ -222,24 +197,6 @@ def test_add_weight_takes_keras_s_arguments_in_keras_s_positions():
             for w in layer.weights] == [
         (tuple(w.shape), np.dtype(w.dtype), np.asarray(w.numpy()).tolist())
         for w in theirs_layer.weights]
-
-
-@pytest.mark.parametrize("qualified", sorted(VIA_KWARGS))
-def test_arguments_via_kwargs_take_keras_defaults(qualified):
-    ours, theirs = resolve(handkeras, qualified), resolve(keras, qualified)
-    assert accepts_var_keyword(ours)
-    defaults = {p.name: p.default for p in parameters(theirs)}
-    for name in VIA_KWARGS[qualified]:
-        ours(**{name: defaults[name]})
-
-
-@pytest.mark.parametrize("qualified", sorted(VIA_KWARGS))
-def test_optimizers_refuse_ema_loss_scaling_and_accumulation(qualified):
-    ours = resolve(handkeras, qualified)
-    for argument in ({"use_ema": True}, {"loss_scale_factor": 128.0},
-                     {"gradient_accumulation_steps": 4}):
-        with pytest.raises(NotImplementedError):
-            ours(**argument)
 
 
 @pytest.mark.parametrize("module, base", [("losses", "MeanSquaredError"), ("metrics", "Mean"),
