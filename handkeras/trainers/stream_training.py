@@ -14,7 +14,6 @@ import numpy as np
 from handkeras.callbacks.callback_list import CallbackList
 from handkeras.callbacks.progbar_logger import ProgbarLogger
 from handkeras.trainers import data, streams
-from handkeras.trainers.train_step import TrainStep
 from handkeras.utils.data_tuples import unpack_x_y_sample_weight
 
 
@@ -113,34 +112,15 @@ class StreamTraining:
         if first is not None:
             self._build_for(first[0])  # only once every argument has been checked
         finite = NonFiniteCounts()
-        train_step = TrainStep(self)
-        self.stop_training = False
-        with callbacks.closing_bars_on_error():
-            callbacks.on_train_begin()
-            initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
-            epoch_logs = {}
-            batch_logs = callbacks.listens("on_train_batch_end", besides=ProgbarLogger)
-            for epoch in range(initial_epoch, epochs):
-                self.reset_metrics()
-                callbacks.on_epoch_begin(epoch)
-                trained = False
-                for step, item in batches.epoch():
-                    xb, yb, swb = self._stream_batch(batches, item, "fit", class_weight, finite)
-                    callbacks.on_train_batch_begin(step)
-                    loss, y_pred = train_step(xb, yb, swb)
-                    self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
-                    trained = True
-                    callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
-                    if self.stop_training:
-                        break
-                epoch_logs = self._end_epoch(epoch, trained, validation, validation_freq,
-                                             validation_batch_size, validation_steps, callbacks)
-                if self.stop_training:
-                    break
-            self._finalize_optimizer(epochs)
-            callbacks.on_train_end(epoch_logs)
+
+        def epoch_batches():
+            for step, item in batches.epoch():
+                yield step, self._stream_batch(batches, item, "fit", class_weight, finite)
+
+        history = self._train_epochs(callbacks, epoch_batches, initial_epoch, epochs, validation,
+                                     validation_freq, validation_batch_size, validation_steps)
         finite.warn()
-        return callbacks.history
+        return history
 
     # ----------------------------------------------------------------------------- evaluate
     def _evaluate_stream(self, x, y, sample_weight, verbose, steps, callbacks, return_dict):

@@ -269,12 +269,23 @@ class Trainer(StreamTraining):
         if validation_arrays:
             self._check_metrics_take(*validation, validation_batch_size, prefix="validation_")
         batches = data.EpochBatches(len(x), batch_size, shuffle, steps_per_epoch)
-
-        steps = steps_per_epoch or batches.batches_per_pass
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=epochs,
-                                 steps=steps)
+                                 steps=steps_per_epoch or batches.batches_per_pass)
         self._build_for(x)  # only once every argument, callbacks included, has been checked
+
+        def epoch_batches():
+            for step, index in batches.epoch():
+                yield step, (x[index], data.take(y, index), data.take(sample_weight, index))
+
+        return self._train_epochs(callbacks, epoch_batches, initial_epoch, epochs, validation,
+                                  validation_freq, validation_batch_size, validation_steps)
+
+    def _train_epochs(self, callbacks, epoch_batches, initial_epoch, epochs, validation,
+                      validation_freq, validation_batch_size, validation_steps):
+        """The epochs of ``fit``, for arrays and for PyDatasets and generators alike:
+        ``epoch_batches()`` gives one epoch's ``(step, (x, y, sample_weight))``. Returns the
+        ``History``."""
         train_step = TrainStep(self)
         self.stop_training = False
         with callbacks.closing_bars_on_error():
@@ -288,10 +299,9 @@ class Trainer(StreamTraining):
                 self.reset_metrics()
                 callbacks.on_epoch_begin(epoch)
                 trained = False
-                for step, index in batches.epoch():
+                for step, (xb, yb, swb) in epoch_batches():
                     callbacks.on_train_batch_begin(step)
-                    yb, swb = data.take(y, index), data.take(sample_weight, index)
-                    loss, y_pred = train_step(x[index], yb, swb)
+                    loss, y_pred = train_step(xb, yb, swb)
                     self._update_metric_states(loss, yb, y_pred, swb, train_step.mask)
                     trained = True
                     callbacks.on_train_batch_end(step, self._logs() if batch_logs else self._logs)
