@@ -7,11 +7,13 @@ extended sequence ``l'`` (``l`` with a blank before, between and after its label
 labels). With ``a[t, s]`` the log probability of the paths' first ``t + 1`` steps ending on state
 ``s`` (the forward variable) and ``b[t, s]`` that of finishing from state ``s`` after step ``t``
 (the backward variable, without step ``t``'s own emission), the loss is
-``-log P = -logsumexp(a[T-1, S-1], a[T-1, S-2])``, and the share of ``P`` that passes through
-class ``c`` at step ``t`` is ``g[t, c] = sum over states s of class c of exp(a[t, s] + b[t, s]) / P``.
-Since ``sum_c g[t, c] = 1`` (every path is on one state at each step; ``g`` is computed normalized
-so, which keeps it exact in float32 over long sequences too), the gradient with respect to the logits (the loss takes a log-softmax of
-them) is ``softmax(z)[t, c] - g[t, c]``.
+``-log P = -logsumexp(a[T-1, S-1], a[T-1, S-2])`` (``S = 2 len(l) + 1`` states), and the share
+of ``P`` that passes through class ``c`` at step ``t`` is
+``g[t, c] = sum over the states s of class c of exp(a[t, s] + b[t, s]) / P``. Every path is on one
+state at each step, so ``sum_c g[t, c] = 1``, and the gradient with respect to the logits (the
+loss takes a log-softmax of them) is ``softmax(z)[t, c] - g[t, c]``. (``g`` is normalized by its
+own sum over the states of each step, equal to ``P`` in exact arithmetic, so that float32's
+rounding over long sequences cannot leave it summing to anything but 1.)
 
 Every sample of the batch runs through the same recursions at once: a loop over the time steps,
 none over samples. Unreachable states hold ``-inf``; sums of log probabilities use logsumexp.

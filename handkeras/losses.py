@@ -100,7 +100,7 @@ class Loss:
         return None
 
     def losses_and_gradient(self, y_true, y_pred):
-        """``call`` and ``gradient`` together; a loss whose two share their work computes it once."""
+        """``call`` and ``gradient`` together: a loss whose two share work computes it once."""
         return self.call(y_true, y_pred), self.gradient(y_true, y_pred)
 
     def target_shapes(self, output_shape):
@@ -1043,8 +1043,8 @@ class CTC(LossFunctionWrapper):
             )
         if len(pred_shape) != 3:
             raise ValueError(
-                "Logits `y_pred` are expected to be a tensor of shape "
-                f"`(batch_size, max_length, num_classes)`. Received: y_pred.shape={tuple(pred_shape)}"
+                "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
+                f"num_classes)`. Received: y_pred.shape={tuple(pred_shape)}"
             )
 
     def _labels(self, y_true, pred_shape, argument="y_true", output="`y_pred`"):
@@ -1224,7 +1224,8 @@ class Circle(LossFunctionWrapper):
 def _function_dtype(y_pred):
     """As Keras's functions, the per-sample losses keep the float type of an array of predictions
     (the classes compute in their own dtype, floatx by default)."""
-    return y_pred.dtype.name if isinstance(y_pred, np.ndarray) and y_pred.dtype.kind == "f" else None
+    floating = isinstance(y_pred, np.ndarray) and y_pred.dtype.kind == "f"
+    return y_pred.dtype.name if floating else None
 
 
 def _make_function(name, loss_class):

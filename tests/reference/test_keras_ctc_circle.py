@@ -10,8 +10,8 @@ from parity import assert_close
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-from keras_pair import (assert_same_history, assert_same_value_error, assert_same_weights,  # noqa: E402
-                        compile_both, make_models)
+from keras_pair import (  # noqa: E402
+    assert_same_history, assert_same_value_error, assert_same_weights, compile_both, make_models)
 
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight", None]
 CTC_LABELS = np.array([[1, 2, 2, 0], [3, 3, 0, 0], [0, 0, 0, 0], [2, 1, 3, 1]])
