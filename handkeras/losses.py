@@ -1011,7 +1011,6 @@ class CTC(LossFunctionWrapper):
     whatever they are). Labels that need more steps than ``y_pred`` has give an infinite loss.
     """
 
-    broadcasts_targets = False
     reduced_axes = (1, 2)
     blank = 0
 
@@ -1140,8 +1139,6 @@ class Circle(LossFunctionWrapper):
     loss's derivative with respect to the similarities.
     """
 
-    broadcasts_targets = False
-
     def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
                  reduction="sum_over_batch_size", name="circle", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -1201,17 +1198,16 @@ class Circle(LossFunctionWrapper):
         shape = np.shape(y_pred)
         y_true, y_pred = self._inputs(y_true, y_pred)
         losses, d_similarities = self._losses(y_true, y_pred)
-        weights = self._weights(losses, sample_weight, losses > 0)
+        # the mask of the nonzero losses (Keras's) makes weights, sample weights or not
+        weights = np.broadcast_to(self._weights(losses, sample_weight, losses > 0), losses.shape)
         value = self._reduce(losses, weights)
-        slopes = np.ones_like(losses) if weights is None else np.broadcast_to(
-            weights, losses.shape).astype(losses.dtype)
         if self.reduction == "sum":
             divisor = 1.0
-        elif self.reduction == "mean_with_sample_weight" and weights is not None:
-            divisor = float(slopes.sum())
+        elif self.reduction == "mean_with_sample_weight":
+            divisor = float(weights.sum())
         else:
             divisor = losses.size
-        slopes = slopes / divisor if divisor else np.zeros_like(slopes)
+        slopes = weights / divisor if divisor else np.zeros_like(losses)
         scaled = d_similarities * slopes[:, None]
         return value, ((scaled + scaled.T) @ y_pred).reshape(shape)
 
