@@ -25,6 +25,7 @@ import numpy as np
 
 from handkeras import activations
 from handkeras import backend
+from handkeras.ctc import ctc_loss_and_gradient, minimum_steps
 from handkeras.identifiers import deserialize_object, lookup, serialize_object
 from handkeras.reductions import max_last, sum_last
 
@@ -98,6 +99,19 @@ class Loss:
         """Per-sample validity (a boolean array shaped like the losses), or None: all valid."""
         return None
 
+    def losses_and_gradient(self, y_true, y_pred):
+        """``call`` and ``gradient`` together: a loss whose two share work computes it once."""
+        return self.call(y_true, y_pred), self.gradient(y_true, y_pred)
+
+    def target_shapes(self, output_shape):
+        """The shapes of targets for a model output of ``output_shape`` (None: any size), when they
+        are neither the output's shape nor class indices per row; None for those usual rules."""
+        return None
+
+    def check_targets(self, y, output_shape, argument):
+        """Raises ValueError, naming ``argument``, for targets of :meth:`target_shapes`'s shapes
+        whose values cannot train this loss; ``fit`` asks before its first batch."""
+
     def _aligned(self, y_true, y_pred):
         """``(y_true, y_pred)`` as ``call`` and ``gradient`` take them."""
         return y_true, y_pred
@@ -158,15 +172,11 @@ class Loss:
         """
         shape = np.shape(y_pred)
         y_true, y_pred = self._inputs(y_true, y_pred)
-        losses = self.call(y_true, y_pred)
+        losses, grad = self.losses_and_gradient(y_true, y_pred)
         weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
         unreduced = self.reduction in (None, "none")
         if unreduced and (losses.ndim or (weights is not None and np.ndim(weights))):
-            raise ValueError(
-                f"Loss {self.name!r} with reduction={self.reduction!r} gives one value per sample, "
-                "not a single value to differentiate."
-            )
-        grad = self.gradient(y_true, y_pred)
+            raise self._not_one_value()
         value = float(losses if weights is None else losses * weights) if unreduced else (
             self._reduce(losses, weights))
         # d value / d losses: the weights over the divisor, laid along the axes `call` reduced.
@@ -188,6 +198,12 @@ class Loss:
             axes = tuple(range(grad.ndim)) if self.reduced_axes is None else self.reduced_axes
             factor = np.expand_dims(factor, axes) if losses.ndim < grad.ndim else factor
         return value, (grad * (factor * step).astype(grad.dtype, copy=False)).reshape(shape)
+
+    def _not_one_value(self):
+        return ValueError(
+            f"Loss {self.name!r} with reduction={self.reduction!r} gives one value per sample, "
+            "not a single value to differentiate."
+        )
 
     def with_logits(self):
         """This loss taking logits instead of ``fusable_activation``'s output."""
@@ -971,14 +987,246 @@ class Tversky(Dice):
         return {**super().get_config(), "alpha": self.alpha, "beta": self.beta}
 
 
+# ------------------------------------------------------------------------------------- sequences
+def _integer_labels(loss, y_true, argument="y_true"):
+    """``y_true`` as integers, or a ValueError naming ``argument`` if any value is fractional."""
+    values = np.asarray(y_true)
+    if values.dtype.kind == "f":
+        fractional = values[np.mod(values, 1) != 0]
+        if fractional.size:
+            raise ValueError(
+                f"{type(loss).__name__}: `{argument}` must hold integer labels, received "
+                f"{fractional.size} non-integer value(s) such as {fractional.flat[0]!s}."
+            )
+    return values.astype(np.int64)
+
+
+class CTC(LossFunctionWrapper):
+    """Connectionist temporal classification: ``-log P(labels | logits)``, the probability summed
+    over every alignment of a sample's labels with its time steps (see :mod:`handkeras.ctc`).
+
+    ``y_true`` ``(batch, max_length)`` holds class indices padded with 0, the blank, which no
+    label may use: a sample's labels are its first ``count_nonzero(row)`` entries. ``y_pred``
+    ``(batch, steps, classes)`` holds logits (a log-softmax is taken over classes, as Keras does,
+    whatever they are). Labels that need more steps than ``y_pred`` has give an infinite loss.
+    """
+
+    reduced_axes = (1, 2)
+    blank = 0
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def target_shapes(self, output_shape):
+        self._check_ranks((None, None), output_shape)
+        return [(output_shape[0], None)]
+
+    def check_targets(self, y, output_shape, argument):
+        labels, lengths = self._labels(y, output_shape, argument, "the model's output")
+        needed = minimum_steps(labels, lengths)
+        too_long = np.flatnonzero(needed > output_shape[1])
+        if too_long.size:
+            first = too_long[0]
+            raise ValueError(
+                f"`{argument}` holds {too_long.size} label sequence(s) that no alignment with the "
+                f"model's {output_shape[1]} time steps can produce: sample {first} has "
+                f"{lengths[first]} labels needing {needed[first]} steps (a blank between repeats)."
+            )
+
+    def _check_ranks(self, true_shape, pred_shape):
+        """Keras's errors for targets not of rank 2 or predictions not of rank 3."""
+        if len(true_shape) != 2:
+            raise ValueError(
+                "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` "
+                f"in integer format. Received: y_true.shape={tuple(true_shape)}"
+            )
+        if len(pred_shape) != 3:
+            raise ValueError(
+                "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, "
+                f"num_classes)`. Received: y_pred.shape={tuple(pred_shape)}"
+            )
+
+    def _labels(self, y_true, pred_shape, argument="y_true", output="`y_pred`"):
+        """The integer labels and each sample's label count, checked against ``pred_shape`` (the
+        shape of ``output``)."""
+        self._check_ranks(np.shape(y_true), pred_shape)
+        labels = _integer_labels(self, y_true, argument)
+        if pred_shape[0] is not None and len(labels) != pred_shape[0]:
+            raise ValueError(
+                f"CTC: `{argument}` with shape {labels.shape} and {output} with shape "
+                f"{tuple(pred_shape)} must have the same batch size."
+            )
+        classes = pred_shape[-1]
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(
+                f"CTC: `{argument}` holds labels in [{labels.min()}, {labels.max()}], but {output} "
+                f"has {classes} classes: labels must be in [0, {classes}), 0 being the blank."
+            )
+        return labels, np.count_nonzero(labels != self.blank, axis=-1)
+
+    def losses_and_gradient(self, y_true, y_pred):
+        labels, lengths = self._labels(y_true, y_pred.shape)
+        return ctc_loss_and_gradient(labels, lengths, y_pred, self.blank)
+
+    def call(self, y_true, y_pred):
+        return self.losses_and_gradient(y_true, y_pred)[0]
+
+    def gradient(self, y_true, y_pred):
+        return self.losses_and_gradient(y_true, y_pred)[1]
+
+
+# ------------------------------------------------------------------------------- metric learning
+def _max0_slope(x):
+    """The derivative of ``max(x, 0)`` as torch's ``maximum`` gives it: 1, 0, and half at 0."""
+    return np.where(x > 0, 1.0, np.where(x == 0, 0.5, 0.0)).astype(x.dtype, copy=False)
+
+
+def _masked_log_sum_exp(values, mask):
+    """``logsumexp`` of each row's entries where ``mask`` holds (``-inf`` for none), and the
+    softmax over them (its gradient; 0 off the mask and on empty rows)."""
+    top = np.where(mask, values, -np.inf).max(axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    exps = np.where(mask, np.exp(np.where(mask, values - top, 0)), 0)
+    totals = exps.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        log_sums = (np.log(totals) + top)[:, 0]
+    return log_sums, exps / np.where(totals > 0, totals, 1)
+
+
+def _circle_losses(labels, embeddings, ref_labels, ref_embeddings, remove_diagonal, gamma,
+                   margin):
+    """Per-sample Circle losses and ``d loss_i / d similarity_ij`` (similarities being
+    ``embeddings @ ref_embeddings.T``).
+
+    With ``d = max(1 - s, 0)`` the cosine distances, the positive pairs (same label) score
+    ``-gamma max(margin + d, 0) (margin - d)`` and the negative ones
+    ``gamma max(1 + margin - d, 0) (1 - margin - d)``; the loss is
+    ``softplus(logsumexp(positives) + logsumexp(negatives))``, 0 for a sample without either.
+    """
+    similarities = embeddings @ ref_embeddings.T
+    raw_distances = 1 - similarities
+    distances = np.maximum(raw_distances, 0)
+    positive = labels[:, None] == ref_labels[None, :]
+    negative = ~positive
+    if remove_diagonal:
+        positive &= ~np.eye(*positive.shape, dtype=bool)
+    positive_base, negative_base = margin + distances, 1 + margin - distances
+    positive_weights, negative_weights = np.maximum(positive_base, 0), np.maximum(negative_base, 0)
+    positive_scores = -gamma * positive_weights * (margin - distances)
+    negative_scores = gamma * negative_weights * (1 - margin - distances)
+    positive_sums, positive_shares = _masked_log_sum_exp(positive_scores, positive)
+    negative_sums, negative_shares = _masked_log_sum_exp(negative_scores, negative)
+    total = positive_sums + negative_sums
+    losses = activations.softplus(total)
+    d_positive = gamma * (positive_weights - _max0_slope(positive_base) * (margin - distances))
+    d_negative = -gamma * (_max0_slope(negative_base) * (1 - margin - distances)
+                           + negative_weights)
+    d_distances = positive_shares * d_positive + negative_shares * d_negative
+    d_similarities = -activations.sigmoid(total)[:, None] * d_distances * _max0_slope(
+        raw_distances)
+    return losses, d_similarities
+
+
+class Circle(LossFunctionWrapper):
+    """Circle loss (Sun et al., 2020) for metric learning, over the pairs of a batch.
+
+    ``y_true`` holds an integer label per sample, ``y_pred`` ``(batch, dims)`` embeddings, meant
+    to be L2-normalized (a ``UnitNormalization`` output). Each sample's loss weighs its similarity
+    to every other sample of its class (positives, up to ``remove_diagonal``'s self-pair) against
+    those of other classes (negatives); samples with a zero loss (no positive or no negative in
+    the batch) are masked out of the mean, as Keras masks them. Since a sample's loss depends on
+    the whole batch, its gradient is the batch's, ``(G + G^T) y_pred`` with ``G`` the reduced
+    loss's derivative with respect to the similarities.
+    """
+
+    def __init__(self, gamma=80.0, margin=0.4, remove_diagonal=True,
+                 reduction="sum_over_batch_size", name="circle", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.gamma = gamma
+        self.margin = margin
+        self.remove_diagonal = remove_diagonal
+
+    def target_shapes(self, output_shape):
+        return [(output_shape[0],), (output_shape[0], 1)]
+
+    def check_targets(self, y, output_shape, argument):
+        _integer_labels(self, y, argument)
+
+    def _labels_for(self, labels, embeddings, labels_name, embeddings_name):
+        """Integer labels, one per embedding: ``(batch,)`` from ``(batch,)`` or ``(batch, 1)``."""
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"Circle: `{embeddings_name}` must hold one embedding per sample, shape "
+                f"(batch, dims), received shape {embeddings.shape}."
+            )
+        values = _integer_labels(self, labels, labels_name)
+        if values.ndim == 2 and values.shape[1] == 1:
+            values = values[:, 0]
+        if values.shape != embeddings.shape[:1]:
+            raise ValueError(
+                f"Circle: `{labels_name}` must hold one label per sample of `{embeddings_name}` "
+                f"({len(embeddings)}), received shape {np.shape(labels)}."
+            )
+        return values
+
+    def _losses(self, y_true, y_pred, ref_labels=None, ref_embeddings=None):
+        """Per-sample losses and their gradients with respect to the similarities."""
+        labels = self._labels_for(y_true, y_pred, "y_true", "y_pred")
+        if ref_embeddings is None:
+            ref_embeddings = y_pred
+        elif ref_embeddings.ndim != 2 or ref_embeddings.shape[1] != y_pred.shape[1]:
+            raise ValueError(
+                f"Circle: `ref_embeddings` must have shape (references, {y_pred.shape[1]}) to "
+                f"match `y_pred`, received shape {ref_embeddings.shape}."
+            )
+        ref_labels = labels if ref_labels is None else self._labels_for(
+            ref_labels, ref_embeddings, "ref_labels", "ref_embeddings")
+        return _circle_losses(labels, y_pred, ref_labels, ref_embeddings, self.remove_diagonal,
+                              self.gamma, self.margin)
+
+    def call(self, y_true, y_pred):
+        return self._losses(y_true, y_pred)[0]
+
+    def mask(self, y_true, y_pred):
+        return self.call(y_true, y_pred) > 0
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss and its gradient: ``(G + G^T) y_pred``, ``G`` the similarities'
+        gradient rows each scaled by ``d loss / d loss_i``."""
+        if self.reduction in (None, "none"):
+            raise self._not_one_value()
+        shape = np.shape(y_pred)
+        y_true, y_pred = self._inputs(y_true, y_pred)
+        losses, d_similarities = self._losses(y_true, y_pred)
+        # the mask of the nonzero losses (Keras's) makes weights, sample weights or not
+        weights = np.broadcast_to(self._weights(losses, sample_weight, losses > 0), losses.shape)
+        value = self._reduce(losses, weights)
+        if self.reduction == "sum":
+            divisor = 1.0
+        elif self.reduction == "mean_with_sample_weight":
+            divisor = float(weights.sum())
+        else:
+            divisor = losses.size
+        slopes = weights / divisor if divisor else np.zeros_like(losses)
+        scaled = d_similarities * slopes[:, None]
+        return value, ((scaled + scaled.T) @ y_pred).reshape(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma, "margin": self.margin,
+                "remove_diagonal": self.remove_diagonal}
+
+
 # ------------------------------------------------------------------------------------- functions
+def _function_dtype(y_pred):
+    """As Keras's functions, the per-sample losses keep the float type of an array of predictions
+    (the classes compute in their own dtype, floatx by default)."""
+    floating = isinstance(y_pred, np.ndarray) and y_pred.dtype.kind == "f"
+    return y_pred.dtype.name if floating else None
+
+
 def _make_function(name, loss_class):
     def function(y_true, y_pred, **kwargs):
-        # As Keras's functions, the per-sample losses keep the float type of an array of
-        # predictions (the classes compute in their own dtype, floatx by default)
-        dtype = (y_pred.dtype.name if isinstance(y_pred, np.ndarray) and y_pred.dtype.kind == "f"
-                 else None)
-        return loss_class(reduction=None, dtype=dtype, **kwargs)(y_true, y_pred)
+        return loss_class(reduction=None, dtype=_function_dtype(y_pred), **kwargs)(y_true, y_pred)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"Per-sample {name.replace('_', ' ')}: see :class:`{loss_class.__name__}`."
@@ -1018,6 +1266,21 @@ categorical_generalized_cross_entropy = _make_function("categorical_generalized_
                                                        CategoricalGeneralizedCrossEntropy)
 dice = _make_function("dice", Dice)
 tversky = _make_function("tversky", Tversky)
+ctc = _make_function("ctc", CTC)
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal=True, gamma=80,
+           margin=0.4):
+    """Per-sample Circle losses: see :class:`Circle`. Each sample of ``y_pred`` is compared with
+    ``ref_embeddings`` labelled ``ref_labels`` (by default ``y_pred`` and ``y_true`` themselves)."""
+    loss = Circle(gamma, margin, remove_diagonal, reduction=None, dtype=_function_dtype(y_pred))
+    y_pred = np.asarray(y_pred, dtype=loss.dtype or backend.floatx())
+    if ref_embeddings is not None:
+        ref_embeddings = np.asarray(ref_embeddings, dtype=y_pred.dtype)
+    return loss._losses(np.asarray(y_true), y_pred, ref_labels, ref_embeddings)[0]
+
+
+circle.loss_class = Circle
 
 # Keras 2's short names (Keras 3 still resolves them as strings).
 mse = MSE = mean_squared_error
@@ -1032,14 +1295,15 @@ _CLASSES = {cls.__name__: cls for cls in (
     CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy,
     BinaryFocalCrossentropy, CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Dice,
-    Tversky,
+    Tversky, CTC, Circle,
 )}
 _FUNCTIONS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge, squared_hinge,
     categorical_hinge, kl_divergence, poisson, categorical_crossentropy,
     sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky,
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky, ctc,
+    circle,
 )
 _FUNCTION_NAMES = {function.__name__: function for function in _FUNCTIONS}
 _FUNCTION_NAMES.update({"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,

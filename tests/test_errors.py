@@ -170,6 +170,26 @@ def test_sparse_labels_not_integers(sparse_model):
                   ValueError, "non-integer value(s) such as 0.1.")
 
 
+@pytest.mark.parametrize("built", [True, False], ids=["built", "unbuilt"])
+def test_ctc_labels_the_time_steps_cannot_produce(built):
+    """Three steps hold three labels, or two equal ones with a blank between them: not ``1 1 2``."""
+    steps = [keras.Input(shape=(3, WIDTH))] if built else []
+    model = keras.Sequential(steps + [layers.Dense(CLASSES)])
+    model.compile(optimizer="adam", loss="ctc")
+    x = np.random.default_rng(0).standard_normal((ROWS, 3, WIDTH)).astype(np.float32)
+    fitting = np.tile([1, 2, 1], (ROWS, 1))
+    if built:
+        model.fit(x, fitting, epochs=1, verbose=0)
+    repeats = fitting.copy()
+    repeats[4] = [1, 1, 2]
+    for call in (lambda: model.fit(x, repeats, verbose=0),
+                 lambda: model.evaluate(x, repeats, verbose=0)):
+        fails_cleanly(model, call, ValueError, "`y` holds 1 label sequence(s)",
+                      "model's 3 time steps", "sample 4 has 3 labels needing 4 steps")
+    fails_cleanly(model, lambda: model.fit(x, fitting + 1, verbose=0), ValueError,
+                  "`y` holds labels in [2, 3]", f"the model's output has {CLASSES} classes")
+
+
 @pytest.mark.parametrize("loss,metric", [
     ("categorical_crossentropy", "sparse_categorical_accuracy"),
     ("categorical_crossentropy", "sparse_top_k_categorical_accuracy"),

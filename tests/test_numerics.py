@@ -112,6 +112,10 @@ ONE_HOT = np.array([[1, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0],
 LABELS = np.array([0, 2, 7], dtype=F32)
 PROBABILITIES = np.array([[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0],
                           [0.5, 0, 0, 0, 0, 0, 0, 0.5]], dtype=F32)
+# CTC reads each row of 8 as 4 time steps of 2 classes (the blank and 1); labels that fit 4 steps.
+CTC_LABELS = np.array([[1, 0], [1, 1], [0, 0]], dtype=F32)
+# Circle's embeddings are the rows; a positive and a negative pair.
+CIRCLE_LABELS = np.array([0, 0, 1], dtype=F32)
 
 
 def prediction_sets(loss):
@@ -119,11 +123,15 @@ def prediction_sets(loss):
     sets = {"probabilities": PROBABILITIES, "non-negative extremes": np.abs(EXTREME)}
     if getattr(loss, "from_logits", False) or not isinstance(loss, NON_NEGATIVE_PREDICTIONS):
         sets["extremes"] = EXTREME
+    if isinstance(loss, losses.CTC):
+        return {name: y_pred.reshape(3, 4, 2) for name, y_pred in sets.items()}
     return sets
 
 
 def target_sets(loss):
     """Labels for the losses that take class indices; one-hot rows, and extremes, for the others."""
+    if isinstance(loss, (losses.CTC, losses.Circle)):
+        return {"labels": CTC_LABELS if isinstance(loss, losses.CTC) else CIRCLE_LABELS}
     takes_indices = isinstance(loss, (losses.SparseCategoricalCrossentropy,
                                       losses.CategoricalGeneralizedCrossEntropy))
     if takes_indices:

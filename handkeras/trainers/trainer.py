@@ -431,6 +431,16 @@ class Trainer(StreamTraining):
         a batch of shape ``(1,)`` against ``(1, units)`` (the docstring examples of EarlyStopping
         and BackupAndRestore fit ``np.zeros(5)`` to a ``Dense(10)`` with ``batch_size=1``).
         """
+        shapes = self._compiled_loss.target_shapes(output_shape)
+        if shapes is not None:
+            if not any(shape_fits(y.shape, shape) for shape in shapes):
+                raise ValueError(
+                    f"`{argument}` with shape {y.shape} does not fit the model's output of shape "
+                    f"{output_shape} for the loss {self._compiled_loss.name!r}: expected targets "
+                    f"of shape {' or '.join(str(shape) for shape in shapes)}."
+                )
+            self._compiled_loss.check_targets(y, output_shape, argument)
+            return
         if self._compiled_loss.sparse_labels:
             labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
             if not shape_fits(labels.shape, output_shape[:-1]):

@@ -228,7 +228,8 @@ def test_loss_reduction_matches_keras(name, reduction, weighted):
 
 # Where Keras's promotion against a Python float (its epsilon, 1.0) demotes float64 to float32
 # (docs/porting.md, "float64 stays float64"); handkeras keeps float64 there too.
-DEMOTED_BY_KERAS = {"hinge", "squared_hinge", "categorical_hinge", "mean_squared_logarithmic_error"}
+DEMOTED_BY_KERAS = {"hinge", "squared_hinge", "categorical_hinge", "mean_squared_logarithmic_error",
+                    "circle"}
 # Keras's categorical_generalized_cross_entropy fails on numpy arrays (ndarray * Tensor).
 LOSS_FUNCTIONS = sorted(name for name in dir(keras.losses) if name[0].islower()
                         and name not in ("ctc", "deserialize", "get", "serialize",
