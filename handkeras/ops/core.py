@@ -1,0 +1,108 @@
+"""The core of ``keras.ops``: tensors are numpy arrays, and these convert, inspect and cast them.
+
+``convert_to_tensor`` gives values Keras's dtypes: an array keeps its own, a Python float becomes
+floatx, a Python int int32 (int64 beyond 32 bits), a bool bool, and a list the promotion of its
+items' types (``[1, 2.5]`` is floatx, not numpy's float64).
+"""
+
+import numpy as np
+
+from handkeras.ops.dtypes import dtype_of, result_type, standardize_dtype
+from handkeras.variables import Variable
+
+
+def _flat_items(value):
+    """The leaves of nested lists and tuples."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _flat_items(item)
+    else:
+        yield value
+
+
+def _python_int_dtype(value):
+    return "int32" if -2**31 <= value < 2**31 else "int64"
+
+
+def default_dtype(x):
+    """The dtype Keras gives ``x`` when no dtype is asked for."""
+    if isinstance(x, (np.ndarray, np.generic, Variable)):
+        return standardize_dtype(x.dtype)
+    if isinstance(x, int) and not isinstance(x, bool):
+        return _python_int_dtype(x)
+    if isinstance(x, (list, tuple)):
+        items = list(_flat_items(x))
+        if not items:
+            return result_type()
+        return result_type(*(_python_int_dtype(item)
+                             if isinstance(item, int) and not isinstance(item, bool)
+                             and not -2**31 <= item < 2**31 else dtype_of(item)
+                             for item in items))
+    return result_type(dtype_of(x))
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    """``x`` as a numpy array (the tensor of handkeras), of ``dtype`` or Keras's default dtype."""
+    if sparse:
+        raise ValueError("`sparse=True` is not supported: handkeras's tensors are dense numpy "
+                         "arrays.")
+    if ragged:
+        raise ValueError("`ragged=True` is not supported: handkeras's tensors are dense numpy "
+                         "arrays.")
+    target = default_dtype(x) if dtype is None else standardize_dtype(dtype)
+    return np.asarray(x, dtype=target)
+
+
+def convert_to_numpy(x):
+    """``x`` as a numpy array (a copy, so that changing it leaves ``x`` alone, as in Keras)."""
+    return np.array(x)
+
+
+def is_tensor(x):
+    """Whether ``x`` is a tensor of this backend: a numpy array."""
+    return isinstance(x, np.ndarray)
+
+
+def shape(x):
+    """The shape of ``x`` as a tuple of ints."""
+    return tuple(int(n) for n in np.shape(x))
+
+
+def dtype(x):
+    """The dtype of ``x`` as Keras's standardized string (``"float32"``, ``"int32"``, ...)."""
+    return standardize_dtype(convert_to_tensor(x).dtype)
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype`` (floats to integers truncate toward zero, as numpy does)."""
+    return convert_to_tensor(x).astype(standardize_dtype(dtype))
+
+
+def saturate_cast(x, dtype):
+    """``x`` cast to ``dtype``, clipped first to the range ``dtype`` can hold, so values that do
+    not fit saturate instead of wrapping around."""
+    target = standardize_dtype(dtype)
+    x = convert_to_tensor(x)
+    if target == "bool" or x.dtype == bool:
+        return x.astype(target)
+    limits = np.iinfo(target) if np.dtype(target).kind in "iu" else np.finfo(target)
+    low, high = limits.min, limits.max
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        low, high = max(low, info.min), min(high, info.max)
+    return np.clip(x, np.asarray(low).astype(x.dtype), np.asarray(high).astype(x.dtype)
+                   ).astype(target)
+
+
+def stop_gradient(variable):
+    """``variable`` itself: handkeras's ops compute values only, they record no gradient."""
+    return variable
+
+
+def unstack(x, num=None, axis=0):
+    """The slices of ``x`` along ``axis``, as a list."""
+    x = convert_to_tensor(x)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(f"`num` must equal the size of `axis`={axis} ({x.shape[axis]}), "
+                         f"received num={num}.")
+    return list(np.moveaxis(x, axis, 0))

@@ -1,0 +1,135 @@
+"""The activation and classification ops of ``keras.ops`` (``keras.ops.nn`` and
+``keras.ops.math``), computed by handkeras's own stable activation code.
+
+The activations take any tensor and return floats: integers and bools become floatx, floats keep
+their dtype, as in Keras.
+"""
+
+import math
+
+import numpy as np
+
+from handkeras import activations, backend
+from handkeras.ops.core import convert_to_tensor
+from handkeras.ops.dtypes import standardize_dtype
+from handkeras.ops.op_table import boolean, first, make_op, to_float
+
+_OPS = {}
+
+
+def _op(name, parameters, function, compute, result, doc):
+    _OPS[name] = make_op(__name__, name, parameters, function, compute, result, doc)
+
+
+def _activation_op(name, parameters="x", activation=None, rule=to_float):
+    """The op ``name`` computing ``activation`` (the activation of that name by default) with its
+    arguments after ``x``, on and to the dtype ``rule`` gives."""
+    activation = activation or getattr(activations, name)
+    _op(name, parameters, lambda x, **options: _forward(activation, x, options), rule, rule,
+        activation.__doc__.split("\n")[0])
+
+
+def _forward(activation, x, options):
+    """The activation's forward computation, on a 0-d ``x`` too."""
+    if x.ndim:
+        return activation.forward(x, **options)
+    return activation.forward(x.reshape(1), **options).reshape(())
+
+
+for _name in ("relu", "relu6", "hard_tanh"):  # piecewise linear: integers stay integers
+    _activation_op(_name, rule=first)
+for _name in ("sigmoid", "softplus", "softsign", "silu", "log_sigmoid",
+              "hard_sigmoid", "hard_silu", "selu", "sparse_plus", "sparse_sigmoid",
+              "tanh_shrink"):
+    _activation_op(_name)
+_activation_op("swish", activation=activations.silu)
+_activation_op("hard_swish", activation=activations.hard_silu)
+_activation_op("elu", "x, alpha=1.0")
+_activation_op("celu", "x, alpha=1.0")
+_activation_op("leaky_relu", "x, negative_slope=0.2")
+_activation_op("gelu", "x, approximate=True")
+_activation_op("glu", "x, axis=-1")
+_activation_op("softmax", "x, axis=-1")
+_activation_op("log_softmax", "x, axis=-1")
+_activation_op("sparsemax", "x, axis=-1")
+_activation_op("squareplus", "x, b=4")
+_activation_op("soft_shrink", "x, threshold=0.5")
+_activation_op("hard_shrink", "x, threshold=0.5")
+_activation_op("threshold", "x, threshold, default_value")
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+_op("logsumexp", "x, axis=None, keepdims=False", _logsumexp, to_float, to_float,
+    "``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so that it never overflows.")
+_op("rsqrt", "x", lambda x: 1 / np.sqrt(x), to_float, to_float, "Element-wise ``1 / sqrt(x)``.")
+_op("erf", "x", np.vectorize(math.erf, otypes=[np.float64]), to_float, to_float,
+    "Element-wise error function.")
+_op("erfc", "x", np.vectorize(math.erfc, otypes=[np.float64]), to_float, to_float,
+    "Element-wise complementary error function ``1 - erf(x)``, exact in the tail.")
+
+
+def _normalize(x, axis=-1, order=2, epsilon=None):
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.maximum(norm, epsilon)
+
+
+_op("normalize", "x, axis=-1, order=2, epsilon=None", _normalize, to_float, to_float,
+    "``x`` divided by its ``order``-norm along ``axis`` (at least ``epsilon``).")
+
+
+def _one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    if sparse:
+        raise ValueError("`sparse=True` is not supported: handkeras's tensors are dense.")
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "iu":
+        x = x.astype(np.int64)
+    if np.any(x >= num_classes):
+        raise ValueError(f"one_hot: every index must be below `num_classes`={num_classes}, "
+                         f"received the index {int(np.max(x))}.")
+    encoded = (x[..., None] == np.arange(num_classes)).astype(standardize_dtype(dtype))
+    return np.moveaxis(encoded, -1, axis)
+
+
+def _multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
+    num_classes = kwargs.pop("num_tokens", num_classes)
+    if kwargs:
+        raise TypeError(f"multi_hot got unexpected arguments {sorted(kwargs)}.")
+    if num_classes is None:
+        raise ValueError("multi_hot needs `num_classes` (or Keras 2's `num_tokens`).")
+    encoded = _one_hot(inputs, num_classes, axis=-1, dtype=dtype, sparse=sparse)
+    hot = np.max(encoded, axis=-2) if encoded.ndim > 1 else encoded
+    return np.moveaxis(hot, -1, axis)
+
+
+_op("one_hot", "x, num_classes, axis=-1, dtype=None, sparse=False", _one_hot, None, None,
+    "Integer labels ``x`` as one-hot vectors along ``axis`` (negative labels give zeros).")
+_op("multi_hot", "inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs",
+    _multi_hot, None, None, "Each row of integer labels as one vector with ones at the labels.")
+
+
+def _top_k(x, k, sorted=True):
+    order = np.argsort(-x, axis=-1, stable=True)[..., :k]
+    return np.take_along_axis(x, order, axis=-1), order
+
+
+def _in_top_k(targets, predictions, k):
+    kth_largest = -np.partition(-predictions, k - 1, axis=-1)[..., k - 1]
+    target_values = np.take_along_axis(predictions, targets.astype(np.int64)[:, None], -1)[:, 0]
+    return target_values >= kth_largest
+
+
+_op("top_k", "x, k, sorted=True", _top_k, None, None,
+    "The ``k`` largest entries along the last axis and their (int64) indices, largest first.")
+_op("in_top_k", "targets, predictions, k", _in_top_k, None, boolean,
+    "Whether each target's prediction is among the ``k`` largest of its row (ties count).")
+
+globals().update(_OPS)
+__all__ = sorted(_OPS)
