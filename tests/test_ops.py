@@ -30,6 +30,8 @@ from handkeras.ops.dtypes import result_type
     ((int,), "int32"),
     ((), "float32"),
     ((None,), "float32"),
+    ((np.dtype("float64"), np.dtype("float64")), "float64"),  # equal to `float`, yet not weak
+    ((np.dtype("int64"), np.dtype("int8")), "int64"),         # equal to "int", yet not weak
 ])
 def test_result_type_follows_keras_s_table(dtypes, expected):
     assert result_type(*dtypes) == expected

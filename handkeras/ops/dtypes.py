@@ -90,6 +90,16 @@ def _floatx_int():
     return f"int{min(_bits(backend.floatx()), 32)}"
 
 
+def _weak_name(dtype):
+    """``"int"`` / ``"float"`` for a weak type, else None. Compared by identity: a numpy dtype
+    compares equal to ``float`` (``np.dtype("float64") == float``) and to ``"int"``."""
+    if dtype is int or (isinstance(dtype, str) and dtype == WEAK_INT):
+        return WEAK_INT
+    if dtype is float or (isinstance(dtype, str) and dtype == WEAK_FLOAT):
+        return WEAK_FLOAT
+    return None
+
+
 def result_type(*dtypes):
     """The dtype Keras gives the result of an op on values of these dtypes.
 
@@ -99,8 +109,7 @@ def result_type(*dtypes):
     """
     if not dtypes:
         return backend.floatx()
-    names = [WEAK_INT if d in (int, WEAK_INT) else WEAK_FLOAT if d in (float, WEAK_FLOAT)
-             else standardize_dtype(d) for d in dtypes]
+    names = [_weak_name(d) or standardize_dtype(d) for d in dtypes]
     strong = [d for d in names if d not in (WEAK_INT, WEAK_FLOAT)]
     top_kind = max(_kind(d) for d in names)
     if not strong or top_kind > max(_kind(d) for d in strong):

@@ -246,17 +246,23 @@ _op("nonzero", "x", np.nonzero, None, int32, "The indices of ``x``'s nonzero ent
 _op("searchsorted", "sorted_sequence, values, side='left'", np.searchsorted, None, int32,
     "Where ``values`` would go in the 1-d ``sorted_sequence`` to keep it sorted (int32).")
 _op("digitize", "x, bins", np.digitize, None, int32, "The index of the bin of each entry (int32).")
-_op("unravel_index", "indices, shape", np.unravel_index, None, None,
+_op("unravel_index", "indices, shape", np.unravel_index, None, int32,
     "The coordinates of flat ``indices`` in an array of ``shape``.")
 _op("diff", "a, n=1, axis=-1", np.diff, None, None, "The ``n``-th difference along ``axis``.")
-_op("cumsum", "x, axis=None, dtype=None",
-    lambda x, axis=None, dtype=None: np.cumsum(x, axis=axis), None,
-    lambda dtypes: "int32" if dtypes[0] == "bool" else dtypes[0],
-    "The cumulative sum along ``axis`` (of flattened ``x`` if None).")
-_op("cumprod", "x, axis=None, dtype=None",
-    lambda x, axis=None, dtype=None: np.cumprod(x, axis=axis), None,
-    lambda dtypes: "int32" if dtypes[0] == "bool" else dtypes[0],
-    "The cumulative product along ``axis`` (of flattened ``x`` if None).")
+
+
+def _cumulative(function):
+    """``cumsum`` / ``cumprod`` in ``dtype`` (default: ``x``'s, bools as int32)."""
+    def accumulate_along(x, axis=None, dtype=None):
+        dtype = x.dtype.name if dtype is None else standardize_dtype(dtype)
+        return function(x, axis=axis, dtype="int32" if dtype == "bool" else dtype)
+    return accumulate_along
+
+
+for _name, _function in [("cumsum", np.cumsum), ("cumprod", np.cumprod),
+                         ("nancumsum", np.nancumsum), ("nancumprod", np.nancumprod)]:
+    _op(_name, "x, axis=None, dtype=None", _cumulative(_function), None, None,
+        f"The cumulative ``{_name}`` along ``axis`` (of flattened ``x`` if None).")
 
 # ------------------------------------------------------------------------- linear algebra, lite
 _op("matmul", "x1, x2", np.matmul, promote, None, "The matrix product of ``x1`` and ``x2``.")
@@ -331,6 +337,54 @@ _op("array", "x, dtype=None", lambda x, dtype=None: convert_to_tensor(x, dtype),
     "``x`` as a tensor (a numpy array) of ``dtype``.")
 _op("size", "x", lambda x: np.size(x), None, None, "The number of entries of ``x``.")
 _op("ndim", "x", lambda x: np.ndim(x), None, None, "The number of axes of ``x``.")
+
+
+# --------------------------------------------------------------------------- statistics and more
+def _quantile(scale, function):
+    def quantile(x, q, axis=None, method="linear", keepdims=False):
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        return function(x, np.asarray(q, np.float64) * scale, axis=_on_axis(axis),
+                        method=method, keepdims=keepdims)
+    return quantile
+
+
+for _name, _scale, _function in [("quantile", 1, np.quantile), ("percentile", 1, np.percentile),
+                                 ("nanquantile", 1, np.nanquantile),
+                                 ("nanpercentile", 1, np.nanpercentile)]:
+    _op(_name, "x, q, axis=None, method='linear', keepdims=False", _quantile(_scale, _function),
+        None, to_float, f"The ``{_name}`` ``q`` of ``x`` over ``axis`` (a float).")
+_op("select", "condlist, choicelist, default=0",
+    lambda condlist, choicelist, default=0: np.select(
+        [convert_to_tensor(c, "bool") for c in condlist],
+        [convert_to_tensor(c) for c in choicelist], default), None, None,
+    "From the first condition in ``condlist`` that holds, the entry of its choice, else default.")
+_op("meshgrid", "*x, indexing='xy'",
+    lambda *x, indexing="xy": np.meshgrid(*[convert_to_tensor(v) for v in x], indexing=indexing),
+    None, None, "Coordinate matrices from coordinate vectors, as a list.")
+_op("bincount", "x, weights=None, minlength=0, sparse=False",
+    lambda x, weights=None, minlength=0, sparse=False: np.bincount(
+        x, weights, minlength) if x.ndim == 1 else np.stack(
+        [np.bincount(row, None if weights is None else w, minlength) for row, w in
+         zip(x, weights if weights is not None else x)]), None,
+    lambda dtypes: "int32" if len(dtypes) == 1 else result_type(*dtypes),
+    "How often each non-negative integer occurs in ``x`` (per row for 2-d ``x``), weighted.")
+_op("vander", "x, N=None, increasing=False", np.vander, None, first,
+    "The Vandermonde matrix of the powers of ``x``.")
+_op("trapezoid", "y, x=None, dx=1.0, axis=-1", np.trapezoid, to_float, None,
+    "The integral of ``y`` by the trapezoidal rule, along ``axis``.")
+_op("corrcoef", "x", np.corrcoef, to_float, to_float, "The correlation matrix of ``x``'s rows.")
+_op("correlate", "x1, x2, mode='valid'", np.correlate, to_float, None,
+    "The cross-correlation of two 1-d tensors.")
+_op("angle", "x", np.angle, to_float, to_float, "Element-wise argument (0 or pi for reals).")
+_op("get_item", "x, key", lambda x, key: x[key], None, None, "``x[key]``.")
+_op("slogdet", "x", lambda x: tuple(np.linalg.slogdet(x)), to_float, None,
+    "The sign and the log of the absolute value of the determinant.")
+for _name, _function in [("bartlett", np.bartlett), ("blackman", np.blackman),
+                         ("hamming", np.hamming), ("hanning", np.hanning)]:
+    _op(_name, "x", _function, None, lambda dtypes: backend.floatx(),
+        f"The ``{_name}`` window of ``x`` points.")
+_op("kaiser", "x, beta", np.kaiser, None, lambda dtypes: backend.floatx(),
+    "The Kaiser window of ``x`` points with shape ``beta``.")
 
 globals().update(_OPS)
 __all__ = sorted(_OPS)

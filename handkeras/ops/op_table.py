@@ -17,7 +17,9 @@ from handkeras.ops.dtypes import WEAK_FLOAT, dtype_of, result_type
 
 # The parameters that hold tensors: converted, and the dtype rules read their dtypes.
 TENSOR_PARAMETERS = ("x", "x1", "x2", "y", "a", "array", "condition", "indices", "weights",
-                     "targets", "predictions", "bins", "sorted_sequence", "values")
+                     "targets", "predictions", "bins", "sorted_sequence", "values", "target",
+                     "output", "data", "segment_ids", "inputs", "updates")
+VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 # The parameters that hold a list of tensors.
 TENSOR_LIST_PARAMETERS = ("xs",)
 
@@ -106,16 +108,18 @@ def _cast(result, dtype):
 def make_op(module, name, parameters, function, compute, result, doc):
     """The public function ``module.name``: binds Keras's ``parameters``, converts the tensor
     arguments to the dtype ``compute(dtypes)`` gives (None: each keeps its own), calls ``function``
-    with the leading tensor arguments by position and the others by name (numpy's names: ``axis``,
-    ``keepdims``, ...), and casts its result to ``result(dtypes)`` (None: as
+    with the leading tensor arguments (all those before a ``*args``) by position and the others by
+    name (numpy's names: ``axis``, ``keepdims``, ...), and casts its result to ``result(dtypes)`` (None: as
     computed)."""
     signature = parse_signature(parameters)
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
 
     def op(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = bound.arguments
-        names = [n for n in arguments if n in TENSOR_PARAMETERS and arguments[n] is not None]
+        names = [n for n in arguments if n in TENSOR_PARAMETERS and arguments[n] is not None
+                 and signature.parameters[n].kind not in VARIADIC]
         lists = [n for n in arguments if n in TENSOR_LIST_PARAMETERS]
         dtypes = [argument_dtype(arguments[n]) for n in names]
         dtypes += [argument_dtype(item) for n in lists for item in arguments[n]]
@@ -124,17 +128,19 @@ def make_op(module, name, parameters, function, compute, result, doc):
             arguments[n] = convert_to_tensor(arguments[n], target)
         for n in lists:
             arguments[n] = [convert_to_tensor(item, target) for item in arguments[n]]
-        leading, others = [], dict(arguments)
-        for n in arguments:
-            if n not in names and n not in lists:
-                break
-            leading.append(others.pop(n))
+        positional, named, leading = [], {}, True
         for n, parameter in signature.parameters.items():
             if parameter.kind is parameter.VAR_POSITIONAL:
-                leading += list(others.pop(n, ()))
+                positional += list(arguments[n])
+                leading = False
             elif parameter.kind is parameter.VAR_KEYWORD:
-                others.update(others.pop(n, {}))
-        values = function(*leading, **others)
+                named.update(arguments[n])
+            elif leading and (variadic or n in names or n in lists):
+                positional.append(arguments[n])
+            else:
+                leading = False
+                named[n] = arguments[n]
+        values = function(*positional, **named)
         return _cast(values, None if result is None else result(dtypes))
 
     op.__name__ = op.__qualname__ = name
