@@ -8,9 +8,11 @@ differentiates its layers by hand rather than by tracing operations.
 
 from handkeras.ops import nn_ops, numpy_ops
 from handkeras.ops.core import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,
-                                saturate_cast, shape, stop_gradient, unstack)
+                                saturate_cast, scatter, scatter_update, shape, slice,
+                                slice_update, stop_gradient, unstack)
 from handkeras.ops.nn_ops import *  # noqa: F401,F403  (the tables' functions)
 from handkeras.ops.numpy_ops import *  # noqa: F401,F403
 
 __all__ = ["cast", "convert_to_numpy", "convert_to_tensor", "dtype", "is_tensor",
-           "saturate_cast", "shape", "stop_gradient", "unstack", *numpy_ops.__all__, *nn_ops.__all__]
+           "saturate_cast", "scatter", "scatter_update", "shape", "slice", "slice_update",
+           "stop_gradient", "unstack", *numpy_ops.__all__, *nn_ops.__all__]

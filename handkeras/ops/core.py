@@ -5,6 +5,8 @@ floatx, a Python int int32 (int64 beyond 32 bits), a bool bool, and a list the p
 items' types (``[1, 2.5]`` is floatx, not numpy's float64).
 """
 
+import builtins
+
 import numpy as np
 
 from handkeras.ops.dtypes import dtype_of, result_type, standardize_dtype
@@ -106,3 +108,51 @@ def unstack(x, num=None, axis=0):
         raise ValueError(f"`num` must equal the size of `axis`={axis} ({x.shape[axis]}), "
                          f"received num={num}.")
     return list(np.moveaxis(x, axis, 0))
+
+
+def slice(inputs, start_indices, shape):  # noqa: A001  (Keras's name)
+    """The block of ``inputs`` that starts at ``start_indices`` and has ``shape``."""
+    inputs = convert_to_tensor(inputs)
+    return inputs[tuple(builtins.slice(int(start), int(start) + int(length))
+                        for start, length in zip(start_indices, shape))]
+
+
+def slice_update(inputs, start_indices, updates):
+    """A copy of ``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
+    inputs = convert_to_tensor(inputs)
+    updates = np.asarray(updates)
+    outputs = inputs.copy()
+    outputs[tuple(builtins.slice(int(start), int(start) + length)
+                  for start, length in zip(start_indices, updates.shape))] = updates
+    return outputs
+
+
+def scatter(indices, values, shape):
+    """A tensor of zeros of ``shape`` with ``values`` added at ``indices`` (the last axis of
+    ``indices`` indexes the leading axes of ``shape``; repeated indices add up)."""
+    indices, values = np.asarray(indices), convert_to_tensor(values)
+    outputs = np.zeros(shape, values.dtype)
+    depth = indices.shape[-1]
+    np.add.at(outputs, tuple(indices.reshape(-1, depth).T),
+              values.reshape((-1,) + tuple(shape[depth:])))
+    return outputs
+
+
+_SCATTER_REDUCTIONS = {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multiply}
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    """A copy of ``inputs`` with ``updates`` written at ``indices`` (rows of coordinates), or
+    combined with what is there by ``reduction``: ``"add"``, ``"max"``, ``"min"`` or ``"mul"``."""
+    if reduction is not None and reduction not in _SCATTER_REDUCTIONS:
+        raise ValueError(f"Unsupported reduction: {reduction!r}. Expected None or one of "
+                         f"{sorted(_SCATTER_REDUCTIONS)}.")
+    inputs = convert_to_tensor(inputs)
+    outputs = inputs.copy()
+    where = tuple(np.asarray(indices, np.int64).T)
+    updates = np.asarray(updates, inputs.dtype)
+    if reduction is None:
+        outputs[where] = updates
+    else:
+        _SCATTER_REDUCTIONS[reduction].at(outputs, where, updates)
+    return outputs

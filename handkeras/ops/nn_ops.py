@@ -131,5 +131,57 @@ _op("top_k", "x, k, sorted=True", _top_k, None, None,
 _op("in_top_k", "targets, predictions, k", _in_top_k, None, boolean,
     "Whether each target's prediction is among the ``k`` largest of its row (ties count).")
 
+
+# ------------------------------------------------------------------------------ cross-entropies
+def _clipped(output):
+    """Probabilities kept inside ``[epsilon, 1 - epsilon]``, as Keras clips them."""
+    return np.clip(output, backend.epsilon(), 1 - backend.epsilon())
+
+
+def _binary_crossentropy(target, output, from_logits=False):
+    _same_shapes(target, output)
+    if from_logits:
+        return np.maximum(output, 0) - output * target + np.log1p(np.exp(-np.abs(output)))
+    output = _clipped(output)
+    return -(target * np.log(output) + (1 - target) * np.log1p(-output))
+
+
+def _categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    _same_shapes(target, output)
+    if from_logits:
+        log_probabilities = activations.log_softmax.forward(output, axis=axis)
+    else:
+        log_probabilities = np.log(_clipped(output / np.sum(output, axis=axis, keepdims=True)))
+    return -np.sum(target * log_probabilities, axis=axis)
+
+
+def _sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target = target.astype(np.int64)
+    if target.ndim == output.ndim and target.shape[axis] == 1:
+        target = np.squeeze(target, axis=axis)
+    expected = output.shape[:axis % output.ndim] + output.shape[axis % output.ndim + 1:]
+    if target.shape != expected:
+        raise ValueError("Arguments `target` and `output` must have the same shape up until the "
+                         f"last dimension: target.shape={target.shape}, "
+                         f"output.shape={output.shape}")
+    one_hot = _one_hot(target, output.shape[axis], axis=axis, dtype=output.dtype)
+    return _categorical_crossentropy(one_hot, output, from_logits, axis)
+
+
+def _same_shapes(target, output):
+    if target.shape != output.shape:
+        raise ValueError("Arguments `target` and `output` must have the same shape. Received: "
+                         f"target.shape={target.shape}, output.shape={output.shape}")
+
+
+_op("binary_crossentropy", "target, output, from_logits=False", _binary_crossentropy, to_float,
+    to_float, "Element-wise binary cross-entropy (no mean: that is the loss's job).")
+_op("categorical_crossentropy", "target, output, from_logits=False, axis=-1",
+    _categorical_crossentropy, to_float, to_float,
+    "Cross-entropy of one-hot ``target`` and ``output`` along ``axis``, per sample.")
+_op("sparse_categorical_crossentropy", "target, output, from_logits=False, axis=-1",
+    _sparse_categorical_crossentropy, None, lambda dtypes: to_float(dtypes[1:]),
+    "Cross-entropy of integer ``target`` and ``output`` along ``axis``, per sample.")
+
 globals().update(_OPS)
 __all__ = sorted(_OPS)

@@ -12,18 +12,8 @@ from handkeras.ops.op_table import (accumulate, argument_dtype, boolean, first, 
 _OPS = {}
 
 
-def int32_or_none(dtypes):
-    """``where``: int32 indices for a lone condition, else the promoted values as computed."""
-    return "int32" if len(dtypes) == 1 else None
-
-
 def _op(name, parameters, function, compute, result, doc):
     _OPS[name] = make_op(__name__, name, parameters, function, compute, result, doc)
-
-
-def _created(dtype):
-    """Creation ops: floatx unless a dtype is given."""
-    return standardize_dtype(dtype)
 
 
 def _on_axis(axis):
@@ -141,7 +131,12 @@ def _where(condition, x1=None, x2=None):
                     convert_to_tensor(x2, dtype))
 
 
-_op("where", "condition, x1=None, x2=None", _where, None, int32_or_none,
+def _int32_or_none(dtypes):
+    """``where``: int32 indices for a lone condition, else the promoted values as computed."""
+    return "int32" if len(dtypes) == 1 else None
+
+
+_op("where", "condition, x1=None, x2=None", _where, None, _int32_or_none,
     "``x1`` where ``condition`` holds, else ``x2`` (promoted); with ``condition`` alone, the "
     "indices where it holds.")
 
@@ -159,7 +154,8 @@ for _name, _function, _result in [("sum", np.sum, accumulate), ("max", np.max, f
     _parameters = "x, axis=None, keepdims=False"
     if _name in ("max", "min"):
         _parameters += ", initial=None"
-    _op(_name, _parameters, _reduce(_function), None, _result, f"The reduction ``{_name}`` over ``axis``.")
+    _op(_name, _parameters, _reduce(_function), None, _result,
+        f"The reduction ``{_name}`` over ``axis``.")
 for _name, _function, _result in [("mean", np.mean, float32_or_float),
                                   ("median", np.median, float32_or_float),
                                   ("std", np.std, to_float), ("var", np.var, to_float),
@@ -195,7 +191,8 @@ _op("moveaxis", "x, source, destination", np.moveaxis, None, None,
     "``x`` with the axes ``source`` moved to ``destination``.")
 _op("swapaxes", "x, axis1, axis2", np.swapaxes, None, None, "``x`` with two axes swapped.")
 _op("broadcast_to", "x, shape", np.broadcast_to, None, None, "``x`` broadcast to ``shape``.")
-_op("tile", "x, repeats", lambda x, repeats: np.tile(x, repeats), None, None, "``x`` repeated ``repeats`` times along each axis.")
+_op("tile", "x, repeats", lambda x, repeats: np.tile(x, repeats), None, None,
+    "``x`` repeated ``repeats`` times along each axis.")
 _op("repeat", "x, repeats, axis=None", np.repeat, None, None,
     "Each element of ``x`` repeated ``repeats`` times along ``axis``.")
 _op("roll", "x, shift, axis=None", np.roll, None, None, "``x`` shifted cyclically along ``axis``.")
@@ -283,12 +280,13 @@ _op("einsum", "subscripts, *operands, **kwargs",
 
 
 # ------------------------------------------------------------------------------------- creation
+# The dtype of a created tensor is floatx unless one is given (standardize_dtype(None) is floatx).
 def _creation(function):
-    return lambda shape, dtype=None: function(shape, dtype=_created(dtype))
+    return lambda shape, dtype=None: function(shape, dtype=standardize_dtype(dtype))
 
 
 def _like(function):
-    return lambda x, dtype=None: function(x, dtype=None if dtype is None else _created(dtype))
+    return lambda x, dtype=None: function(x, dtype=None if dtype is None else standardize_dtype(dtype))
 
 
 _op("zeros", "shape, dtype=None", _creation(np.zeros), None, None, "A tensor of zeros.")
@@ -300,38 +298,38 @@ _op("ones_like", "x, dtype=None", _like(np.ones_like), None, None, "Ones shaped 
 _op("empty_like", "x, dtype=None", _like(np.zeros_like), None, None,
     "A tensor shaped like ``x`` (zero-filled).")
 _op("full", "shape, fill_value, dtype=None",
-    lambda shape, fill_value, dtype=None: np.full(shape, fill_value, dtype=_created(dtype)),
+    lambda shape, fill_value, dtype=None: np.full(shape, fill_value, dtype=standardize_dtype(dtype)),
     None, None,
     "A tensor of ``shape`` filled with ``fill_value``.")
 _op("full_like", "x, fill_value, dtype=None",
     lambda x, fill_value, dtype=None: np.full_like(
-        x, fill_value, dtype=None if dtype is None else _created(dtype)), None, None,
+        x, fill_value, dtype=None if dtype is None else standardize_dtype(dtype)), None, None,
     "A tensor shaped like ``x`` filled with ``fill_value``.")
 _op("eye", "N, M=None, k=0, dtype=None",
-    lambda N, M=None, k=0, dtype=None: np.eye(N, M, k, dtype=_created(dtype)), None, None,
+    lambda N, M=None, k=0, dtype=None: np.eye(N, M, k, dtype=standardize_dtype(dtype)), None, None,
     "A matrix with ones on diagonal ``k`` and zeros elsewhere.")
-_op("identity", "n, dtype=None", lambda n, dtype=None: np.identity(n, dtype=_created(dtype)),
+_op("identity", "n, dtype=None", lambda n, dtype=None: np.identity(n, dtype=standardize_dtype(dtype)),
     None, None, "The ``n`` by ``n`` identity matrix.")
 _op("tri", "N, M=None, k=0, dtype=None",
-    lambda N, M=None, k=0, dtype=None: np.tri(N, M, k, dtype=_created(dtype)), None, None,
+    lambda N, M=None, k=0, dtype=None: np.tri(N, M, k, dtype=standardize_dtype(dtype)), None, None,
     "A matrix with ones at and below diagonal ``k``.")
 _op("arange", "start, stop=None, step=None, dtype=None",
     lambda start, stop=None, step=None, dtype=None: np.arange(
         start, stop, step, dtype=result_type(*(type(v) if isinstance(v, (int, float)) else v
                                                for v in (start, stop, step) if v is not None))
-        if dtype is None else _created(dtype)), None, None,
+        if dtype is None else standardize_dtype(dtype)), None, None,
     "Evenly spaced values in ``[start, stop)``, ``step`` apart.")
 _op("linspace", "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
     lambda start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0: np.linspace(
         start, stop, num, endpoint=endpoint, retstep=retstep, axis=axis,
-        dtype=_created(dtype)), None, None, "``num`` evenly spaced values from start to stop.")
+        dtype=standardize_dtype(dtype)), None, None, "``num`` evenly spaced values from start to stop.")
 _op("logspace", "start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0",
     lambda start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0: np.logspace(
-        start, stop, num, endpoint=endpoint, base=base, axis=axis, dtype=_created(dtype)),
+        start, stop, num, endpoint=endpoint, base=base, axis=axis, dtype=standardize_dtype(dtype)),
     None, None, "``num`` values evenly spaced on a log scale, ``base ** start`` to stop.")
 _op("geomspace", "start, stop, num=50, endpoint=True, dtype=None, axis=0",
     lambda start, stop, num=50, endpoint=True, dtype=None, axis=0: np.geomspace(
-        start, stop, num, endpoint=endpoint, axis=axis, dtype=_created(dtype)), None, None,
+        start, stop, num, endpoint=endpoint, axis=axis, dtype=standardize_dtype(dtype)), None, None,
     "``num`` values in geometric progression from start to stop.")
 _op("array", "x, dtype=None", lambda x, dtype=None: convert_to_tensor(x, dtype), None, None,
     "``x`` as a tensor (a numpy array) of ``dtype``.")

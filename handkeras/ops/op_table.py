@@ -108,9 +108,9 @@ def _cast(result, dtype):
 def make_op(module, name, parameters, function, compute, result, doc):
     """The public function ``module.name``: binds Keras's ``parameters``, converts the tensor
     arguments to the dtype ``compute(dtypes)`` gives (None: each keeps its own), calls ``function``
-    with the leading tensor arguments (all those before a ``*args``) by position and the others by
-    name (numpy's names: ``axis``, ``keepdims``, ...), and casts its result to ``result(dtypes)`` (None: as
-    computed)."""
+    with the leading tensor arguments (all those before a ``*args``) by position and the others
+    by name (numpy's names: ``axis``, ``keepdims``, ...), and casts its result to
+    ``result(dtypes)`` (None: as computed)."""
     signature = parse_signature(parameters)
     variadic = any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
 

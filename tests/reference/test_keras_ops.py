@@ -212,7 +212,8 @@ CASES = {
                  ((0, 10, 3), {"dtype": "int32"})],
     "logspace": [((0, 2, 3), {}), ((0.0, 1.0, 4), {"base": 2})],
     "geomspace": [((1, 100, 3), {}), ((1.0, 8.0, 4), {"dtype": "float64"})],
-    "array": [(([1, 2],), {}), (([1.5, 2],), {}), ((FLOATS,), {}), (([1, 2],), {"dtype": "float64"})],
+    "array": [(([1, 2],), {}), (([1.5, 2],), {}), ((FLOATS,), {}),
+              (([1, 2],), {"dtype": "float64"})],
     "convert_to_tensor": [((v,), {}) for v in ([1, 2], [1.5, 2], [True, 3], 3, 2.5, True,
                                                FLOATS, INTS.astype("int64"), BOOLS, [])]
     + [(([1, 2],), {"dtype": "float64"}), ((2.5,), {"dtype": "int32"})],
@@ -232,8 +233,29 @@ CASES = {
 }
 
 
+PROBABILITIES = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]])
+ONE_HOT = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
 # Ops whose inputs are not a lone tensor or a pair of them.
 CASES.update({
+    "slice": each_dtype((0, 1), (2, 2)) + each_dtype([1, 0], [1, 3]),
+    "slice_update": [((tensor(d), (0, 1), tensor(d)[:1, :2]), {}) for d in DTYPES],
+    "scatter": [((np.array([[0, 1], [1, 2], [0, 1]]), np.array([1., 2., 3.]).astype(d), (2, 3)),
+                 {}) for d in ("float32", "float64", "int32")]
+    + [((np.array([[1]]), np.array([[1., 2.]]), (3, 2)), {})],
+    "scatter_update": [((tensor(d), np.array([[0, 1], [1, 2]]), tensor(d)[0, :2]), {"reduction": r})
+                       for d in ("float32", "float64", "int32") for r in (None, "add", "max",
+                                                                           "min", "mul")],
+    "binary_crossentropy": [((ONE_HOT.astype(d), PROBABILITIES.astype(d)), {"from_logits": f})
+                            for d in ("float32", "float64") for f in (False, True)],
+    "categorical_crossentropy": [
+        ((ONE_HOT.astype(d), PROBABILITIES.astype(d)), {"from_logits": f})
+        for d in ("float32", "float64") for f in (False, True)]
+    + [((ONE_HOT.T, PROBABILITIES.T), {"axis": 0})],
+    "sparse_categorical_crossentropy": [
+        ((np.array([1, 0]), PROBABILITIES.astype(d)), {"from_logits": f})
+        for d in ("float32", "float64") for f in (False, True)]
+    + [((np.array([[1], [0]]), PROBABILITIES), {})],
     "einsum": [(("ij,jk->ik", square(a), square(b)), {}) for a, b in
                [("float32", "float32"), ("float64", "float64"), ("int32", "int32"),
                 ("int32", "float32")]] + [(("ii", square("float64")), {})],
