@@ -4,6 +4,7 @@
 """
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -141,3 +142,10 @@ def test_activations_are_computed_without_overflow():
     assert ops.sigmoid(np.array([-1000.0, 1000.0], "float32")).tolist() == [0.0, 1.0]
     assert np.isfinite(ops.logsumexp(np.array([1000.0, 1000.0]))).all()
     assert ops.relu(np.array([-2, 3], "int32")).dtype == np.int32
+
+
+def test_the_docs_list_every_op():
+    """docs/ops.md's table of what exists names every public op."""
+    text = (Path(__file__).parents[1] / "docs" / "ops.md").read_text()
+    table = text[text.index("## What exists"):text.index("**Not there**")]
+    assert sorted(name for name in ops.__all__ if f"`{name}`" not in table) == []
