@@ -109,6 +109,8 @@ def test_core_conversions():
     copy[0, 0] = 7
     assert x[0, 0] == 0
     assert ops.shape(x) == (2, 3) and all(type(n) is int for n in ops.shape(x))
+    assert ops.shape([[1], [2]]) == (2, 1)
+    assert ops.shape(handkeras.Input((4,))) == (None, 4)
     assert ops.dtype(x) == "float64" and ops.dtype(3) == "int32" and ops.dtype(True) == "bool"
     assert ops.ndim(x) == 2 and ops.size(x) == 6
     assert ops.stop_gradient(x) is x

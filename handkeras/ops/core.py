@@ -66,8 +66,9 @@ def is_tensor(x):
 
 
 def shape(x):
-    """The shape of ``x`` as a tuple of ints."""
-    return tuple(int(n) for n in np.shape(x))
+    """The shape of ``x`` as a tuple of ints (None for the unknown sizes of a ``KerasTensor``)."""
+    sizes = x.shape if hasattr(x, "shape") else np.shape(x)
+    return tuple(None if n is None else int(n) for n in sizes)
 
 
 def dtype(x):

@@ -65,13 +65,14 @@ _op("square", "x", np.square, no_bool, no_bool, f"{ELEMENTWISE} ``x * x``.")
 _op("round", "x, decimals=0", np.round, first, first, "Round to ``decimals`` places, half to even.")
 _op("nan_to_num", "x, nan=0.0, posinf=None, neginf=None", np.nan_to_num, first, first,
     "Replace NaN by ``nan`` and infinities by ``posinf`` / ``neginf`` (the extremes by default).")
-_op("clip", "x, x_min, x_max", lambda x, x_min, x_max: np.clip(x, x_min, x_max), no_bool,
-    no_bool, "``x`` limited to ``[x_min, x_max]``.")
+_op("clip", "x, x_min, x_max", np.clip, no_bool, no_bool,
+    "``x`` limited to ``[x_min, x_max]``, promoted with the bounds (an int array clipped to "
+    "float bounds gives floats).")
 
 # ---------------------------------------------------------------------- element-wise, promoted
 for _name, _function in [("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
                          ("maximum", np.maximum), ("minimum", np.minimum), ("fmax", np.fmax),
-                         ("fmin", np.fmin), ("power", np.power), ("mod", np.mod),
+                         ("fmin", np.fmin), ("mod", np.mod),
                          ("fmod", np.fmod), ("floor_divide", np.floor_divide),
                          ]:
     _op(_name, "x1, x2", _function, promote, promote, f"{ELEMENTWISE} ``{_name}``, promoted.")
@@ -95,6 +96,21 @@ for _name, _function in [("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitw
                          ("bitwise_left_shift", np.left_shift),
                          ("bitwise_right_shift", np.right_shift)]:
     _op(_name, "x, y", _function, promote, promote, f"{ELEMENTWISE} ``{_name}`` of integers.")
+
+
+def _power(x1, x2):
+    """``x1 ** x2``; integers to negative integer powers truncate toward zero, as in Keras
+    (``2 ** -1`` is 0, ``1 ** -1`` is 1, ``(-1) ** -1`` is -1) where numpy raises."""
+    if x1.dtype.kind not in "iu" or x2.dtype.kind not in "iu" or not np.any(x2 < 0):
+        return np.power(x1, x2)
+    negative = x2 < 0
+    powers = np.power(x1, np.where(negative, 0, x2))
+    odd = np.abs(x2) % 2 == 1
+    reciprocal = np.where(x1 == 1, 1, np.where(x1 == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, reciprocal, powers).astype(powers.dtype)
+
+
+_op("power", "x1, x2", _power, promote, promote, f"{ELEMENTWISE} ``x1 ** x2``, promoted.")
 _op("gcd", "x1, x2", np.gcd, promote, promote, "Element-wise greatest common divisor.")
 _op("lcm", "x1, x2", np.lcm, promote, promote, "Element-wise least common multiple.")
 _op("ldexp", "x1, x2", lambda x1, x2: x1 * np.exp2(x2).astype(x1.dtype), to_float, to_float,

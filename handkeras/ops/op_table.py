@@ -18,7 +18,7 @@ from handkeras.ops.dtypes import WEAK_FLOAT, dtype_of, result_type
 # The parameters that hold tensors: converted, and the dtype rules read their dtypes.
 TENSOR_PARAMETERS = ("x", "x1", "x2", "y", "a", "array", "condition", "indices", "weights",
                      "targets", "predictions", "bins", "sorted_sequence", "values", "target",
-                     "output", "data", "segment_ids", "inputs", "updates")
+                     "output", "data", "segment_ids", "inputs", "updates", "x_min", "x_max")
 VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 # The parameters that hold a list of tensors.
 TENSOR_LIST_PARAMETERS = ("xs",)
