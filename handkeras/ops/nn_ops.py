@@ -183,5 +183,59 @@ _op("sparse_categorical_crossentropy", "target, output, from_logits=False, axis=
     _sparse_categorical_crossentropy, None, lambda dtypes: to_float(dtypes[1:]),
     "Cross-entropy of integer ``target`` and ``output`` along ``axis``, per sample.")
 
+
+# ------------------------------------------------------------------------------ statistics
+def _moments(x, axes, keepdims=False, synchronized=False):
+    if synchronized:
+        raise NotImplementedError("`synchronized=True` is for distributed training, which "
+                                  "handkeras does not do.")
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return (np.mean(x, axis=axes, keepdims=keepdims),
+            np.var(x, axis=axes, keepdims=keepdims))
+
+
+_op("moments", "x, axes, keepdims=False, synchronized=False", _moments, to_float, to_float,
+    "The mean and the variance of ``x`` over ``axes``.")
+
+
+def _psnr(x1, x2, max_val):
+    if x1.shape != x2.shape:
+        raise ValueError(f"Input shapes {x1.shape} and {x2.shape} must match for PSNR "
+                         "calculation.")
+    mse = np.mean((x1 - x2) ** 2)
+    return 20 * np.log10(np.asarray(max_val, x1.dtype)) - 10 * np.log10(mse)
+
+
+_op("psnr", "x1, x2, max_val", _psnr, to_float, to_float,
+    "The peak signal-to-noise ratio of ``x2`` against ``x1``, in decibels.")
+_op("logdet", "x", lambda x: np.linalg.slogdet(x)[1], to_float, to_float,
+    "The log of the determinant of positive-definite matrices.")
+
+
+def _segment(reduce, empty):
+    """A segment reduction: ``reduce.at`` over the rows of ``data`` grouped by ``segment_ids``;
+    empty segments hold ``empty``, and ids outside ``[0, num_segments)`` are dropped."""
+    def segment_reduction(data, segment_ids, num_segments=None, sorted=False):
+        segment_ids = segment_ids.astype(np.int64)
+        if num_segments is None:
+            num_segments = int(np.max(segment_ids)) + 1 if segment_ids.size else 0
+        inside = (segment_ids >= 0) & (segment_ids < num_segments)
+        outputs = np.full((num_segments,) + data.shape[1:], empty(data.dtype), data.dtype)
+        reduce.at(outputs, segment_ids[inside], data[inside])
+        return outputs
+    return segment_reduction
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+_op("segment_sum", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.add, lambda dtype: 0), None, None,
+    "The sums of the rows of ``data`` that share a segment id.")
+_op("segment_max", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.maximum, _lowest), None, None,
+    "The maxima of the rows of ``data`` that share a segment id.")
+
 globals().update(_OPS)
 __all__ = sorted(_OPS)

@@ -400,5 +400,22 @@ for _name, _function in [("bartlett", np.bartlett), ("blackman", np.blackman),
 _op("kaiser", "x, beta", np.kaiser, None, lambda dtypes: backend.floatx(),
     "The Kaiser window of ``x`` points with shape ``beta``.")
 
+
+# --------------------------------------------------------------------------------- linalg, lite
+def _norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (Keras's name)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    if axis is None and ord is None:
+        return np.sqrt(np.sum(np.square(x), keepdims=keepdims))
+    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+_op("norm", "x, ord=None, axis=None, keepdims=False", _norm, to_float, to_float,
+    "The vector or matrix norm of ``x`` (over every entry when ``ord`` and ``axis`` are None).")
+_op("det", "x", np.linalg.det, to_float, to_float, "The determinant of square matrices.")
+_op("inv", "x", np.linalg.inv, to_float, to_float, "The inverse of square matrices.")
+_op("solve", "a, b",
+    lambda a, b: np.linalg.solve(a, convert_to_tensor(b, a.dtype)), to_float, to_float,
+    "The ``x`` with ``a @ x = b``.")
+
 globals().update(_OPS)
 __all__ = sorted(_OPS)

@@ -237,12 +237,29 @@ CASES = {
 CASES_POWER = CASES["power"] + [((np.array([2, 1, -1, -1, 3], "int32"),
                                   np.array([-1, -3, -1, -2, 2], "int32")), {}),
                                 ((np.array([2, 1, -1], "int32"), -1), {})]
+SPD = np.array([[2.0, 1.0], [1.0, 3.0]])
 PROBABILITIES = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]])
 ONE_HOT = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
 
 # Ops whose inputs are not a lone tensor or a pair of them.
 CASES.update({
     "power": CASES_POWER,
+    "norm": each_dtype(dtypes=("float32", "float64", "int32")) + [
+        ((tensor("float64"),), kwargs) for kwargs in
+        ({"axis": 1}, {"ord": 1, "axis": 0}, {"ord": "fro"}, {"axis": [0, 1], "keepdims": True},
+         {"ord": np.inf, "axis": -1})],
+    "det": [((SPD.astype(d),), {}) for d in ("float32", "float64")],
+    "inv": [((SPD.astype(d),), {}) for d in ("float32", "float64")],
+    "logdet": [((SPD.astype(d),), {}) for d in ("float32", "float64")],
+    "solve": [((SPD.astype(d), np.array([[1.0], [2.0]]).astype(d)), {})
+              for d in ("float32", "float64")],
+    "moments": [((tensor(d), axes), {"keepdims": k}) for d in ("float32", "float64")
+                for axes in ([0], [0, 1], (1,)) for k in (False, True)],
+    "psnr": [((tensor(d), tensor(d)[::-1], 3.0), {}) for d in ("float32", "float64")],
+    "segment_sum": [((tensor(d), np.array([1, 1])), {}) for d in ("float32", "float64", "int32")]
+    + [((np.array([1., 2., 3., 4.]), np.array([0, 2, 0, 1])), {"num_segments": 4})],
+    "segment_max": [((np.array([[1., 5.], [3., 2.], [0., 0.]]).astype(d), np.array([0, 0, 1])),
+                     {}) for d in ("float32", "float64", "int32")],
     "slice": each_dtype((0, 1), (2, 2)) + each_dtype([1, 0], [1, 3]),
     "slice_update": [((tensor(d), (0, 1), tensor(d)[:1, :2]), {}) for d in DTYPES],
     "scatter": [((np.array([[0, 1], [1, 2], [0, 1]]), np.array([1., 2., 3.]).astype(d), (2, 3)),
