@@ -59,6 +59,9 @@ def test_ops_return_keras_s_dtypes_not_numpy_s():
     assert ops.convert_to_tensor([1, 2.5]).dtype == np.float32
     assert ops.convert_to_tensor([1, 2]).dtype == np.int32
     assert ops.convert_to_tensor(2**40).dtype == np.int64
+    assert ops.convert_to_tensor(np.float64(1.5)).dtype == np.float32   # a Python float
+    assert ops.convert_to_tensor([np.float64(1.5)]).dtype == np.float64  # an item's own dtype
+    assert ops.convert_to_tensor([]).dtype == np.float32
     assert ops.sqrt(np.array(4.0)).dtype == np.float64
     assert ops.sqrt(np.float64(4.0)).dtype == np.float32  # a Python float subclass, as in Keras
 

@@ -10,7 +10,6 @@ import builtins
 import numpy as np
 
 from handkeras.ops.dtypes import dtype_of, result_type, standardize_dtype
-from handkeras.variables import Variable
 
 
 def _flat_items(value):
@@ -26,21 +25,31 @@ def _python_int_dtype(value):
     return "int32" if -2**31 <= value < 2**31 else "int64"
 
 
+def _item_dtype(item):
+    """The dtype a list item brings to the list's promotion: its own when it has one (numpy
+    scalars included), else the weak type of a Python number."""
+    if hasattr(item, "dtype"):
+        return standardize_dtype(item.dtype)
+    if isinstance(item, int) and not isinstance(item, bool) and not -2**31 <= item < 2**31:
+        return "int64"
+    return dtype_of(item)
+
+
 def default_dtype(x):
-    """The dtype Keras gives ``x`` when no dtype is asked for."""
-    if isinstance(x, (np.ndarray, np.generic, Variable)):
-        return standardize_dtype(x.dtype)
-    if isinstance(x, int) and not isinstance(x, bool):
+    """The dtype Keras gives ``x`` when no dtype is asked for: a Python number's default type
+    (numpy's float64 scalar is a Python float), an array's own, a list's promoted items'."""
+    if isinstance(x, (bool, np.bool_)):
+        return "bool"
+    if isinstance(x, int):
         return _python_int_dtype(x)
+    if isinstance(x, float):
+        return result_type(float)
+    if hasattr(x, "dtype"):
+        return standardize_dtype(x.dtype)
     if isinstance(x, (list, tuple)):
         items = list(_flat_items(x))
-        if not items:
-            return result_type()
-        return result_type(*(_python_int_dtype(item)
-                             if isinstance(item, int) and not isinstance(item, bool)
-                             and not -2**31 <= item < 2**31 else dtype_of(item)
-                             for item in items))
-    return result_type(dtype_of(x))
+        return result_type(*(_item_dtype(item) for item in items))
+    return standardize_dtype(np.asarray(x).dtype)
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):

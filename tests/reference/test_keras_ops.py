@@ -215,7 +215,9 @@ CASES = {
     "array": [(([1, 2],), {}), (([1.5, 2],), {}), ((FLOATS,), {}),
               (([1, 2],), {"dtype": "float64"})],
     "convert_to_tensor": [((v,), {}) for v in ([1, 2], [1.5, 2], [True, 3], 3, 2.5, True,
-                                               FLOATS, INTS.astype("int64"), BOOLS, [])]
+                                               FLOATS, INTS.astype("int64"), BOOLS, [],
+                                               np.float64(1.5), [np.float64(1.5), 2],
+                                               np.int64(3), [[1, 2], [3, 4.5]])]
     + [(([1, 2],), {"dtype": "float64"}), ((2.5,), {"dtype": "int32"})],
     "cast": each_dtype("float64") + each_dtype("int32") + each_dtype("bool") + [((2.7, "int32"),
                                                                                   {})],
