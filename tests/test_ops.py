@@ -123,6 +123,12 @@ def test_core_conversions():
     assert ops.saturate_cast(np.array([-300.0, 5.5, 300.0]), "uint8").tolist() == [0, 5, 255]
 
 
+def test_broadcast_results_can_be_written():
+    grid = ops.broadcast_to(np.arange(3), (2, 3))
+    grid[0, 0] = 7
+    assert grid.tolist() == [[7, 1, 2], [0, 1, 2]]
+
+
 def test_where_and_nonzero_give_index_tuples():
     rows, cols = ops.nonzero(np.array([[0, 2], [3, 0]]))
     assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0] and rows.dtype == np.int32

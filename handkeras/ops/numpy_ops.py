@@ -72,9 +72,8 @@ _op("clip", "x, x_min, x_max", np.clip, no_bool, no_bool,
 # ---------------------------------------------------------------------- element-wise, promoted
 for _name, _function in [("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply),
                          ("maximum", np.maximum), ("minimum", np.minimum), ("fmax", np.fmax),
-                         ("fmin", np.fmin), ("mod", np.mod),
-                         ("fmod", np.fmod), ("floor_divide", np.floor_divide),
-                         ]:
+                         ("fmin", np.fmin), ("mod", np.mod), ("fmod", np.fmod),
+                         ("floor_divide", np.floor_divide)]:
     _op(_name, "x1, x2", _function, promote, promote, f"{ELEMENTWISE} ``{_name}``, promoted.")
 _op("nextafter", "x1, x2", np.nextafter, to_float, to_float,
     f"{ELEMENTWISE} next float after ``x1`` towards ``x2``.")
@@ -206,7 +205,8 @@ _op("rot90", "array, k=1, axes=(0, 1)", np.rot90, None, None,
 _op("moveaxis", "x, source, destination", np.moveaxis, None, None,
     "``x`` with the axes ``source`` moved to ``destination``.")
 _op("swapaxes", "x, axis1, axis2", np.swapaxes, None, None, "``x`` with two axes swapped.")
-_op("broadcast_to", "x, shape", np.broadcast_to, None, None, "``x`` broadcast to ``shape``.")
+_op("broadcast_to", "x, shape", lambda x, shape: np.broadcast_to(x, shape).copy(), None, None,
+    "``x`` broadcast to ``shape`` (a new, writable array, not numpy's read-only view).")
 _op("tile", "x, repeats", lambda x, repeats: np.tile(x, repeats), None, None,
     "``x`` repeated ``repeats`` times along each axis.")
 _op("repeat", "x, repeats, axis=None", np.repeat, None, None,
