@@ -302,7 +302,8 @@ def _creation(function):
 
 
 def _like(function):
-    return lambda x, dtype=None: function(x, dtype=None if dtype is None else standardize_dtype(dtype))
+    return lambda x, dtype=None: function(
+        x, dtype=None if dtype is None else standardize_dtype(dtype))
 
 
 _op("zeros", "shape, dtype=None", _creation(np.zeros), None, None, "A tensor of zeros.")
@@ -314,9 +315,9 @@ _op("ones_like", "x, dtype=None", _like(np.ones_like), None, None, "Ones shaped 
 _op("empty_like", "x, dtype=None", _like(np.zeros_like), None, None,
     "A tensor shaped like ``x`` (zero-filled).")
 _op("full", "shape, fill_value, dtype=None",
-    lambda shape, fill_value, dtype=None: np.full(shape, fill_value, dtype=standardize_dtype(dtype)),
-    None, None,
-    "A tensor of ``shape`` filled with ``fill_value``.")
+    lambda shape, fill_value, dtype=None: np.full(
+        shape, fill_value, dtype=standardize_dtype(dtype)), None, None,
+    "A tensor of ``shape`` filled with ``fill_value`` (floatx unless ``dtype`` says).")
 _op("full_like", "x, fill_value, dtype=None",
     lambda x, fill_value, dtype=None: np.full_like(
         x, fill_value, dtype=None if dtype is None else standardize_dtype(dtype)), None, None,
@@ -324,7 +325,8 @@ _op("full_like", "x, fill_value, dtype=None",
 _op("eye", "N, M=None, k=0, dtype=None",
     lambda N, M=None, k=0, dtype=None: np.eye(N, M, k, dtype=standardize_dtype(dtype)), None, None,
     "A matrix with ones on diagonal ``k`` and zeros elsewhere.")
-_op("identity", "n, dtype=None", lambda n, dtype=None: np.identity(n, dtype=standardize_dtype(dtype)),
+_op("identity", "n, dtype=None",
+    lambda n, dtype=None: np.identity(n, dtype=standardize_dtype(dtype)),
     None, None, "The ``n`` by ``n`` identity matrix.")
 _op("tri", "N, M=None, k=0, dtype=None",
     lambda N, M=None, k=0, dtype=None: np.tri(N, M, k, dtype=standardize_dtype(dtype)), None, None,
@@ -338,7 +340,8 @@ _op("arange", "start, stop=None, step=None, dtype=None",
 _op("linspace", "start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0",
     lambda start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0: np.linspace(
         start, stop, num, endpoint=endpoint, retstep=retstep, axis=axis,
-        dtype=standardize_dtype(dtype)), None, None, "``num`` evenly spaced values from start to stop.")
+        dtype=standardize_dtype(dtype)), None, None,
+    "``num`` evenly spaced values from start to stop.")
 _op("logspace", "start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0",
     lambda start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0: np.logspace(
         start, stop, num, endpoint=endpoint, base=base, axis=axis, dtype=standardize_dtype(dtype)),
