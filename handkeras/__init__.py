@@ -15,6 +15,7 @@ from handkeras import layers
 from handkeras import losses
 from handkeras import metrics
 from handkeras import models
+from handkeras import ops
 from handkeras import optimizers
 from handkeras import preprocessing
 from handkeras import random
@@ -30,4 +31,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "KerasTensor", "Sequential", "Variable", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "random", "regularizers", "saving", "utils"]
+           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]

@@ -1,0 +1,18 @@
+"""``keras.ops``: Keras's array functions, computed by numpy on numpy arrays.
+
+A tensor here is a numpy array: every op takes arrays, Python numbers or nested lists and returns
+numpy arrays, with Keras's argument names and defaults and Keras's result dtypes (see
+:mod:`handkeras.ops.dtypes`). The ops compute values only: they are forward-only, since handkeras
+differentiates its layers by hand rather than by tracing operations.
+"""
+
+from handkeras.ops import nn_ops, numpy_ops
+from handkeras.ops.core import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,
+                                saturate_cast, scatter, scatter_update, shape, slice,
+                                slice_update, stop_gradient, unstack)
+from handkeras.ops.nn_ops import *  # noqa: F401,F403  (the tables' functions)
+from handkeras.ops.numpy_ops import *  # noqa: F401,F403
+
+__all__ = ["cast", "convert_to_numpy", "convert_to_tensor", "dtype", "is_tensor",
+           "saturate_cast", "scatter", "scatter_update", "shape", "slice", "slice_update",
+           "stop_gradient", "unstack", *numpy_ops.__all__, *nn_ops.__all__]
