@@ -29,6 +29,10 @@ def halved(x):
 LAYER_EXAMPLES = {
     "Activation": (lambda: layers.Activation("tanh"), (5,)),
     "ActivityRegularization": (lambda: layers.ActivityRegularization(l1=0.01, l2=0.02), (4,)),
+    "AdaptiveAveragePooling1D": (lambda: layers.AdaptiveAveragePooling1D(4), (6, 3)),
+    "AdaptiveAveragePooling2D": (lambda: layers.AdaptiveAveragePooling2D((2, 3)), (5, 4, 2)),
+    "AdaptiveMaxPooling1D": (lambda: layers.AdaptiveMaxPooling1D(7), (5, 2)),
+    "AdaptiveMaxPooling2D": (lambda: layers.AdaptiveMaxPooling2D(3), (5, 4, 2)),
     "AlphaDropout": (lambda: layers.AlphaDropout(0.2, noise_shape=(None, 1, 3), seed=5), (4, 3)),
     "AveragePooling1D": (lambda: layers.AveragePooling1D(2), (6, 3)),
     "AveragePooling2D": (lambda: layers.AveragePooling2D(2, padding="same"), (5, 5, 2)),

@@ -36,6 +36,12 @@ from handkeras.layers.normalization.layer_normalization import LayerNormalizatio
 from handkeras.layers.normalization.rms_normalization import RMSNormalization
 from handkeras.layers.normalization.spectral_normalization import SpectralNormalization
 from handkeras.layers.normalization.unit_normalization import UnitNormalization
+from handkeras.layers.pooling.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+)
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
 from handkeras.layers.pooling.global_pooling import (
@@ -88,7 +94,9 @@ Convolution2DTranspose = Conv2DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 
-__all__ = ["Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
+__all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
+           "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
+           "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
