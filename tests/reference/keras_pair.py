@@ -51,6 +51,16 @@ def assert_same_history(ours, theirs):
     assert ours.epoch == theirs.epoch
 
 
+def assert_same_state(ours, theirs):
+    """Two optimizers' variables agree one to one, in Keras's order, with Keras's dtypes."""
+    mine, reference = ours.variables, theirs.variables
+    assert len(mine) == len(reference), [v.path for v in reference]
+    for i, (value, variable) in enumerate(zip(mine, reference)):
+        expected = keras.ops.convert_to_numpy(variable)
+        assert np.asarray(value).dtype == expected.dtype, f"variable {i} ({variable.path})"
+        assert_close(value, expected, f"optimizer variable {i} ({variable.path})")
+
+
 def assert_same_value_error(call):
     """``call(library)`` raises a ValueError with the same message in Keras and in handkeras."""
     with pytest.raises(ValueError) as theirs:

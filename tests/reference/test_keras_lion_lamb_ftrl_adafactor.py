@@ -12,6 +12,7 @@ import pytest
 import handkeras
 from handkeras import optimizers
 from handkeras.variables import Variable
+from keras_pair import assert_same_state
 from parity import assert_close
 
 torch = pytest.importorskip("torch")
@@ -106,16 +107,6 @@ def run_both(class_name, kwargs):
             assert_close(mine.value, keras.ops.convert_to_numpy(reference),
                          f"{class_name}{kwargs}: {mine.name} after step {step + 1}")
     return our_optimizer, their_optimizer
-
-
-def assert_same_state(ours, theirs):
-    """The optimizer variables agree one to one, in Keras's order, with Keras's dtypes."""
-    mine, reference = ours.variables, theirs.variables
-    assert len(mine) == len(reference), [v.path for v in reference]
-    for i, (value, variable) in enumerate(zip(mine, reference)):
-        expected = keras.ops.convert_to_numpy(variable)
-        assert np.asarray(value).dtype == expected.dtype, f"variable {i} ({variable.path})"
-        assert_close(value, expected, f"optimizer variable {i} ({variable.path})")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
