@@ -4,6 +4,7 @@
 """
 
 import inspect
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +161,11 @@ def test_the_docs_list_every_op():
     text = (Path(__file__).parents[1] / "docs" / "ops.md").read_text()
     table = text[text.index("## What exists"):text.index("**Not there**")]
     assert sorted(name for name in ops.__all__ if f"`{name}`" not in table) == []
+
+
+def test_infinities_and_nan_come_without_warnings_as_in_keras():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ops.log(np.float32(0)) == -np.inf
+        assert ops.divide(np.array([1.0, 0.0]), 0.0)[0] == np.inf
+        assert np.isnan(ops.arccosh(np.array(0.5)))

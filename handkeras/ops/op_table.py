@@ -110,7 +110,8 @@ def make_op(module, name, parameters, function, compute, result, doc):
     arguments to the dtype ``compute(dtypes)`` gives (None: each keeps its own), calls ``function``
     with the leading tensor arguments (all those before a ``*args``) by position and the others
     by name (numpy's names: ``axis``, ``keepdims``, ...), and casts its result to
-    ``result(dtypes)`` (None: as computed)."""
+    ``result(dtypes)`` (None: as computed). numpy's floating-point warnings are silenced: Keras's
+    ops give infinities and NaN without a word."""
     signature = parse_signature(parameters)
     variadic = any(p.kind is p.VAR_POSITIONAL for p in signature.parameters.values())
 
@@ -140,7 +141,8 @@ def make_op(module, name, parameters, function, compute, result, doc):
             else:
                 leading = False
                 named[n] = arguments[n]
-        values = function(*positional, **named)
+        with np.errstate(all="ignore"):  # IEEE results (log(0) = -inf) come silently, as in Keras
+            values = function(*positional, **named)
         return _cast(values, None if result is None else result(dtypes))
 
     op.__name__ = op.__qualname__ = name
