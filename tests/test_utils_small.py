@@ -168,3 +168,12 @@ def test_enabled_again_the_console_gets_the_output(logged, capsys):
     model, x, y = fitted_model()
     model.fit(x, y, epochs=2, batch_size=4, verbose=2)
     assert logged() == [] and "Epoch 2/2" in capsys.readouterr().err
+
+
+def test_fit_logs_a_progress_line_every_log_refresh_interval(logged, monkeypatch):
+    from handkeras.callbacks import progbar_logger
+    monkeypatch.setattr(progbar_logger, "LOG_REFRESH_INTERVAL", 0.0)
+    model, x, y = fitted_model()
+    model.fit(x, y, epochs=1, batch_size=2, verbose=1)
+    records = logged()
+    assert [record.split(" - ")[0] for record in records] == ["1/4", "2/4", "3/4", "4/4", "4/4"]
