@@ -59,14 +59,14 @@ def test_config_methods_are_not_entries():
     assert "other" not in config
 
 
-# ------------------------------------------------------------------------------------- is_keras_tensor
+# --------------------------------------------------------------------------------- is_keras_tensor
 def test_is_keras_tensor():
     assert keras.utils.is_keras_tensor(keras.Input((4,)))
     assert not keras.utils.is_keras_tensor(np.zeros((1, 4)))
     assert not keras.utils.is_keras_tensor(keras.Variable(np.zeros(2), name="v"))
 
 
-# ------------------------------------------------------------------------------------- standardize_dtype
+# ------------------------------------------------------------------------------- standardize_dtype
 @pytest.mark.parametrize("dtype, name", [
     (None, "float32"), ("int", "int32"), (int, "int32"), (float, "float32"), (bool, "bool"),
     (str, "string"), (complex, "complex64"), (np.float64, "float64"), (np.dtype("uint8"), "uint8"),
