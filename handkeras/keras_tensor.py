@@ -24,3 +24,8 @@ class KerasTensor:
     def __repr__(self):
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
                 f"ragged={self.ragged}, name={self.name}>")
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic ``KerasTensor`` (as ``Input(...)`` returns), not an array."""
+    return isinstance(x, KerasTensor)

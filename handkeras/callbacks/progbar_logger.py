@@ -1,4 +1,5 @@
-"""ProgbarLogger: the progress output of fit, evaluate and predict (tqdm bars, on stderr)."""
+"""ProgbarLogger: the progress output of fit, evaluate and predict (tqdm bars, on stderr; lines of
+the "keras" logger when interactive logging is disabled)."""
 
 import sys
 import time
@@ -7,6 +8,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from handkeras.callbacks.callback import Callback
+from handkeras.interactive_logging import is_interactive_logging_enabled, log_text
 
 #: Seconds between two redraws of a bar in a terminal or a notebook: the steps in between cost a
 #: counter and a clock read.
@@ -69,8 +71,12 @@ def _open(total):
 
 
 def print_msg(message):
-    """Print a callback's message on stderr without breaking an open progress bar."""
-    tqdm.write(message, file=sys.stderr)
+    """Print a callback's message on stderr without breaking an open progress bar, or record it
+    on the "keras" logger when interactive logging is disabled."""
+    if is_interactive_logging_enabled():
+        tqdm.write(message, file=sys.stderr)
+    else:
+        log_text(message)
 
 
 class ProgbarLogger(Callback):
@@ -83,6 +89,11 @@ class ProgbarLogger(Callback):
     and ``predict`` get the same output; the validation inside ``fit`` shows none. Bars redraw at
     most every ``REFRESH_INTERVAL`` seconds (``LOG_REFRESH_INTERVAL`` when stderr is not a terminal);
     steps in between only count.
+
+    With interactive logging disabled (``keras.config.disable_interactive_logging()``) no bar is
+    drawn: ``verbose=1`` records a ``12/50 - 3s - 40ms/step - loss: ...`` line on the "keras"
+    logger every ``LOG_REFRESH_INTERVAL`` seconds and at the end, and every other line goes to
+    that logger too.
     """
 
     def __init__(self):
@@ -92,6 +103,7 @@ class ProgbarLogger(Callback):
         self.target = None
         self._in_fit = False
         self._bar = None
+        self._logging = False  # verbose=1 with interactive logging disabled: lines, not a bar
         self._seen = 0
         self._start = 0.0
         self._interval = REFRESH_INTERVAL
@@ -108,22 +120,27 @@ class ProgbarLogger(Callback):
     def _begin(self):
         self._seen = 0
         self._start = time.monotonic()
-        self._interval = _refresh_interval()
+        self._logging = self.verbose == 1 and not is_interactive_logging_enabled()
+        self._interval = LOG_REFRESH_INTERVAL if self._logging else _refresh_interval()
         self._next_refresh = self._start + self._interval
-        if self.verbose == 1:
+        if self.verbose == 1 and not self._logging:
             self._bar = _open(self.target)
 
     def _step(self, batch, logs):
         self._seen = batch + 1
         bar = self._bar
-        if bar is not None:
-            now = time.monotonic()
-            if now >= self._next_refresh:
-                self._next_refresh = now + self._interval
-                bar.n = self._seen
-                logs = logs() if callable(logs) else logs
-                bar.set_postfix_str(self._summary(now, logs), refresh=False)
-                bar.refresh()
+        if bar is None and not self._logging:
+            return
+        now = time.monotonic()
+        if now >= self._next_refresh:
+            self._next_refresh = now + self._interval
+            logs = logs() if callable(logs) else logs
+            if bar is None:
+                log_text(self._line(now, self.target or "Unknown", logs))
+                return
+            bar.n = self._seen
+            bar.set_postfix_str(self._summary(now, logs), refresh=False)
+            bar.refresh()
 
     def _end(self, logs):
         now = time.monotonic()
@@ -136,10 +153,8 @@ class ProgbarLogger(Callback):
             self._bar.set_postfix_str(self._summary(now, logs), refresh=False)
             self._bar.close()
             self._bar = None
-        elif self.verbose == 2:
-            total = self.target or self._seen
-            print(f"{self._seen}/{total} - {now - self._start:.0f}s - {self._summary(now, logs)}",
-                  file=sys.stderr)
+        elif self.verbose == 2 or self._logging:
+            print_msg(self._line(now, self.target or self._seen, logs))
 
     def close(self):
         """Close the bar of an interrupted loop, if one is open: it keeps its last state, with the
@@ -148,6 +163,9 @@ class ProgbarLogger(Callback):
             self._bar.n = self._seen
             self._bar.close()
             self._bar = None
+
+    def _line(self, now, total, logs):
+        return f"{self._seen}/{total} - {now - self._start:.0f}s - {self._summary(now, logs)}"
 
     def _summary(self, now, logs):
         per_step = format_time_per_step((now - self._start) / self._seen if self._seen else 0.0)
@@ -163,7 +181,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose and self.epochs > 1:
-            print(f"Epoch {epoch + 1}/{self.epochs}", file=sys.stderr)
+            print_msg(f"Epoch {epoch + 1}/{self.epochs}")
         if self.verbose:
             self._begin()
 

@@ -1,11 +1,17 @@
 """Utilities with Keras's names: to_categorical, normalize, pad_sequences, set_random_seed,
 plot_model, Progbar, plot_history, clear_session, PyDataset (alias Sequence) with the batch tuples'
-pack and unpack, and the custom-object registry of ``keras.saving`` under the names
+pack and unpack, Config, is_keras_tensor, standardize_dtype, the interactive-logging switch of
+``keras.config``, and the custom-object registry of ``keras.saving`` under the names
 ``keras.utils`` also gives it."""
 
 import importlib
 
 from handkeras.backend import clear_session, set_random_seed
+from handkeras.interactive_logging import (disable_interactive_logging, enable_interactive_logging,
+                                           is_interactive_logging_enabled)
+from handkeras.keras_tensor import is_keras_tensor
+from handkeras.utils.config import Config
+from handkeras.utils.dtype_utils import standardize_dtype
 from handkeras.utils.numerical_utils import normalize, to_categorical
 from handkeras.utils.model_plot import plot_model
 from handkeras.utils.plotting import plot_history
@@ -22,7 +28,9 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "set_random_seed", "plot_model",
            "Progbar", "plot_history", "clear_session", "PyDataset", "Sequence",
-           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", *_FROM_SAVING]
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "Config", "is_keras_tensor",
+           "standardize_dtype", "enable_interactive_logging", "disable_interactive_logging",
+           "is_interactive_logging_enabled", *_FROM_SAVING]
 
 
 def __getattr__(name):

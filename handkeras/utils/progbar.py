@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from handkeras.callbacks.progbar_logger import format_time_per_step, format_value
+from handkeras.interactive_logging import is_interactive_logging_enabled, log_text
 
 _BOLD, _GREEN, _WHITE, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
@@ -151,5 +152,9 @@ def _visible(text):
 
 
 def _write(text):
+    """To stdout, or, with interactive logging disabled, as one record of the "keras" logger."""
+    if not is_interactive_logging_enabled():
+        log_text(text)
+        return
     sys.stdout.write(text)
     sys.stdout.flush()

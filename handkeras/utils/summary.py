@@ -13,13 +13,16 @@ import shutil
 
 import numpy as np
 
+from handkeras.interactive_logging import is_interactive_logging_enabled, log_text
+
 _SEQUENTIAL_POSITIONS = (0.45, 0.80, 1.0)
 _PADDING = 1  # spaces each side of a cell
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None):
-    """Print the summary; with ``print_fn``, hand it the whole text in one call, as Keras does."""
+    """Print the summary; with ``print_fn``, hand it the whole text in one call, as Keras does
+    (as also without it when interactive logging is disabled: one record of the "keras" logger)."""
     header = ["Layer (type)", "Output Shape", "Param #"]
     justify = ["left", "left", "right"]
     positions = list(positions or _SEQUENTIAL_POSITIONS)
@@ -44,7 +47,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     lines += [f" {label} params: {count:,} ({_readable_size(size)})"
               for label, count, size in _totals(model)]
     text = "\n".join(lines) + "\n"
-    if print_fn is None:
+    if print_fn is None and not is_interactive_logging_enabled():
+        log_text(text)
+    elif print_fn is None:
         print(text, end="")
     else:
         print_fn(text)
