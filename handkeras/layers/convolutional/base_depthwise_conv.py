@@ -97,12 +97,9 @@ class BaseDepthwiseConv(DepthwiseConvolution, Layer):
             "use_bias": self.use_bias,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": self.depthwise_regularizer and regularizers.serialize(
-                self.depthwise_regularizer),
-            "bias_regularizer": self.bias_regularizer and regularizers.serialize(
-                self.bias_regularizer),
-            "activity_regularizer": self.activity_regularizer and regularizers.serialize(
-                self.activity_regularizer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
         }

@@ -129,15 +129,11 @@ class BaseSeparableConv(DepthwiseConvolution, Layer):
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": _serialized_regularizer(self.depthwise_regularizer),
-            "pointwise_regularizer": _serialized_regularizer(self.pointwise_regularizer),
-            "bias_regularizer": _serialized_regularizer(self.bias_regularizer),
-            "activity_regularizer": _serialized_regularizer(self.activity_regularizer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
             "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
         }
-
-
-def _serialized_regularizer(regularizer):
-    return regularizer and regularizers.serialize(regularizer)

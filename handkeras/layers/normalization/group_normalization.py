@@ -124,12 +124,8 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": _serialized(self.beta_regularizer),
-            "gamma_regularizer": _serialized(self.gamma_regularizer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
             "beta_constraint": constraints.serialize(self.beta_constraint),
             "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }
-
-
-def _serialized(regularizer):
-    return None if regularizer is None else regularizers.serialize(regularizer)
