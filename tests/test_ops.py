@@ -74,12 +74,18 @@ def test_results_are_numpy_arrays_even_for_full_reductions():
 
 
 def test_unknown_dtype_names_are_clear_value_errors():
-    with pytest.raises(ValueError, match="Invalid dtype: 'float33'"):
+    with pytest.raises(ValueError, match="^Invalid dtype: float33$"):  # Keras's words
         ops.cast(np.ones(2), "float33")
     with pytest.raises(ValueError, match="Invalid dtype"):
         ops.zeros((2,), dtype="complex64")
     with pytest.raises(ValueError, match="Invalid dtype"):
         result_type("int32", "str")
+
+
+def test_dtype_names_are_read_as_keras_utils_reads_them(float64):
+    """The Python type ``float`` names float32 whatever floatx is, as in Keras."""
+    assert ops.zeros((2,), dtype=float).dtype == np.float32
+    assert ops.cast(np.ones(2, np.int32), float).dtype == np.float32
 
 
 def test_signatures_are_keras_s_and_bind_like_functions():

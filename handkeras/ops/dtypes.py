@@ -18,6 +18,7 @@ JAX backends demote some 64-bit results to 32 bits, to match JAX's default).
 import numpy as np
 
 from handkeras import backend
+from handkeras.utils.dtype_utils import standardize_dtype as keras_dtype_name
 
 BOOL = "bool"
 SIGNED = ("int8", "int16", "int32", "int64")
@@ -30,17 +31,9 @@ WEAK_INT, WEAK_FLOAT = "int", "float"
 
 
 def standardize_dtype(dtype):
-    """A dtype's Keras name (``"float32"``, ``"int32"``, ...), from a string, a numpy dtype or a
-    Python type (``float`` is floatx, ``int`` int32, ``bool`` bool); None means floatx."""
-    if dtype is None:
-        return backend.floatx()
-    python_types = {bool: BOOL, int: "int32", float: backend.floatx()}
-    if isinstance(dtype, type) and dtype in python_types:
-        return python_types[dtype]
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = None
+    """A dtype's Keras name (``"float32"``, ``"int32"``, ...), as ``keras.utils.standardize_dtype``
+    gives it (None is floatx, the Python type ``float`` float32), among the dtypes numpy computes."""
+    name = keras_dtype_name(dtype)
     if name not in ALLOWED:
         raise ValueError(f"Invalid dtype: {dtype!r}. handkeras.ops supports the dtypes "
                          f"{list(ALLOWED)}.")
