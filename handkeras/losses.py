@@ -99,6 +99,10 @@ class Loss:
         """Per-sample validity (a boolean array shaped like the losses), or None: all valid."""
         return None
 
+    def _valid(self, y_true, y_pred, losses):
+        """The mask of the computed ``losses``: ``mask``'s, unless a loss masks by its values."""
+        return self.mask(y_true, y_pred)
+
     def losses_and_gradient(self, y_true, y_pred):
         """``call`` and ``gradient`` together: a loss whose two share work computes it once."""
         return self.call(y_true, y_pred), self.gradient(y_true, y_pred)
@@ -159,7 +163,7 @@ class Loss:
         """
         y_true, y_pred = self._inputs(y_true, y_pred)
         losses = self.call(y_true, y_pred)
-        weights = self._weights(losses, sample_weight, self.mask(y_true, y_pred))
+        weights = self._weights(losses, sample_weight, self._valid(y_true, y_pred, losses))
         if self.reduction in (None, "none"):
             return losses if weights is None else losses * weights
         return losses.dtype.type(self._reduce(losses, weights))
@@ -1187,8 +1191,9 @@ class Circle(LossFunctionWrapper):
     def call(self, y_true, y_pred):
         return self._losses(y_true, y_pred)[0]
 
-    def mask(self, y_true, y_pred):
-        return self.call(y_true, y_pred) > 0
+    def _valid(self, y_true, y_pred, losses):
+        """Keras's mask: the samples whose loss is not zero."""
+        return losses > 0
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None):
         """The reduced loss and its gradient: ``(G + G^T) y_pred``, ``G`` the similarities'
@@ -1199,7 +1204,8 @@ class Circle(LossFunctionWrapper):
         y_true, y_pred = self._inputs(y_true, y_pred)
         losses, d_similarities = self._losses(y_true, y_pred)
         # the mask of the nonzero losses (Keras's) makes weights, sample weights or not
-        weights = np.broadcast_to(self._weights(losses, sample_weight, losses > 0), losses.shape)
+        weights = np.broadcast_to(
+            self._weights(losses, sample_weight, self._valid(y_true, y_pred, losses)), losses.shape)
         value = self._reduce(losses, weights)
         if self.reduction == "sum":
             divisor = 1.0
