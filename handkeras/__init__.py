@@ -31,4 +31,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "KerasTensor", "Sequential", "Variable", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]
+           "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving",
+           "utils"]

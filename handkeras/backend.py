@@ -97,10 +97,16 @@ def snake_case(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def get_uid(prefix=""):
+    """The next count of ``prefix``: 1, 2, ... until :func:`clear_session`, on the counters that
+    name layers (after a first ``Dense``, ``get_uid("dense")`` is 2, as in Keras)."""
+    _name_counters[prefix] = _name_counters.get(prefix, 0) + 1
+    return _name_counters[prefix]
+
+
 def unique_name(prefix):
     """``dense``, then ``dense_1``, ``dense_2``... counted per process until :func:`clear_session`."""
-    count = _name_counters.get(prefix, 0)
-    _name_counters[prefix] = count + 1
+    count = get_uid(prefix) - 1
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
@@ -132,3 +138,30 @@ def clear_session(free_memory=True):
 def cast_to_floatx(x):
     """``x`` as a numpy array of floatx, copying only when the dtype differs."""
     return np.asarray(x, dtype=_FLOATX)
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` (any name :func:`standardize_dtype` reads) is a float type."""
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    """Whether ``dtype`` (any name :func:`standardize_dtype` reads) is a signed or unsigned integer
+    type (``bool`` is not)."""
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def result_type(*dtypes):
+    """The dtype Keras's promotion rules give values of ``dtypes`` (see ``keras.ops``)."""
+    from handkeras.ops import dtypes as promotion  # imported here: keras.ops reads these settings
+    return promotion.result_type(*dtypes)
+
+
+# Keras keeps these in ``keras.backend`` too; their modules read the settings above, so they are
+# imported once those exist.
+from handkeras.dtype_names import standardize_dtype  # noqa: E402
+from handkeras.keras_tensor import is_keras_tensor  # noqa: E402
+
+__all__ = ["backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format",
+           "is_float_dtype", "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon",
+           "set_floatx", "set_image_data_format", "standardize_dtype"]

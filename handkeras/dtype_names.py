@@ -1,4 +1,5 @@
-"""``keras.utils.standardize_dtype``: any way of naming a dtype, to Keras's one name for it.
+"""``keras.backend.standardize_dtype`` (also in ``keras.utils``): any way of naming a dtype, to
+Keras's one name for it.
 
 Layers, variables and ``keras.ops`` speak of dtypes as strings (``"float32"``); a script may hold
 a numpy dtype, a numpy scalar type, a Python type or a torch dtype instead."""

@@ -8,14 +8,17 @@ class KerasTensor:
     no values. ``Input(...)`` returns one, which starts a Sequential; a built model gives each
     layer an ``input`` and an ``output`` tensor, and has ``inputs`` and ``outputs``."""
 
-    sparse = False
-    ragged = False
+    _input_layer = None  # the InputLayer this tensor is the output of, if any
 
-    def __init__(self, shape, dtype, name=None, input_layer=None):
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, record_history=True,
+                 name=None, **kwargs):
+        """Keras's constructor; ``record_history`` (Keras's tracing of the functional API) has
+        nothing to record here."""
         self.shape = tuple(shape)
         self.dtype = dtype
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
         self.name = name or backend.unique_name("keras_tensor")
-        self._input_layer = input_layer  # the InputLayer this tensor is the output of, if any
 
     @property
     def ndim(self):

@@ -9,6 +9,16 @@ import operator
 
 import numpy as np
 
+from handkeras import backend
+
+
+def _check_choice(argument, value, allowed):
+    """ValueError in Keras's words unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"Invalid value for argument `{argument}`. Expected one of "
+                         + ", ".join(f"`{choice!r}`" if choice else "`None`" for choice in allowed)
+                         + f". Received: {argument}={value}")
+
 
 def _on_value(name):
     """The ndarray method ``name`` applied to the variable's value."""
@@ -28,11 +38,57 @@ class Variable:
     """
 
     _constraint = None
+    # Keras's distribution settings, kept for scripts that read them.
+    aggregation = "none"
+    synchronization = "auto"
 
-    def __init__(self, value, name, trainable=True, path=None):
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, layout=None, **kwargs):
+        """Keras's constructor: the value is ``initializer`` converted (a copy, of ``dtype`` or
+        the dtype Keras gives it: floatx for Python floats, int32 for ints, an array's own), or an
+        initializer (a name or a callable) run for ``shape``. The path is the name under the open
+        name scopes. ``aggregation`` and ``synchronization`` (checked and kept), ``autocast``
+        and ``layout`` only matter to Keras's distribution and mixed precision, which handkeras
+        does not have."""
+        from handkeras import initializers  # imported here: initializers create Variables' values
+        from handkeras.ops import core as ops
+
+        name = name or backend.unique_name("variable")
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name}")
+        _check_choice("aggregation", aggregation, (None, "none", "mean", "sum",
+                                                   "only_first_replica"))
+        _check_choice("synchronization", synchronization, (None, "none", "on_read", "on_write",
+                                                           "auto"))
+        if isinstance(initializer, str) or callable(initializer):
+            if shape is None:
+                raise ValueError("When creating a Variable from an initializer, the `shape` "
+                                 "argument should be specified. Received: "
+                                 f"initializer={initializer} and shape={shape}")
+            dtype = ops.standardize_dtype(dtype)
+            value = np.asarray(initializers.get(initializer)(tuple(shape), dtype), dtype=dtype)
+        else:
+            value = np.array(ops.convert_to_tensor(initializer, dtype))
+            if shape is not None and tuple(shape) != value.shape:
+                raise ValueError(f"Variable '{name}': `shape` {tuple(shape)} differs from the "
+                                 f"shape of its initial value, {value.shape}.")
+        self._hold(value, name, backend.scoped_path(name), bool(trainable))
+        self.aggregation = aggregation or "none"
+        self.synchronization = synchronization or "none"
+
+    @classmethod
+    def holding(cls, value, name, path=None, trainable=True):
+        """A variable whose value IS ``value`` (no copy: layers and optimizers keep views of it),
+        with the path given (the name by default): how handkeras makes its weights and slots."""
+        variable = cls.__new__(cls)
+        variable._hold(value, name, path or name, trainable)
+        return variable
+
+    def _hold(self, value, name, path, trainable):
         self.value = value
         self.name = name
-        self.path = path or name
+        self.path = path
         self.trainable = trainable
 
     @property

@@ -80,7 +80,7 @@ def test_constraints_keep_the_weight_dtype(constraint, dtype):
 def test_the_base_constraint_changes_nothing_and_a_variable_is_taken_as_its_value():
     w = weights()
     assert constraints.Constraint()(w) is w
-    variable = keras.Variable(w.copy(), "w")
+    variable = keras.Variable(w.copy(), name="w")
     np.testing.assert_array_equal(constraints.NonNeg()(variable), np.maximum(w, 0))
 
 
@@ -181,7 +181,7 @@ def test_a_custom_constraint_registered_round_trips():
 
 # ------------------------------------------------------------------------------------ variables
 def test_a_variable_s_constraint_must_be_callable():
-    variable = keras.Variable(np.ones(3), "w")
+    variable = keras.Variable(np.ones(3), name="w")
     assert variable.constraint is None
     variable.constraint = constraints.NonNeg()
     with pytest.raises(ValueError, match="Invalid value for attribute `constraint`"):
@@ -281,7 +281,7 @@ def test_an_unknown_constraint_names_the_layer_and_the_argument(kind):
 
 # ------------------------------------------------------------------------------------ training
 def test_optimizers_apply_the_constraint_after_each_update():
-    variable = keras.Variable(np.array([1.0, 2.0, 3.0]), "w")
+    variable = keras.Variable(np.array([1.0, 2.0, 3.0]), name="w")
     optimizer = keras.optimizers.SGD(learning_rate=1.0)
     optimizer.apply([np.array([2.0, 1.0, -1.0])], [variable])
     np.testing.assert_array_equal(variable.numpy(), [-1.0, 1.0, 4.0])

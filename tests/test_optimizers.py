@@ -22,7 +22,7 @@ def in_float64(float64):
 
 
 def variable(values, name="kernel"):
-    return Variable(np.array(values, dtype=np.float64), name)
+    return Variable(np.array(values, dtype=np.float64), name=name)
 
 
 def step(optimizer, var, *grads):
@@ -369,7 +369,7 @@ def test_optimizer_variables_hold_the_live_state():
 
 # ----------------------------------------------------------------------------- state
 def two_variables():
-    return [Variable(np.ones((2, 3)), "kernel"), Variable(np.zeros(3), "bias")]
+    return [Variable(np.ones((2, 3)), name="kernel"), Variable(np.zeros(3), name="bias")]
 
 
 def test_variables_follow_keras_order_for_adam_with_amsgrad():
@@ -430,7 +430,7 @@ def test_large_variables_updated_block_by_block_end_exactly_as_updated_whole(mak
         calls = []
         rule = optimizer.update_step
         optimizer.update_step = lambda *args: calls.append(args[1]) or rule(*args)
-        var = Variable(start.copy(), "kernel")
+        var = Variable(start.copy(), name="kernel")
         for grad in grads:
             optimizer.apply([grad], [var])
         assert len(calls) == 3 * (3 if blocked else 1)
@@ -448,7 +448,7 @@ def test_sgd_and_new_rules_update_whole_variables():
         def update_step(self, gradient, variable, slots, learning_rate):
             variable.value -= learning_rate * gradient / np.linalg.norm(gradient)
 
-    var = Variable(np.ones((400, 400)), "kernel")
+    var = Variable(np.ones((400, 400)), name="kernel")
     Normalized(learning_rate=1.0).apply([np.ones((400, 400))], [var])
     np.testing.assert_allclose(var.value, 1 - 1 / 400)
 
@@ -591,7 +591,7 @@ def test_empty_gradients_are_a_no_op():
 
 
 def test_gradients_are_cast_to_the_variable_dtype():
-    w = Variable(np.ones(2, dtype=np.float32), "kernel")
+    w = Variable(np.ones(2, dtype=np.float32), name="kernel")
     optimizers.Adam().apply([np.ones(2, dtype=np.float64)], [w])
     assert w.value.dtype == np.float32
 

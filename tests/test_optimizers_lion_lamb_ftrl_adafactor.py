@@ -17,7 +17,7 @@ def in_float64(float64):
 
 
 def variable(values, name="kernel"):
-    return Variable(np.array(values, dtype=np.float64), name)
+    return Variable(np.array(values, dtype=np.float64), name=name)
 
 
 def apply(optimizer, var, *grads):
@@ -110,9 +110,9 @@ def test_ftrl_accumulators_start_at_the_initial_value():
 # ----------------------------------------------------------------------------- Adafactor
 def test_adafactor_keeps_row_and_column_moments_over_the_last_two_axes():
     optimizer = optimizers.Adafactor()
-    conv = Variable(np.ones((3, 3, 2, 4)), "kernel", path="conv2d/kernel")
-    dense = Variable(np.ones((5, 2)), "kernel", path="dense/kernel")
-    bias = Variable(np.ones(2), "bias", path="dense/bias")
+    conv = Variable.holding(np.ones((3, 3, 2, 4)), "kernel", path="conv2d/kernel")
+    dense = Variable.holding(np.ones((5, 2)), "kernel", path="dense/kernel")
+    bias = Variable.holding(np.ones(2), "bias", path="dense/bias")
     optimizer.build([conv, dense, bias])
     described = [(v.path, v.shape, str(np.asarray(v).dtype)) for v in optimizer.variables[2:]]
     assert described == [
@@ -187,8 +187,8 @@ def test_adafactor_caps_the_step_size_at_one_over_root_t_whatever_relative_step_
 
 def test_adafactor_keeps_float32_variables_float32():
     keras.config.set_floatx("float32")
-    kernel = Variable(np.ones((4, 3), np.float32), "kernel")
-    bias = Variable(np.ones(3, np.float32), "bias")
+    kernel = Variable(np.ones((4, 3), np.float32), name="kernel")
+    bias = Variable(np.ones(3, np.float32), name="bias")
     optimizer = optimizers.Adafactor(0.01)
     optimizer.apply([np.full((4, 3), 0.5, np.float32), np.full(3, 0.5, np.float32)], [kernel, bias])
     assert kernel.value.dtype == bias.value.dtype == np.float32

@@ -152,7 +152,7 @@ def test_custom_schedule_drives_an_optimizer_and_deserializes_with_custom_object
     from handkeras.variables import Variable
 
     optimizer = optimizers.SGD(HalvingSchedule(1.0))
-    w = Variable(np.zeros(1), "w")
+    w = Variable(np.zeros(1), name="w")
     for _ in range(3):
         optimizer.apply([np.ones(1)], [w])
     assert w.value[0] == pytest.approx(-1.75)

@@ -287,8 +287,8 @@ class Layer:
             check(self, name, shape)
         initializer = initializers_module.get(initializer)
         value = aligned.copy(initializer(shape, dtype.name), dtype=dtype)
-        variable = Variable(value, name=name, trainable=trainable,
-                            path=backend.scoped_path(f"{self.name}/{name}"))
+        variable = Variable.holding(value, name, backend.scoped_path(f"{self.name}/{name}"),
+                                    trainable=trainable)
         variable.regularizer = regularizers_module.get(regularizer)
         variable.constraint = constraint
         self._weights.append(variable)

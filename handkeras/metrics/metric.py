@@ -50,7 +50,7 @@ class Metric:
         value = np.array(initializers_module.get(initializer)(shape, resolved.name),
                          dtype=resolved)
         name = name or backend.unique_name("variable")
-        variable = Variable(value, name=name, trainable=False, path=f"{self.name}/{name}")
+        variable = Variable.holding(value, name, path=f"{self.name}/{name}", trainable=False)
         self._variables.append(variable)
         return variable
 

@@ -18,7 +18,7 @@ JAX backends demote some 64-bit results to 32 bits, to match JAX's default).
 import numpy as np
 
 from handkeras import backend
-from handkeras.utils.dtype_utils import standardize_dtype as keras_dtype_name
+from handkeras.dtype_names import standardize_dtype as keras_dtype_name
 
 BOOL = "bool"
 SIGNED = ("int8", "int16", "int32", "int64")

@@ -52,7 +52,7 @@ class Adafactor(Optimizer):
         if slot_name == "velocity":
             return super().slot_variable(slot_name, variable)
         if variable.ndim < 2:
-            return Variable(np.zeros((), np.int32), variable.name, trainable=False)
+            return Variable.holding(np.zeros((), np.int32), variable.name, trainable=False)
         rows, columns = variable.shape[:-1], variable.shape[:-2] + variable.shape[-1:]
         shape = rows if slot_name == "r" else columns
         return self._state_variable(aligned.zeros(shape, variable.dtype), variable.name)

@@ -172,7 +172,7 @@ class Optimizer:
 
     def _state_variable(self, value, name):
         """A non-trainable Variable of this optimizer, with Keras's path ``<optimizer name>/<name>``."""
-        return Variable(value, name, trainable=False, path=f"{self.name}/{name}")
+        return Variable.holding(value, name, f"{self.name}/{name}", trainable=False)
 
     @property
     def slot_names(self):

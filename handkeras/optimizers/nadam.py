@@ -41,8 +41,9 @@ class Nadam(Optimizer):
         super().build(variables)
         # Keras keeps the product in the dtype of the first variable, in a variable made with the
         # defaults: named "variable", "variable_1", ... and trainable.
-        self._u_product = Variable(np.array(1.0, dtype=variables[0].dtype if variables else None),
-                                   backend.unique_name("variable"))
+        self._u_product = Variable.holding(
+            np.array(1.0, dtype=variables[0].dtype if variables else None),
+            backend.unique_name("variable"))
 
     def _extra_variables(self):
         return [self._u_product] if self.built else []

@@ -11,7 +11,7 @@ from handkeras.interactive_logging import (disable_interactive_logging, enable_i
                                            is_interactive_logging_enabled)
 from handkeras.keras_tensor import is_keras_tensor
 from handkeras.utils.config import Config
-from handkeras.utils.dtype_utils import standardize_dtype
+from handkeras.dtype_names import standardize_dtype
 from handkeras.utils.numerical_utils import normalize, to_categorical
 from handkeras.utils.model_plot import plot_model
 from handkeras.utils.plotting import plot_history

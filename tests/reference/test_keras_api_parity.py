@@ -1,7 +1,7 @@
 """handkeras's public names and signatures against Keras 3.15.1's, so that a ported script keeps working.
 
-For each Keras-named module (layers, losses, metrics, optimizers, activations, initializers,
-regularizers, constraints, callbacks, models), every public class and function of handkeras, found
+For the top level and each Keras-named module (backend, layers, losses, metrics, optimizers, ...),
+every public class and function of handkeras, found
 by walking the module (its ``__all__`` plus every public callable defined in the package), must
 
 - exist in the Keras module under the same name, unless listed in ``HANDKERAS_ONLY`` with the reason;
@@ -26,7 +26,7 @@ import handkeras
 
 keras = pytest.importorskip("keras")
 
-MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
+MODULES = ("", "backend", "layers", "losses", "metrics", "optimizers", "activations", "initializers",
            "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
            "random", "ops", "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb",
            "datasets.reuters", "datasets.boston_housing", "preprocessing.sequence")
@@ -58,6 +58,10 @@ HANDKERAS_ONLY = {
     "datasets.fashion_mnist.search_dirs": "the folders searched for the files",
     # History plots with matplotlib (Keras leaves plotting to the user).
     "utils.plot_history": "plots a History's curves",
+    # handkeras's global state, which its modules read through `backend` (Keras keeps it private).
+    **{f"backend.{name}": "global state of handkeras" for name in (
+        "cast_to_floatx", "name_scope", "rng", "scoped_path", "seed_generator", "set_random_seed",
+        "snake_case", "unique_name")},
 }
 
 # Parameters whose default differs on purpose: (qualified name, parameter) -> reason.
@@ -84,17 +88,17 @@ def public_names(module):
 
 
 def submodule(library, path):
-    """``library.a.b`` for the path ``"a.b"``."""
-    return importlib.import_module(f"{library.__name__}.{path}")
+    """``library.a.b`` for the path ``"a.b"``, the library itself for ``""``."""
+    return importlib.import_module(".".join(filter(None, (library.__name__, path))))
 
 
-NAMES = [f"{module}.{name}" for module in MODULES
+NAMES = [".".join(filter(None, (module, name))) for module in MODULES
          for name in public_names(submodule(handkeras, module))]
 IN_KERAS = [name for name in NAMES if name not in HANDKERAS_ONLY]
 
 
 def resolve(library, qualified):
-    module, name = qualified.rsplit(".", 1)
+    module, _, name = qualified.rpartition(".")
     return getattr(submodule(library, module), name)
 
 
@@ -122,7 +126,7 @@ def test_the_modules_have_public_names():
 
 @pytest.mark.parametrize("qualified", NAMES)
 def test_public_name_exists_in_keras(qualified):
-    module, name = qualified.rsplit(".", 1)
+    module, _, name = qualified.rpartition(".")
     if qualified in HANDKERAS_ONLY:
         assert not hasattr(submodule(keras, module), name), (
             f"keras.{qualified} exists now: remove it from HANDKERAS_ONLY and check its signature")

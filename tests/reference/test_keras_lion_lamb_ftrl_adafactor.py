@@ -96,7 +96,7 @@ def make(library, class_name, kwargs):
 def run_both(class_name, kwargs):
     """Step both optimizers through the same gradients; compare weights after every step."""
     weights = initial_weights()
-    ours = [Variable(value.copy(), name) for name, value in weights.items()]
+    ours = [Variable(value.copy(), name=name) for name, value in weights.items()]
     theirs = [keras.Variable(value.copy(), name=name) for name, value in weights.items()]
     our_optimizer = make(handkeras, class_name, kwargs)
     their_optimizer = make(keras, class_name, kwargs)
@@ -132,7 +132,7 @@ def test_a_variable_excluded_from_weight_decay_matches_keras(class_name):
         return optimizer
 
     weights = initial_weights()
-    ours = [Variable(value.copy(), name) for name, value in weights.items()]
+    ours = [Variable(value.copy(), name=name) for name, value in weights.items()]
     theirs = [keras.Variable(value.copy(), name=name) for name, value in weights.items()]
     mine = excluding(make(handkeras, class_name, dict(learning_rate=0.1, weight_decay=0.5)))
     reference = excluding(make(keras, class_name, dict(learning_rate=0.1, weight_decay=0.5)))
@@ -151,7 +151,7 @@ def test_variables_have_keras_names_paths_shapes_and_dtypes(class_name):
     weights = initial_weights()
     ours = getattr(optimizers, class_name)()
     theirs = getattr(keras.optimizers, class_name)()
-    ours.build([Variable(value, name) for name, value in weights.items()])
+    ours.build([Variable(value, name=name) for name, value in weights.items()])
     theirs.build([keras.Variable(value, name=name) for name, value in weights.items()])
 
     def described(variables):

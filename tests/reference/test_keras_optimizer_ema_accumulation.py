@@ -79,7 +79,7 @@ def assert_same_state(ours, theirs):
 def run_both(class_name, kwargs):
     """Step both optimizers through the same gradients; compare the weights after every call."""
     weights = initial_weights()
-    ours = [Variable(value.copy(), name) for name, value in weights.items()]
+    ours = [Variable(value.copy(), name=name) for name, value in weights.items()]
     theirs = [keras.Variable(value.copy(), name=name) for name, value in weights.items()]
     our_optimizer = make(handkeras, class_name, kwargs)
     their_optimizer = make(keras, class_name, kwargs)

@@ -124,7 +124,7 @@ def learning_rate_argument(kwargs, library):
 def run_both(class_name, kwargs, exclude_names=None, use_apply_gradients=False):
     """Step both optimizers through the same gradients; compare weights after every step."""
     weights = initial_weights()
-    ours = [Variable(value.copy(), name) for name, value in weights.items()]
+    ours = [Variable(value.copy(), name=name) for name, value in weights.items()]
     theirs = [keras.Variable(value.copy(), name=name) for name, value in weights.items()]
     our_optimizer = getattr(optimizers, class_name)(**learning_rate_argument(kwargs, "handkeras"))
     their_optimizer = getattr(keras.optimizers, class_name)(**learning_rate_argument(kwargs, "keras"))
@@ -182,7 +182,7 @@ def test_variables_have_keras_names_and_paths(case):
     weights = initial_weights()
     ours = getattr(optimizers, class_name)(**kwargs)
     theirs = getattr(keras.optimizers, class_name)(**kwargs)
-    ours.build([Variable(value, name) for name, value in weights.items()])
+    ours.build([Variable(value, name=name) for name, value in weights.items()])
     theirs.build([keras.Variable(value, name=name) for name, value in weights.items()])
     assert [(v.name, v.path, v.trainable) for v in ours.variables] == [
         (v.name, v.path, v.trainable) for v in theirs.variables]

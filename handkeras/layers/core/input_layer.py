@@ -31,7 +31,8 @@ class InputLayer(Layer):
         self.batch_size = batch_size
         self.batch_shape = (batch_size,) + self.shape
         self.built = True
-        self._tensor = KerasTensor(self.batch_shape, self.dtype, name=name, input_layer=self)
+        self._tensor = KerasTensor(self.batch_shape, self.dtype, name=name)
+        self._tensor._input_layer = self
 
     @property
     def output(self):

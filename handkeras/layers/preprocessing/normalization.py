@@ -59,8 +59,9 @@ class Normalization(Layer):
             mean = np.broadcast_to(self._expand(np.asarray(self.input_mean)), self._broadcast)
             variance = np.broadcast_to(self._expand(np.asarray(self.input_variance)), self._broadcast)
             mean, variance = mean.astype(self.dtype), variance.astype(self.dtype)
-        self.mean = Variable(mean, "mean", trainable=False, path=f"{self.name}/mean")
-        self.variance = Variable(variance, "variance", trainable=False, path=f"{self.name}/variance")
+        self.mean = Variable.holding(mean, "mean", f"{self.name}/mean", trainable=False)
+        self.variance = Variable.holding(variance, "variance", f"{self.name}/variance",
+                                         trainable=False)
 
     def check_input_shape(self, shape, argument="x", expected=None):
         """A built layer takes any input its statistics broadcast onto, as Keras's does: one adapted
