@@ -58,6 +58,10 @@ class Initializer:
     def from_config(cls, config):
         return cls(**config)
 
+    def clone(self):
+        """A new initializer of the same class and config (a seeded one draws the same numbers)."""
+        return self.__class__.from_config(self.get_config())
+
 
 class RandomInitializer(Initializer):
     """An initializer that draws random numbers: the same ones at every call (see the module)."""

@@ -118,3 +118,14 @@ def test_serialize_round_trips():
     restored = initializers.deserialize(initializers.serialize(initializer))
     assert type(restored) is initializers.RandomNormal
     np.testing.assert_array_equal(restored((3, 3)), initializer((3, 3)))
+
+
+@pytest.mark.parametrize("initializer", [initializers.RandomNormal(seed=3),
+                                         initializers.Orthogonal(gain=2.0, seed=1),
+                                         initializers.VarianceScaling(2.0, "fan_out", seed=4),
+                                         initializers.Constant(3.0)], ids=repr)
+def test_clone_is_a_new_initializer_with_the_same_config_and_numbers(initializer):
+    clone = initializer.clone()
+    assert clone is not initializer and type(clone) is type(initializer)
+    assert clone.get_config() == initializer.get_config()
+    np.testing.assert_array_equal(clone((4, 3)), initializer((4, 3)))

@@ -249,3 +249,34 @@ def test_scaled_add_on_a_strided_view_leaves_the_rest_alone():
     scaled_add(w[:, ::2], np.float32(0.5), g[:, ::2])
     np.testing.assert_array_equal(w[:, ::2], 2.0)
     np.testing.assert_array_equal(w[:, 1::2], 1.0)
+
+
+# ----------------------------------------------------------------------------- set_weights
+def built_adam():
+    optimizer = optimizers.Adam()
+    optimizer.build([keras.Variable(np.ones(2), name="kernel")])
+    return optimizer
+
+
+def test_set_weights_assigns_every_variable_in_order():
+    optimizer = built_adam()
+    optimizer.set_weights([np.array(5, "int32"), np.array(0.5, "float32"), np.full(2, 3.0),
+                           np.full(2, 4.0)])
+    assert [v.numpy().tolist() for v in optimizer.variables] == [5, 0.5, [3.0, 3.0], [4.0, 4.0]]
+    assert optimizer.iterations == 5 and optimizer.learning_rate == 0.5
+
+
+def test_set_weights_checks_every_shape_before_assigning_any():
+    optimizer = built_adam()
+    with pytest.raises(ValueError, match=r"variable 3 \(adam/kernel_velocity\) has shape \(2,\), "
+                                         r"the value given has shape \(3,\)"):
+        optimizer.set_weights([np.array(5), np.array(0.5), np.full(2, 3.0), np.ones(3)])
+    assert [v.numpy().tolist() for v in optimizer.variables] == [
+        0, np.float32(0.001).item(), [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_set_weights_needs_a_built_optimizer_and_one_array_per_variable():
+    with pytest.raises(ValueError, match="has not yet been built"):
+        optimizers.SGD().set_weights([])
+    with pytest.raises(ValueError, match="needs 4 arrays, one per variable, received 2"):
+        built_adam().set_weights([np.array(5), np.array(0.5)])

@@ -276,16 +276,35 @@ class Optimizer:
                 stacklevel=3,
             )
             return False
-        values = [np.asarray(store[str(i)]) for i in range(len(variables))]
+        self._assign_all(variables, [store[str(i)] for i in range(len(variables))])
+        return True
+
+    def set_weights(self, weights):
+        """Assign ``weights``, one array per variable in the order of ``variables`` (what
+        ``[v.numpy() for v in optimizer.variables]`` gives), to a built optimizer. Every shape is
+        checked before anything is assigned."""
+        if not self.built:
+            raise ValueError(  # Keras's words
+                "You are calling `set_weights()` on an optimizer that has not yet been built. "
+                "Please call `optimizer.build(trainable_variables)` to create the optimizer "
+                "weights before calling `set_weights()`.")
+        variables, weights = self.variables, list(weights)
+        if len(weights) != len(variables):
+            raise ValueError(f"Optimizer '{self.name}': `set_weights` needs {len(variables)} "
+                             f"arrays, one per variable, received {len(weights)}.")
+        self._assign_all(variables, weights)
+
+    def _assign_all(self, variables, values):
+        """Assign each value to its variable, once every shape has been checked."""
+        values = [np.asarray(value) for value in values]
         for i, (variable, value) in enumerate(zip(variables, values)):
             if value.shape != variable.shape:
                 raise ValueError(
-                    f"Optimizer '{self.name}': variable {i} has shape {variable.shape}, the "
-                    f"stored value has shape {value.shape}."
+                    f"Optimizer '{self.name}': variable {i} ({variable.path}) has shape "
+                    f"{variable.shape}, the value given has shape {value.shape}."
                 )
         for variable, value in zip(variables, values):
             variable.assign(value)
-        return True
 
     def _unbuild(self):
         self.built = False

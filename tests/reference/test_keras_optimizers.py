@@ -242,3 +242,33 @@ def test_learning_rate_and_iterations_read_and_assign_as_in_keras(float64):
         return seen
 
     assert uses(handkeras) == uses(keras)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_set_weights_then_a_step_continues_as_keras_does(name):
+    """State written with ``set_weights`` (a resumed run's) drives the next step as in Keras."""
+    options = {"momentum": 0.9} if name == "SGD" else {}
+    start = {"kernel": np.linspace(-1, 1, 12).reshape(3, 4), "bias": np.linspace(0, 1, 4)}
+    grads = [np.full((3, 4), 0.5), np.linspace(-2, 2, 4)]
+    results = []
+    for library in (handkeras, keras):
+        optimizer = getattr(library.optimizers, name)(**options)
+        variables = [library.Variable(value.copy(), name=key) for key, value in start.items()]
+        optimizer.build(variables)
+        rng = np.random.default_rng(0)
+        state = [np.array(3, "int32" if library is keras else optimizer.variables[0].dtype)]
+        state += [np.abs(rng.standard_normal(np.shape(v))) for v in optimizer.variables[1:]]
+        optimizer.set_weights(state)
+        optimizer.apply([library.ops.convert_to_tensor(g) for g in grads], variables)
+        results.append(([np.asarray(v.numpy()) for v in variables],
+                        [np.asarray(v.numpy()) for v in optimizer.variables]))
+    for ours, theirs in zip(*[sum(result, []) for result in results]):
+        assert_close(ours, theirs)
+
+
+def test_clone_of_an_initializer_has_keras_s_config():
+    for name, options in [("RandomNormal", dict(seed=3)), ("Orthogonal", dict(gain=2.0)),
+                          ("VarianceScaling", dict(scale=2.0, mode="fan_out", seed=4))]:
+        ours = getattr(handkeras.initializers, name)(**options).clone()
+        theirs = getattr(keras.initializers, name)(**options).clone()
+        assert ours.get_config() == theirs.get_config()
