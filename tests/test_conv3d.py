@@ -257,6 +257,22 @@ def test_conv3d_rejects_inputs_it_cannot_take():
     with pytest.raises(ValueError, match="'vol'.*smaller than the kernel"):
         layers.Conv3D(2, 3, name="vol")(np.zeros((1, 4, 2, 4, 1)))
     assert layers.Conv3D(2, 3, padding="same")(np.zeros((1, 2, 2, 2, 1))).shape == (1, 2, 2, 2, 2)
+    built = layers.Conv3D(2, 3, name="vol")
+    built(np.zeros((1, 4, 4, 4, 1)))
+    with pytest.raises(ValueError, match=r"'vol' expects input of shape \(None, 4, 4, 4, 1\), "
+                                         r"received x with shape \(1, 4, 4, 1\)"):
+        built(np.zeros((1, 4, 4, 1)))
+
+
+@pytest.mark.skipif(not hasattr(layers, "MaxPooling3D"), reason="no MaxPooling3D yet")
+def test_a_conv3d_and_its_max_pooling_run_as_two_layers_with_exact_gradients(float64):
+    """The fused convolution-and-pooling step is written for 1D and 2D; a 3D pair runs as it is."""
+    model = keras.Sequential([keras.Input((4, 4, 4, 2)),
+                              layers.Conv3D(3, 3, padding="same", activation="relu"),
+                              layers.MaxPooling3D(2), layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert type(model._planned_steps()[0]).__name__ != "ConvMaxPooling"
+    assert_model_gradients_match(model, data((3, 4, 4, 4, 2)), data((3, 2), seed=1))
 
 
 def test_a_video_classifier_s_gradients_match_central_differences(float64):
