@@ -140,7 +140,7 @@ class BaseConvTranspose(KernelAndBias, Layer):
         if not input_gradient:
             return None
         dx = cols @ self.kernel.value.reshape(-1, channels)
-        return dx.reshape(xv.shape[:1] + xv.shape[xv.ndim - 1 - self.rank:])
+        return dx.reshape(xv.shape[:1] + xv.shape[-1 - self.rank:])
 
     def get_config(self):
         return {
