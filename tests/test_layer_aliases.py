@@ -13,7 +13,8 @@ ALIASES = {"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
            "GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
            "Convolution1D": "Conv1D", "Convolution2D": "Conv2D",
            "Convolution1DTranspose": "Conv1DTranspose",
-           "Convolution2DTranspose": "Conv2DTranspose",
+           "Convolution2DTranspose": "Conv2DTranspose", "Convolution3D": "Conv3D",
+           "Convolution3DTranspose": "Conv3DTranspose",
            "SeparableConvolution1D": "SeparableConv1D",
            "SeparableConvolution2D": "SeparableConv2D"}
 

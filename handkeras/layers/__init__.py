@@ -18,6 +18,8 @@ from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from handkeras.layers.convolutional.conv2d import Conv2D
 from handkeras.layers.convolutional.conv2d_transpose import Conv2DTranspose
+from handkeras.layers.convolutional.conv3d import Conv3D
+from handkeras.layers.convolutional.conv3d_transpose import Conv3DTranspose
 from handkeras.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
 from handkeras.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
 from handkeras.layers.convolutional.separable_conv1d import SeparableConv1D
@@ -91,6 +93,8 @@ Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 
@@ -99,6 +103,7 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
+           "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
            "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
            "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",

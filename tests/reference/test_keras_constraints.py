@@ -93,6 +93,8 @@ LAYER_CASES = [
     ("Conv2D", (2, 3), dict(kernel_constraint="min_max_norm", bias_constraint="NonNeg")),
     ("Conv1DTranspose", (2, 3), dict(kernel_constraint="unit_norm")),
     ("Conv2DTranspose", (2, 3), dict(bias_constraint="non_neg")),
+    ("Conv3D", (2, 3), dict(kernel_constraint="max_norm", bias_constraint="non_neg")),
+    ("Conv3DTranspose", (2, 3), dict(kernel_constraint="unit_norm")),
     ("DepthwiseConv1D", (3,), dict(depthwise_constraint="max_norm", bias_constraint="non_neg")),
     ("DepthwiseConv2D", (3,), dict(depthwise_constraint="unit_norm")),
     ("SeparableConv1D", (2, 3), dict(pointwise_constraint="max_norm", bias_constraint="NonNeg")),

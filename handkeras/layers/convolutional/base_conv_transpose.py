@@ -1,4 +1,5 @@
-"""The transposed convolution shared by Conv1DTranspose and Conv2DTranspose, and its exact backward.
+"""The transposed convolution shared by Conv1DTranspose, Conv2DTranspose and Conv3DTranspose, and
+its exact backward.
 
 A transposed convolution is the adjoint of a convolution (its input gradient): every input pixel
 ``x[p]`` adds ``x[p] @ K[i]^T`` (kernel ``K[i]`` of shape ``(filters, channels)``) to output
@@ -42,7 +43,7 @@ def output_geometry(size, kernel, stride, dilation, padding, output_padding):
 
 
 class BaseConvTranspose(KernelAndBias, Layer):
-    """N-d transposed convolution over channels-last inputs, for rank 1 and 2."""
+    """N-d transposed convolution over channels-last inputs, for ranks 1 to 3."""
 
     rank = None
 
@@ -75,13 +76,13 @@ class BaseConvTranspose(KernelAndBias, Layer):
             input_shape[1:-1], self._output_geometry(input_shape[1:-1])))
         return (input_shape[0],) + spatial + (self.filters,)
 
-    # -- everything runs as 2D: Conv1DTranspose views (N, L, C) as (N, 1, L, C)
+    # -- the computation's view is at least 2D: Conv1DTranspose views (N, L, C) as (N, 1, L, C)
     def _as_2d(self, values, fill=1):
-        return (fill,) * (2 - self.rank) + tuple(values)
+        return (fill,) * max(2 - self.rank, 0) + tuple(values)
 
     def _output_geometry(self, sizes):
-        """``output_geometry`` along each spatial axis of ``sizes`` (``rank`` of them, or two for
-        the 2D view), an unknown size taken as 1."""
+        """``output_geometry`` along each spatial axis of ``sizes`` (``rank`` of them, or those of
+        the view), an unknown size taken as 1."""
         options = (self.kernel_size, self.strides, self.dilation_rate,
                    self.output_padding or (None,) * self.rank)
         if len(sizes) > self.rank:
@@ -91,22 +92,28 @@ class BaseConvTranspose(KernelAndBias, Layer):
                      for size, k, s, d, op in zip(sizes, *options))
 
     def forward(self, x, training=False):
-        x4 = x[:, None] if self.rank == 1 else x
-        (full_h, top, oh), (full_w, left, ow) = self._output_geometry(x4.shape[1:3])
+        xv = x[:, None] if self.rank == 1 else x
+        geometry = self._output_geometry(xv.shape[1:-1])
         kernel = self.kernel.value.reshape(self._as_2d(self.kernel.shape[:-2]) +
                                            self.kernel.shape[-2:])
-        frame = np.zeros((len(x), max(full_h, top + oh), max(full_w, left + ow), self.filters),
+        frame = np.zeros((len(x),) + tuple(max(full, start + length)
+                                           for full, start, length in geometry) + (self.filters,),
                          np.result_type(x, kernel))
-        im2col.add_window_products(frame, x4, kernel, self._as_2d(self.strides),
+        im2col.add_window_products(frame, xv, kernel, self._as_2d(self.strides),
                                    self._as_2d(self.dilation_rate))
-        z = np.ascontiguousarray(frame[:, top: top + oh, left: left + ow])
+        z = np.ascontiguousarray(frame[self._kept(geometry)])
         if self.use_bias:
             z += self.bias.value
         z = z.reshape(self.compute_output_shape(x.shape))
         y = self.activation.forward_in_place(z)
         if training:
-            self._x4, self._frame_shape, self.logits, self._y = x4, frame.shape, z, y
+            self._xv, self._frame_shape, self.logits, self._y = xv, frame.shape, z, y
         return y
+
+    @staticmethod
+    def _kept(geometry):
+        """The index of the output within the scatter-add's frame."""
+        return (slice(None),) + tuple(slice(start, start + length) for _, start, length in geometry)
 
     def backward(self, dy, input_gradient=True):
         dz = self.activation.vjp(self.logits, self._y, dy)
@@ -115,24 +122,25 @@ class BaseConvTranspose(KernelAndBias, Layer):
     def backward_from_logits(self, dz, input_gradient=True):
         """Backward from the gradient at the pre-activation output (also used when a loss fuses
         the activation), the weight gradients written into buffers reused from step to step."""
-        x4 = self._x4
-        channels = x4.shape[-1]
-        (_, top, oh), (_, left, ow) = self._output_geometry(x4.shape[1:3])
+        xv = self._xv
+        channels = xv.shape[-1]
+        geometry = self._output_geometry(xv.shape[1:-1])
         dframe = np.zeros(self._frame_shape, dz.dtype)
-        dframe[:, top: top + oh, left: left + ow] = dz.reshape(len(x4), oh, ow, self.filters)
+        kept = self._kept(geometry)
+        dframe[kept] = dz.reshape(dframe[kept].shape)
         cols = im2col.windows(dframe, self._as_2d(self.kernel_size), self._as_2d(self.strides),
-                              self._as_2d(self.dilation_rate), x4.shape[1:3])
+                              self._as_2d(self.dilation_rate), xv.shape[1:-1])
         cols = cols.reshape(-1, self.kernel.value.size // channels)
         if self.trainable:
             if not self.gradients:
                 self.gradients = [aligned.empty(w.shape, w.dtype) for w in self._weights]
-            np.matmul(cols.T, x4.reshape(-1, channels), out=self.gradients[0].reshape(-1, channels))
+            np.matmul(cols.T, xv.reshape(-1, channels), out=self.gradients[0].reshape(-1, channels))
             if self.use_bias:
                 sum_rows(dz.reshape(-1, self.filters), out=self.gradients[1])
         if not input_gradient:
             return None
         dx = cols @ self.kernel.value.reshape(-1, channels)
-        return dx.reshape(x4.shape[:1] + x4.shape[3 - self.rank:])
+        return dx.reshape(xv.shape[:1] + xv.shape[-1 - self.rank:])
 
     def get_config(self):
         return {

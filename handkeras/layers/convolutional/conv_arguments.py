@@ -1,7 +1,9 @@
-"""The arguments every convolution checks alike (Conv1D/2D, their transposes, the depthwise and
+"""The arguments every convolution checks alike (Conv1D/2D/3D, their transposes, the depthwise and
 separable convolutions), with the same errors naming the layer."""
 
 from handkeras.layers.convolutional import im2col
+
+SPATIAL_AXES = {1: "length", 2: "height, width", 3: "depth, height, width"}
 
 
 def set_conv_arguments(layer, filters, kernel_size, strides, padding, data_format, dilation_rate,
@@ -45,6 +47,6 @@ def check_input_shape(layer, input_shape):
     if len(input_shape) != layer.rank + 2 or input_shape[-1] is None:
         raise ValueError(
             f"{type(layer).__name__} '{layer.name}' expects inputs of rank {layer.rank + 2} "
-            f"(batch, {'length' if layer.rank == 1 else 'height, width'}, channels) with known "
+            f"(batch, {SPATIAL_AXES[layer.rank]}, channels) with known "
             f"channels, received shape {tuple(input_shape)}."
         )

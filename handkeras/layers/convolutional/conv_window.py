@@ -1,6 +1,7 @@
 """ConvWindow: where a convolution's window goes over a channels-last input, for every layer that
-slides one (Conv1D/2D, the depthwise and separable convolutions): output sizes, padding, and the
-check that a "valid" input holds the window. Rank 1 runs as rank 2 on a height-1 image."""
+slides one (Conv1D/2D/3D, the depthwise and separable convolutions): output sizes, padding, and the
+check that a "valid" input holds the window. Rank 1 runs as rank 2 on a height-1 image; ranks 2
+and 3 run as they are."""
 
 from handkeras.layers.convolutional import im2col
 
@@ -12,7 +13,8 @@ class ConvWindow:
     rank = None
 
     def _as_2d(self, values):
-        """Per-axis ``values`` for the 2D view: Conv1D's ``(k,)`` is ``(1, k)``."""
+        """Per-axis ``values`` for the computation's view, at least 2D: Conv1D's ``(k,)`` is
+        ``(1, k)``; other ranks keep theirs."""
         return (1,) + tuple(values) if self.rank == 1 else tuple(values)
 
     def _output_spatial(self, input_shape):
@@ -33,13 +35,14 @@ class ConvWindow:
                 "with padding 'valid'."
             )
 
-    def _pads(self, height, width):
-        """``((top, bottom), (left, right))`` zeros around a ``(height, width)`` image (2D view)."""
+    def _pads(self, *sizes):
+        """``(before, after)`` zeros along each spatial axis of the view, for an input of spatial
+        ``sizes`` (``(height, width)`` for ranks 1 and 2)."""
         kernel, strides, dilation = (self._as_2d(v) for v in
                                      (self.kernel_size, self.strides, self.dilation_rate))
         if self.padding == "valid":
-            return ((0, 0), (0, 0))
+            return ((0, 0),) * len(sizes)
         if self.padding == "causal":
             return ((0, 0), ((kernel[1] - 1) * dilation[1], 0))
         return tuple(im2col.same_padding(size, k, s, d)
-                     for size, k, s, d in zip((height, width), kernel, strides, dilation))
+                     for size, k, s, d in zip(sizes, kernel, strides, dilation))

@@ -1,11 +1,13 @@
 """Patch extraction for convolutions and pooling: windows as strided views, and their adjoint.
 
-``windows(x, ...)`` views every (kh, kw) window of an NHWC array without copying; reshaping it into
-rows gives im2col, so a convolution is one large matrix multiplication. ``add_window_products`` is
-the adjoint of that product with respect to the input: per kernel position, one matrix product and
-one strided addition (a Python loop over kh * kw positions, never over samples or pixels).
+``windows(x, ...)`` views every window of a channels-last array (one or more spatial axes:
+``(N, H, W, C)``, ``(N, D, H, W, C)``) without copying; reshaping it into rows gives im2col, so a
+convolution is one large matrix multiplication. ``add_window_products`` is the adjoint of that
+product with respect to the input: per kernel position, one matrix product and one strided addition
+(a Python loop over the kernel's positions, never over samples or pixels).
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -53,38 +55,43 @@ def same_padding(size, kernel, stride, dilation):
 
 
 def pad_spatial(x, pads, value=0.0):
-    """Pad the two spatial axes of an NHWC array; a no-op (no copy) without padding."""
+    """Pad the spatial axes (all but the first and last) of a channels-last array; a no-op (no
+    copy) without padding."""
     if not any(before or after for before, after in pads):
         return x
     return np.pad(x, ((0, 0),) + tuple(pads) + ((0, 0),), constant_values=value)
 
 
-def windows(x, kernel, strides, dilation, out_hw):
-    """A read-only view of shape ``(N, OH, OW, KH, KW, C)`` over the windows of NHWC ``x``."""
-    n, _, _, c = x.shape
-    sn, sh, sw, sc = x.strides
-    shape = (n, out_hw[0], out_hw[1], kernel[0], kernel[1], c)
-    step = (sn, sh * strides[0], sw * strides[1], sh * dilation[0], sw * dilation[1], sc)
+def windows(x, kernel, strides, dilation, out_sizes):
+    """A read-only view of shape ``(N, *out_sizes, *kernel, C)`` over the windows of the
+    channels-last ``x``, one kernel size, stride and dilation per spatial axis."""
+    spatial = x.strides[1:-1]
+    shape = (x.shape[0],) + tuple(out_sizes) + tuple(kernel) + (x.shape[-1],)
+    step = ((x.strides[0],) + tuple(st * s for st, s in zip(spatial, strides))
+            + tuple(st * d for st, d in zip(spatial, dilation)) + (x.strides[-1],))
     return as_strided(x, shape, step, writeable=False)
 
 
-def add_window_products(target, dz, kernel, strides, dilation):
-    """Adjoint of ``windows(target) @ kernel``: ``target[window] += dz @ kernel[i, j]^T`` for every
-    kernel position ``(i, j)``, in place.
+def window_slices(position, strides, dilation, out_sizes):
+    """The spatial slices of ``windows``'s source that kernel ``position`` reads, one per axis."""
+    return tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
+                 for p, s, d, o in zip(position, strides, dilation, out_sizes))
 
-    ``dz`` is ``(N, OH, OW, F)``, ``kernel`` ``(KH, KW, C, F)``, ``target`` the (padded) NHWC input.
-    Each position's product lands in one reused buffer the size of the input, instead of a
-    ``(pixels, KH * KW * C)`` matrix scattered afterwards: the same arithmetic, a fraction of the memory.
+
+def add_window_products(target, dz, kernel, strides, dilation):
+    """Adjoint of ``windows(target) @ kernel``: ``target[window] += dz @ kernel[position]^T`` for
+    every kernel position, in place.
+
+    ``dz`` is ``(N, *out, F)``, ``kernel`` ``(*k, C, F)``, ``target`` the (padded) channels-last
+    input. Each position's product lands in one reused buffer the size of the input, instead of a
+    ``(pixels, prod(k) * C)`` matrix scattered afterwards: the same arithmetic, a fraction of the
+    memory.
     """
-    n, oh, ow, filters = dz.shape
-    kh, kw, channels, _ = kernel.shape
+    out_sizes, filters, channels = dz.shape[1:-1], dz.shape[-1], kernel.shape[-2]
     rows = dz.reshape(-1, filters)
     product = np.empty((rows.shape[0], channels), dz.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            np.matmul(rows, kernel[i, j].T, out=product)
-            top, left = i * dilation[0], j * dilation[1]
-            target[:, top: top + strides[0] * (oh - 1) + 1: strides[0],
-                   left: left + strides[1] * (ow - 1) + 1: strides[1], :] += product.reshape(
-                       n, oh, ow, channels)
+    for position in itertools.product(*(range(k) for k in kernel.shape[:-2])):
+        np.matmul(rows, kernel[position].T, out=product)
+        target[(slice(None),) + window_slices(position, strides, dilation, out_sizes)] += (
+            product.reshape(dz.shape[:-1] + (channels,)))
     return target
