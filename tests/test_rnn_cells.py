@@ -266,7 +266,7 @@ def test_a_weightless_cell_of_one_s_own_first_in_a_model_needs_no_gradient():
     model.fit(x, np.ones((3, 1), np.float32), epochs=1, verbose=0)
 
 
-# ------------------------------------------------------------------------------------ Keras's layout
+# ------------------------------------------------------------------------------------ layout
 def test_weights_names_paths_and_order_as_keras():
     model = keras.Sequential([keras.Input((5, 2)), layers.RNN(stack(), return_sequences=True),
                               layers.RNN(layers.LSTMCell(4))])

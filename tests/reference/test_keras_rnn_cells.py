@@ -1,4 +1,4 @@
-"""``RNN(cell)``, the cells and ``StackedRNNCells`` against Keras 3.15.1 (torch backend), in float64.
+"""``RNN(cell)``, the cells and ``StackedRNNCells`` against Keras 3.15.1 (torch backend), float64.
 
 The same weights give the same outputs (masks, reading backwards, zeros at masked steps, stacks),
 one standalone step gives Keras's step, the configs are Keras's (the cell serialized inside the

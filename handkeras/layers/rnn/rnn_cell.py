@@ -133,7 +133,7 @@ class RNNCell(Layer):
 
     # ----------------------------------------------------------------------------- one step
     def __call__(self, inputs, states, training=False):
-        """One step on arrays, building the cell on first use, as Keras's ``cell(inputs, states)``."""
+        """One step on arrays, building the cell on first use: Keras's ``cell(inputs, states)``."""
         inputs = np.asarray(inputs, dtype=self.dtype)
         if inputs.ndim != 2:
             raise ValueError(f"{type(self).__name__} '{self.name}' expects the inputs of one time "
