@@ -2,6 +2,7 @@
 states)`` that takes one time step and a ``state_size``; here, how to check one, the width of its
 output, its initial states and one step of it."""
 
+import functools
 import inspect
 
 import numpy as np
@@ -41,9 +42,14 @@ def initial_state(cell, batch_size, dtype):
 def call_cell(cell, inputs, states, training):
     """One step of any cell: ``(output, new_states as a list)``; ``training`` is passed when the
     cell's ``call`` takes it, as Keras does."""
-    takes_training = "training" in inspect.signature(cell.call).parameters
-    output, new_states = (cell.call(inputs, states, training=training) if takes_training
-                          else cell.call(inputs, states))
+    output, new_states = (cell.call(inputs, states, training=training)
+                          if _takes_training(type(cell)) else cell.call(inputs, states))
     if not isinstance(new_states, (list, tuple)):
         new_states = [new_states]
     return output, list(new_states)
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(cell_class):
+    """Whether a cell class's ``call`` takes ``training`` (read once per class, not per step)."""
+    return "training" in inspect.signature(cell_class.call).parameters

@@ -7,7 +7,6 @@ has Keras's flat config: the cell's options among the layer's, no nested cell.
 """
 
 from handkeras import backend
-from handkeras import constraints
 from handkeras import regularizers
 from handkeras.layers.rnn.rnn import RNN
 
@@ -49,16 +48,9 @@ class BuiltinCellRNN(RNN):
             config[key] = value
             if key == "bias_initializer":
                 config.update(self._config_after_initializers())
-        config.update({
-            "activity_regularizer": self.activity_regularizer
-            and regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.cell.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.cell.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.cell.bias_constraint),
-            "dropout": self.cell.dropout, "recurrent_dropout": self.cell.recurrent_dropout,
-            **self._config_at_end(),
-        })
-        return config
+        config["activity_regularizer"] = (self.activity_regularizer
+                                          and regularizers.serialize(self.activity_regularizer))
+        return {**config, **self.cell.constraints_and_dropouts_config(), **self._config_at_end()}
 
     def _config_after_initializers(self):
         """Entries Keras puts right after the initializers (LSTM's ``unit_forget_bias``)."""

@@ -166,19 +166,18 @@ class RNNCell(Layer):
     def get_config(self):
         """Keras's config of the cell: the base entries, then its options in Keras's order."""
         config = super().get_config()
-        options = self.options_config()
-        for key, value in options.items():
+        for key, value in self.options_config().items():
             config[key] = value
             if key == "use_bias":
                 config.update(self._config_after_use_bias())
-        config.update({
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-            **self._config_at_end(),
-        })
-        return config
+        return {**config, **self.constraints_and_dropouts_config(), **self._config_at_end()}
+
+    def constraints_and_dropouts_config(self):
+        """The entries that follow the regularizers, in the cell's config and its layer's."""
+        return {"kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
 
     def _config_after_use_bias(self):
         """Entries Keras puts right after ``use_bias`` in a cell's config (LSTM's

@@ -10,6 +10,8 @@ all steps depend only on the cells below, so the numbers are the same, and each 
 one-matmul input projection and its exact backward through time.
 """
 
+import numpy as np
+
 from handkeras import backend
 from handkeras.layers.layer import Layer
 from handkeras.layers.rnn.any_cell import call_cell, check_cell, initial_state, output_size
@@ -76,6 +78,7 @@ class StackedRNNCells(Layer):
     # ----------------------------------------------------------------------------- one step
     def __call__(self, inputs, states, training=False):
         """One step on arrays, building the cells on first use, as Keras's call of the stack."""
+        inputs = np.asarray(inputs, dtype=self.dtype)
         self.build_once((None, inputs.shape[-1]))
         return self.call(inputs, states, training=training)
 
