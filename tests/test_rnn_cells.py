@@ -77,6 +77,16 @@ class MinimalRNNCell(layers.Layer):
         return output, [output]
 
 
+class RunningSum(layers.Layer):
+    """A weightless cell of one's own: the running sum of the inputs."""
+
+    state_size = 2
+
+    def call(self, inputs, states):
+        total = states[0] + inputs
+        return total, [total]
+
+
 # ------------------------------------------------------------------------------------ gradients
 @pytest.mark.parametrize("go_backwards", [False, True], ids=["forwards", "backwards"])
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
@@ -251,14 +261,15 @@ def test_a_built_in_cell_with_its_own_call_runs_that_call_forward_only(float64):
         doubled.check_backward()
 
 
+def test_a_weightless_cell_of_one_s_own_above_trainable_layers_refuses_to_train():
+    model = keras.Sequential([keras.Input((4, 2)), layers.Dense(2),
+                              layers.RNN(RunningSum()), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(NotImplementedError, match="RunningSum"):
+        model.fit(np.ones((3, 4, 2), np.float32), np.ones((3, 1), np.float32), verbose=0)
+
+
 def test_a_weightless_cell_of_one_s_own_first_in_a_model_needs_no_gradient():
-    class RunningSum(layers.Layer):
-        state_size = 2
-
-        def call(self, inputs, states):
-            total = states[0] + inputs
-            return total, [total]
-
     model = keras.Sequential([keras.Input((4, 2)), layers.RNN(RunningSum()), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.ones((3, 4, 2), np.float32)

@@ -99,6 +99,41 @@ def test_configs_are_keras_s(kind):
         keras.layers.RNN.from_config(config).get_config())
 
 
+def minimal_cell_class(library):
+    """Keras's guide's cell of one's own, ``h_t = tanh(x_t W + h_{t-1} U)``, written with
+    ``library.ops``: forward only in handkeras."""
+    class MinimalRNNCell(library.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    name="recurrent_kernel")
+
+        def call(self, inputs, states):
+            ops = library.ops
+            output = ops.tanh(ops.matmul(inputs, self.kernel)
+                              + ops.matmul(states[0], self.recurrent_kernel))
+            return output, [output]
+
+    return MinimalRNNCell
+
+
+@pytest.mark.parametrize("go_backwards", [False, True], ids=["forwards", "backwards"])
+def test_a_cell_of_one_s_own_predicts_as_in_keras(go_backwards):
+    def build(library):
+        return library.Sequential([
+            library.Input((6,)), library.layers.Embedding(7, 3, mask_zero=True),
+            library.layers.RNN(minimal_cell_class(library)(4), return_sequences=True,
+                               go_backwards=go_backwards)])
+
+    ours, theirs = make_models(build)
+    assert_close(ours.predict(IDS, verbose=0), theirs.predict(IDS, verbose=0), "predict")
+
+
 def test_weights_files_move_both_ways(tmp_path):
     def build(library):
         return library.Sequential([
