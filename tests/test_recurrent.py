@@ -76,10 +76,11 @@ def test_gradients_with_dropout_masks(float64, kind, recurrent_dropout):
     assert_gradients_match(results)
     # Keras draws one mask per gate with recurrent dropout, else one shared by all gates.
     count = layer.cell.gates if recurrent_dropout else 1
-    assert layer._input_masks.shape == (count, 4, 1, 3)
-    assert np.any(layer._input_masks == 0), "a training-mode dropout should drop some input"
+    tape = layer._tapes[0]  # what the training forward of the layer's one cell kept
+    assert tape.input_masks.shape == (count, 4, 1, 3)
+    assert np.any(tape.input_masks == 0), "a training-mode dropout should drop some input"
     if recurrent_dropout:
-        assert layer._recurrent_masks.shape == (count, 4, 3)
+        assert tape.recurrent_masks.shape == (count, 4, 3)
 
 
 @pytest.mark.parametrize("zero_output_for_mask", [False, True], ids=["carried", "zeroed"])

@@ -101,6 +101,9 @@ LAYER_EXAMPLES = {
     "RepeatVector": (lambda: layers.RepeatVector(3), (4,)),
     "Rescaling": (lambda: layers.Rescaling(np.array([0.5, 2.0, 4.0]), offset=-1.0), (2, 3)),
     "Reshape": (lambda: layers.Reshape((3, 2)), (6,)),
+    "RNN": (lambda: layers.RNN(layers.StackedRNNCells([
+        layers.LSTMCell(3, dropout=0.2, seed=1), layers.GRUCell(2, reset_after=False),
+        layers.SimpleRNNCell(3, bias_regularizer="l2")]), return_sequences=True), (5, 2)),
     "RMSNormalization": (lambda: layers.RMSNormalization(axis=[1, 2], epsilon=1e-3), (3, 4)),
     "Resizing": (lambda: layers.Resizing(3, 5, interpolation="nearest", pad_to_aspect_ratio=True,
                                          fill_value=0.5), (4, 4, 3)),
@@ -123,7 +126,9 @@ LAYER_EXAMPLES = {
     "ZeroPadding1D": (lambda: layers.ZeroPadding1D((2, 1)), (4, 2)),
     "ZeroPadding2D": (lambda: layers.ZeroPadding2D(((1, 0), (0, 2))), (2, 3, 2)),
 }
-NOT_LAYERS = {"Layer", "InputLayer", "Sequential"}
+NOT_LAYERS = {"Layer", "InputLayer", "Sequential",
+              # cells take one time step: saved inside an RNN, whose example holds all four
+              "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}
 
 
 def _input_for(shape, count=5, layer=None):

@@ -75,9 +75,11 @@ from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
 from handkeras.layers.reshaping.zero_padding1d import ZeroPadding1D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
 from handkeras.layers.rnn.bidirectional import Bidirectional
-from handkeras.layers.rnn.gru import GRU
-from handkeras.layers.rnn.lstm import LSTM
-from handkeras.layers.rnn.simple_rnn import SimpleRNN
+from handkeras.layers.rnn.gru import GRU, GRUCell
+from handkeras.layers.rnn.lstm import LSTM, LSTMCell
+from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from handkeras.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from handkeras.layers.rnn.time_distributed import TimeDistributed
 
 # Keras's aliases: the same classes under a second name (configs keep the class's own name).
@@ -109,13 +111,16 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
-           "GRU", "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization",
-           "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
+           "GRU", "GRUCell", "Identity", "Input", "InputLayer", "Lambda", "Layer",
+           "LayerNormalization",
+           "LeakyReLU", "LSTM", "LSTMCell", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
            "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
-           "RMSNormalization", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
-           "SeparableConvolution2D", "SimpleRNN", "Softmax", "SpatialDropout1D",
-           "SpatialDropout2D", "SpectralNormalization", "TimeDistributed", "UnitNormalization",
+           "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
+           "SeparableConvolution1D",
+           "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax",
+           "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization", "StackedRNNCells",
+           "TimeDistributed", "UnitNormalization",
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize",
            "serialize"]

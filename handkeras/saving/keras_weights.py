@@ -7,6 +7,7 @@
     /layers/dropout/vars           (layers without weights: an empty group)
     /layers/sequential/layers/dense/vars/0 ...    a nested Sequential nests
     /layers/lstm/cell/vars/0, /1, /2  a recurrent layer's weights live in its cell, as in Keras
+    /layers/rnn/cell/cells/lstm_cell/vars/0 ...   and a StackedRNNCells' in each of its cells
     /layers/bidirectional/forward_layer/cell/vars/0 ...   and Bidirectional's in its two layers
     /layers/time_distributed/layer/vars/0 ...   TimeDistributed's in its wrapped layer
     /layers/spectral_normalization/vars/0, /1   a wrapper's own (SpectralNormalization: kernel,
@@ -67,8 +68,11 @@ def _write_layer(layer_group, layer, variables_group):
         return
     cell = getattr(layer, "cell", None)
     if cell is not None:
-        variables_group = layer_group.create_group(f"{_CELL}/vars")
-        variables_group.attrs["name"] = cell.name
+        cell_group = layer_group.create_group(_CELL)
+        cell_variables = cell_group.create_group("vars")
+        cell_variables.attrs["name"] = getattr(cell, "name", "")
+        _write_layer(cell_group, cell, cell_variables)
+        return
     for index, variable in enumerate(saved_variables(layer)):
         hdf5.write_array(variables_group, str(index), variable.value)
 
@@ -156,11 +160,15 @@ def _plan_layer(layer_group, layer, load_plan, path):
         _plan_layer(sublayer_group, sublayer, load_plan, f"{path}/{key}")
     if sublayers:
         return
-    inner = f"{_CELL}/vars" if getattr(layer, "cell", None) is not None else "vars"
-    variables_group = hdf5.get_group(layer_group, inner) if layer_group is not None else None
-    datasets = _numbered_datasets(variables_group, f"{path}/{inner}")
+    cell = getattr(layer, "cell", None)
+    if cell is not None:
+        cell_group = hdf5.get_group(layer_group, _CELL) if layer_group is not None else None
+        _plan_layer(cell_group, cell, load_plan, f"{path}/{_CELL}")
+        return
+    variables_group = hdf5.get_group(layer_group, "vars") if layer_group is not None else None
+    datasets = _numbered_datasets(variables_group, f"{path}/vars")
     if datasets or saved_variables(layer):
-        load_plan.add_layer(layer, f"{path}/{inner}", datasets)
+        load_plan.add_layer(layer, f"{path}/vars", datasets)
 
 
 def _has_weights(layer):

@@ -57,6 +57,8 @@ def _reseed(layer):
         _reseed(layer.cell)
     for sublayer in getattr(layer, "sublayers", ()):  # a wrapper's layers
         _reseed(sublayer)
+    for cell in getattr(layer, "cells", ()):  # a StackedRNNCells' cells
+        _reseed(cell)
     for sublayer in getattr(layer, "layers", []):
         _reseed(sublayer)
 

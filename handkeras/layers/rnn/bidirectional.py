@@ -15,6 +15,7 @@ import numpy as np
 
 from handkeras import backend
 from handkeras.layers.layer import Layer
+from handkeras.layers.rnn.any_cell import output_size
 from handkeras.layers.rnn.rnn import RNN, check_sequences
 from handkeras.layers.wrapper import Wrapper
 
@@ -88,7 +89,7 @@ class Bidirectional(Wrapper):
         self._check_sequences(input_shape)
         shape = self.forward_layer.compute_output_shape(input_shape)
         if self.merge_mode == "concat":
-            shape = shape[:-1] + (shape[-1] + self.backward_layer.units,)
+            shape = shape[:-1] + (shape[-1] + output_size(self.backward_layer.cell),)
         return shape
 
     def compute_mask(self, inputs, previous_mask):
@@ -117,7 +118,7 @@ class Bidirectional(Wrapper):
 
     def backward(self, dy, input_gradient=True):
         if self.merge_mode == "concat":
-            units = self.forward_layer.units
+            units = output_size(self.forward_layer.cell)
             dy_forward, dy_backward = dy[..., :units], dy[..., units:]
         elif self.merge_mode == "sum":
             dy_forward = dy_backward = dy
@@ -150,8 +151,8 @@ def _check_recurrent(argument, layer):
     if not isinstance(layer, RNN):
         kind = type(layer).__name__
         received = f"{kind} '{layer.name}'" if isinstance(layer, Layer) else f"{layer!r:.100}"
-        raise ValueError(f"Bidirectional: `{argument}` must be a recurrent layer (SimpleRNN, LSTM "
-                         f"or GRU), received {received}.")
+        raise ValueError(f"Bidirectional: `{argument}` must be a recurrent layer (SimpleRNN, LSTM, "
+                         f"GRU or RNN), received {received}.")
 
 
 def _without_prefix(name, prefix):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from handkeras.layers.rnn.gate_blocks import masked_matmul, masked_matmul_backward
-from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.rnn.builtin_cell_rnn import BuiltinCellRNN
 from handkeras.layers.rnn.rnn_cell import RNNCell
 
 
@@ -22,9 +22,24 @@ class GRUCell(RNNCell):
 
     gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True,
+                 seed=None, **kwargs):
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.reset_after = bool(reset_after)
+
+    def _config_at_end(self):
+        return {"reset_after": self.reset_after, "seed": self.seed}
 
     def bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -92,10 +107,12 @@ def _gates(masks, start, stop):
     return None if masks is None else masks[start:stop]
 
 
-class GRU(RNN):
+class GRU(BuiltinCellRNN):
     """Gated recurrent unit layer, with Keras's arguments and weights (``gru_cell``: kernel
     ``(features, 3 units)``, recurrent_kernel ``(units, 3 units)``, bias ``(2, 3 units)`` with
     ``reset_after=True``, else ``(3 units,)``)."""
+
+    cell_class = GRUCell
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -106,7 +123,7 @@ class GRU(RNN):
                  go_backwards=False, stateful=False, unroll=False, reset_after=True,
                  use_cudnn="auto", **kwargs):
         super().__init__(
-            GRUCell, dict(
+            dict(
                 units=units, activation=activation, recurrent_activation=recurrent_activation,
                 use_bias=use_bias, kernel_initializer=kernel_initializer,
                 recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,

@@ -4,7 +4,7 @@ import numpy as np
 
 from handkeras import initializers
 from handkeras.layers.rnn.gate_blocks import masked_matmul, masked_matmul_backward
-from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.rnn.builtin_cell_rnn import BuiltinCellRNN
 from handkeras.layers.rnn.rnn_cell import RNNCell
 
 
@@ -22,9 +22,24 @@ class LSTMCell(RNNCell):
     gates = 4
     state_count = 2
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
-        super().__init__(units, **kwargs)
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(
+            units, activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _config_after_use_bias(self):
+        return {"unit_forget_bias": self.unit_forget_bias}
 
     def bias_values(self, shape, dtype=None):
         """With ``unit_forget_bias``, ones for the forget gate (Keras's initial bias)."""
@@ -64,9 +79,11 @@ class LSTMCell(RNNCell):
         return dz, [dprevious_h, dc * f]
 
 
-class LSTM(RNN):
+class LSTM(BuiltinCellRNN):
     """Long short-term memory layer, with Keras's arguments and weights (``lstm_cell``: kernel
     ``(features, 4 units)``, recurrent_kernel ``(units, 4 units)``, bias ``(4 units,)``)."""
+
+    cell_class = LSTMCell
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -77,7 +94,7 @@ class LSTM(RNN):
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
                  use_cudnn="auto", **kwargs):
         super().__init__(
-            LSTMCell, dict(
+            dict(
                 units=units, activation=activation, recurrent_activation=recurrent_activation,
                 use_bias=use_bias, kernel_initializer=kernel_initializer,
                 recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,

@@ -5,7 +5,11 @@ A cell keeps Keras's weights: ``kernel`` ``(features, gates * units)`` for the i
 around it (:class:`~handkeras.layers.rnn.rnn.RNN`) projects the inputs of all time steps through
 ``kernel`` at once; the cell takes one step from that projection and the previous states, and back.
 
-Cell protocol:
+Standalone, a cell is Keras's: ``cell(inputs, states)`` (or ``cell.call``) takes one step from the
+inputs of one time step, forward only, and returns ``(output, new_states)``; ``state_size``,
+``output_size`` and ``get_initial_state(batch_size)`` describe its states.
+
+Cell protocol of the layer's hand-derived loop:
 
 - ``step(projected, states, recurrent_masks)`` returns ``(new_states, cache)``; ``new_states[0]`` is
   the step's output.
@@ -17,15 +21,17 @@ Cell protocol:
 import numpy as np
 
 from handkeras import activations
+from handkeras import constraints
 from handkeras import initializers
 from handkeras import regularizers
 from handkeras.layers.layer import Layer
 from handkeras.layers.rnn import dropout_masks
-from handkeras.layers.rnn.gate_blocks import column_blocks
+from handkeras.layers.rnn.gate_blocks import column_blocks, masked_matmul
 
 
 class RNNCell(Layer):
-    """What SimpleRNN, LSTM and GRU cells share: units, options, weights and config."""
+    """What SimpleRNNCell, LSTMCell and GRUCell share: units, options, weights, one standalone
+    step, and config."""
 
     #: How many gate blocks the kernels hold (SimpleRNN 1, LSTM 4, GRU 3).
     gates = 1
@@ -63,6 +69,26 @@ class RNNCell(Layer):
                                                             recurrent_dropout)
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
+
+    # ----------------------------------------------------------------------------- states
+    @property
+    def state_size(self):
+        """Keras's: ``units`` for a cell with one state, a list of sizes for LSTM's two."""
+        return self.units if self.state_count == 1 else [self.units] * self.state_count
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def get_initial_state(self, batch_size=None):
+        """Keras's initial states: a list of zero arrays ``(batch_size, units)``, one per state."""
+        return self.initial_states(batch_size, self.dtype)
+
+    @property
+    def _differentiable(self):
+        """True when the layer's hand-derived loop computes this cell (whose ``call`` is the
+        built-in one): a subclass with its own ``call`` runs forward only."""
+        return type(self).call is RNNCell.call
 
     @property
     def mask_count(self):
@@ -105,7 +131,63 @@ class RNNCell(Layer):
         """The gates' blocks of ``z`` (..., gates * units), as views."""
         return column_blocks(z, self.gates)
 
+    # ----------------------------------------------------------------------------- one step
+    def __call__(self, inputs, states, training=False):
+        """One step on arrays, building the cell on first use: Keras's ``cell(inputs, states)``."""
+        inputs = np.asarray(inputs, dtype=self.dtype)
+        if inputs.ndim != 2:
+            raise ValueError(f"{type(self).__name__} '{self.name}' expects the inputs of one time "
+                             f"step (batch, features), received shape {inputs.shape}.")
+        self.build_once((None, inputs.shape[-1]))
+        return self.call(inputs, states, training=training)
+
+    def call(self, inputs, states, training=False):
+        """Keras's step: ``(output, new_states)`` for the inputs ``(batch, features)`` of one time
+        step and the previous states (a list, or an array for a cell with one state, which then
+        comes back as an array too). Forward only; in training, fresh dropout masks."""
+        single = not isinstance(states, (list, tuple))
+        states = [np.asarray(state, self.dtype) for state in ([states] if single else states)]
+        if len(states) != self.state_count:
+            raise ValueError(f"{type(self).__name__} '{self.name}' takes {self.state_count} "
+                             f"state(s), received {len(states)}.")
+        input_masks = recurrent_masks = None
+        if training:
+            input_masks = dropout_masks.draw(self._rng, self.dropout, self.mask_count,
+                                             inputs.shape, inputs.dtype)
+            recurrent_masks = dropout_masks.draw(self._rng, self.recurrent_dropout,
+                                                 self.mask_count, states[0].shape, inputs.dtype)
+        projected = masked_matmul(inputs, self.kernel.value, input_masks)
+        if self.use_bias:
+            projected = projected + self.input_bias(self.bias.value)
+        new_states, _ = self.step(projected, states, recurrent_masks)
+        return new_states[0], (new_states[0] if single else new_states)
+
     # ----------------------------------------------------------------------------- config
+    def get_config(self):
+        """Keras's config of the cell: the base entries, then its options in Keras's order."""
+        config = super().get_config()
+        for key, value in self.options_config().items():
+            config[key] = value
+            if key == "use_bias":
+                config.update(self._config_after_use_bias())
+        return {**config, **self.constraints_and_dropouts_config(), **self._config_at_end()}
+
+    def constraints_and_dropouts_config(self):
+        """The entries that follow the regularizers, in the cell's config and its layer's."""
+        return {"kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
+
+    def _config_after_use_bias(self):
+        """Entries Keras puts right after ``use_bias`` in a cell's config (LSTM's
+        ``unit_forget_bias``)."""
+        return {}
+
+    def _config_at_end(self):
+        """Entries Keras puts last (``reset_after``, ``seed``)."""
+        return {"seed": self.seed}
+
     def options_config(self):
         """The cell's entries of its layer's config, in Keras's order (the layer inserts the
         cell-specific ones)."""

@@ -1,13 +1,27 @@
 """SimpleRNN: ``h_t = activation(x_t W + h_{t-1} U + b)``, the output being ``h_t``."""
 
 from handkeras.layers.rnn.gate_blocks import masked_matmul, masked_matmul_backward
-from handkeras.layers.rnn.rnn import RNN
+from handkeras.layers.rnn.builtin_cell_rnn import BuiltinCellRNN
 from handkeras.layers.rnn.rnn_cell import RNNCell
 
 
 class SimpleRNNCell(RNNCell):
-    """One step of SimpleRNN. Backward: ``dz = activation'(z) dh``, ``dU += h_{t-1}^T dz``,
-    ``dh_{t-1} = dz U^T``."""
+    """One step of SimpleRNN, Keras's ``SimpleRNNCell``. Backward: ``dz = activation'(z) dh``,
+    ``dU += h_{t-1}^T dz``, ``dh_{t-1} = dz U^T``."""
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            seed=seed, **kwargs)
 
     def step(self, projected, states, recurrent_masks):
         previous = states[0]
@@ -23,7 +37,7 @@ class SimpleRNNCell(RNNCell):
         return dz, [dprevious]
 
 
-class SimpleRNN(RNN):
+class SimpleRNN(BuiltinCellRNN):
     """Fully-connected RNN whose output is fed back as the next step's state, with Keras's
     arguments and weights (``simple_rnn_cell``: kernel, recurrent_kernel, bias).
 
@@ -31,6 +45,8 @@ class SimpleRNN(RNN):
     penalty, and None in the config. handkeras does the same, so that a model trains and saves
     as in Keras.
     """
+
+    cell_class = SimpleRNNCell
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -40,7 +56,7 @@ class SimpleRNN(RNN):
                  recurrent_dropout=0.0, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, seed=None, **kwargs):
         super().__init__(
-            SimpleRNNCell, dict(
+            dict(
                 units=units, activation=activation, use_bias=use_bias,
                 kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                 bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
