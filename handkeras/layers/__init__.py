@@ -23,6 +23,7 @@ from handkeras.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
 from handkeras.layers.convolutional.separable_conv1d import SeparableConv1D
 from handkeras.layers.convolutional.separable_conv2d import SeparableConv2D
 from handkeras.layers.core.dense import Dense
+from handkeras.layers.core.einsum_dense import EinsumDense
 from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
@@ -100,8 +101,9 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "EinsumDense",
+           "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
            "GRU", "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization",
