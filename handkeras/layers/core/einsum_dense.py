@@ -235,8 +235,10 @@ class EinsumDense(Layer):
 
     # ----------------------------------------------------------------------------- config
     def get_config(self):
+        base = super().get_config()
+        base.pop("activity_regularizer", None)  # Keras lists it after the bias's regularizer
         config = {
-            **super().get_config(),
+            **base,
             "output_shape": self.partial_output_shape,
             "equation": self.equation,
             "activation": activations.serialize(self.activation),
