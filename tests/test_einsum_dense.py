@@ -329,24 +329,31 @@ def test_output_shape_must_give_one_size_per_named_output_axis(output_shape, mes
         layers.EinsumDense("ab,bc->ac", output_shape)
 
 
-@pytest.mark.parametrize("equation, output_shape, input_shape, message", [
-    ("ab,bc->ac", 4, (None, 3, 2), "needs inputs of rank 2"),
-    ("...ab,bc->...ac", (3, 4), (None, 3), "rank above 2"),
-    ("abc,cd->abd", (5, 4), (None, 3, 6), "do not match at shared dimension 'b'"),
-    ("ab,bc->ac", 4, (None, None), "kernel's axis 'b' needs a known size"),
-    ("abc,cd->abd", (None, 4), (None, 3, 5), None),
-    ("abc,cd->abd", (None, 4), (None, 3, 5), "bias over `bias_axes` 'bd' needs known sizes"),
+@pytest.mark.parametrize("equation, output_shape, bias_axes, input_shape, message", [
+    ("ab,bc->ac", 4, None, (None, 3, 2), "needs inputs of rank 2"),
+    ("...ab,bc->...ac", (3, 4), None, (None, 3), "rank above 2"),
+    ("abc,cd->abd", (5, 4), None, (None, 3, 6), "do not match at shared dimension 'b'"),
+    ("ab,bc->ac", 4, None, (None, None), "kernel's axis 'b' needs a known size"),
+    ("abc,cd->abd", (None, 4), "bd", (None, 3, 5), "bias over `bias_axes` 'bd' needs known"),
 ])
 def test_an_input_shape_that_does_not_fit_fails_at_build_naming_the_layer(
-        equation, output_shape, input_shape, message):
-    bias_axes = "bd" if message and "bias" in message else None
+        equation, output_shape, bias_axes, input_shape, message):
     layer = layers.EinsumDense(equation, output_shape, bias_axes=bias_axes, name="mixer")
-    if message is None:  # a None that no weight needs is fine
-        layer.build(input_shape)
-        return
     with pytest.raises(ValueError, match=f"EinsumDense 'mixer': .*{message}"):
         layer.build(input_shape)
     assert not layer.built and layer.weights == []
+
+
+def test_a_none_output_size_that_no_weight_needs_is_fine():
+    layer = layers.EinsumDense("abc,cd->abd", (None, 4), bias_axes="d")
+    layer.build((None, 3, 5))
+    assert (layer.kernel.shape, layer.bias.shape) == ((5, 4), (4,))
+
+
+def test_lora_rank_0_is_no_lora_as_in_keras():
+    layer = _lora_layer(lora_rank=0)
+    assert not layer.lora_enabled and [w.name for w in layer.weights] == ["kernel", "bias"]
+    assert "lora_rank" not in layer.get_config()
 
 
 def test_quantization_is_not_supported():

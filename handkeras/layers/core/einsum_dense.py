@@ -65,7 +65,7 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = self._checked_constraint("kernel_constraint", kernel_constraint)
         self.bias_constraint = self._checked_constraint("bias_constraint", bias_constraint)
-        if lora_rank is not None:
+        if lora_rank:  # None or 0: no LoRA, as in Keras
             self._checked_positive_int("lora_rank", lora_rank)
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
