@@ -61,6 +61,8 @@ LAYER_EXAMPLES = {
     "Dense": (lambda: layers.Dense(3, activation="relu", kernel_initializer="he_normal",
                                    bias_regularizer=keras.regularizers.L1L2(0.01, 0.02)), (4,)),
     "Dropout": (lambda: layers.Dropout(0.3, seed=2), (4,)),
+    "EinsumDense": (lambda: layers.EinsumDense("abc,cde->abde", (3, 4, 2), bias_axes="de",
+                                               kernel_regularizer="l2"), (3, 5)),
     "ELU": (lambda: layers.ELU(alpha=0.5), (4,)),
     "Embedding": (lambda: layers.Embedding(7, 3), (5,)),
     "Flatten": (lambda: layers.Flatten(), (2, 3)),

@@ -25,6 +25,7 @@ from handkeras.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
 from handkeras.layers.convolutional.separable_conv1d import SeparableConv1D
 from handkeras.layers.convolutional.separable_conv2d import SeparableConv2D
 from handkeras.layers.core.dense import Dense
+from handkeras.layers.core.einsum_dense import EinsumDense
 from handkeras.layers.core.embedding import Embedding
 from handkeras.layers.core.identity import Identity
 from handkeras.layers.core.input_layer import Input, InputLayer
@@ -107,8 +108,9 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "EinsumDense",
+           "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
            "GRU", "GRUCell", "Identity", "Input", "InputLayer", "Lambda", "Layer",

@@ -34,7 +34,12 @@ def keyed_layers(layers):
 
 def saved_variables(layer):
     """A layer's own weights in Keras 3's saved order: trainable ones, then the others, each in
-    creation order (BatchNormalization: gamma, beta, moving_mean, moving_variance)."""
+    creation order (BatchNormalization: gamma, beta, moving_mean, moving_variance); or, for a layer
+    that Keras saves otherwise, what its ``keras_saved_variables()`` lists (objects with a
+    variable's ``name``, ``shape``, ``dtype``, ``value`` and ``assign``)."""
+    own = getattr(layer, "keras_saved_variables", None)
+    if own is not None:
+        return own()
     weights = layer.weights
     return [w for w in weights if w.trainable] + [w for w in weights if not w.trainable]
 
@@ -120,4 +125,4 @@ class LoadPlan:
             except ValueError as error:
                 self.mismatch(f"The optimizer state does not fit: {error}")
         for variable, value in self._assignments:
-            variable.value[...] = value
+            variable.assign(value)

@@ -77,6 +77,16 @@ class WeightBudget:
         if any(dim < 0 for dim in dims):
             return  # likewise
         size = math.prod(dims)
+        unsaved_limit = getattr(layer, "unsaved_weight_limit", lambda name: None)(name)
+        if unsaved_limit is not None:  # a weight Keras's files do not store (a LoRA adapter)
+            if size > unsaved_limit:
+                raise ModelTooLarge(
+                    f"The model file {self.source} describes a model too large to build: "
+                    f"{type(layer).__name__} '{layer.name}' would create the weight '{name}' of "
+                    f"shape {tuple(dims)} ({size:,} values), which the file does not store, "
+                    f"beyond the {unsaved_limit:,} values it allows."
+                )
+            return
         if size > self.remaining:
             raise ModelTooLarge(
                 f"The model file {self.source} describes a model too large to build from the "
