@@ -201,7 +201,8 @@ def test_a_truncated_response_is_a_fetch_failure(cache, monkeypatch):
 
 def test_fetch_failures_carry_keras_s_message(cache, tmp_path, monkeypatch):
     missing = tmp_path / "missing.txt"
-    with pytest.raises(OSError, match=f"URL fetch failure on {url(missing)}: None -- \\[Errno 2\\]"):
+    failure = f"URL fetch failure on {url(missing)}: None -- \\[Errno 2\\]"
+    with pytest.raises(OSError, match=failure):
         keras.utils.get_file(origin=url(missing), cache_dir=cache)
 
     def not_found(origin):

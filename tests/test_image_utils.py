@@ -49,7 +49,8 @@ def test_load_img_takes_str_bytes_path_and_bytesio(quadrants):
 
 
 def test_load_img_refuses_other_paths():
-    with pytest.raises(TypeError, match="path should be path-like or io.BytesIO, not <class 'int'>"):
+    with pytest.raises(TypeError,
+                       match="path should be path-like or io.BytesIO, not <class 'int'>"):
         keras.utils.load_img(3)
 
 

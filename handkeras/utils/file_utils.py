@@ -62,7 +62,7 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     return extraction_dir
 
 
-def keras_home():
+def _keras_home():
     """Keras's folder: ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras`` when the home folder
     cannot be written)."""
     if "KERAS_HOME" in os.environ:
@@ -75,7 +75,7 @@ def _cache_root(cache_dir):
     """Where the cache lives: ``cache_dir`` (by default Keras's folder, made if missing, as
     importing Keras makes it), or ``/tmp/.keras`` when that is not a writable folder."""
     if cache_dir is None:
-        cache_dir = keras_home()
+        cache_dir = _keras_home()
         try:
             os.makedirs(os.path.expanduser(cache_dir), exist_ok=True)
         except OSError:
