@@ -1173,3 +1173,46 @@ def test_model_from_json_of_text_that_is_no_model(text, error, fragments):
         keras.models.model_from_json(text)
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+def test_get_file_that_cannot_fetch_its_origin(tmp_path):
+    cached = tmp_path / "datasets" / "a.txt"
+    cached.parent.mkdir()
+    cached.write_bytes(b"cached before")
+    missing = (tmp_path / "missing.txt").as_uri()
+    with pytest.raises(OSError, match=f"URL fetch failure on {missing}: None -- "):
+        keras.utils.get_file("a.txt", missing, cache_dir=tmp_path, force_download=True)
+    assert sorted(os.listdir(cached.parent)) == ["a.txt"]
+    assert cached.read_bytes() == b"cached before"
+
+
+def test_get_file_whose_download_does_not_match_its_hash(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"test")
+    wrong = "0" * 64
+    with pytest.raises(ValueError, match="Incomplete or corrupted file detected. The auto file "
+                                         f"hash does not match the provided value of {wrong}."):
+        keras.utils.get_file(origin=source.as_uri(), cache_dir=tmp_path, file_hash=wrong)
+    with pytest.raises(ValueError, match="`hash_algorithm` must be one of"):
+        keras.utils.get_file(origin=source.as_uri(), cache_dir=tmp_path, file_hash=wrong,
+                             hash_algorithm="sha512")
+    assert os.listdir(tmp_path / "datasets") == []
+
+
+def test_image_file_functions_given_a_bad_argument(tmp_path):
+    path = tmp_path / "a.png"
+    keras.utils.save_img(path, np.ones((2, 2, 3)))
+    with pytest.raises(ValueError, match="Invalid interpolation method cubic specified. Supported "
+                                         "methods are nearest, bilinear, bicubic, hamming, box, "
+                                         "lanczos"):
+        keras.utils.load_img(path, target_size=(3, 3), interpolation="cubic")
+    with pytest.raises(ValueError, match='color_mode must be "grayscale", "rgb", or "rgba"'):
+        keras.utils.load_img(path, color_mode="cmyk")
+    with pytest.raises(TypeError, match="path should be path-like or io.BytesIO, not "):
+        keras.utils.load_img(None)
+    for bad, message in ((np.ones((2, 2)), "rank 3"), (np.ones((2, 2, 2)), "channel number: 2")):
+        with pytest.raises(ValueError, match=message):
+            keras.utils.save_img(tmp_path / "b.png", bad)
+    with pytest.raises(ValueError, match="must be one of {'channels_first', 'channels_last'}"):
+        keras.utils.save_img(tmp_path / "b.png", np.ones((2, 2, 3)), data_format="last")
+    assert sorted(os.listdir(tmp_path)) == ["a.png"]

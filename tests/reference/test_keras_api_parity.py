@@ -29,7 +29,8 @@ keras = pytest.importorskip("keras")
 MODULES = ("", "backend", "layers", "losses", "metrics", "optimizers", "activations", "initializers",
            "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
            "random", "ops", "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb",
-           "datasets.reuters", "datasets.boston_housing", "preprocessing.sequence")
+           "datasets.reuters", "datasets.boston_housing", "preprocessing.sequence",
+           "preprocessing.image")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -285,7 +286,7 @@ GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
                  "callbacks", "models", "saving", "utils", "config", "backend", "datasets",
                  "datasets.boston_housing", "datasets.fashion_mnist", "datasets.imdb",
                  "datasets.mnist", "datasets.reuters", "ops", "preprocessing",
-                 "preprocessing.sequence", "random")
+                 "preprocessing.image", "preprocessing.sequence", "random")
 
 
 def guide_names(module, top_level):
