@@ -52,7 +52,9 @@ from handkeras.layers.pooling.global_pooling import (
 )
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
+from handkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from handkeras.layers.preprocessing.center_crop import CenterCrop
+from handkeras.layers.preprocessing.discretization import Discretization
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.preprocessing.resizing import Resizing
@@ -98,9 +100,12 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
            "AlphaDropout", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
+           "CategoryEncoding",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
+           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D",
+           "Discretization",
+           "Dropout", "ELU",
            "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
