@@ -22,7 +22,7 @@ def encoded_shape(input_shape, output_mode, depth):
 def check_encodable_rank(ndim, output_mode, owner):
     """A ValueError naming ``owner`` when inputs of rank ``ndim`` are more than multi-hot and
     count take: Keras encodes up to rank 2 (the samples of a batch, each a list of ids)."""
-    if output_mode != "one_hot" and ndim > 2:
+    if output_mode in ("multi_hot", "count") and ndim > 2:
         raise ValueError(
             f"{owner}: with `output_mode={output_mode!r}` the inputs must have rank 2 or less "
             f"(a batch of samples, each a list of ids), received inputs of rank {ndim}. Keras "
