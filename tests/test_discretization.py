@@ -120,11 +120,18 @@ def test_an_unadapted_layer_refuses_to_run():
         layers.Discretization(num_bins=3, name="d")(X)
 
 
-def test_the_encoded_modes_but_one_hot_take_inputs_up_to_rank_2():
-    layer = layers.Discretization(bin_boundaries=[0.0], output_mode="count", name="d")
-    with pytest.raises(ValueError, match="Discretization 'd'.*must have rank 2 or less"):
-        layer(np.zeros((2, 2, 2)))
-    assert layers.Discretization(bin_boundaries=[0.0])(np.zeros((2, 2, 2))).shape == (2, 2, 2)
+@pytest.mark.parametrize("mode, shape", [("int", (2, 3, 4)), ("one_hot", (2, 3, 4, 3)),
+                                         ("multi_hot", (2, 4, 3)), ("count", (2, 4, 3))])
+def test_rank_3_inputs_are_encoded_with_samples_along_axis_1_as_in_keras(mode, shape):
+    x = np.random.default_rng(4).normal(size=(2, 3, 4))
+    layer = layers.Discretization(bin_boundaries=[-0.5, 0.5], output_mode=mode)
+    out = layer(x)
+    assert out.shape == shape == layer.compute_output_shape((2, 3, 4))
+    bins = np.digitize(x, [-0.5, 0.5])
+    if mode == "count":
+        np.testing.assert_array_equal(out, np.eye(3)[bins].sum(axis=1))
+    elif mode == "multi_hot":
+        np.testing.assert_array_equal(out, np.eye(3)[bins].max(axis=1))
 
 
 # ------------------------------------------------------------------------------------- in models

@@ -64,7 +64,18 @@ class CategoryEncoding(DataLayer):
         return super().__call__(x, training=training)
 
     def build(self, input_shape):
-        encoding.check_encodable_rank(len(input_shape), self.output_mode, self._label)
+        self._check_encodable_rank(len(input_shape))
+
+    def _check_encodable_rank(self, ndim):
+        """A ValueError when inputs of rank ``ndim`` are more than multi-hot and count take here:
+        rank 2, a batch of samples, each a list of ids. (Keras's torch backend takes the samples
+        along axis 1 of a rank-3 input, but gives a KerasTensor the shape of samples along the
+        last axis; Keras documents rank 2 as the limit.)"""
+        if self.output_mode != "one_hot" and ndim > 2:
+            raise ValueError(
+                f"{self._label}: with `output_mode={self.output_mode!r}` the inputs must have rank "
+                f"2 or less (a batch of samples, each a list of ids), received inputs of rank "
+                f"{ndim}.")
 
     @property
     def _label(self):
@@ -87,7 +98,7 @@ class CategoryEncoding(DataLayer):
 
     def _ids(self, x):
         """``x`` checked, as integers, of an encodable rank."""
-        encoding.check_encodable_rank(np.ndim(x), self.output_mode, self._label)
+        self._check_encodable_rank(np.ndim(x))
         self.check_input_values(x)
         return np.asarray(x, dtype=np.intp)
 
@@ -95,7 +106,7 @@ class CategoryEncoding(DataLayer):
         return encoding.encode(self._ids(x), self.output_mode, self.num_tokens, self.dtype)
 
     def compute_output_shape(self, input_shape):
-        encoding.check_encodable_rank(len(input_shape), self.output_mode, self._label)
+        self._check_encodable_rank(len(input_shape))
         return encoding.encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def get_config(self):

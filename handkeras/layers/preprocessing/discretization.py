@@ -26,7 +26,8 @@ class Discretization(DataLayer):
     ``bin_boundaries`` and live in the config, which is how a saved model keeps them (a
     ``.weights.h5`` file holds none, as in Keras). ``output_mode="int"`` (the default) gives the
     indices as int32; ``"one_hot"``, ``"multi_hot"`` and ``"count"`` encode them as
-    ``CategoryEncoding`` does, in the layer's dtype.
+    ``CategoryEncoding`` does, in the layer's dtype, at any rank: as in Keras, multi-hot and
+    count take the samples along axis 1 (``(batch, 3, 4)`` gives ``(batch, 4, num_bins)``).
     """
 
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
@@ -123,9 +124,6 @@ class Discretization(DataLayer):
         self.bin_boundaries = quantile_summary.bin_boundaries(summary, self.num_bins)
 
     # ----------------------------------------------------------------------------- computing
-    def build(self, input_shape):
-        encoding.check_encodable_rank(len(input_shape), self.output_mode, self._label)
-
     def forward(self, x, training=False):
         if self._boundaries is None:
             raise ValueError(  # Keras's words, with the layer's name
@@ -139,13 +137,11 @@ class Discretization(DataLayer):
         bins = np.searchsorted(self._boundaries.astype(floatx), x.astype(floatx), side="right")
         if self.output_mode == "int":
             return bins.astype(np.int32)
-        encoding.check_encodable_rank(bins.ndim, self.output_mode, self._label)
         return encoding.encode(bins, self.output_mode, self.depth, self.dtype)
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
             return tuple(input_shape)
-        encoding.check_encodable_rank(len(input_shape), self.output_mode, self._label)
         return encoding.encoded_shape(input_shape, self.output_mode, self.depth)
 
     # ----------------------------------------------------------------------------- config
