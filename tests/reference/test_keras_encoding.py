@@ -69,7 +69,8 @@ def test_weighted_counts_and_dtypes_match_keras(dtype):
 @pytest.mark.parametrize("shape", [(3,), (1,), ()], ids=["3 ids", "1 id", "scalars"])
 def test_category_encoding_output_shapes_match_keras(mode, shape):
     def symbolic(library):
-        return library.layers.CategoryEncoding(7, mode)(library.Input(shape)).shape
+        output = library.layers.CategoryEncoding(7, mode)(library.Input(shape))
+        return output.shape, output.dtype
 
     assert symbolic(handkeras) == symbolic(keras)
 
@@ -124,7 +125,8 @@ def test_discretization_outputs_match_keras(mode, x):
 def test_discretization_output_shapes_and_dtypes_match_keras(mode, shape):
     def symbolic(library):
         layer = library.layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode=mode)
-        return layer(library.Input(shape)).shape, layer.compute_output_shape((2,) + shape)
+        output = layer(library.Input(shape))
+        return output.shape, output.dtype, layer.compute_output_shape((2,) + shape)
 
     assert symbolic(handkeras) == symbolic(keras)
 

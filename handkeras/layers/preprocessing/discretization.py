@@ -93,6 +93,11 @@ class Discretization(DataLayer):
         return array
 
     @property
+    def output_dtype(self):
+        """The type of the outputs: int32 bin indices, or the layer's dtype when encoded."""
+        return "int32" if self.output_mode == "int" else self.dtype
+
+    @property
     def depth(self):
         """The number of bins: one more than the boundaries (``num_bins`` before ``adapt``)."""
         return self.num_bins if self._boundaries is None else len(self._boundaries) + 1
@@ -136,8 +141,14 @@ class Discretization(DataLayer):
         floatx = backend.floatx()
         bins = np.searchsorted(self._boundaries.astype(floatx), x.astype(floatx), side="right")
         if self.output_mode == "int":
-            return bins.astype(np.int32)
+            return bins.astype(self.output_dtype)
         return encoding.encode(bins, self.output_mode, self.depth, self.dtype)
+
+    def _connect(self, model, input_tensor):
+        """The output KerasTensor, of ``output_dtype`` (int32 indices), as Keras's."""
+        output = super()._connect(model, input_tensor)
+        output.dtype = self.output_dtype
+        return output
 
     def compute_output_shape(self, input_shape):
         if self.output_mode == "int":
