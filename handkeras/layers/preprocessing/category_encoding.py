@@ -45,23 +45,22 @@ class CategoryEncoding(DataLayer):
     def __call__(self, x, count_weights=None, training=False):
         """Encode ``x``; in ``"count"`` mode, ``count_weights`` (an array of the shape of ``x``)
         weigh each id's count."""
-        if count_weights is not None:
-            if self.output_mode != "count":
-                raise ValueError(  # Keras's words
-                    "`count_weights` is not used when `output_mode` is not `'count'`. Received "
-                    f"`count_weights={count_weights}`.")
-            if isinstance(x, KerasTensor):
-                raise TypeError(f"CategoryEncoding '{self.name}': `count_weights` are for "
-                                "calls on arrays, not on a KerasTensor.")
-            weights = np.asarray(count_weights).astype(self.dtype)
-            if weights.shape != np.shape(x):
-                raise ValueError(f"CategoryEncoding '{self.name}': `count_weights` must have the "
-                                 f"shape of the inputs, {np.shape(x)}, received shape "
-                                 f"{weights.shape}.")
-            ids = np.asarray(x)
-            self.build_once((None,) + ids.shape[1:] if ids.ndim else ())
-            return encoding.encode(self._ids(ids), "count", self.num_tokens, self.dtype, weights)
-        return super().__call__(x, training=training)
+        if count_weights is None:
+            return super().__call__(x, training=training)
+        if self.output_mode != "count":
+            raise ValueError(  # Keras's words
+                "`count_weights` is not used when `output_mode` is not `'count'`. Received "
+                f"`count_weights={count_weights}`.")
+        if isinstance(x, KerasTensor):
+            raise TypeError(f"{self._label}: `count_weights` are for calls on arrays, not on a "
+                            "KerasTensor.")
+        ids = np.asarray(x)
+        weights = np.asarray(count_weights).astype(self.dtype)
+        if weights.shape != ids.shape:
+            raise ValueError(f"{self._label}: `count_weights` must have the shape of the inputs, "
+                             f"{ids.shape}, received shape {weights.shape}.")
+        self.build_once((None,) + ids.shape[1:] if ids.ndim else ())
+        return encoding.encode(self._ids(ids), "count", self.num_tokens, self.dtype, weights)
 
     def build(self, input_shape):
         self._check_encodable_rank(len(input_shape))
@@ -93,8 +92,8 @@ class CategoryEncoding(DataLayer):
                              "(NaN or fractions).")
         if ids.size and (ids.min() < 0 or ids.max() >= self.num_tokens):
             raise ValueError(f"{self._label}: ids must be in [0, num_tokens) = "
-                             f"[0, {self.num_tokens}), received values in [{ids.min():g}, "
-                             f"{ids.max():g}].")
+                             f"[0, {self.num_tokens}), received values in [{ids.min()}, "
+                             f"{ids.max()}].")
 
     def _ids(self, x):
         """``x`` checked, as integers, of an encodable rank."""
