@@ -92,8 +92,11 @@ def test_adapt_errors():
         layers.Discretization(num_bins=3, name="d").adapt(np.zeros((0, 2)))
     with pytest.raises(ValueError, match="`num_bins=0` leaves no bin"):
         layers.Discretization(num_bins=0).adapt(X)
-    with pytest.warns(RuntimeWarning, match="`data` holds 1 NaN or infinite"):
-        layers.Discretization(num_bins=2).adapt(np.array([1.0, 2.0, np.inf]))
+    with pytest.warns(RuntimeWarning, match="`data` holds 2 NaN or infinite") as warned:
+        layers.Discretization(num_bins=2).adapt([np.array([1.0, np.inf]), np.array([np.nan])])
+    assert len(warned) == 1  # one warning per call
+    with pytest.raises(ValueError, match="'d'.adapt takes arrays of numbers"):
+        layers.Discretization(num_bins=3, name="d").adapt([np.ones(3), np.array(["a", "b"])])
 
 
 # ------------------------------------------------------------------------------------- errors

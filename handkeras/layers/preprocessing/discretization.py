@@ -9,7 +9,7 @@ import numpy as np
 from handkeras import backend
 from handkeras.layers.preprocessing import encoding, quantile_summary
 from handkeras.layers.preprocessing.data_layer import DataLayer
-from handkeras.trainers.data import warn_non_finite
+from handkeras.trainers.data import count_non_finite, warn_non_finite_count
 
 OUTPUT_MODES = ("int",) + encoding.ENCODINGS
 
@@ -116,17 +116,30 @@ class Discretization(DataLayer):
             batches = [data]
         else:
             batches = data if steps is None else itertools.islice(data, steps)
-        summary, size = quantile_summary.empty(), 0
+        summary, size, non_finite = quantile_summary.empty(), 0, 0
         for batch in batches:
-            values = np.array(batch).astype(np.float32)
-            warn_non_finite(values, "data")
+            values = self._adapt_values(batch)
             size += values.size
+            non_finite += count_non_finite(values.reshape(-1))
             summary = quantile_summary.merge(
                 quantile_summary.summarize(values, self.epsilon), summary, self.epsilon)
         if size == 0:
             raise ValueError(f"{self._label}.adapt received no data to learn bins from.")
+        warn_non_finite_count(non_finite, "data")
         self.summary = summary
         self.bin_boundaries = quantile_summary.bin_boundaries(summary, self.num_bins)
+
+    def _adapt_values(self, batch):
+        """A batch of ``adapt``'s data as float32 values, Keras's type there; a ValueError naming
+        the layer for anything else than numbers."""
+        try:
+            values = np.array(batch)
+            if values.dtype.kind not in "biuf":
+                raise TypeError(values.dtype)
+            return values.astype(np.float32)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self._label}.adapt takes arrays of numbers, or batches of them; "
+                             f"received a batch {batch!r:.200}.") from None
 
     # ----------------------------------------------------------------------------- computing
     def forward(self, x, training=False):
