@@ -23,6 +23,13 @@ def halved(x):
     return x / 2.0
 
 
+def _adapted_discretization():
+    """A Discretization whose boundaries were learned: a file keeps them in the config."""
+    layer = layers.Discretization(num_bins=4, epsilon=0.05, output_mode="count")
+    layer.adapt(np.random.default_rng(4).normal(size=(50, 3)))
+    return layer
+
+
 # One example of every layer handkeras exports, and an input shape for it (batch excluded). A new
 # layer plugs into saving by keeping its weights in Keras's order and having a get_config; add it
 # here so the round trips below cover it.
@@ -39,6 +46,7 @@ LAYER_EXAMPLES = {
     "BatchNormalization": (lambda: layers.BatchNormalization(momentum=0.9), (4,)),
     "Bidirectional": (lambda: layers.Bidirectional(layers.GRU(3, return_sequences=True),
                                                    merge_mode="mul"), (5, 2)),
+    "CategoryEncoding": (lambda: layers.CategoryEncoding(7, output_mode="count"), (5,)),
     "Conv1D": (lambda: layers.Conv1D(3, 2, activation="relu", kernel_regularizer="l2"), (6, 2)),
     "Conv2D": (lambda: layers.Conv2D(3, (2, 3), strides=(1, 2), padding="same"), (5, 6, 2)),
     "Conv1DTranspose": (lambda: layers.Conv1DTranspose(3, 3, strides=2, output_padding=1,
@@ -60,6 +68,7 @@ LAYER_EXAMPLES = {
                         (5, 5, 2)),
     "Dense": (lambda: layers.Dense(3, activation="relu", kernel_initializer="he_normal",
                                    bias_regularizer=keras.regularizers.L1L2(0.01, 0.02)), (4,)),
+    "Discretization": (lambda: _adapted_discretization(), (3,)),
     "Dropout": (lambda: layers.Dropout(0.3, seed=2), (4,)),
     "EinsumDense": (lambda: layers.EinsumDense("abc,cde->abde", (3, 4, 2), bias_axes="de",
                                                kernel_regularizer="l2"), (3, 5)),
@@ -135,7 +144,7 @@ NOT_LAYERS = {"Layer", "InputLayer", "Sequential",
 
 def _input_for(shape, count=5, layer=None):
     rng = np.random.default_rng(3)
-    if isinstance(layer, layers.Embedding):
+    if isinstance(layer, (layers.Embedding, layers.CategoryEncoding)):
         return rng.integers(0, 7, (count,) + shape).astype(keras.config.floatx())
     return rng.normal(size=(count,) + shape).astype(keras.config.floatx())
 

@@ -55,7 +55,9 @@ from handkeras.layers.pooling.global_pooling import (
 )
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
+from handkeras.layers.preprocessing.category_encoding import CategoryEncoding
 from handkeras.layers.preprocessing.center_crop import CenterCrop
+from handkeras.layers.preprocessing.discretization import Discretization
 from handkeras.layers.preprocessing.normalization import Normalization
 from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.preprocessing.resizing import Resizing
@@ -103,26 +105,22 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
-           "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
-           "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
-           "Conv3D", "Conv3DTranspose", "Convolution3D", "Convolution3DTranspose",
-           "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
-           "Cropping2D", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "EinsumDense",
-           "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
-           "GlobalAveragePooling1D",
+           "AlphaDropout", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
+           "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop", "Conv1D",
+           "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
+           "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
+           "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Dense",
+           "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout", "EinsumDense", "ELU",
+           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
            "GRU", "GRUCell", "Identity", "Input", "InputLayer", "Lambda", "Layer",
-           "LayerNormalization",
-           "LeakyReLU", "LSTM", "LSTMCell", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
-           "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
-           "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
-           "SeparableConvolution1D",
-           "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax",
-           "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization", "StackedRNNCells",
-           "TimeDistributed", "UnitNormalization",
-           "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize",
-           "serialize"]
+           "LayerNormalization", "LeakyReLU", "LSTM", "LSTMCell", "Masking", "MaxPool1D",
+           "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU",
+           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+           "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape",
+           "Resizing", "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
+           "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell",
+           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization",
+           "StackedRNNCells", "TimeDistributed", "UnitNormalization", "UpSampling1D",
+           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize", "serialize"]
