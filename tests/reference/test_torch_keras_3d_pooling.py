@@ -264,7 +264,8 @@ def test_volume_model_fit_matches_keras():
     for model, lib in ((theirs, keras), (ours, handkeras)):
         model.compile(optimizer=lib.optimizers.SGD(0.05), loss="categorical_crossentropy",
                       metrics=["accuracy"])
-    history = [m.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0) for m in (ours, theirs)]
+    history = [model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+               for model in (ours, theirs)]
     assert_same_history(*history)
     assert_same_weights(ours, theirs)
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), "predict")

@@ -12,8 +12,9 @@ class UpSampling2D(BaseUpSampling):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(size, data_format, **kwargs)
         if interpolation != "nearest":
-            raise NotImplementedError(f"UpSampling2D '{self.name}': only interpolation='nearest' is "
-                                      f"supported, received {interpolation!r}.")
+            raise NotImplementedError(f"UpSampling2D '{self.name}': only "
+                                      f"interpolation='nearest' is supported, received "
+                                      f"{interpolation!r}.")
 
     def get_config(self):
         return {**super().get_config(), "interpolation": "nearest"}
