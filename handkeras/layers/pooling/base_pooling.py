@@ -10,7 +10,7 @@ those. Backward retraces the same two steps, routing the gradient to the first r
 window's maximum and then to the first position of that row holding the row's maximum: the
 row-major first maximum, in half the passes over memory.
 
-Every rank runs the same code over the spatial axes; 1D runs as 2D on a height-1 image.
+Every rank runs the same code, over its spatial axes.
 """
 
 import numpy as np
@@ -41,10 +41,6 @@ class BasePooling(Layer):
                              f"supported, received {data_format!r}.")
         self.padding = padding
 
-    def _per_axis(self, values):
-        """Per-axis ``values`` for the working view: MaxPooling1D's ``(k,)`` is ``(1, k)``."""
-        return (1,) + tuple(values) if self.rank == 1 else tuple(values)
-
     def build(self, input_shape):
         self._check_rank(input_shape, self.rank + 2)
         self._check_fits(input_shape)
@@ -60,49 +56,47 @@ class BasePooling(Layer):
                         for size, k, s in zip(input_shape[1:-1], self.pool_size, self.strides))
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
-    def _padded(self, xv, fill):
+    def _padded(self, x, fill):
         """The padded input, the padding, and the output's spatial sizes."""
-        pool, strides = self._per_axis(self.pool_size), self._per_axis(self.strides)
         if self.padding == "same":
             pads = tuple(im2col.same_padding(size, k, s, 1)
-                         for size, k, s in zip(xv.shape[1:-1], pool, strides))
+                         for size, k, s in zip(x.shape[1:-1], self.pool_size, self.strides))
         else:
-            pads = ((0, 0),) * len(pool)
-        padded = im2col.pad_spatial(xv, pads, fill)
-        out = tuple((size - k) // s + 1 for size, k, s in zip(padded.shape[1:-1], pool, strides))
+            pads = ((0, 0),) * self.rank
+        padded = im2col.pad_spatial(x, pads, fill)
+        out = tuple((size - k) // s + 1
+                    for size, k, s in zip(padded.shape[1:-1], self.pool_size, self.strides))
         return padded, pads, out
 
     def _positions(self, out):
         """For each position of the window, row-major, the index (batch and strided spatial slices)
         of the padded input that holds that position of every window. Pooling loops over these few
         positions, never over samples or pixels, and never copies the windows out."""
-        pool, strides = self._per_axis(self.pool_size), self._per_axis(self.strides)
         return [(slice(None),) + tuple(slice(i, i + s * (o - 1) + 1, s)
-                                       for i, s, o in zip(offsets, strides, out))
-                for offsets in np.ndindex(*pool)]
+                                       for i, s, o in zip(offsets, self.strides, out))
+                for offsets in np.ndindex(*self.pool_size)]
 
     def forward(self, x, training=False):
         if self.padding == "valid":  # shapes unknown at build time (None) are checked here
             self._check_fits(x.shape)
-        xv = x[:, None] if self.rank == 1 else x
-        padded, pads, out = self._padded(xv, -np.inf if self.mode == "max" else 0.0)
+        padded, pads, out = self._padded(x, -np.inf if self.mode == "max" else 0.0)
         positions = self._positions(out)
         if self.mode == "max" and self._disjoint():
             row_maxima = [self._running_max(padded, row) for row in self._rows(positions)]
-            yv = row_maxima[0] if len(row_maxima) == 1 else self._running_max(None, row_maxima)
-            state = (padded, yv, row_maxima)
+            y = row_maxima[0] if len(row_maxima) == 1 else self._running_max(None, row_maxima)
+            state = (padded, y, row_maxima)
         elif self.mode == "max":
-            yv = self._running_max(padded, positions)
-            state = (padded, yv)
+            y = self._running_max(padded, positions)
+            state = (padded, y)
         else:
-            yv = padded[positions[0]].copy()
+            y = padded[positions[0]].copy()
             for position in positions[1:]:
-                yv += padded[position]
-            state = self._counts(xv.shape[1:-1], pads, out, x.dtype)
-            yv /= state
+                y += padded[position]
+            state = self._counts(x.shape[1:-1], pads, out, x.dtype)
+            y /= state
         if training:
-            self._state = (x.shape, xv.shape, padded.shape, pads, out, positions, state)
-        return yv.reshape((x.shape[0],) + yv.shape[2 if self.rank == 1 else 1:])
+            self._state = (x.shape, padded.shape, pads, out, positions, state)
+        return y
 
     def _disjoint(self):
         """Whether no two windows share an input (strides at least the pool size)."""
@@ -148,16 +142,15 @@ class BasePooling(Layer):
     def backward(self, dy, input_gradient=True):
         if not input_gradient:
             return None
-        x_shape, xv_shape, padded_shape, pads, out, positions, state = self._state
-        dyv = dy.reshape((xv_shape[0],) + out + (xv_shape[-1],))
+        x_shape, padded_shape, pads, out, positions, state = self._state
         if self.mode == "max" and self._disjoint():
             padded, maxima, row_maxima = state
             dpadded = np.empty(padded_shape, dy.dtype)
             self._zero_uncovered(dpadded, out)
             rows = self._rows(positions)
-            d_rows = [dyv] if len(rows) == 1 else np.empty((len(rows),) + dyv.shape, dy.dtype)
+            d_rows = [dy] if len(rows) == 1 else np.empty((len(rows),) + dy.shape, dy.dtype)
             if len(rows) > 1:
-                self._route(dyv, row_maxima, maxima, d_rows)
+                self._route(dy, row_maxima, maxima, d_rows)
             for row, row_max, d_row in zip(rows, row_maxima, d_rows):
                 self._route(d_row, [padded[p] for p in row], row_max, [dpadded[p] for p in row])
         elif self.mode == "max":
@@ -172,15 +165,14 @@ class BasePooling(Layer):
                 np.equal(padded[position], maxima, out=hit)
                 np.greater(hit, taken, out=hit)  # hit and not yet taken
                 np.logical_or(taken, hit, out=taken)
-                dpadded[position] += dyv * hit
+                dpadded[position] += dy * hit
         else:
             dpadded = np.zeros(padded_shape, dy.dtype)
-            share = dyv / state
+            share = dy / state
             for position in positions:
                 dpadded[position] += share
-        dx = dpadded[(slice(None),) + tuple(slice(before, before + size) for (before, _), size
-                                            in zip(pads, xv_shape[1:-1]))]
-        return dx.reshape(x_shape)
+        return dpadded[(slice(None),) + tuple(slice(before, before + size) for (before, _), size
+                                              in zip(pads, x_shape[1:-1]))]
 
     def relu_gradient_mask(self):
         """For max pooling: where the windows' maxima of the last training forward are positive,
@@ -190,15 +182,13 @@ class BasePooling(Layer):
         window routes to is 1 exactly where the window's maximum is positive: applying it to the
         pooled gradient, a fraction of the size, equals applying it to the input gradient.
         """
-        x_shape, _, _, _, out, _, state = self._state
-        maxima = state[1]
-        return (maxima > 0).reshape((x_shape[0],) + out[-self.rank:] + (x_shape[-1],))
+        maxima = self._state[-1][1]
+        return maxima > 0
 
     def _zero_uncovered(self, dpadded, out):
         """Zero the inputs that no window covers (trailing rows and columns, and the gaps between
         windows when strides exceed the pool size): they get no gradient."""
-        pool, strides = self._per_axis(self.pool_size), self._per_axis(self.strides)
-        for axis, (p, s, o) in enumerate(zip(pool, strides, out), start=1):
+        for axis, (p, s, o) in enumerate(zip(self.pool_size, self.strides, out), start=1):
             covered = np.zeros(dpadded.shape[axis], bool)
             for offset in range(p):
                 covered[offset: offset + s * (o - 1) + 1: s] = True
