@@ -42,20 +42,26 @@ from handkeras.layers.normalization.unit_normalization import UnitNormalization
 from handkeras.layers.pooling.adaptive_pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
     AdaptiveMaxPooling1D,
     AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
 )
 from handkeras.layers.pooling.average_pooling1d import AveragePooling1D
 from handkeras.layers.pooling.average_pooling2d import AveragePooling2D
+from handkeras.layers.pooling.average_pooling3d import AveragePooling3D
 from handkeras.layers.pooling.global_pooling import (
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
 )
 from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.category_encoding import CategoryEncoding
+from handkeras.layers.pooling.max_pooling3d import MaxPooling3D
 from handkeras.layers.preprocessing.center_crop import CenterCrop
 from handkeras.layers.preprocessing.discretization import Discretization
 from handkeras.layers.preprocessing.normalization import Normalization
@@ -69,14 +75,17 @@ from handkeras.layers.regularization.gaussian_noise import GaussianNoise
 from handkeras.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D
 from handkeras.layers.reshaping.cropping1d import Cropping1D
 from handkeras.layers.reshaping.cropping2d import Cropping2D
+from handkeras.layers.reshaping.cropping3d import Cropping3D
 from handkeras.layers.reshaping.flatten import Flatten
 from handkeras.layers.reshaping.permute import Permute
 from handkeras.layers.reshaping.repeat_vector import RepeatVector
 from handkeras.layers.reshaping.reshape import Reshape
 from handkeras.layers.reshaping.up_sampling1d import UpSampling1D
 from handkeras.layers.reshaping.up_sampling2d import UpSampling2D
+from handkeras.layers.reshaping.up_sampling3d import UpSampling3D
 from handkeras.layers.reshaping.zero_padding1d import ZeroPadding1D
 from handkeras.layers.reshaping.zero_padding2d import ZeroPadding2D
+from handkeras.layers.reshaping.zero_padding3d import ZeroPadding3D
 from handkeras.layers.rnn.bidirectional import Bidirectional
 from handkeras.layers.rnn.gru import GRU, GRUCell
 from handkeras.layers.rnn.lstm import LSTM, LSTMCell
@@ -88,12 +97,16 @@ from handkeras.layers.rnn.time_distributed import TimeDistributed
 # Keras's aliases: the same classes under a second name (configs keep the class's own name).
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
 GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution1DTranspose = Conv1DTranspose
@@ -104,23 +117,27 @@ SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
-           "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
-           "AlphaDropout", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
+           "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+           "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AlphaDropout", "AveragePooling1D",
+           "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
            "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop", "Conv1D",
            "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
            "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
-           "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Dense",
-           "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout", "EinsumDense", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-           "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
-           "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
-           "GRU", "GRUCell", "Identity", "Input", "InputLayer", "Lambda", "Layer",
-           "LayerNormalization", "LeakyReLU", "LSTM", "LSTMCell", "Masking", "MaxPool1D",
-           "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "Normalization", "Permute", "PReLU",
-           "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-           "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape",
-           "Resizing", "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
+           "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D",
+           "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout",
+           "EinsumDense", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
+           "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+           "GlobalMaxPooling3D", "GroupNormalization", "GRU", "GRUCell", "Identity", "Input",
+           "InputLayer", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "LSTMCell",
+           "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
+           "MaxPooling3D", "Normalization", "Permute", "PReLU", "RandomBrightness",
+           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
+           "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
            "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell",
            "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization",
            "StackedRNNCells", "TimeDistributed", "UnitNormalization", "UpSampling1D",
-           "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize", "serialize"]
+           "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+           "deserialize", "serialize"]

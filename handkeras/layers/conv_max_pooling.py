@@ -28,7 +28,8 @@ class ConvMaxPooling(PoolingPair):
 
     @staticmethod
     def applies(conv, pooling):
-        """Whether ``pooling`` is a max pooling whose windows tile ``conv``'s output (1D or 2D)."""
+        """Whether ``pooling`` is a 1D or 2D max pooling whose windows tile ``conv``'s output (the
+        pixel reordering is written for those ranks; 3D pairs run as two layers)."""
         return (isinstance(conv, BaseConv) and isinstance(pooling, BasePooling)
                 and pooling.mode == "max" and pooling.padding == "valid"
                 and pooling.strides == pooling.pool_size and conv.rank == pooling.rank <= 2

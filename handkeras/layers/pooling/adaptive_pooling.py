@@ -1,4 +1,4 @@
-"""Adaptive average and max pooling: a fixed output size whatever the input's size.
+"""Adaptive average and max pooling (1D, 2D, 3D): a fixed output size whatever the input's size.
 
 Along an axis of length ``L`` pooled to ``out``, bin ``i`` covers ``floor(i L / out)`` up to (not
 including) ``ceil((i + 1) L / out)``, PyTorch's bins (and so Keras's): neighbouring bins may share
@@ -9,8 +9,9 @@ samples.
 Average pooling along an axis is a product with the matrix of bin weights (``1 / bin size`` where
 bin ``i`` covers input ``k``); its gradient is the product with the transpose, which spreads each
 bin's gradient evenly over it and adds where bins overlap. Max pooling keeps each bin's first
-maximum (``argmax``); reducing the width before the height makes that the row-major first maximum
-of the rectangle, where its gradient goes, as in ``MaxPooling2D`` and PyTorch.
+maximum (``argmax``); reducing the width before the height (and the height before the depth)
+makes that the row-major first maximum of the box, where its gradient goes, as in ``MaxPooling2D``
+and PyTorch.
 """
 
 import numbers
@@ -60,8 +61,9 @@ class BaseAdaptivePooling(Layer):
         than 1 is a ValueError, any other form a TypeError. Sizes below 1 are refused here, not at
         the first call."""
         prefix = f"{type(self).__name__} '{self.name}': `output_size`"
-        expected = "an integer or a tuple of 1 integer" if self.rank == 1 else \
-            "an integer or a (height, width) tuple"
+        expected = {1: "an integer or a tuple of 1 integer",
+                    2: "an integer or a (height, width) tuple",
+                    3: "an integer or a (depth, height, width) tuple"}[self.rank]
         if isinstance(output_size, (tuple, list)) and len(output_size) != self.rank:
             error = ValueError if self.rank == 1 else TypeError
             raise error(f"{prefix} must be {expected}, received {output_size!r}.")
@@ -163,6 +165,13 @@ class AdaptiveAveragePooling2D(BaseAdaptiveAveragePooling):
     rank = 2
 
 
+class AdaptiveAveragePooling3D(BaseAdaptiveAveragePooling):
+    """Mean over an ``output_size`` grid of bins of (batch, depth, height, width, channels)
+    inputs."""
+
+    rank = 3
+
+
 class AdaptiveMaxPooling1D(BaseAdaptiveMaxPooling):
     """Maximum over ``output_size`` bins of the steps of (batch, steps, channels) inputs."""
 
@@ -173,3 +182,10 @@ class AdaptiveMaxPooling2D(BaseAdaptiveMaxPooling):
     """Maximum over an ``output_size`` grid of bins of (batch, height, width, channels) inputs."""
 
     rank = 2
+
+
+class AdaptiveMaxPooling3D(BaseAdaptiveMaxPooling):
+    """Maximum over an ``output_size`` grid of bins of (batch, depth, height, width, channels)
+    inputs."""
+
+    rank = 3

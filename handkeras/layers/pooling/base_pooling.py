@@ -1,13 +1,16 @@
-"""Max and average pooling over windows, for 1D and 2D channels-last inputs.
+"""Max and average pooling over windows, for 1D, 2D and 3D channels-last inputs.
 
 Max pooling routes each window's gradient to the first position holding its maximum (as TensorFlow
 and PyTorch do); average pooling spreads it evenly over the window's real (unpadded) elements,
 Keras's rule for "same" padding.
 
 When windows do not overlap (strides >= pool size, the usual case), max pooling works row by row:
-each window row's maximum first, then the maximum of those. Backward retraces the same two steps,
-routing the gradient to the first row holding the window's maximum and then to the first position of
-that row holding the row's maximum: the row-major first maximum, in half the passes over memory.
+each window row's maximum first (a row runs along the last spatial axis), then the maximum of
+those. Backward retraces the same two steps, routing the gradient to the first row holding the
+window's maximum and then to the first position of that row holding the row's maximum: the
+row-major first maximum, in half the passes over memory.
+
+Every rank runs the same code, over its spatial axes.
 """
 
 import numpy as np
@@ -38,9 +41,6 @@ class BasePooling(Layer):
                              f"supported, received {data_format!r}.")
         self.padding = padding
 
-    def _as_2d(self, values):
-        return (1,) + tuple(values) if self.rank == 1 else tuple(values)
-
     def build(self, input_shape):
         self._check_rank(input_shape, self.rank + 2)
         self._check_fits(input_shape)
@@ -56,65 +56,61 @@ class BasePooling(Layer):
                         for size, k, s in zip(input_shape[1:-1], self.pool_size, self.strides))
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
-    def _padded(self, x4, fill):
-        """The padded input, the padding, and the output's (height, width)."""
-        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
+    def _padded(self, x, fill):
+        """The padded input, the padding, and the output's spatial sizes."""
         if self.padding == "same":
             pads = tuple(im2col.same_padding(size, k, s, 1)
-                         for size, k, s in zip(x4.shape[1:3], pool, strides))
+                         for size, k, s in zip(x.shape[1:-1], self.pool_size, self.strides))
         else:
-            pads = ((0, 0), (0, 0))
-        padded = im2col.pad_spatial(x4, pads, fill)
-        oh = (padded.shape[1] - pool[0]) // strides[0] + 1
-        ow = (padded.shape[2] - pool[1]) // strides[1] + 1
-        return padded, pads, (oh, ow)
+            pads = ((0, 0),) * self.rank
+        padded = im2col.pad_spatial(x, pads, fill)
+        out = tuple((size - k) // s + 1
+                    for size, k, s in zip(padded.shape[1:-1], self.pool_size, self.strides))
+        return padded, pads, out
 
-    def _positions(self, oh, ow):
-        """For each position (i, j) of the window, row-major, the strided slices of the padded input
-        that hold that position of every window. Pooling loops over these few positions, never over
-        samples or pixels, and never copies the windows out."""
-        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
-        return [(slice(i, i + strides[0] * (oh - 1) + 1, strides[0]),
-                 slice(j, j + strides[1] * (ow - 1) + 1, strides[1]))
-                for i in range(pool[0]) for j in range(pool[1])]
+    def _positions(self, out):
+        """For each position of the window, row-major, the index (batch and strided spatial slices)
+        of the padded input that holds that position of every window. Pooling loops over these few
+        positions, never over samples or pixels, and never copies the windows out."""
+        return [(slice(None),) + tuple(slice(i, i + s * (o - 1) + 1, s)
+                                       for i, s, o in zip(offsets, self.strides, out))
+                for offsets in np.ndindex(*self.pool_size)]
 
     def forward(self, x, training=False):
         if self.padding == "valid":  # shapes unknown at build time (None) are checked here
             self._check_fits(x.shape)
-        x4 = x[:, None] if self.rank == 1 else x
-        padded, pads, (oh, ow) = self._padded(x4, -np.inf if self.mode == "max" else 0.0)
-        positions = self._positions(oh, ow)
+        padded, pads, out = self._padded(x, -np.inf if self.mode == "max" else 0.0)
+        positions = self._positions(out)
         if self.mode == "max" and self._disjoint():
             row_maxima = [self._running_max(padded, row) for row in self._rows(positions)]
-            y4 = row_maxima[0] if len(row_maxima) == 1 else self._running_max(None, row_maxima)
-            state = (padded, y4, row_maxima)
+            y = row_maxima[0] if len(row_maxima) == 1 else self._running_max(None, row_maxima)
+            state = (padded, y, row_maxima)
         elif self.mode == "max":
-            y4 = self._running_max(padded, positions)
-            state = (padded, y4)
+            y = self._running_max(padded, positions)
+            state = (padded, y)
         else:
-            rows, cols = positions[0]
-            y4 = padded[:, rows, cols, :].copy()
-            for rows, cols in positions[1:]:
-                y4 += padded[:, rows, cols, :]
-            state = self._counts(x4.shape[1:3], pads, (oh, ow), x.dtype)
-            y4 /= state
+            y = padded[positions[0]].copy()
+            for position in positions[1:]:
+                y += padded[position]
+            state = self._counts(x.shape[1:-1], pads, out, x.dtype)
+            y /= state
         if training:
-            self._state = (x.shape, x4.shape, padded.shape, pads, (oh, ow), positions, state)
-        return y4.reshape((x.shape[0],) + y4.shape[2 if self.rank == 1 else 1:])
+            self._state = (x.shape, padded.shape, pads, out, positions, state)
+        return y
 
     def _disjoint(self):
         """Whether no two windows share an input (strides at least the pool size)."""
-        return all(s >= p for s, p in zip(self._as_2d(self.strides), self._as_2d(self.pool_size)))
+        return all(s >= p for s, p in zip(self.strides, self.pool_size))
 
     def _rows(self, positions):
-        """``positions`` grouped by window row."""
-        width = self._as_2d(self.pool_size)[1]
+        """``positions`` grouped by window row (along the last spatial axis)."""
+        width = self.pool_size[-1]
         return [positions[start:start + width] for start in range(0, len(positions), width)]
 
     @staticmethod
     def _running_max(padded, candidates):
-        """The element-wise maximum of ``candidates``: arrays, or (rows, cols) slices of ``padded``."""
-        arrays = [c if padded is None else padded[:, c[0], c[1], :] for c in candidates]
+        """The element-wise maximum of ``candidates``: arrays, or indices into ``padded``."""
+        arrays = [c if padded is None else padded[c] for c in candidates]
         if len(arrays) == 1:
             return arrays[0].copy()
         result = np.maximum(arrays[0], arrays[1])
@@ -135,31 +131,28 @@ class BasePooling(Layer):
         if len(candidates) == 1:
             np.copyto(targets[0], dy)
 
-    def _counts(self, spatial, pads, out_hw, dtype):
-        """How many real (unpadded) inputs each window averages: ``(OH, OW, 1)`` (Keras excludes the
-        padding from the mean)."""
-        pool = self._as_2d(self.pool_size)
+    def _counts(self, spatial, pads, out, dtype):
+        """How many real (unpadded) inputs each window averages: ``(1, *out, 1)`` (Keras excludes
+        the padding from the mean)."""
         if self.padding == "valid":
-            return np.asarray(pool[0] * pool[1], dtype)
+            return np.asarray(np.prod(self.pool_size), dtype)
         ones = im2col.pad_spatial(np.ones((1,) + tuple(spatial) + (1,), dtype), pads, 0.0)
-        return sum(ones[0, rows, cols, :] for rows, cols in self._positions(*out_hw))
+        return sum(ones[position] for position in self._positions(out))
 
     def backward(self, dy, input_gradient=True):
         if not input_gradient:
             return None
-        x_shape, x4_shape, padded_shape, pads, out_hw, positions, state = self._state
-        dy4 = dy.reshape((x4_shape[0],) + out_hw + (x4_shape[-1],))
+        x_shape, padded_shape, pads, out, positions, state = self._state
         if self.mode == "max" and self._disjoint():
             padded, maxima, row_maxima = state
             dpadded = np.empty(padded_shape, dy.dtype)
-            self._zero_uncovered(dpadded, out_hw)
+            self._zero_uncovered(dpadded, out)
             rows = self._rows(positions)
-            d_rows = [dy4] if len(rows) == 1 else np.empty((len(rows),) + dy4.shape, dy.dtype)
+            d_rows = [dy] if len(rows) == 1 else np.empty((len(rows),) + dy.shape, dy.dtype)
             if len(rows) > 1:
-                self._route(dy4, row_maxima, maxima, d_rows)
+                self._route(dy, row_maxima, maxima, d_rows)
             for row, row_max, d_row in zip(rows, row_maxima, d_rows):
-                self._route(d_row, [padded[:, r, c, :] for r, c in row], row_max,
-                            [dpadded[:, r, c, :] for r, c in row])
+                self._route(d_row, [padded[p] for p in row], row_max, [dpadded[p] for p in row])
         elif self.mode == "max":
             dpadded = np.zeros(padded_shape, dy.dtype)
             # Overlapping windows: each window's gradient goes to the first position holding its
@@ -168,19 +161,18 @@ class BasePooling(Layer):
             padded, maxima = state
             taken = np.zeros(maxima.shape, bool)
             hit = np.empty(maxima.shape, bool)
-            for rows, cols in positions:
-                np.equal(padded[:, rows, cols, :], maxima, out=hit)
+            for position in positions:
+                np.equal(padded[position], maxima, out=hit)
                 np.greater(hit, taken, out=hit)  # hit and not yet taken
                 np.logical_or(taken, hit, out=taken)
-                dpadded[:, rows, cols, :] += dy4 * hit
+                dpadded[position] += dy * hit
         else:
             dpadded = np.zeros(padded_shape, dy.dtype)
-            share = dy4 / state
-            for rows, cols in positions:
-                dpadded[:, rows, cols, :] += share
-        (top, _), (left, _) = pads
-        dx = dpadded[:, top: top + x4_shape[1], left: left + x4_shape[2], :]
-        return dx.reshape(x_shape)
+            share = dy / state
+            for position in positions:
+                dpadded[position] += share
+        return dpadded[(slice(None),) + tuple(slice(before, before + size) for (before, _), size
+                                              in zip(pads, x_shape[1:-1]))]
 
     def relu_gradient_mask(self):
         """For max pooling: where the windows' maxima of the last training forward are positive,
@@ -190,19 +182,17 @@ class BasePooling(Layer):
         window routes to is 1 exactly where the window's maximum is positive: applying it to the
         pooled gradient, a fraction of the size, equals applying it to the input gradient.
         """
-        x_shape, x4_shape, _, _, out_hw, _, state = self._state
-        maxima = state[1]
-        return (maxima > 0).reshape((x_shape[0],) + out_hw[2 - self.rank:] + (x_shape[-1],))
+        maxima = self._state[-1][1]
+        return maxima > 0
 
-    def _zero_uncovered(self, dpadded, out_hw):
+    def _zero_uncovered(self, dpadded, out):
         """Zero the inputs that no window covers (trailing rows and columns, and the gaps between
         windows when strides exceed the pool size): they get no gradient."""
-        pool, strides = self._as_2d(self.pool_size), self._as_2d(self.strides)
-        for axis, (p, s, o) in enumerate(zip(pool, strides, out_hw), start=1):
+        for axis, (p, s, o) in enumerate(zip(self.pool_size, self.strides, out), start=1):
             covered = np.zeros(dpadded.shape[axis], bool)
             for offset in range(p):
                 covered[offset: offset + s * (o - 1) + 1: s] = True
-            index = [slice(None)] * 4
+            index = [slice(None)] * dpadded.ndim
             index[axis] = ~covered
             dpadded[tuple(index)] = 0
 

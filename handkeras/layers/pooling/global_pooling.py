@@ -96,6 +96,13 @@ class GlobalAveragePooling2D(GlobalAveragePooling):
     supports_masking = False
 
 
+class GlobalAveragePooling3D(GlobalAveragePooling):
+    """Mean over depth, height and width of (batch, depth, height, width, channels)."""
+
+    rank = 3
+    supports_masking = False
+
+
 class GlobalMaxPooling1D(GlobalMaxPooling):
     """Maximum over steps of (batch, steps, channels)."""
 
@@ -106,3 +113,9 @@ class GlobalMaxPooling2D(GlobalMaxPooling):
     """Maximum over height and width of (batch, height, width, channels)."""
 
     rank = 2
+
+
+class GlobalMaxPooling3D(GlobalMaxPooling):
+    """Maximum over depth, height and width of (batch, depth, height, width, channels)."""
+
+    rank = 3
