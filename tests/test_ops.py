@@ -175,3 +175,112 @@ def test_infinities_and_nan_come_without_warnings_as_in_keras():
         assert ops.log(np.float32(0)) == -np.inf
         assert ops.divide(np.array([1.0, 0.0]), 0.0)[0] == np.inf
         assert np.isnan(ops.arccosh(np.array(0.5)))
+
+
+# ------------------------------------------------------------------ control flow and functional
+def test_loops_run_eagerly_with_keras_s_conventions():
+    assert ops.cond(np.array(True), lambda: "yes", lambda: "no") == "yes"
+    assert ops.switch(7, [lambda x: x + 1, lambda x: x * 10], 2) == 20  # index clipped
+    count = ops.while_loop(lambda i: i < 10, lambda i: i + 3, 0)
+    assert count == 12 and count.dtype == np.int32  # the loop variables became tensors
+    pair = ops.while_loop(lambda i, x: i < 2, lambda i, x: [i + 1, x * 2], [0, 1.5])
+    assert isinstance(pair, tuple) and pair[1] == 6.0
+    assert ops.fori_loop(0, 4, lambda i, total: total + i, 0) == 6
+
+
+def test_scan_stacks_each_step_and_keeps_structures():
+    carry, ys = ops.scan(lambda c, x: (c + x, c), np.zeros(2), np.arange(6.0).reshape(3, 2))
+    assert carry.tolist() == [6.0, 9.0] and ys.tolist() == [[0, 0], [0, 1], [2, 4]]
+    carry, ys = ops.scan(lambda c, x: ({"n": c["n"] + 1}, None), {"n": 0}, length=3)
+    # A step's y of None stacks a list of zeros, one per tensor of the carry, as in Keras.
+    assert carry["n"] == 3 and [y.tolist() for y in ys] == [[0, 0, 0]]
+    assert ops.map(lambda x: (x, -x), np.arange(3))[1].tolist() == [0, -1, -2]
+    assert ops.vectorized_map(lambda x: x[0] * x[1], (np.arange(3), np.arange(3))).tolist() == \
+        [0, 1, 4]
+
+
+def test_scan_refuses_what_keras_refuses():
+    with pytest.raises(TypeError, match="`f` should be a callable"):
+        ops.scan(None, 0, np.ones(2))
+    with pytest.raises(ValueError, match="`length` not provided"):
+        ops.scan(lambda c, x: (c, x), 0)
+    with pytest.raises(ValueError, match="`unroll` must be"):
+        ops.scan(lambda c, x: (c, x), 0, np.ones(2), unroll=0)
+    with pytest.raises(ValueError, match="at least one function"):
+        ops.switch(0, [], 1)
+
+
+def test_associative_scan_is_a_running_combination_in_the_input_s_dtype():
+    running = ops.associative_scan(lambda a, b: a + b, np.arange(1, 10, dtype="int32"))
+    assert running.tolist() == np.cumsum(np.arange(1, 10)).tolist()
+    assert running.dtype == np.int32  # Keras's torch backend gives float32 here
+    suffix = ops.associative_scan(np.maximum, np.array([[1, 5, 2, 4]]), reverse=True, axis=1)
+    assert suffix.tolist() == [[5, 5, 4, 4]]
+    with pytest.raises(ValueError, match="same first dimension"):
+        ops.associative_scan(lambda a, b: a, (np.ones(2), np.ones(3)))
+
+
+def test_custom_gradient_gives_the_forward_value():
+    @ops.custom_gradient
+    def clipped_identity(x):
+        return x, lambda upstream: np.clip(upstream, -1, 1)
+
+    assert clipped_identity(np.array([3.0])).tolist() == [3.0]
+    assert clipped_identity.__name__ == "clipped_identity"
+
+
+# ------------------------------------------------------------------------------------- linalg
+def test_linalg_namespace_and_top_level_names_are_the_same_functions():
+    from handkeras.ops import linalg
+    assert linalg.svd is ops.svd and linalg.det is ops.det and ops.linalg is linalg
+    assert str(inspect.signature(ops.qr)) == "(x, mode='reduced')"
+
+
+def test_decompositions_rebuild_their_matrix():
+    spd = np.array([[4.0, 1.0], [1.0, 3.0]], "float32")
+    lower = ops.cholesky(spd)
+    assert lower.dtype == np.float32 and lower[0, 1] == 0
+    np.testing.assert_allclose(lower @ lower.T, spd, rtol=1e-6)
+    np.testing.assert_allclose(ops.cholesky_inverse(lower) @ spd, np.eye(2), atol=1e-6)
+    x = np.array([[1.0, 2.0, 0.0], [3.0, 1.0, 1.0], [0.0, 5.0, 2.0]])
+    lu, pivots = ops.lu_factor(x)
+    assert pivots.dtype == np.int32 and pivots.tolist() == [1, 2, 2]
+    rows = np.arange(3)
+    for i, p in enumerate(pivots):
+        rows[[i, p]] = rows[[p, i]]
+    np.testing.assert_allclose((np.tril(lu, -1) + np.eye(3)) @ np.triu(lu), x[rows], atol=1e-12)
+    u, s, vh = ops.svd(x)
+    np.testing.assert_allclose(u @ np.diag(s) @ vh, x, atol=1e-12)
+    values, vectors = ops.eig(x.astype("float32"))
+    assert values.dtype == np.complex64 and vectors.dtype == np.complex64
+    assert ops.matrix_rank(np.ones((3, 3))).tolist() == 1
+
+
+def test_solvers():
+    a = np.array([[2.0, 0.0], [1.0, 4.0]])
+    b = np.array([2.0, 9.0])
+    assert ops.solve_triangular(a, b, lower=True).tolist() == [1.0, 2.0]
+    # Only the named triangle is read.
+    assert ops.solve_triangular(a + np.triu(np.ones((2, 2)), 1), b, lower=True).tolist() == \
+        [1.0, 2.0]
+    tall = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]], "float32")
+    exact = np.array([0.5, -1.0], "float32")
+    solution = ops.lstsq(tall, tall @ exact)
+    assert solution.dtype == np.float32
+    np.testing.assert_allclose(solution, exact, rtol=1e-5)
+    np.testing.assert_allclose(ops.pinv(tall) @ tall, np.eye(2), atol=1e-5)
+
+
+def test_linalg_refuses_inputs_that_are_not_matrices():
+    with pytest.raises(ValueError, match="rank >= 2. Received input with shape \\(3,\\)"):
+        ops.cholesky(np.ones(3))
+    with pytest.raises(ValueError, match="Expected a square matrix.*\\(2, 3\\)"):
+        ops.eigh(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="Cholesky decomposition failed"):
+        ops.cholesky(-np.eye(2))
+    with pytest.raises(ValueError, match="Received: mode=full"):
+        ops.qr(np.eye(2), mode="full")
+    with pytest.raises(ValueError, match="Incompatible shapes.*b.shape=\\(3,\\)"):
+        ops.solve_triangular(np.eye(2), np.ones(3))
+    with pytest.raises(ValueError, match="a.shape=\\(3,\\)"):
+        ops.lstsq(np.ones(3), np.ones(3))
