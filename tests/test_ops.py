@@ -284,3 +284,93 @@ def test_linalg_refuses_inputs_that_are_not_matrices():
         ops.solve_triangular(np.eye(2), np.ones(3))
     with pytest.raises(ValueError, match="a.shape=\\(3,\\)"):
         ops.lstsq(np.ones(3), np.ones(3))
+
+
+# ------------------------------------------------------------- signals, counting, normalizing
+def test_fourier_ops_take_and_give_real_and_imaginary_pairs():
+    signal = np.array([1.0, 2.0, 3.0, 4.0], "float32")
+    real, imag = ops.fft((signal, np.zeros(4, "float32")))
+    assert real.dtype == imag.dtype == np.float32
+    assert real.tolist() == [10, -2, -2, -2] and imag.tolist() == [0, 2, 0, -2]
+    np.testing.assert_allclose(ops.irfft(ops.rfft(signal)), signal, rtol=1e-6)
+    with pytest.raises(ValueError, match="tuple of two tensors"):
+        ops.fft(signal)
+    with pytest.raises(ValueError, match="not of type float"):
+        ops.fft((np.ones(2, "int32"), np.ones(2, "int32")))
+
+
+def test_stft_and_istft_invert_each_other():
+    signal = np.sin(np.arange(64) / 3.0)
+    spectrum = ops.stft(signal, 16, 4, 16)
+    assert spectrum[0].shape == (17, 9)  # (frames, fft_length // 2 + 1)
+    np.testing.assert_allclose(ops.istft(spectrum, 16, 4, 16, length=64), signal, atol=1e-12)
+    with pytest.raises(TypeError, match="Expected `float32` or `float64`"):
+        ops.stft(np.ones(8, "int32"), 4, 2, 4)
+    with pytest.raises(ValueError, match="must be one of"):
+        ops.stft(signal, 16, 4, 16, window="blackman")
+    with pytest.raises(ValueError, match="`fft_length` must equal or larger"):
+        ops.stft(signal, 16, 4, 8)
+
+
+def test_erfinv_inverts_erf_to_double_precision():
+    x = np.array([-0.999999, -0.3, 0.0, 0.5, 0.9999])
+    np.testing.assert_allclose(ops.erf(ops.erfinv(x)), x, rtol=1e-14, atol=1e-16)
+    assert ops.erfinv(np.array([1.0, -1.0])).tolist() == [np.inf, -np.inf]
+    assert np.isnan(ops.erfinv(np.array([1.5]))).all()
+
+
+def test_unique_and_histogram():
+    values, first, inverse, counts = ops.unique(np.array([3, 1, 3, 2]), return_index=True,
+                                                return_inverse=True, return_counts=True)
+    assert values.tolist() == [1, 2, 3] and first.tolist() == [1, 3, 0]
+    assert inverse.tolist() == [2, 0, 2, 1] and counts.tolist() == [1, 1, 2]
+    assert ops.unique(np.array([3, 1]), size=4, fill_value=9).tolist() == [1, 3, 9, 9]
+    counts, edges = ops.histogram(np.array([0.0, 0.5, 1.0, 4.0], "float32"), bins=2)
+    assert counts.tolist() == [3, 1] and counts.dtype == np.float32 and edges.tolist() == [0, 2, 4]
+    with pytest.raises(TypeError, match="`bins` must be of type `int`"):
+        ops.histogram(np.ones(3), bins=2.0)
+    with pytest.raises(ValueError, match="`range` must be a tuple"):
+        ops.histogram(np.ones(3), range=[0, 1])
+
+
+def test_segment_min_and_prod_leave_empty_segments_at_their_identity():
+    data, ids = np.array([4.0, 2.0, 3.0]), np.array([0, 0, 2])
+    assert ops.segment_min(data, ids).tolist() == [2.0, np.inf, 3.0]
+    assert ops.segment_prod(data, ids).tolist() == [8.0, 1.0, 3.0]
+    assert ops.segment_min(np.array([5], "int32"), np.array([1])).tolist() == [2**31 - 1, 5]
+
+
+def test_normalizations_compute_in_float32_at_least_and_keep_the_dtype():
+    x = np.array([[1.0, 2.0, 6.0]], "float16")
+    normalized = ops.layer_normalization(x, epsilon=0.0)
+    assert normalized.dtype == np.float16
+    np.testing.assert_allclose(normalized.astype(float), (x - 3) / np.sqrt(14 / 3), rtol=1e-3)
+    np.testing.assert_allclose(ops.rms_normalization(np.array([3.0, 4.0]), epsilon=0.0),
+                               [3 / np.sqrt(12.5), 4 / np.sqrt(12.5)])
+    out = ops.batch_normalization(np.ones((2, 2), "float32"), [0.0, 1.0], [4.0, 1.0], axis=0,
+                                  epsilon=0.0)
+    assert out.tolist() == [[0.5, 0.5], [0.0, 0.0]] and out.dtype == np.float32
+
+
+def test_depth_and_space_blocks_are_inverse():
+    images = np.arange(2 * 4 * 6 * 8).reshape(2, 4, 6, 8)
+    assert ops.depth_to_space(images, 2).shape == (2, 8, 12, 2)
+    assert (ops.depth_to_space(ops.space_to_depth(images, 2), 2) == images).all()
+    channels_first = images.transpose(0, 3, 1, 2)
+    assert (ops.space_to_depth(ops.depth_to_space(channels_first, 2, "channels_first"), 2,
+                               "channels_first") == channels_first).all()
+    with pytest.raises(ValueError, match="multiple of block_size"):
+        ops.depth_to_space(np.ones((1, 2, 2, 3)), 2)
+    with pytest.raises(ValueError, match="4-D tensor"):
+        ops.space_to_depth(np.ones((2, 2, 3)), 2)
+
+
+def test_extract_sequences_cdist_view_and_vectorize():
+    assert ops.extract_sequences(np.arange(7), 3, 2).tolist() == [[0, 1, 2], [2, 3, 4],
+                                                                  [4, 5, 6]]
+    assert ops.cdist([[0, 0]], [[3, 4], [0, 1]]).tolist() == [[5.0, 1.0]]
+    with pytest.raises(ValueError, match="rank >= 2"):
+        ops.cdist(np.ones(2), np.ones((1, 2)))
+    assert ops.view(np.array([1.0], "float32"), "int32").tolist() == [1065353216]
+    doubled = ops.vectorize(lambda a, b: a * b)(np.arange(3), 2)
+    assert isinstance(doubled, np.ndarray) and doubled.tolist() == [0, 2, 4]

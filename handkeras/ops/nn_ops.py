@@ -11,8 +11,8 @@ import numpy as np
 
 from handkeras import activations, backend
 from handkeras.ops.core import convert_to_tensor
-from handkeras.ops.dtypes import standardize_dtype
-from handkeras.ops.op_table import boolean, first, make_op, to_float
+from handkeras.ops.dtypes import result_type, standardize_dtype
+from handkeras.ops.op_table import argument_dtype, boolean, first, make_op, to_float
 
 _OPS = {}
 
@@ -230,6 +230,10 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+
+
 _op("segment_sum", "data, segment_ids, num_segments=None, sorted=False",
     _segment(np.add, lambda dtype: 0), None, None,
     "The sums of the rows of ``data`` that share a segment id.")
@@ -237,5 +241,136 @@ _op("segment_max", "data, segment_ids, num_segments=None, sorted=False",
     _segment(np.maximum, _lowest), None, None,
     "The maxima of the rows of ``data`` that share a segment id.")
 
+_op("segment_min", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.minimum, _highest), None, None,
+    "The minima of the rows of ``data`` that share a segment id.")
+_op("segment_prod", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.multiply, lambda dtype: 1), None, None,
+    "The products of the rows of ``data`` that share a segment id.")
+
+
+# ----------------------------------------------------------------------------- normalizations
+def _at_least_float32(dtypes):
+    """Keras computes the normalizations in at least float32 (float16 too), then casts back."""
+    return result_type(dtypes[0], "float32")
+
+
+def _along(value, axis, ndim):
+    """A per-channel vector shaped to broadcast along ``axis`` of an ``ndim``-d tensor."""
+    if value is None or value.ndim != 1 or ndim < 2:
+        return value
+    shape = [1] * ndim
+    shape[axis] = value.shape[0]
+    return value.reshape(shape)
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=0.001):
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``, the vectors along ``axis``
+    (in the promotion of the tensors' dtypes)."""
+    tensors = [v for v in (x, mean, variance, offset, scale) if v is not None]
+    dtype = result_type(*(argument_dtype(v) for v in tensors))
+    x = convert_to_tensor(x, dtype)
+    mean, variance, offset, scale = (
+        None if v is None else _along(convert_to_tensor(v, dtype), axis, x.ndim)
+        for v in (mean, variance, offset, scale))
+    with np.errstate(all="ignore"):
+        outputs = (x - mean) / np.sqrt(variance + epsilon)
+    if scale is not None:
+        outputs = outputs * scale
+    return (outputs if offset is None else outputs + offset).astype(dtype, copy=False)
+
+
+def _layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    if kwargs.pop("rms_scaling", False):
+        raise ValueError("`rms_scaling=True` is deprecated in Keras: use `rms_normalization`.")
+    if kwargs:
+        raise TypeError(f"layer_normalization got unexpected arguments {sorted(kwargs)}.")
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    axes = tuple(sorted(a % x.ndim for a in ([axis] if isinstance(axis, int) else axis)))
+    mean = np.mean(x, axis=axes, keepdims=True)
+    variance = np.mean(np.square(x - mean), axis=axes, keepdims=True)
+    outputs = (x - mean) / np.sqrt(variance + epsilon)
+    if gamma is not None:
+        outputs = outputs * _to_axes(np.asarray(gamma, x.dtype), axes, x.shape)
+    if beta is not None:
+        outputs = outputs + _to_axes(np.asarray(beta, x.dtype), axes, x.shape)
+    return outputs
+
+
+def _to_axes(value, axes, shape):
+    """Weights over the normalized ``axes`` shaped to broadcast against the tensor."""
+    if value.ndim == len(shape) or axes == (len(shape) - 1,):
+        return value
+    return value.reshape([n if i in axes else 1 for i, n in enumerate(shape)])
+
+
+def _rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    axes = tuple(sorted(a % max(x.ndim, 1) for a in ([axis] if isinstance(axis, int) else axis)))
+    squares = np.mean(np.square(x), axis=axes, keepdims=True)
+    outputs = x / np.sqrt(squares + epsilon)
+    return outputs if scale is None else outputs * np.asarray(scale, x.dtype)
+
+
+def _normalization(name, parameters, function, doc):
+    """A normalization computed in at least float32 and returned in ``x``'s own dtype."""
+    _op(name, parameters, function, lambda dtypes: _at_least_float32(dtypes[:1]),
+        lambda dtypes: result_type(dtypes[0]), doc)
+
+
+_normalization("layer_normalization", "x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs",
+               _layer_normalization,
+               "``x`` normalized to mean 0 and variance 1 over ``axis``, then ``* gamma + beta``.")
+_normalization("rms_normalization", "x, scale=None, axis=-1, epsilon=None", _rms_normalization,
+               "``x`` divided by its root mean square over ``axis``, then ``* scale``.")
+
+
+# ------------------------------------------------------------------------ depth and space
+def _blocks(x, block_size, data_format):
+    if x.ndim != 4:
+        raise ValueError(f"Expected a 4-D tensor (batch, height, width, channels). Received: "
+                         f"x.shape={x.shape}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"`data_format` must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    return int(block_size)
+
+
+def _depth_to_space(x, block_size, data_format="channels_last"):
+    b = _blocks(x, block_size, data_format)
+    channels = x.shape[3 if data_format == "channels_last" else 1]
+    if channels % (b * b):
+        raise ValueError(f"depth_to_space: the channels ({channels}) must be a multiple of "
+                         f"block_size ** 2 = {b * b}.")
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        blocks = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
+        return blocks.reshape(n, h * b, w * b, c // (b * b))
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return blocks.reshape(n, c // (b * b), h * b, w * b)
+
+
+def _space_to_depth(x, block_size, data_format="channels_last"):
+    b = _blocks(x, block_size, data_format)
+    height, width = x.shape[1:3] if data_format == "channels_last" else x.shape[2:]
+    if height % b or width % b:
+        raise ValueError(f"space_to_depth: height and width ({height}, {width}) must be "
+                         f"multiples of block_size={b}.")
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        blocks = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
+        return blocks.reshape(n, h // b, w // b, c * b * b)
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c, h // b, b, w // b, b).transpose(0, 1, 3, 5, 2, 4)
+    return blocks.reshape(n, c * b * b, h // b, w // b)
+
+
+_op("depth_to_space", "x, block_size, data_format='channels_last'", _depth_to_space, None,
+    None, "Channels moved into ``block_size`` x ``block_size`` spatial blocks (TensorFlow's "
+    "order for channels_last, PyTorch's pixel shuffle for channels_first).")
+_op("space_to_depth", "x, block_size, data_format='channels_last'", _space_to_depth, None,
+    None, "The inverse of ``depth_to_space``: spatial blocks moved into the channels.")
+
 globals().update(_OPS)
-__all__ = sorted(_OPS)
+__all__ = sorted([*_OPS, "batch_normalization"])

@@ -347,6 +347,69 @@ CASES.update({
 })
 
 
+# Signals (Keras's complex tensors are (real, imag) pairs), counting, normalizations, blocks.
+SIGNAL = np.array([0.5, 2.0, -1.0, 3.0, 0.25, 1.5, -2.0, 1.0, 0.0, 2.5, -0.5, 1.25])
+PAIR = (np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.0]]),
+        np.array([[0.0, 1.0, -1.0, 0.5], [2.0, 0.0, 1.0, -3.0]]))
+SPECTRUM = (PAIR[0][:, :3], PAIR[1][:, :3])
+REPEATS = np.array([3, 1, 2, 1, 3, 3])
+IMAGES = np.arange(32.0).reshape(2, 2, 2, 4)
+CASES.update({
+    **{name: [((tuple(p.astype(d) for p in PAIR),), {}) for d in FLOAT_TYPES]
+       for name in ("fft", "fft2", "ifft2")},
+    "rfft": [((SIGNAL.astype(d),), {}) for d in DTYPES[:3]]
+    + [((PAIR[0],), {"fft_length": n}) for n in (3, 6)],
+    "irfft": [((tuple(p.astype(d) for p in SPECTRUM),), {}) for d in FLOAT_TYPES]
+    + [((SPECTRUM,), {"fft_length": n}) for n in (3, 5)],
+    "stft": [((SIGNAL.astype(d), 4, 2, 4), {}) for d in FLOAT_TYPES]
+    + [((np.stack([SIGNAL, -SIGNAL]), 4, 3, 8), {"window": w, "center": c})
+       for w in ("hamming", None, np.linspace(0.1, 1.0, 4)) for c in (True, False)],
+    "istft": [((tuple(p.astype(d) for p in PAIR), 6, 2, 6), {}) for d in FLOAT_TYPES]
+    + [((PAIR, 6, 3, 6), {"length": 7}), ((PAIR, 4, 2, 6), {}),
+       ((PAIR, 6, 2, 6), {"window": None}), ((PAIR, 6, 2, 6), {"center": False}),
+       ((PAIR, 4, 2, 6), {"window": "hamming", "center": False, "length": 6})],
+    "extract_sequences": [((SIGNAL.astype(d), 4, 3), {}) for d in DTYPES[:3]]
+    + [((SIGNAL.reshape(2, 6), 2, 2), {})],
+    "erfinv": [((np.array([0.1, -0.5, 0.9, 0.999, -0.99999, 0.0, 1.0, -1.0]).astype(d),), {})
+               for d in FLOAT_TYPES] + [((np.array([0, 1], "int32"),), {})],
+    "cdist": [((tensor(a), tensor(b)[::-1]), {}) for a, b in
+              [("float32", "float32"), ("float64", "float64"), ("int32", "int32")]]
+    + [((np.ones((2, 3, 2)), np.zeros((2, 1, 2))), {})],
+    "unique": [((REPEATS.astype(d),), {}) for d in ("float32", "float64", "int32")]
+    + [((REPEATS,), {"return_index": True, "return_inverse": True, "return_counts": True}),
+       ((np.array([[1, 2], [1, 2], [0, 5]]),), {"axis": 0, "return_inverse": True}),
+       ((REPEATS.reshape(2, 3),), {"return_inverse": True, "return_counts": True}),
+       ((REPEATS,), {"size": 5, "fill_value": -1, "return_counts": True}),
+       ((REPEATS,), {"size": 2, "return_counts": True})],
+    "histogram": [((SIGNAL.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((SIGNAL,), {"bins": 3, "range": (-1.0, 2.0)}), ((SIGNAL,), {"bins": 0})],
+    "view": [((np.array([1.0, 2.0], "float32"), "int32"), {}),
+             ((np.array([1.0, -2.0]), "uint8"), {}), ((np.array([1, 2], "int32"),), {})],
+    "segment_min": [((np.array([[1., 5.], [3., 2.], [0., 0.]]).astype(d), np.array([0, 0, 2])),
+                     {}) for d in ("float32", "float64")]
+    + [((np.array([4, 2, 3, 1], "int32"), np.array([1, 1, 0, 0])), {})],
+    "segment_prod": [((np.array([[1., 5.], [3., 2.], [2., 0.5]]).astype(d), np.array([0, 0, 2])),
+                      {}) for d in ("float32", "float64", "int32")]
+    + [((np.array([1., 2., 3., 4.]), np.array([0, 2, 0, -1])), {"num_segments": 3})],
+    "batch_normalization": [((tensor(d), np.array([1., 2., 3.]), np.array([1., 4., 9.]), -1), {})
+                            for d in FLOAT_TYPES]
+    + [((tensor("float64"), np.array([1., 2.]), np.array([1., 4.]), 0),
+        {"offset": np.array([1., 1.]), "scale": np.array([2., 3.]), "epsilon": 0.1})],
+    "layer_normalization": [((tensor(d),), {}) for d in FLOAT_TYPES]
+    + [((tensor("float64"),), {"gamma": np.array([1., 2., 3.]), "beta": np.array([0., 1., 0.]),
+                               "epsilon": 0.1}),
+       ((IMAGES,), {"axis": [1, 2]}),
+       ((IMAGES,), {"axis": (2, 3), "gamma": np.ones((2, 4)) * 2})],
+    "rms_normalization": [((tensor(d),), {}) for d in FLOAT_TYPES]
+    + [((tensor("float64"),), {"scale": np.array([1., 2., 3.]), "epsilon": 0.5}),
+       ((IMAGES,), {"axis": (1, 2)})],
+    "depth_to_space": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
+    + [((IMAGES, 2), {"data_format": "channels_first"})],
+    "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
+    + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
+})
+
+
 # Control flow and functional ops: each case is a call written once for both libraries' ops
 # (Keras's torch backend maps only over torch tensors, so the mapped inputs are converted first).
 STEPS = np.arange(6.0).reshape(3, 2)
@@ -382,6 +445,8 @@ FUNCTIONAL = {
                                          np.array([[3.0, 1.0, 4.0], [1.0, 5.0, 9.0]]), axis=1),
         lambda ops: ops.associative_scan(lambda a, b: (a[0] + b[0], a[1] * b[1]),
                                          (np.arange(4.0), np.arange(1.0, 5.0)))],
+    "vectorize": [lambda ops: ops.vectorize(lambda a, b: a * 2 + b)(np.array([1, 2]), 3),
+                  lambda ops: ops.vectorize(lambda a: ops.sum(a), signature="(n)->()")(STEPS)],
     "custom_gradient": [lambda ops: ops.custom_gradient(
         lambda x: (ops.log1p(ops.exp(x)), lambda upstream: upstream))(np.array([1.0, -2.0]))],
 }
