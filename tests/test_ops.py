@@ -166,7 +166,8 @@ def test_the_docs_list_every_op():
     """docs/ops.md's table of what exists names every public op."""
     text = (Path(__file__).parents[1] / "docs" / "ops.md").read_text()
     table = text[text.index("## What exists"):text.index("**Not there**")]
-    assert sorted(name for name in ops.__all__ if f"`{name}`" not in table) == []
+    names = [*ops.__all__, *ops.image.__all__, *ops.linalg.__all__]
+    assert sorted(name for name in names if f"`{name}`" not in table) == []
 
 
 def test_infinities_and_nan_come_without_warnings_as_in_keras():
@@ -374,3 +375,67 @@ def test_extract_sequences_cdist_view_and_vectorize():
     assert ops.view(np.array([1.0], "float32"), "int32").tolist() == [1065353216]
     doubled = ops.vectorize(lambda a, b: a * b)(np.arange(3), 2)
     assert isinstance(doubled, np.ndarray) and doubled.tolist() == [0, 2, 4]
+
+
+# -------------------------------------------------------------------------------------- image
+def test_image_ops_compute_what_the_image_layers_compute():
+    images = np.random.default_rng(1).random((2, 6, 8, 3)).astype("float32")
+    resizing = handkeras.layers.Resizing(3, 5, interpolation="bicubic", antialias=True)
+    np.testing.assert_array_equal(
+        ops.image.resize(images, (3, 5), interpolation="bicubic", antialias=True),
+        resizing(images))
+    shift = np.array([1, 0, 2, 0, 1, -1, 0, 0], "float32")  # reads 2 columns right, 1 row up
+    moved = ops.image.affine_transform(images, shift, interpolation="nearest")
+    np.testing.assert_array_equal(moved[:, 1:, :6], images[:, :5, 2:])
+    assert (moved[:, 0] == 0).all() and (moved[:, :, 6:] == 0).all()
+
+
+def test_image_ops_keep_integer_images_integers():
+    pixels = np.array([[[0], [255]], [[100], [50]]], "uint8")
+    assert ops.image.resize(pixels, (1, 1)).tolist() == [[[101]]]  # 101.25, rounded
+    assert ops.image.resize(pixels, (1, 1)).dtype == np.uint8
+    gray = ops.image.rgb_to_grayscale(np.full((1, 1, 3), 200, "uint8"))
+    assert gray.dtype == np.uint8 and gray.tolist() == [[[199]]]  # 199.98, truncated
+    halfway = ops.image.map_coordinates(np.array([10, 21], "int32"), [np.array([0.5])], 1)
+    assert halfway.tolist() == [16] and halfway.dtype == np.int32  # 15.5 to even
+
+
+def test_colour_conversions_invert_each_other():
+    rgb = np.random.default_rng(2).random((4, 4, 3))
+    np.testing.assert_allclose(ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(rgb)), rgb, atol=1e-12)
+    with pytest.raises(ValueError, match="expected float dtype"):
+        ops.image.rgb_to_hsv(np.ones((2, 2, 3), "uint8"))
+
+
+def test_pads_crops_and_patches():
+    image = np.arange(16.0).reshape(4, 4, 1)
+    padded = ops.image.pad_images(image, top_padding=1, left_padding=2, target_height=6,
+                                  target_width=7)
+    assert padded.shape == (6, 7, 1) and padded[1, 2, 0] == 0 and padded[2, 3, 0] == 5
+    cropped = ops.image.crop_images(image, top_cropping=1, bottom_cropping=1, left_cropping=2,
+                                    target_width=2)
+    assert cropped[..., 0].tolist() == [[6, 7], [10, 11]]
+    patches = ops.image.extract_patches(image, 2)
+    assert patches.shape == (2, 2, 4) and patches[1, 0].tolist() == [8, 9, 12, 13]
+
+
+def test_image_ops_refuse_bad_arguments_with_keras_s_messages():
+    image = np.ones((4, 4, 3))
+    with pytest.raises(ValueError, match="Must specify exactly two of top_padding"):
+        ops.image.pad_images(image, top_padding=1, bottom_padding=1, target_height=6,
+                             left_padding=0, right_padding=0)
+    with pytest.raises(ValueError, match="target_height must be >= 0"):
+        ops.image.crop_images(image, top_cropping=3, bottom_cropping=2, left_cropping=0,
+                              right_cropping=0)
+    with pytest.raises(ValueError, match="Invalid images rank"):
+        ops.image.resize(np.ones((4, 4)), (2, 2))
+    with pytest.raises(ValueError, match="Lanczos"):
+        ops.image.resize(image, (2, 2), interpolation="lanczos3")
+    with pytest.raises(ValueError, match="fill_mode"):
+        ops.image.affine_transform(image, np.eye(3).ravel()[:8], fill_mode="edge")
+    with pytest.raises(ValueError, match="projective terms"):
+        ops.image.affine_transform(image, [1, 0, 0, 0, 1, 0, 0.1, 0])
+    with pytest.raises(NotImplementedError, match="order<=1"):
+        ops.image.map_coordinates(np.ones(3), [np.array([0.5])], 3)
+    with pytest.raises(ValueError, match="data_format"):
+        ops.image.rgb_to_grayscale(image, data_format="nhwc")

@@ -6,7 +6,7 @@ numpy arrays, with Keras's argument names and defaults and Keras's result dtypes
 differentiates its layers by hand rather than by tracing operations.
 """
 
-from handkeras.ops import control_flow, linalg, math_ops, nn_ops, numpy_ops
+from handkeras.ops import control_flow, image, linalg, math_ops, nn_ops, numpy_ops
 from handkeras.ops.control_flow import *  # noqa: F401,F403
 from handkeras.ops.core import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,
                                 saturate_cast, scatter, scatter_update, shape, slice,

@@ -1,9 +1,10 @@
 """``keras.ops.linalg``: decompositions and solvers of matrices (the last two axes of a tensor),
 computed by numpy's LAPACK routines, with Keras's return conventions.
 
-Integers and bools are computed as floatx (Keras's torch backend refuses them), float16 as float32
-(numpy's LAPACK has no float16); float32 and float64 are computed in their own precision. ``eig`` returns complex
-arrays (complex64 for float32 inputs, complex128 for float64), as Keras does.
+Integers and bools are computed as floatx (Keras's torch backend refuses them), float16 as
+float32 (numpy's LAPACK has no float16); float32 and float64 are computed in their own precision.
+``eig`` returns complex arrays (complex64 for float32 inputs, complex128 for float64), as Keras
+does.
 """
 
 import numpy as np
