@@ -439,3 +439,20 @@ def test_image_ops_refuse_bad_arguments_with_keras_s_messages():
         ops.image.map_coordinates(np.ones(3), [np.array([0.5])], 3)
     with pytest.raises(ValueError, match="data_format"):
         ops.image.rgb_to_grayscale(image, data_format="nhwc")
+
+
+def test_dot_product_attention_weighs_values_by_softmax_scores():
+    rng = np.random.default_rng(5)
+    query, key, value = (rng.normal(size=(1, 3, 2, 4)) for _ in range(3))
+    out = ops.dot_product_attention(query, key, value, is_causal=True)
+    np.testing.assert_allclose(out[:, 0], value[:, 0], rtol=1e-12)  # the first sees itself only
+    scores = np.einsum("bthd,bshd->bhts", query, key) / 2  # 1 / sqrt(head_dim)
+    weights = np.exp(scores) / np.exp(scores).sum(-1, keepdims=True)
+    np.testing.assert_allclose(ops.dot_product_attention(query, key, value),
+                               np.einsum("bhts,bshd->bthd", weights, value), rtol=1e-12)
+    with pytest.raises(ValueError, match="only supports 4D inputs"):
+        ops.dot_product_attention(query[0], key[0], value[0])
+    with pytest.raises(ValueError, match="Only one of `bias` and `mask`"):
+        ops.dot_product_attention(query, key, value, bias=np.zeros(3), mask=np.ones(3, bool))
+    with pytest.raises(ValueError, match="flash_attention"):
+        ops.dot_product_attention(query, key, value, flash_attention=True)

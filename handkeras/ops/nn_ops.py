@@ -372,5 +372,48 @@ _op("depth_to_space", "x, block_size, data_format='channels_last'", _depth_to_sp
 _op("space_to_depth", "x, block_size, data_format='channels_last'", _space_to_depth, None,
     None, "The inverse of ``depth_to_space``: spatial blocks moved into the channels.")
 
+
+
+# -------------------------------------------------------------------------------- attention
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """``softmax(query @ key.T * scale + bias) @ value`` per head, for ``(batch, length, heads,
+    head_dim)`` tensors (``scale`` is ``1 / sqrt(head_dim)`` by default). A boolean ``mask``
+    (``(batch, heads, query length, key length)``, broadcast) keeps the scores where it holds
+    and gives the others a large negative score; ``is_causal`` keeps each query to the keys at
+    or before it. Fewer key/value heads than query heads are repeated in groups."""
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. Set "
+                         "attn_logits_soft_cap=None when not using JAX on TPU.")
+    if flash_attention:
+        raise ValueError("`flash_attention=True` needs a GPU kernel: handkeras computes "
+                         "attention with numpy. Leave flash_attention=None.")
+    query, key, value = (convert_to_tensor(t) for t in (query, key, value))
+    if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
+        raise ValueError("`dot_product_attention` only supports 4D inputs. Received: "
+                         f"query.shape={query.shape}, key.shape={key.shape}, "
+                         f"value.shape={value.shape}.")
+    if bias is not None and mask is not None:
+        raise ValueError("Only one of `bias` and `mask` can be provided. Received both.")
+    dtype = result_type(query.dtype, key.dtype, value.dtype)
+    query, key, value = (np.swapaxes(t.astype(dtype), 1, 2) for t in (query, key, value))
+    heads, key_heads = query.shape[1], key.shape[1]
+    if heads > key_heads > 1:
+        key, value = (np.repeat(t, heads // key_heads, axis=1) for t in (key, value))
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = query @ np.swapaxes(key, -1, -2) * np.asarray(scale, dtype)
+    allowed = None if mask is None else convert_to_tensor(mask, "bool")
+    if is_causal:
+        causal = np.tril(np.ones(scores.shape[-2:], bool))
+        allowed = causal if allowed is None else allowed & causal
+    if allowed is not None:
+        lowest = -0.7 * (65500.0 if dtype == "float16" else 3.38953e38)
+        scores = scores + np.where(allowed, 0, lowest).astype(dtype)
+    if bias is not None:
+        scores = scores + convert_to_tensor(bias, dtype)
+    weights = activations.softmax.forward(scores, axis=-1)
+    return np.swapaxes(weights @ value, 1, 2).astype(dtype, copy=False)
+
+
 globals().update(_OPS)
-__all__ = sorted([*_OPS, "batch_normalization"])
+__all__ = sorted([*_OPS, "batch_normalization", "dot_product_attention"])

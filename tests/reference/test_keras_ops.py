@@ -355,6 +355,10 @@ PAIR = (np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.0]]),
 SPECTRUM = (PAIR[0][:, :3], PAIR[1][:, :3])
 REPEATS = np.array([3, 1, 2, 1, 3, 3])
 IMAGES = np.arange(32.0).reshape(2, 2, 2, 4)
+# Attention: 4 query heads over 2 key/value heads (grouped), 4 queries, 5 keys.
+QUERY, KEY, VALUE = (np.random.default_rng(3).normal(size=shape)
+                     for shape in ((2, 4, 4, 3), (2, 5, 2, 3), (2, 5, 2, 3)))
+ATTENDED = np.random.default_rng(4).random((2, 4, 4, 5)) > 0.3
 CASES.update({
     **{name: [((tuple(p.astype(d) for p in PAIR),), {}) for d in FLOAT_TYPES]
        for name in ("fft", "fft2", "ifft2")},
@@ -406,6 +410,14 @@ CASES.update({
        ((IMAGES,), {"axis": (1, 2)})],
     "depth_to_space": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
     + [((IMAGES, 2), {"data_format": "channels_first"})],
+    "dot_product_attention": [((QUERY.astype(d), KEY.astype(d), VALUE.astype(d)), {})
+                              for d in FLOAT_TYPES]
+    + [((QUERY, KEY, VALUE), kwargs) for kwargs in
+       ({"scale": 0.3}, {"mask": ATTENDED}, {"bias": ATTENDED * 2.5 - 1},
+        {"mask": np.zeros((4, 5), bool)})]
+    + [((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True}),
+       ((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True, "mask": ATTENDED[..., :4]}),
+       ((QUERY, KEY[:, :, :1], VALUE[:, :, :1]), {})],
     "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
     + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
 })
