@@ -456,3 +456,39 @@ def test_dot_product_attention_weighs_values_by_softmax_scores():
         ops.dot_product_attention(query, key, value, bias=np.zeros(3), mask=np.ones(3, bool))
     with pytest.raises(ValueError, match="flash_attention"):
         ops.dot_product_attention(query, key, value, flash_attention=True)
+
+
+# --------------------------------------------------------------------- convolutions, pooling
+def test_conv_and_pooling_ops_agree_with_the_layers():
+    images = np.random.default_rng(8).normal(size=(2, 6, 5, 3)).astype("float32")
+    layer = handkeras.layers.Conv2D(4, 3, strides=2, padding="same", use_bias=False)
+    expected = layer(images)
+    np.testing.assert_allclose(ops.conv(images, layer.kernel.numpy(), 2, "same"), expected,
+                               rtol=1e-5, atol=1e-6)
+    # "same" padding split unevenly (1 after, 0 before): the mean is over the image's own
+    # elements, as the AveragePooling2D layer and TensorFlow take it (Keras's torch backend
+    # repeats the edge into the mean instead).
+    np.testing.assert_allclose(ops.average_pool(images, 3, 2, "same"),
+                               handkeras.layers.AveragePooling2D(3, 2, "same")(images),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(ops.max_pool(images, 2),
+                                  handkeras.layers.MaxPooling2D(2)(images))
+
+
+def test_depthwise_channels_come_channel_by_channel():
+    x = np.arange(2.0).reshape(1, 1, 1, 2)  # channels 0 and 1
+    kernel = np.array([[[[1.0, 10.0], [100.0, 1000.0]]]])  # (1, 1, channels, multiplier)
+    assert ops.depthwise_conv(x, kernel).ravel().tolist() == [0, 0, 100, 1000]
+
+
+def test_conv_refuses_mismatched_shapes():
+    with pytest.raises(ValueError, match="must be divisible by kernel input channels"):
+        ops.conv(np.ones((1, 4, 4, 3)), np.ones((2, 2, 2, 1)))
+    with pytest.raises(ValueError, match="ndim=3, 4, or 5"):
+        ops.conv(np.ones((4, 3)), np.ones((2, 3, 1)))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        ops.max_pool(np.ones((1, 2, 2, 1)), 3)
+    with pytest.raises(ValueError, match="`padding` must be 'valid' or 'same'"):
+        ops.average_pool(np.ones((1, 4, 4, 1)), 2, padding="full")
+    with pytest.raises(ValueError, match="`strides` argument"):
+        ops.conv(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), strides=(1, 0))

@@ -355,6 +355,13 @@ PAIR = (np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.0]]),
 SPECTRUM = (PAIR[0][:, :3], PAIR[1][:, :3])
 REPEATS = np.array([3, 1, 2, 1, 3, 3])
 IMAGES = np.arange(32.0).reshape(2, 2, 2, 4)
+CHANNELS_FIRST = {"data_format": "channels_first"}
+# Convolutions and pooling over 1, 2 and 3 spatial axes; kernels (*size, channels, filters).
+SEQUENCES, GRIDS, VOLUMES = (np.random.default_rng(6).normal(size=shape) for shape in
+                             ((2, 7, 4), (2, 6, 7, 4), (1, 5, 4, 6, 2)))
+SEQUENCE_KERNEL, GRID_KERNEL, VOLUME_KERNEL, DEPTHWISE, POINTWISE = (
+    np.random.default_rng(7).normal(size=shape) for shape in
+    ((3, 4, 5), (3, 2, 4, 6), (2, 3, 2, 2, 3), (3, 3, 4, 2), (1, 1, 8, 5)))
 # Attention: 4 query heads over 2 key/value heads (grouped), 4 queries, 5 keys.
 QUERY, KEY, VALUE = (np.random.default_rng(3).normal(size=shape)
                      for shape in ((2, 4, 4, 3), (2, 5, 2, 3), (2, 5, 2, 3)))
@@ -418,6 +425,25 @@ CASES.update({
     + [((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True}),
        ((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True, "mask": ATTENDED[..., :4]}),
        ((QUERY, KEY[:, :, :1], VALUE[:, :, :1]), {})],
+    "conv": [((SEQUENCES.astype(d), SEQUENCE_KERNEL.astype(d)), {}) for d in FLOAT_TYPES]
+    + [((SEQUENCES, SEQUENCE_KERNEL), {"padding": "same", "strides": 2}),
+       ((GRIDS, GRID_KERNEL), {"strides": (2, 3), "padding": "same"}),
+       ((GRIDS, GRID_KERNEL), {"dilation_rate": 2}),
+       ((GRIDS, GRID_KERNEL[:2, :2, :2]), {"padding": "same"}),  # two groups
+       ((VOLUMES, VOLUME_KERNEL), {"padding": "same", "strides": 2}),
+       ((GRIDS.transpose(0, 3, 1, 2), GRID_KERNEL), {"padding": "same", **CHANNELS_FIRST})],
+    "depthwise_conv": [((GRIDS.astype(d), DEPTHWISE.astype(d)), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, DEPTHWISE), {"padding": "same", "strides": 2})],
+    "separable_conv": [((GRIDS, DEPTHWISE, POINTWISE), {"padding": p}) for p in ("valid", "same")],
+    "max_pool": [((SEQUENCES.astype(d), 2), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, 3), {"strides": 2, "padding": "same"}),
+       ((GRIDS, (2, 3)), {"strides": 1, "padding": "same"}), ((VOLUMES, 2), {"padding": "same"}),
+       ((GRIDS.transpose(0, 3, 1, 2), 2), CHANNELS_FIRST)],
+    # "same" padding split evenly only: where it is not, Keras's torch backend repeats the edge
+    # into the mean (see tests/test_ops.py).
+    "average_pool": [((SEQUENCES.astype(d), 2), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, 3), {"strides": 1, "padding": "same"}), ((GRIDS, (2, 2)), {"strides": (2, 1)}),
+       ((VOLUMES, 3), {"strides": 1, "padding": "same"})],
     "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
     + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
 })
@@ -428,7 +454,6 @@ PICTURES = np.random.default_rng(0).random((2, 5, 6, 3))
 BYTES = (PICTURES * 255).astype("uint8")
 TRANSFORMS = np.array([[0.9, -0.2, 1.3, 0.25, 1.1, -0.7, 0, 0], [1, 0, 0.5, 0, 1, -1.5, 0, 0]])
 POINTS = np.array([[0.5, 2.2, -1.0, 4.7, 2.5], [1.5, 0.0, 3.3, 6.2, 7.5]])
-CHANNELS_FIRST = {"data_format": "channels_first"}
 IMAGE_CASES = {
     "rgb_to_grayscale": [((PICTURES.astype(d),), {}) for d in FLOAT_TYPES]
     + [((BYTES,), {}), ((PICTURES[0],), {}), ((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
