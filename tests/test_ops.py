@@ -492,3 +492,27 @@ def test_conv_refuses_mismatched_shapes():
         ops.average_pool(np.ones((1, 4, 4, 1)), 2, padding="full")
     with pytest.raises(ValueError, match="`strides` argument"):
         ops.conv(np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), strides=(1, 0))
+
+
+# ------------------------------------------------------------------------------------------ CTC
+def test_ctc_loss_is_the_ctc_loss_on_each_sample_s_own_steps():
+    scores = np.random.default_rng(9).normal(size=(2, 5, 3))
+    labels = np.array([[1, 2], [2, 0]])
+    losses = ops.ctc_loss(labels, scores, np.array([2, 1]), np.array([5, 3]))
+    expected = handkeras.losses.CTC(reduction=None)(labels[1:, :1], scores[1:, :3])
+    np.testing.assert_allclose(losses[1], expected[0], rtol=1e-6)  # the loss gives float32
+    assert ops.ctc_loss(labels, scores, np.array([2, 1]), np.array([1, 3]))[0] == np.inf
+    with pytest.raises(ValueError, match="labels of `target` must be classes"):
+        ops.ctc_loss(labels + 2, scores, np.array([2, 1]), np.array([5, 3]))
+
+
+def test_ctc_decode_merges_repeats_and_drops_blanks():
+    steps = np.eye(3)[[1, 1, 0, 1, 2, 2, 0]][None]  # 1 1 _ 1 2 2 _
+    decoded, scores = ops.ctc_decode(steps, [7])
+    assert decoded.dtype == np.int32 and decoded.tolist() == [[[1, 1, 2, -1, -1, -1, -1]]]
+    assert scores.tolist() == [[-7.0]]
+    assert ops.ctc_decode(steps, [7], merge_repeated=False)[0].tolist() == \
+        [[[1, 1, 1, 2, 2, -1, -1]]]
+    assert ops.ctc_decode(steps, [2])[0].tolist() == [[[1, -1, -1, -1, -1, -1, -1]]]
+    with pytest.raises(NotImplementedError, match="greedy"):
+        ops.ctc_decode(steps, [7], strategy="beam_search")

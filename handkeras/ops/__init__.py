@@ -6,9 +6,11 @@ numpy arrays, with Keras's argument names and defaults and Keras's result dtypes
 differentiates its layers by hand rather than by tracing operations.
 """
 
-from handkeras.ops import control_flow, conv_ops, image, linalg, math_ops, nn_ops, numpy_ops
+from handkeras.ops import (control_flow, conv_ops, ctc_ops, image, linalg, math_ops, nn_ops,
+                          numpy_ops)
 from handkeras.ops.control_flow import *  # noqa: F401,F403
 from handkeras.ops.conv_ops import *  # noqa: F401,F403
+from handkeras.ops.ctc_ops import *  # noqa: F401,F403
 from handkeras.ops.core import (cast, convert_to_numpy, convert_to_tensor, dtype, is_tensor,
                                 saturate_cast, scatter, scatter_update, shape, slice,
                                 slice_update, stop_gradient, unstack)
@@ -19,5 +21,5 @@ from handkeras.ops.numpy_ops import *  # noqa: F401,F403
 
 __all__ = sorted({"cast", "convert_to_numpy", "convert_to_tensor", "dtype", "is_tensor",
                   "saturate_cast", "scatter", "scatter_update", "shape", "slice", "slice_update",
-                  "stop_gradient", "unstack", *control_flow.__all__, *conv_ops.__all__,
+                  "stop_gradient", "unstack", *control_flow.__all__, *conv_ops.__all__, *ctc_ops.__all__,
                   *linalg.__all__, *math_ops.__all__, *numpy_ops.__all__, *nn_ops.__all__})

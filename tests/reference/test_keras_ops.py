@@ -362,6 +362,10 @@ SEQUENCES, GRIDS, VOLUMES = (np.random.default_rng(6).normal(size=shape) for sha
 SEQUENCE_KERNEL, GRID_KERNEL, VOLUME_KERNEL, DEPTHWISE, POINTWISE = (
     np.random.default_rng(7).normal(size=shape) for shape in
     ((3, 4, 5), (3, 2, 4, 6), (2, 3, 2, 2, 3), (3, 3, 4, 2), (1, 1, 8, 5)))
+# CTC: labels (blank 0) and per-step scores of 3 samples, 6 steps, 4 classes.
+LABELS = np.array([[1, 2, 0], [3, 3, 0], [1, 0, 0]])
+STEP_SCORES = np.random.default_rng(8).normal(size=(3, 6, 4))
+STEP_SCORES[0, :, 2] += 1  # repeats to merge
 # Attention: 4 query heads over 2 key/value heads (grouped), 4 queries, 5 keys.
 QUERY, KEY, VALUE = (np.random.default_rng(3).normal(size=shape)
                      for shape in ((2, 4, 4, 3), (2, 5, 2, 3), (2, 5, 2, 3)))
@@ -444,6 +448,14 @@ CASES.update({
     "average_pool": [((SEQUENCES.astype(d), 2), {}) for d in FLOAT_TYPES]
     + [((GRIDS, 3), {"strides": 1, "padding": "same"}), ((GRIDS, (2, 2)), {"strides": (2, 1)}),
        ((VOLUMES, 3), {"strides": 1, "padding": "same"})],
+    "ctc_loss": [((LABELS, STEP_SCORES.astype(d), np.array([2, 2, 1]), np.array([6, 5, 3])), {})
+                 for d in FLOAT_TYPES]
+    + [((LABELS, STEP_SCORES, np.array([3, 3, 1]), np.array([2, 6, 3])), {}),  # one impossible
+       ((np.array([[1, 2, 0], [0, 0, 2], [1, 1, 1]]), STEP_SCORES, np.array([3, 3, 3]),
+         np.array([6, 6, 6])), {"mask_index": 3})],
+    "ctc_decode": [((STEP_SCORES.astype(d), np.array([6, 4, 5])), kwargs) for d in FLOAT_TYPES
+                   for kwargs in ({}, {"merge_repeated": False}, {"mask_index": 3},
+                                  {"mask_index": None})],
     "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
     + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
 })
