@@ -516,3 +516,11 @@ def test_ctc_decode_merges_repeats_and_drops_blanks():
     assert ops.ctc_decode(steps, [2])[0].tolist() == [[[1, -1, -1, -1, -1, -1, -1]]]
     with pytest.raises(NotImplementedError, match="greedy"):
         ops.ctc_decode(steps, [7], strategy="beam_search")
+
+
+def test_keras_s_namespaces_hold_the_same_functions():
+    from handkeras.ops import nn
+    from handkeras.ops import numpy as knp
+    assert nn.relu is ops.relu and nn.conv is ops.conv and nn.ctc_decode is ops.ctc_decode
+    assert knp.sum is ops.sum and knp.unique is ops.unique and not hasattr(knp, "relu")
+    assert not hasattr(nn, "sum") and not hasattr(ops, "resize")  # image ops: ops.image only

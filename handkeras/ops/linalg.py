@@ -9,14 +9,30 @@ does.
 
 import numpy as np
 
-from handkeras.ops.numpy_ops import det, inv, norm, solve
+from handkeras.ops.core import convert_to_tensor
 from handkeras.ops.op_table import make_op, to_float
 
 _OPS = {}
 
 
-def _op(name, parameters, function, doc):
-    _OPS[name] = make_op(__name__, name, parameters, function, to_float, None, doc)
+def _op(name, parameters, function, doc, result=None):
+    _OPS[name] = make_op(__name__, name, parameters, function, to_float, result, doc)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (Keras's name)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    if axis is None and ord is None:
+        return np.sqrt(np.sum(np.square(x), keepdims=keepdims))
+    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+_op("norm", "x, ord=None, axis=None, keepdims=False", _norm,
+    "The vector or matrix norm of ``x`` (over every entry when ``ord`` and ``axis`` are None).",
+    to_float)
+_op("det", "x", np.linalg.det, "The determinant of square matrices.", to_float)
+_op("inv", "x", np.linalg.inv, "The inverse of square matrices.", to_float)
+_op("solve", "a, b", lambda a, b: np.linalg.solve(a, convert_to_tensor(b, a.dtype)),
+    "The ``x`` with ``a @ x = b``.", to_float)
 
 
 def _matrices(x, square=True):
@@ -159,6 +175,5 @@ _op("pinv", "x, rcond=None", _pinv,
     "The Moore-Penrose pseudo-inverse; singular values below ``rcond`` times the largest are "
     "dropped.")
 
-_OPS.update(det=det, inv=inv, norm=norm, solve=solve)
 globals().update(_OPS)
 __all__ = sorted(_OPS)

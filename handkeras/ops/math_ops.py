@@ -1,5 +1,6 @@
-"""The signal and special-function ops of ``keras.ops`` (Keras's ``ops.math``): Fourier
-transforms, short-time Fourier transforms, framing, ``erfinv`` and pairwise distances.
+"""The ops of Keras's ``ops.math`` (exported at the top of ``keras.ops``): Fourier transforms,
+short-time Fourier transforms, framing, the special functions, ``logsumexp``, ``top_k``,
+segment reductions and pairwise distances.
 
 Keras has no complex tensors in its API: a complex tensor is a ``(real, imag)`` pair of float
 tensors, which the Fourier ops take and return. Results keep the input's float dtype (integers
@@ -12,6 +13,89 @@ import numpy as np
 
 from handkeras.ops.core import convert_to_tensor
 from handkeras.ops.dtypes import result_type
+from handkeras.ops.op_table import boolean, make_op, to_float
+
+_OPS = {}
+
+
+def _op(name, parameters, function, compute, result, doc):
+    _OPS[name] = make_op(__name__, name, parameters, function, compute, result, doc)
+
+
+# ------------------------------------------------------------- reductions, ranks and segments
+def _logsumexp(x, axis=None, keepdims=False):
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+_op("logsumexp", "x, axis=None, keepdims=False", _logsumexp, to_float, to_float,
+    "``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so that it never overflows.")
+_op("rsqrt", "x", lambda x: 1 / np.sqrt(x), to_float, to_float, "Element-wise ``1 / sqrt(x)``.")
+_op("erf", "x", np.vectorize(math.erf, otypes=[np.float64]), to_float, to_float,
+    "Element-wise error function.")
+_op("erfc", "x", np.vectorize(math.erfc, otypes=[np.float64]), to_float, to_float,
+    "Element-wise complementary error function ``1 - erf(x)``, exact in the tail.")
+
+
+def _top_k(x, k, sorted=True):
+    order = np.argsort(-x, axis=-1, stable=True)[..., :k]
+    return np.take_along_axis(x, order, axis=-1), order
+
+
+def _in_top_k(targets, predictions, k):
+    kth_largest = -np.partition(-predictions, k - 1, axis=-1)[..., k - 1]
+    target_values = np.take_along_axis(predictions, targets.astype(np.int64)[:, None], -1)[:, 0]
+    return target_values >= kth_largest
+
+
+_op("top_k", "x, k, sorted=True", _top_k, None, None,
+    "The ``k`` largest entries along the last axis and their (int64) indices, largest first.")
+_op("in_top_k", "targets, predictions, k", _in_top_k, None, boolean,
+    "Whether each target's prediction is among the ``k`` largest of its row (ties count).")
+_op("logdet", "x", lambda x: np.linalg.slogdet(x)[1], to_float, to_float,
+    "The log of the determinant of positive-definite matrices.")
+
+
+def _segment(reduce, empty):
+    """A segment reduction: ``reduce.at`` over the rows of ``data`` grouped by ``segment_ids``;
+    empty segments hold ``empty``, and ids outside ``[0, num_segments)`` are dropped."""
+    def segment_reduction(data, segment_ids, num_segments=None, sorted=False):
+        segment_ids = segment_ids.astype(np.int64)
+        if num_segments is None:
+            num_segments = int(np.max(segment_ids)) + 1 if segment_ids.size else 0
+        inside = (segment_ids >= 0) & (segment_ids < num_segments)
+        outputs = np.full((num_segments,) + data.shape[1:], empty(data.dtype), data.dtype)
+        reduce.at(outputs, segment_ids[inside], data[inside])
+        return outputs
+    return segment_reduction
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+
+
+_op("segment_sum", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.add, lambda dtype: 0), None, None,
+    "The sums of the rows of ``data`` that share a segment id.")
+_op("segment_max", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.maximum, _lowest), None, None,
+    "The maxima of the rows of ``data`` that share a segment id.")
+
+_op("segment_min", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.minimum, _highest), None, None,
+    "The minima of the rows of ``data`` that share a segment id.")
+_op("segment_prod", "data, segment_ids, num_segments=None, sorted=False",
+    _segment(np.multiply, lambda dtype: 1), None, None,
+    "The products of the rows of ``data`` that share a segment id.")
+
+
 
 
 def _float_tensor(x):
@@ -216,5 +300,6 @@ def cdist(x, y):
                                                                                   y.dtype))
 
 
-__all__ = ["cdist", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "irfft", "istft",
-           "rfft", "stft"]
+globals().update(_OPS)
+__all__ = sorted([*_OPS, "cdist", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "irfft",
+                  "istft", "rfft", "stft"])

@@ -404,24 +404,6 @@ _op("kaiser", "x, beta", np.kaiser, None, lambda dtypes: backend.floatx(),
     "The Kaiser window of ``x`` points with shape ``beta``.")
 
 
-# --------------------------------------------------------------------------------- linalg, lite
-def _norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (Keras's name)
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    if axis is None and ord is None:
-        return np.sqrt(np.sum(np.square(x), keepdims=keepdims))
-    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-
-
-_op("norm", "x, ord=None, axis=None, keepdims=False", _norm, to_float, to_float,
-    "The vector or matrix norm of ``x`` (over every entry when ``ord`` and ``axis`` are None).")
-_op("det", "x", np.linalg.det, to_float, to_float, "The determinant of square matrices.")
-_op("inv", "x", np.linalg.inv, to_float, to_float, "The inverse of square matrices.")
-_op("solve", "a, b",
-    lambda a, b: np.linalg.solve(a, convert_to_tensor(b, a.dtype)), to_float, to_float,
-    "The ``x`` with ``a @ x = b``.")
-
-
-
 # ------------------------------------------------------------------------------ counting values
 def _unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
             return_counts=False, axis=None, size=None, fill_value=None):

@@ -28,9 +28,9 @@ keras = pytest.importorskip("keras")
 
 MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "initializers",
            "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
-           "random", "ops", "ops.image", "ops.linalg", "datasets.fashion_mnist",
-           "datasets.mnist", "datasets.imdb", "datasets.reuters", "datasets.boston_housing",
-           "preprocessing.sequence")
+           "random", "ops", "ops.image", "ops.linalg", "ops.nn", "ops.numpy",
+           "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
+           "datasets.boston_housing", "preprocessing.sequence")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -282,7 +282,7 @@ GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
                  "callbacks", "models", "saving", "utils", "config", "backend", "datasets",
                  "datasets.boston_housing", "datasets.fashion_mnist", "datasets.imdb",
                  "datasets.mnist", "datasets.reuters", "ops", "ops.image", "ops.linalg",
-                 "preprocessing", "preprocessing.sequence", "random")
+                 "ops.nn", "ops.numpy", "preprocessing", "preprocessing.sequence", "random")
 
 
 def guide_names(module, top_level):
