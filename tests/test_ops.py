@@ -524,3 +524,19 @@ def test_keras_s_namespaces_hold_the_same_functions():
     assert nn.relu is ops.relu and nn.conv is ops.conv and nn.ctc_decode is ops.ctc_decode
     assert knp.sum is ops.sum and knp.unique is ops.unique and not hasattr(knp, "relu")
     assert not hasattr(nn, "sum") and not hasattr(ops, "resize")  # image ops: ops.image only
+
+
+def test_adaptive_pooling_and_unfold_fold():
+    grid = np.arange(1.0, 17.0).reshape(1, 4, 4, 1)
+    assert ops.adaptive_average_pool(grid, 2)[0, :, :, 0].tolist() == [[3.5, 5.5], [11.5, 13.5]]
+    assert ops.adaptive_max_pool(grid, (1, 2))[0, :, :, 0].tolist() == [[14.0, 16.0]]
+    images = np.arange(2 * 2 * 4 * 4.0).reshape(2, 2, 4, 4)  # channels first
+    blocks = ops.unfold(images, 2, stride=2)
+    assert blocks.shape == (2, 8, 4) and blocks[0, :4, 0].tolist() == [0, 1, 4, 5]
+    np.testing.assert_array_equal(ops.fold(blocks, (4, 4), 2, stride=2), images)
+    overlapping = ops.fold(ops.unfold(np.ones((1, 1, 3, 3)), 2), (3, 3), 2)
+    assert overlapping[0, 0].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]  # overlaps add up
+    with pytest.raises(ValueError, match="Input must be a 4D tensor"):
+        ops.unfold(np.ones((2, 4, 4)), 2)
+    with pytest.raises(ValueError, match="fold expects blocks"):
+        ops.fold(blocks, (5, 5), 2, stride=2)

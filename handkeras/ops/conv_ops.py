@@ -1,4 +1,5 @@
-"""Convolutions and pooling as ``keras.ops`` functions, for 1, 2 and 3 spatial axes.
+"""Convolutions and pooling as ``keras.ops`` functions, for 1, 2 and 3 spatial axes (adaptive
+pooling reuses the bins of the ``AdaptiveAveragePooling`` layers).
 
 Every window of the (padded) input is a strided view (numpy's ``sliding_window_view``), and a
 convolution is one contraction of those windows with the kernel. ``"same"`` padding is Keras's:
@@ -10,17 +11,18 @@ kernels are Keras's ``(*kernel_size, input_channels / groups, filters)``.
 import numpy as np
 
 from handkeras import backend
+from handkeras.layers.pooling.adaptive_pooling import adaptive_bins, apply_along, average_matrix
 from handkeras.ops.core import convert_to_tensor
 from handkeras.ops.dtypes import result_type
 
 
-def _tuple(value, rank, name):
-    """An int or ``rank`` ints, as a tuple of ``rank`` positive ints."""
+def _tuple(value, rank, name, smallest=1):
+    """An int or ``rank`` ints, as a tuple of ``rank`` ints of at least ``smallest``."""
     values = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != rank or not all(isinstance(v, (int, np.integer)) and v > 0
+    if len(values) != rank or not all(isinstance(v, (int, np.integer)) and v >= smallest
                                       for v in values):
-        raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers > 0. "
-                         f"Received: {name}={value}")
+        raise ValueError(f"The `{name}` argument must be a tuple of {rank} integers >= "
+                         f"{smallest}. Received: {name}={value}")
     return tuple(int(v) for v in values)
 
 
@@ -158,4 +160,81 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     return _pool(inputs, pool_size, strides, padding, data_format, _average)
 
 
-__all__ = ["average_pool", "conv", "depthwise_conv", "max_pool", "separable_conv"]
+def _adaptive(inputs, output_size, data_format, reduce_axis):
+    """``inputs`` pooled to ``output_size`` over PyTorch's adaptive bins, one spatial axis at a
+    time (the last first), by ``reduce_axis(x, axis, length, size)``."""
+    x, restore = _channels_last(convert_to_tensor(inputs), data_format, "pooling op")
+    rank = x.ndim - 2
+    for axis, size in reversed(list(enumerate(_tuple(output_size, rank, "output_size"), 1))):
+        x = reduce_axis(x, axis, x.shape[axis], size)
+    return restore(x)
+
+
+def _adaptive_mean(x, axis, length, size):
+    x = x.astype(result_type(x.dtype, float), copy=False)
+    return apply_along(average_matrix(length, size, x.dtype), x, axis)
+
+
+def _adaptive_max(x, axis, length, size):
+    bins = [np.take(x, np.arange(start, end), axis=axis).max(axis=axis, keepdims=True)
+            for start, end in adaptive_bins(length, size)]
+    return np.concatenate(bins, axis=axis)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """The mean of each of ``output_size`` bins of the spatial axes (bin ``i`` of ``L`` inputs
+    over ``out`` covers ``floor(i L / out)`` to ``ceil((i + 1) L / out)``, as in PyTorch)."""
+    return _adaptive(inputs, output_size, data_format, _adaptive_mean)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """The maximum of each of ``output_size`` bins of the spatial axes (PyTorch's bins)."""
+    return _adaptive(inputs, output_size, data_format, _adaptive_max)
+
+
+# ------------------------------------------------------------------- im2col and its inverse
+def _unfolding(kernel_size, dilation, padding, stride):
+    return (_tuple(kernel_size, 2, "kernel_size"), _tuple(dilation, 2, "dilation"),
+            _tuple(padding, 2, "padding", smallest=0),
+            _tuple(stride, 2, "stride"))
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """The sliding blocks of a channels-first batch ``(N, C, H, W)`` (zero-padded by
+    ``padding`` on every side), as PyTorch's ``unfold``: ``(N, C * kH * kW, blocks)``, each
+    column one block, channels first, then rows and columns of the block."""
+    x = convert_to_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"Input must be a 4D tensor. Received: input.shape={x.shape}")
+    kernel_size, dilation, padding, stride = _unfolding(kernel_size, dilation, padding, stride)
+    padded = np.pad(np.moveaxis(x, 1, -1), [(0, 0), *((p, p) for p in padding), (0, 0)])
+    blocks = _windows(padded, kernel_size, stride, dilation)  # (N, oH, oW, kH, kW, C)
+    columns = blocks.transpose(0, 5, 3, 4, 1, 2)
+    return columns.reshape(len(x), -1, columns.shape[-2] * columns.shape[-1])
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The inverse arrangement of :func:`unfold`: the blocks ``(N, C * kH * kW, blocks)`` put
+    back into a ``(N, C, *output_size)`` batch, overlapping entries summed (PyTorch's
+    ``fold``)."""
+    x = convert_to_tensor(x)
+    kernel_size, dilation, padding, stride = _unfolding(kernel_size, dilation, padding, stride)
+    height, width = _tuple(output_size, 2, "output_size")
+    (kh, kw), (dh, dw), (sh, sw) = kernel_size, dilation, stride
+    rows = (height + 2 * padding[0] - dh * (kh - 1) - 1) // sh + 1
+    cols = (width + 2 * padding[1] - dw * (kw - 1) - 1) // sw + 1
+    if x.ndim != 3 or x.shape[1] % (kh * kw) or x.shape[2] != rows * cols:
+        raise ValueError(f"fold expects blocks of shape (N, C * {kh * kw}, {rows * cols}) for "
+                         f"output_size={(height, width)}. Received: x.shape={x.shape}")
+    blocks = x.reshape(len(x), -1, kh, kw, rows, cols)
+    out = np.zeros((len(x), blocks.shape[1], height + 2 * padding[0], width + 2 * padding[1]),
+                   x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (rows - 1) + 1:sh,
+                j * dw:j * dw + sw * (cols - 1) + 1:sw] += blocks[:, :, i, j]
+    return out[:, :, padding[0]:padding[0] + height, padding[1]:padding[1] + width]
+
+
+__all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "conv",
+           "depthwise_conv", "fold", "max_pool", "separable_conv", "unfold"]

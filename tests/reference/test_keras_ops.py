@@ -456,6 +456,10 @@ CASES.update({
     "ctc_decode": [((STEP_SCORES.astype(d), np.array([6, 4, 5])), kwargs) for d in FLOAT_TYPES
                    for kwargs in ({}, {"merge_repeated": False}, {"mask_index": 3},
                                   {"mask_index": None})],
+    **{name: [((SEQUENCES, 3), {}), ((GRIDS, (4, 3)), {}), ((GRIDS, (8, 9)), {}),
+              ((VOLUMES, 2), {}), ((GRIDS.astype("float32"), (2, 5)), {}),
+              ((GRIDS.transpose(0, 3, 1, 2), (4, 3)), CHANNELS_FIRST)]
+       for name in ("adaptive_average_pool", "adaptive_max_pool")},
     "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
     + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
 })
@@ -527,6 +531,10 @@ def test_every_image_op_has_reference_cases():
 # Control flow and functional ops: each case is a call written once for both libraries' ops
 # (Keras's torch backend maps only over torch tensors, so the mapped inputs are converted first).
 STEPS = np.arange(6.0).reshape(3, 2)
+BLOCKS = np.random.default_rng(10).normal(size=(2, 3, 6, 7))
+UNFOLDINGS = [{"kernel_size": 2}, {"kernel_size": (2, 3), "stride": 2},
+              {"kernel_size": 3, "padding": 1, "dilation": 2},
+              {"kernel_size": (3, 2), "padding": (1, 0), "stride": (1, 2)}]
 FUNCTIONAL = {
     "cond": [lambda ops: ops.cond(True, lambda: ops.add(STEPS, 1), lambda: STEPS),
              lambda ops: ops.cond(np.array(False), lambda: STEPS, lambda: (ops.sum(STEPS), 3))],
@@ -561,6 +569,12 @@ FUNCTIONAL = {
                                          (np.arange(4.0), np.arange(1.0, 5.0)))],
     "vectorize": [lambda ops: ops.vectorize(lambda a, b: a * 2 + b)(np.array([1, 2]), 3),
                   lambda ops: ops.vectorize(lambda a: ops.sum(a), signature="(n)->()")(STEPS)],
+    # PyTorch's im2col and col2im, which Keras's torch backend calls on torch tensors only.
+    "unfold": [lambda ops, kwargs=kwargs: ops.unfold(ops.convert_to_tensor(BLOCKS), **kwargs)
+               for kwargs in UNFOLDINGS],
+    "fold": [lambda ops, kwargs=kwargs: ops.fold(
+        ops.unfold(ops.convert_to_tensor(BLOCKS), **kwargs), (6, 7), **kwargs)
+        for kwargs in UNFOLDINGS],
     "custom_gradient": [lambda ops: ops.custom_gradient(
         lambda x: (ops.log1p(ops.exp(x)), lambda upstream: upstream))(np.array([1.0, -2.0]))],
 }
