@@ -539,4 +539,4 @@ def test_adaptive_pooling_and_unfold_fold():
     with pytest.raises(ValueError, match="Input must be a 4D tensor"):
         ops.unfold(np.ones((2, 4, 4)), 2)
     with pytest.raises(ValueError, match="fold expects blocks"):
-        ops.fold(blocks, (5, 5), 2, stride=2)
+        ops.fold(blocks, (6, 6), 2, stride=2)
