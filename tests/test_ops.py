@@ -540,3 +540,14 @@ def test_adaptive_pooling_and_unfold_fold():
         ops.unfold(np.ones((2, 4, 4)), 2)
     with pytest.raises(ValueError, match="fold expects blocks"):
         ops.fold(blocks, (6, 6), 2, stride=2)
+
+
+def test_gaussian_blur_and_sobel_edges():
+    impulse = np.zeros((5, 5, 1))
+    impulse[2, 2] = 1
+    blurred = ops.image.gaussian_blur(impulse, (3, 3), (1.0, 1.0))[..., 0]
+    assert np.isclose(blurred.sum(), 1) and blurred[2, 2] == blurred.max()
+    np.testing.assert_allclose(blurred, blurred.T, rtol=1e-15)  # channels last, not first
+    ramp = np.tile(np.arange(5.0), (5, 1))[None, :, :, None]  # grows along the width
+    vertical, horizontal = np.moveaxis(ops.image.sobel_edges(ramp)[0, 1:-1, 1:-1, 0], -1, 0)
+    assert (vertical == 0).all() and (horizontal == 8).all()

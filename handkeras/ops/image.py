@@ -15,6 +15,7 @@ from handkeras import backend
 from handkeras.layers.augmentation.affine_warp import AffineWarp, fold_index, interpolation_nodes
 from handkeras.layers.preprocessing.resampling import (Resampling, aspect_ratio_crop,
                                                        aspect_ratio_pad)
+from handkeras.ops.conv_ops import depthwise_conv
 from handkeras.ops.core import convert_to_tensor
 
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
@@ -318,5 +319,47 @@ def _pair(value):
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
-__all__ = ["affine_transform", "crop_images", "extract_patches", "hsv_to_rgb",
-           "map_coordinates", "pad_images", "resize", "rgb_to_grayscale", "rgb_to_hsv"]
+# --------------------------------------------------------------------------------- filtering
+def _filtered(images, kernel, pad, data_format):
+    """Each channel of the images convolved with the 2-D ``kernel`` after ``pad`` zeros on
+    every side (``kernel``'s dtype is the images')."""
+    batch, restore = _as_batch(_images(images), _data_format(data_format))
+    padded = np.pad(batch, [(0, 0), (pad, pad), (pad, pad), (0, 0)])
+    channels = batch.shape[-1]
+    weights = np.broadcast_to(kernel[:, :, None, None], kernel.shape + (channels, 1))
+    return restore(depthwise_conv(padded, weights))
+
+
+def _gaussian(size, sigma, dtype):
+    offsets = np.arange(size, dtype=dtype) - (size - 1) / 2
+    weights = np.exp(-0.5 * (offsets / dtype.type(sigma)) ** 2)
+    return weights / weights.sum()
+
+
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """Each channel convolved with a normalized Gaussian kernel (zero padding, the size kept
+    for odd kernels), as Keras builds it on torch: ``outer(g(kernel_size[1], sigma[1]),
+    g(kernel_size[0], sigma[0]))`` laid out as ``kernel_size``, padded by
+    ``kernel_size[0] // 2``."""
+    images = _images(images)
+    if images.dtype.kind != "f":
+        raise ValueError(f"Invalid images dtype: expected float dtype. Received: "
+                         f"images.dtype={images.dtype}")
+    size, sigma = _pair(kernel_size), _pair(sigma)
+    kernel = np.outer(_gaussian(size[1], sigma[1], images.dtype),
+                      _gaussian(size[0], sigma[0], images.dtype)).reshape(size)
+    return _filtered(images, kernel, size[0] // 2, data_format)
+
+
+def sobel_edges(images, data_format=None):
+    """The vertical and horizontal Sobel gradients of each channel (zero padding): shape
+    ``(..., channels, 2)``, the vertical one first."""
+    images = _images(images)
+    vertical = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], images.dtype)
+    edges = [_filtered(images, kernel, 1, data_format) for kernel in (vertical, vertical.T)]
+    return np.stack(edges, axis=-1)
+
+
+__all__ = ["affine_transform", "crop_images", "extract_patches", "gaussian_blur", "hsv_to_rgb",
+           "map_coordinates", "pad_images", "resize", "rgb_to_grayscale", "rgb_to_hsv",
+           "sobel_edges"]

@@ -356,6 +356,7 @@ SPECTRUM = (PAIR[0][:, :3], PAIR[1][:, :3])
 REPEATS = np.array([3, 1, 2, 1, 3, 3])
 IMAGES = np.arange(32.0).reshape(2, 2, 2, 4)
 CHANNELS_FIRST = {"data_format": "channels_first"}
+CHANNELS_LAST = {"data_format": "channels_last"}
 # Convolutions and pooling over 1, 2 and 3 spatial axes; kernels (*size, channels, filters).
 SEQUENCES, GRIDS, VOLUMES = (np.random.default_rng(6).normal(size=shape) for shape in
                              ((2, 7, 4), (2, 6, 7, 4), (1, 5, 4, 6, 2)))
@@ -513,6 +514,13 @@ IMAGE_CASES = {
        ((PICTURES, (2, 2)), {"dilation_rate": 2}), ((PICTURES[0], 3), {"strides": 1,
                                                                        "padding": "same"}),
        ((PICTURES.transpose(0, 3, 1, 2), 2), CHANNELS_FIRST)],
+    # data_format named: Keras's torch backend reads gaussian_blur's None as channels first.
+    "gaussian_blur": [((PICTURES.astype(d),), CHANNELS_LAST) for d in FLOAT_TYPES]
+    + [((PICTURES, (5, 5), (1.5, 0.7)), CHANNELS_LAST), ((PICTURES, (4, 4)), CHANNELS_LAST),
+       ((PICTURES[0], (3, 3), (2.0, 2.0)), CHANNELS_LAST),
+       ((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
+    "sobel_edges": [((PICTURES.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
 }
 
 
