@@ -551,3 +551,12 @@ def test_gaussian_blur_and_sobel_edges():
     ramp = np.tile(np.arange(5.0), (5, 1))[None, :, :, None]  # grows along the width
     vertical, horizontal = np.moveaxis(ops.image.sobel_edges(ramp)[0, 1:-1, 1:-1, 0], -1, 0)
     assert (vertical == 0).all() and (horizontal == 8).all()
+
+
+def test_layer_normalization_keeps_keras_s_deprecated_rms_scaling():
+    x = np.array([[1.0, 2.0, 6.0]])
+    with pytest.warns(UserWarning, match="rms_scaling=True"):
+        scaled = ops.layer_normalization(x, rms_scaling=True, epsilon=0.0)
+    np.testing.assert_allclose(scaled, x / np.std(x))  # not centred, as in Keras
+    with pytest.raises(TypeError, match="unexpected arguments"):
+        ops.layer_normalization(x, center=True)

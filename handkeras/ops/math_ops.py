@@ -87,7 +87,6 @@ _op("segment_sum", "data, segment_ids, num_segments=None, sorted=False",
 _op("segment_max", "data, segment_ids, num_segments=None, sorted=False",
     _segment(np.maximum, _lowest), None, None,
     "The maxima of the rows of ``data`` that share a segment id.")
-
 _op("segment_min", "data, segment_ids, num_segments=None, sorted=False",
     _segment(np.minimum, _highest), None, None,
     "The minima of the rows of ``data`` that share a segment id.")
@@ -96,8 +95,7 @@ _op("segment_prod", "data, segment_ids, num_segments=None, sorted=False",
     "The products of the rows of ``data`` that share a segment id.")
 
 
-
-
+# -------------------------------------------------------------------------- Fourier transforms
 def _float_tensor(x):
     """``x`` as a tensor of Keras's float result type (integers and bools as floatx)."""
     x = convert_to_tensor(x)

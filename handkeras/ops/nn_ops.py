@@ -6,6 +6,7 @@ their dtype, as in Keras.
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -208,14 +209,22 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
 
 def _layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
-    if kwargs.pop("rms_scaling", False):
-        raise ValueError("`rms_scaling=True` is deprecated in Keras: use `rms_normalization`.")
+    rms_scaling = kwargs.pop("rms_scaling", False)
     if kwargs:
         raise TypeError(f"layer_normalization got unexpected arguments {sorted(kwargs)}.")
     epsilon = backend.epsilon() if epsilon is None else epsilon
     axes = tuple(sorted(a % x.ndim for a in ([axis] if isinstance(axis, int) else axis)))
     mean = np.mean(x, axis=axes, keepdims=True)
     variance = np.mean(np.square(x - mean), axis=axes, keepdims=True)
+    if rms_scaling:  # Keras's deprecated variant: x (not centred) over the standard deviation
+        warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument "
+                      "incorrectly scales the input by the variance, not the root mean square. "
+                      "To correctly use RMS Normalization, please use "
+                      "`keras.ops.rms_normalization` instead.", stacklevel=3)
+        outputs = x / np.sqrt(variance + epsilon)
+        gamma_only = None if gamma is None else _to_axes(np.asarray(gamma, x.dtype), axes,
+                                                         x.shape)
+        return outputs if gamma_only is None else outputs * gamma_only
     outputs = (x - mean) / np.sqrt(variance + epsilon)
     if gamma is not None:
         outputs = outputs * _to_axes(np.asarray(gamma, x.dtype), axes, x.shape)
@@ -298,7 +307,6 @@ _op("depth_to_space", "x, block_size, data_format='channels_last'", _depth_to_sp
     "order for channels_last, PyTorch's pixel shuffle for channels_first).")
 _op("space_to_depth", "x, block_size, data_format='channels_last'", _space_to_depth, None,
     None, "The inverse of ``depth_to_space``: spatial blocks moved into the channels.")
-
 
 
 # -------------------------------------------------------------------------------- attention

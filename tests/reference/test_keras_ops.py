@@ -416,7 +416,8 @@ CASES.update({
     + [((tensor("float64"),), {"gamma": np.array([1., 2., 3.]), "beta": np.array([0., 1., 0.]),
                                "epsilon": 0.1}),
        ((IMAGES,), {"axis": [1, 2]}),
-       ((IMAGES,), {"axis": (2, 3), "gamma": np.ones((2, 4)) * 2})],
+       ((IMAGES,), {"axis": (2, 3), "gamma": np.ones((2, 4)) * 2}),
+       ((tensor("float64"),), {"rms_scaling": True, "gamma": np.array([1., 2., 3.])})],
     "rms_normalization": [((tensor(d),), {}) for d in FLOAT_TYPES]
     + [((tensor("float64"),), {"scale": np.array([1., 2., 3.]), "epsilon": 0.5}),
        ((IMAGES,), {"axis": (1, 2)})],
