@@ -560,3 +560,13 @@ def test_layer_normalization_keeps_keras_s_deprecated_rms_scaling():
     np.testing.assert_allclose(scaled, x / np.std(x))  # not centred, as in Keras
     with pytest.raises(TypeError, match="unexpected arguments"):
         ops.layer_normalization(x, center=True)
+
+
+def test_conv_transpose_agrees_with_the_layer():
+    images = np.random.default_rng(11).normal(size=(2, 4, 5, 3)).astype("float32")
+    layer = handkeras.layers.Conv2DTranspose(2, 3, strides=2, padding="same", output_padding=1,
+                                             use_bias=False)
+    expected = layer(images)
+    assert expected.shape == (2, 8, 10, 2)
+    np.testing.assert_allclose(ops.conv_transpose(images, layer.kernel.numpy(), 2, "same", 1),
+                               expected, rtol=1e-5, atol=1e-6)

@@ -8,9 +8,12 @@ inputs are channels last ``(batch, *spatial, channels)`` unless ``data_format`` 
 kernels are Keras's ``(*kernel_size, input_channels / groups, filters)``.
 """
 
+import itertools
+
 import numpy as np
 
 from handkeras import backend
+from handkeras.layers.convolutional.base_conv_transpose import output_geometry
 from handkeras.layers.pooling.adaptive_pooling import adaptive_bins, apply_along, average_matrix
 from handkeras.ops.core import convert_to_tensor
 from handkeras.ops.dtypes import result_type
@@ -117,6 +120,40 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format,
                                dilation_rate)
     return conv(depthwise, pointwise_kernel, 1, "valid", data_format)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """The transposed convolution (the adjoint of ``conv``), as the ``Conv*DTranspose`` layers
+    compute it: each input position adds ``x @ kernel[i].T`` at ``stride * p + dilation * i``;
+    the output's size follows Keras's ``padding`` and ``output_padding`` rules. ``kernel`` is
+    ``(*kernel_size, filters, input_channels)``."""
+    inputs, kernel = convert_to_tensor(inputs), convert_to_tensor(kernel)
+    dtype = result_type(inputs.dtype, kernel.dtype)
+    x, restore = _channels_last(inputs.astype(dtype, copy=False), data_format,
+                                "conv transpose operation")
+    rank = x.ndim - 2
+    if kernel.ndim != rank + 2 or kernel.shape[-1] != x.shape[-1]:
+        raise ValueError(f"The kernel must be (*kernel_size, filters, {x.shape[-1]}) for inputs "
+                         f"of shape {inputs.shape}. Received: kernel.shape={kernel.shape}")
+    if padding not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding!r}")
+    kernel_size = kernel.shape[:rank]
+    strides = _tuple(strides, rank, "strides")
+    dilation = _tuple(dilation_rate, rank, "dilation_rate")
+    extra = [None] * rank if output_padding is None else _tuple(output_padding, rank,
+                                                                "output_padding", smallest=0)
+    geometry = [output_geometry(*args, padding, more) for args, more in
+                zip(zip(x.shape[1:-1], kernel_size, strides, dilation), extra)]
+    full = np.zeros((len(x), *(g[0] for g in geometry), kernel.shape[-2]), dtype)
+    for position in itertools.product(*(range(k) for k in kernel_size)):
+        target = tuple(slice(i * d, i * d + s * (n - 1) + 1, s) for i, d, s, n in
+                       zip(position, dilation, strides, x.shape[1:-1]))
+        full[(slice(None),) + target] += x @ kernel[position].astype(dtype).T
+    window = [(0, 0)] + [(0, max(start + length - whole, 0)) for whole, start, length in geometry]
+    outputs = np.pad(full, window + [(0, 0)])
+    return restore(outputs[(slice(None),) + tuple(slice(start, start + length)
+                                                  for _, start, length in geometry)])
 
 
 # ---------------------------------------------------------------------------------- pooling
@@ -237,4 +274,4 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 __all__ = ["adaptive_average_pool", "adaptive_max_pool", "average_pool", "conv",
-           "depthwise_conv", "fold", "max_pool", "separable_conv", "unfold"]
+           "conv_transpose", "depthwise_conv", "fold", "max_pool", "separable_conv", "unfold"]

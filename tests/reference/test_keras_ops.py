@@ -438,6 +438,15 @@ CASES.update({
        ((GRIDS, GRID_KERNEL[:2, :2, :2]), {"padding": "same"}),  # two groups
        ((VOLUMES, VOLUME_KERNEL), {"padding": "same", "strides": 2}),
        ((GRIDS.transpose(0, 3, 1, 2), GRID_KERNEL), {"padding": "same", **CHANNELS_FIRST})],
+    "conv_transpose": [((SEQUENCES.astype(d), SEQUENCE_KERNEL.transpose(0, 2, 1).astype(d)),
+                        {"strides": s}) for d in FLOAT_TYPES for s in (1, 2)]
+    + [((GRIDS, GRID_KERNEL.transpose(0, 1, 3, 2)), kwargs) for kwargs in
+       ({"strides": (2, 3), "padding": "same"}, {"strides": 2, "output_padding": 1},
+        {"strides": 3, "padding": "same", "output_padding": 2}, {"dilation_rate": 2})]
+    + [((SEQUENCES, SEQUENCE_KERNEL.transpose(0, 2, 1)), {"strides": 2, "padding": "same"}),
+       ((VOLUMES, VOLUME_KERNEL.transpose(0, 1, 2, 4, 3)), {"strides": 2, "padding": "same"}),
+       ((GRIDS.transpose(0, 3, 1, 2), GRID_KERNEL.transpose(0, 1, 3, 2)),
+        {"strides": 2, **CHANNELS_FIRST})],
     "depthwise_conv": [((GRIDS.astype(d), DEPTHWISE.astype(d)), {}) for d in FLOAT_TYPES]
     + [((GRIDS, DEPTHWISE), {"padding": "same", "strides": 2})],
     "separable_conv": [((GRIDS, DEPTHWISE, POINTWISE), {"padding": p}) for p in ("valid", "same")],
