@@ -1,18 +1,19 @@
-"""The activation and classification ops of ``keras.ops`` (``keras.ops.nn`` and
-``keras.ops.math``), computed by handkeras's own stable activation code.
+"""The activation, classification, normalization and attention ops of ``keras.ops.nn``; the
+activations are computed by handkeras's own stable activation code.
 
 The activations take any tensor and return floats: integers and bools become floatx, floats keep
 their dtype, as in Keras.
 """
 
 import math
+import warnings
 
 import numpy as np
 
 from handkeras import activations, backend
 from handkeras.ops.core import convert_to_tensor
-from handkeras.ops.dtypes import standardize_dtype
-from handkeras.ops.op_table import boolean, first, make_op, to_float
+from handkeras.ops.dtypes import result_type, standardize_dtype
+from handkeras.ops.op_table import argument_dtype, first, make_op, to_float
 
 _OPS = {}
 
@@ -58,23 +59,6 @@ _activation_op("hard_shrink", "x, threshold=0.5")
 _activation_op("threshold", "x, threshold, default_value")
 
 
-def _logsumexp(x, axis=None, keepdims=False):
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    peak = np.max(x, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
-    total = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
-    return total if keepdims else np.squeeze(total, axis=axis)
-
-
-_op("logsumexp", "x, axis=None, keepdims=False", _logsumexp, to_float, to_float,
-    "``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so that it never overflows.")
-_op("rsqrt", "x", lambda x: 1 / np.sqrt(x), to_float, to_float, "Element-wise ``1 / sqrt(x)``.")
-_op("erf", "x", np.vectorize(math.erf, otypes=[np.float64]), to_float, to_float,
-    "Element-wise error function.")
-_op("erfc", "x", np.vectorize(math.erfc, otypes=[np.float64]), to_float, to_float,
-    "Element-wise complementary error function ``1 - erf(x)``, exact in the tail.")
-
-
 def _normalize(x, axis=-1, order=2, epsilon=None):
     epsilon = backend.epsilon() if epsilon is None else epsilon
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
@@ -113,23 +97,6 @@ _op("one_hot", "x, num_classes, axis=-1, dtype=None, sparse=False", _one_hot, No
     "Integer labels ``x`` as one-hot vectors along ``axis`` (negative labels give zeros).")
 _op("multi_hot", "inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs",
     _multi_hot, None, None, "Each row of integer labels as one vector with ones at the labels.")
-
-
-def _top_k(x, k, sorted=True):
-    order = np.argsort(-x, axis=-1, stable=True)[..., :k]
-    return np.take_along_axis(x, order, axis=-1), order
-
-
-def _in_top_k(targets, predictions, k):
-    kth_largest = -np.partition(-predictions, k - 1, axis=-1)[..., k - 1]
-    target_values = np.take_along_axis(predictions, targets.astype(np.int64)[:, None], -1)[:, 0]
-    return target_values >= kth_largest
-
-
-_op("top_k", "x, k, sorted=True", _top_k, None, None,
-    "The ``k`` largest entries along the last axis and their (int64) indices, largest first.")
-_op("in_top_k", "targets, predictions, k", _in_top_k, None, boolean,
-    "Whether each target's prediction is among the ``k`` largest of its row (ties count).")
 
 
 # ------------------------------------------------------------------------------ cross-entropies
@@ -208,34 +175,180 @@ def _psnr(x1, x2, max_val):
 
 _op("psnr", "x1, x2, max_val", _psnr, to_float, to_float,
     "The peak signal-to-noise ratio of ``x2`` against ``x1``, in decibels.")
-_op("logdet", "x", lambda x: np.linalg.slogdet(x)[1], to_float, to_float,
-    "The log of the determinant of positive-definite matrices.")
 
 
-def _segment(reduce, empty):
-    """A segment reduction: ``reduce.at`` over the rows of ``data`` grouped by ``segment_ids``;
-    empty segments hold ``empty``, and ids outside ``[0, num_segments)`` are dropped."""
-    def segment_reduction(data, segment_ids, num_segments=None, sorted=False):
-        segment_ids = segment_ids.astype(np.int64)
-        if num_segments is None:
-            num_segments = int(np.max(segment_ids)) + 1 if segment_ids.size else 0
-        inside = (segment_ids >= 0) & (segment_ids < num_segments)
-        outputs = np.full((num_segments,) + data.shape[1:], empty(data.dtype), data.dtype)
-        reduce.at(outputs, segment_ids[inside], data[inside])
-        return outputs
-    return segment_reduction
+# ----------------------------------------------------------------------------- normalizations
+def _at_least_float32(dtypes):
+    """Keras computes the normalizations in at least float32 (float16 too), then casts back."""
+    return result_type(dtypes[0], "float32")
 
 
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+def _along(value, axis, ndim):
+    """A per-channel vector shaped to broadcast along ``axis`` of an ``ndim``-d tensor."""
+    if value is None or value.ndim != 1 or ndim < 2:
+        return value
+    shape = [1] * ndim
+    shape[axis] = value.shape[0]
+    return value.reshape(shape)
 
 
-_op("segment_sum", "data, segment_ids, num_segments=None, sorted=False",
-    _segment(np.add, lambda dtype: 0), None, None,
-    "The sums of the rows of ``data`` that share a segment id.")
-_op("segment_max", "data, segment_ids, num_segments=None, sorted=False",
-    _segment(np.maximum, _lowest), None, None,
-    "The maxima of the rows of ``data`` that share a segment id.")
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=0.001):
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``, the vectors along ``axis``
+    (in the promotion of the tensors' dtypes)."""
+    tensors = [v for v in (x, mean, variance, offset, scale) if v is not None]
+    dtype = result_type(*(argument_dtype(v) for v in tensors))
+    x = convert_to_tensor(x, dtype)
+    mean, variance, offset, scale = (
+        None if v is None else _along(convert_to_tensor(v, dtype), axis, x.ndim)
+        for v in (mean, variance, offset, scale))
+    with np.errstate(all="ignore"):
+        outputs = (x - mean) / np.sqrt(variance + epsilon)
+    if scale is not None:
+        outputs = outputs * scale
+    return (outputs if offset is None else outputs + offset).astype(dtype, copy=False)
+
+
+def _layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    if kwargs:
+        raise TypeError(f"layer_normalization got unexpected arguments {sorted(kwargs)}.")
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    axes = tuple(sorted(a % x.ndim for a in ([axis] if isinstance(axis, int) else axis)))
+    mean = np.mean(x, axis=axes, keepdims=True)
+    variance = np.mean(np.square(x - mean), axis=axes, keepdims=True)
+    if rms_scaling:  # Keras's deprecated variant: x (not centred) over the standard deviation
+        warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument "
+                      "incorrectly scales the input by the variance, not the root mean square. "
+                      "To correctly use RMS Normalization, please use "
+                      "`keras.ops.rms_normalization` instead.", stacklevel=3)
+        outputs = x / np.sqrt(variance + epsilon)
+        gamma_only = None if gamma is None else _to_axes(np.asarray(gamma, x.dtype), axes,
+                                                         x.shape)
+        return outputs if gamma_only is None else outputs * gamma_only
+    outputs = (x - mean) / np.sqrt(variance + epsilon)
+    if gamma is not None:
+        outputs = outputs * _to_axes(np.asarray(gamma, x.dtype), axes, x.shape)
+    if beta is not None:
+        outputs = outputs + _to_axes(np.asarray(beta, x.dtype), axes, x.shape)
+    return outputs
+
+
+def _to_axes(value, axes, shape):
+    """Weights over the normalized ``axes`` shaped to broadcast against the tensor."""
+    if value.ndim == len(shape) or axes == (len(shape) - 1,):
+        return value
+    return value.reshape([n if i in axes else 1 for i, n in enumerate(shape)])
+
+
+def _rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    axes = tuple(sorted(a % max(x.ndim, 1) for a in ([axis] if isinstance(axis, int) else axis)))
+    squares = np.mean(np.square(x), axis=axes, keepdims=True)
+    outputs = x / np.sqrt(squares + epsilon)
+    return outputs if scale is None else outputs * np.asarray(scale, x.dtype)
+
+
+def _normalization(name, parameters, function, doc):
+    """A normalization computed in at least float32 and returned in ``x``'s own dtype."""
+    _op(name, parameters, function, lambda dtypes: _at_least_float32(dtypes[:1]),
+        lambda dtypes: result_type(dtypes[0]), doc)
+
+
+_normalization("layer_normalization", "x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs",
+               _layer_normalization,
+               "``x`` normalized to mean 0 and variance 1 over ``axis``, then ``* gamma + beta``.")
+_normalization("rms_normalization", "x, scale=None, axis=-1, epsilon=None", _rms_normalization,
+               "``x`` divided by its root mean square over ``axis``, then ``* scale``.")
+
+
+# ------------------------------------------------------------------------ depth and space
+def _blocks(x, block_size, data_format):
+    if x.ndim != 4:
+        raise ValueError(f"Expected a 4-D tensor (batch, height, width, channels). Received: "
+                         f"x.shape={x.shape}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"`data_format` must be 'channels_last' or 'channels_first'. "
+                         f"Received: data_format={data_format!r}")
+    return int(block_size)
+
+
+def _depth_to_space(x, block_size, data_format="channels_last"):
+    b = _blocks(x, block_size, data_format)
+    channels = x.shape[3 if data_format == "channels_last" else 1]
+    if channels % (b * b):
+        raise ValueError(f"depth_to_space: the channels ({channels}) must be a multiple of "
+                         f"block_size ** 2 = {b * b}.")
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        blocks = x.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
+        return blocks.reshape(n, h * b, w * b, c // (b * b))
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return blocks.reshape(n, c // (b * b), h * b, w * b)
+
+
+def _space_to_depth(x, block_size, data_format="channels_last"):
+    b = _blocks(x, block_size, data_format)
+    height, width = x.shape[1:3] if data_format == "channels_last" else x.shape[2:]
+    if height % b or width % b:
+        raise ValueError(f"space_to_depth: height and width ({height}, {width}) must be "
+                         f"multiples of block_size={b}.")
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        blocks = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
+        return blocks.reshape(n, h // b, w // b, c * b * b)
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c, h // b, b, w // b, b).transpose(0, 1, 3, 5, 2, 4)
+    return blocks.reshape(n, c * b * b, h // b, w // b)
+
+
+_op("depth_to_space", "x, block_size, data_format='channels_last'", _depth_to_space, None,
+    None, "Channels moved into ``block_size`` x ``block_size`` spatial blocks (TensorFlow's "
+    "order for channels_last, PyTorch's pixel shuffle for channels_first).")
+_op("space_to_depth", "x, block_size, data_format='channels_last'", _space_to_depth, None,
+    None, "The inverse of ``depth_to_space``: spatial blocks moved into the channels.")
+
+
+# -------------------------------------------------------------------------------- attention
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """``softmax(query @ key.T * scale + bias) @ value`` per head, for ``(batch, length, heads,
+    head_dim)`` tensors (``scale`` is ``1 / sqrt(head_dim)`` by default). A boolean ``mask``
+    (``(batch, heads, query length, key length)``, broadcast) keeps the scores where it holds
+    and gives the others a large negative score; ``is_causal`` keeps each query to the keys at
+    or before it. Fewer key/value heads than query heads are repeated in groups."""
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU. Set "
+                         "attn_logits_soft_cap=None when not using JAX on TPU.")
+    if flash_attention:
+        raise ValueError("`flash_attention=True` needs a GPU kernel: handkeras computes "
+                         "attention with numpy. Leave flash_attention=None.")
+    query, key, value = (convert_to_tensor(t) for t in (query, key, value))
+    if query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
+        raise ValueError("`dot_product_attention` only supports 4D inputs. Received: "
+                         f"query.shape={query.shape}, key.shape={key.shape}, "
+                         f"value.shape={value.shape}.")
+    if bias is not None and mask is not None:
+        raise ValueError("Only one of `bias` and `mask` can be provided. Received both.")
+    dtype = result_type(query.dtype, key.dtype, value.dtype)
+    query, key, value = (np.swapaxes(t.astype(dtype), 1, 2) for t in (query, key, value))
+    heads, key_heads = query.shape[1], key.shape[1]
+    if heads > key_heads > 1:
+        key, value = (np.repeat(t, heads // key_heads, axis=1) for t in (key, value))
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = query @ np.swapaxes(key, -1, -2) * np.asarray(scale, dtype)
+    allowed = None if mask is None else convert_to_tensor(mask, "bool")
+    if is_causal:
+        causal = np.tril(np.ones(scores.shape[-2:], bool))
+        allowed = causal if allowed is None else allowed & causal
+    if allowed is not None:
+        lowest = -0.7 * (65500.0 if dtype == "float16" else 3.38953e38)
+        scores = scores + np.where(allowed, 0, lowest).astype(dtype)
+    if bias is not None:
+        scores = scores + convert_to_tensor(bias, dtype)
+    weights = activations.softmax.forward(scores, axis=-1)
+    return np.swapaxes(weights @ value, 1, 2).astype(dtype, copy=False)
+
 
 globals().update(_OPS)
-__all__ = sorted(_OPS)
+__all__ = sorted([*_OPS, "batch_normalization", "dot_product_attention"])

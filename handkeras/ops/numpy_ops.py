@@ -404,21 +404,80 @@ _op("kaiser", "x, beta", np.kaiser, None, lambda dtypes: backend.floatx(),
     "The Kaiser window of ``x`` points with shape ``beta``.")
 
 
-# --------------------------------------------------------------------------------- linalg, lite
-def _norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (Keras's name)
-    axis = tuple(axis) if isinstance(axis, list) else axis
-    if axis is None and ord is None:
-        return np.sqrt(np.sum(np.square(x), keepdims=keepdims))
-    return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+# ------------------------------------------------------------------------------ counting values
+def _unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
+            return_counts=False, axis=None, size=None, fill_value=None):
+    """numpy's ``unique`` with Keras's extras: the inverse indices keep ``x``'s shape, and
+    ``size`` cuts or pads the results to a fixed length (values with ``fill_value``, 0 by
+    default; counts with 0; first indices with 1, as Keras's torch backend pads them)."""
+    values, first, inverse, counts = np.unique(x, return_index=True, return_inverse=True,
+                                               return_counts=True, axis=axis)
+    inverse = inverse.reshape(x.shape) if axis is None else inverse.reshape(-1)
+    if size is not None:
+        axis_of_values = 0 if axis is None else axis % x.ndim
+        values = _fit(values, size, axis_of_values, 0 if fill_value is None else fill_value)
+        first, counts = _fit(first, size, 0, 1), _fit(counts, size, 0, 0)
+    results = [values] + [r for r, wanted in [(first, return_index), (inverse, return_inverse),
+                                              (counts, return_counts)] if wanted]
+    return results[0] if len(results) == 1 else tuple(results)
 
 
-_op("norm", "x, ord=None, axis=None, keepdims=False", _norm, to_float, to_float,
-    "The vector or matrix norm of ``x`` (over every entry when ``ord`` and ``axis`` are None).")
-_op("det", "x", np.linalg.det, to_float, to_float, "The determinant of square matrices.")
-_op("inv", "x", np.linalg.inv, to_float, to_float, "The inverse of square matrices.")
-_op("solve", "a, b",
-    lambda a, b: np.linalg.solve(a, convert_to_tensor(b, a.dtype)), to_float, to_float,
-    "The ``x`` with ``a @ x = b``.")
+def _fit(x, size, axis, fill):
+    """``x`` cut to ``size`` entries along ``axis``, or padded with ``fill``."""
+    if x.shape[axis] >= size:
+        return np.take(x, np.arange(size), axis=axis)
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (0, size - x.shape[axis])
+    return np.pad(x, pad, constant_values=fill)
+
+
+_op("unique", "x, sorted=True, return_index=False, return_inverse=False, return_counts=False, "
+    "axis=None, size=None, fill_value=None", _unique, None, None,
+    "The sorted distinct values of ``x`` (or slices along ``axis``), with the index of each "
+    "one's first occurrence, the inverse indices and the counts when asked (int64).")
+
+
+def histogram(x, bins=10, range=None):  # noqa: A002  (Keras's name)
+    """The counts of ``x`` in ``bins`` equal bins over ``range`` (its extremes by default), and
+    the bins' edges, both floats."""
+    if not isinstance(bins, int) or isinstance(bins, bool):
+        raise TypeError(f"Argument `bins` must be of type `int`. Received: bins={bins}")
+    if bins < 0:
+        raise ValueError(f"Argument `bins` should be a non-negative integer. Received: "
+                         f"bins={bins}")
+    if range:
+        if not isinstance(range, tuple) or len(range) < 2:
+            raise ValueError(f"Argument `range` must be a tuple of two elements. Received: "
+                             f"range={range}")
+        if range[1] < range[0]:
+            raise ValueError("The second element of `range` must be greater than the first. "
+                             f"Received: range={range}")
+    x = convert_to_tensor(x)
+    x = x.astype(result_type(x.dtype, float), copy=False)
+    counts, edges = np.histogram(x, bins=bins, range=range or None)
+    return counts.astype(x.dtype), edges.astype(x.dtype)
+
+
+_op("view", "x, dtype=None", lambda x, dtype=None: x.view(standardize_dtype(dtype)), None,
+    None, "``x``'s bytes read as ``dtype`` (floatx if None, as in Keras); the last axis grows "
+    "or shrinks with the item size.")
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``pyfunc`` made to map over the leading axes of its tensor arguments (over every element,
+    or over the core dimensions of ``signature``, numpy's notation such as ``"(n)->()"``)."""
+    mapped = np.vectorize(pyfunc, excluded=excluded or set(), signature=signature)
+
+    def vectorized(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            outputs = mapped(*args, **kwargs)
+        return tuple(np.asarray(o) for o in outputs) if isinstance(outputs, tuple) \
+            else np.asarray(outputs)
+
+    vectorized.__name__ = getattr(pyfunc, "__name__", "vectorized")
+    vectorized.__doc__ = pyfunc.__doc__
+    return vectorized
+
 
 globals().update(_OPS)
-__all__ = sorted(_OPS)
+__all__ = sorted([*_OPS, "histogram", "vectorize"])

@@ -28,9 +28,9 @@ keras = pytest.importorskip("keras")
 
 MODULES = ("", "backend", "layers", "losses", "metrics", "optimizers", "activations", "initializers",
            "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
-           "random", "ops", "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb",
-           "datasets.reuters", "datasets.boston_housing", "preprocessing.sequence",
-           "preprocessing.image")
+           "random", "ops", "ops.image", "ops.linalg", "ops.nn", "ops.numpy",
+           "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
+           "datasets.boston_housing", "preprocessing.sequence", "preprocessing.image")
 
 # Public names of handkeras that Keras 3.15.1 does not export from the same module.
 HANDKERAS_ONLY = {
@@ -285,8 +285,9 @@ GUIDE_MODULES = ("", "layers", "activations", "losses", "metrics", "optimizers",
                  "optimizers.schedules", "initializers", "regularizers", "constraints",
                  "callbacks", "models", "saving", "utils", "config", "backend", "datasets",
                  "datasets.boston_housing", "datasets.fashion_mnist", "datasets.imdb",
-                 "datasets.mnist", "datasets.reuters", "ops", "preprocessing",
-                 "preprocessing.image", "preprocessing.sequence", "random")
+                 "datasets.mnist", "datasets.reuters", "ops", "ops.image", "ops.linalg",
+                 "ops.nn", "ops.numpy", "preprocessing", "preprocessing.image",
+                 "preprocessing.sequence", "random")
 
 
 def guide_names(module, top_level):

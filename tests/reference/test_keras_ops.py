@@ -317,9 +317,309 @@ CASES.update({
     "kaiser": [((5, 0.5), {}), ((4, 14.0), {})],
 })
 
+# keras.ops.linalg: symmetric positive definite, tall, and triangular matrices, one and stacked.
+SPD3 = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+TALL = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
+RIGHT = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 2.0]])
+FACTOR = np.linalg.cholesky(SPD3)
+FLOAT_TYPES = ("float32", "float64")
+FILL_MODES_OF_OPS = ("constant", "nearest", "wrap", "mirror", "reflect")
+CASES.update({
+    "cholesky": [((SPD3.astype(d),), {"upper": u}) for d in FLOAT_TYPES for u in (False, True)]
+    + [((np.stack([SPD3, 2 * SPD3]),), {})],
+    "cholesky_inverse": [((FACTOR.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((FACTOR.T,), {"upper": True})],
+    "eig": [((SPD3,), {}), ((np.array([[0.0, -1.0], [1.0, 0.0]]),), {}),
+            ((np.array([[2.0, 1.0], [0.0, 3.0]], "float32"),), {})],
+    "eigh": [((SPD3.astype(d),), {}) for d in FLOAT_TYPES],
+    "lu_factor": [((m.astype(d),), {}) for d in FLOAT_TYPES
+                  for m in (SPD3[::-1], TALL, TALL.T, np.stack([SPD3, SPD3[::-1]]))],
+    "qr": [((TALL.astype(d),), {"mode": m}) for d in FLOAT_TYPES for m in ("reduced", "complete")],
+    "svd": [((TALL.astype(d),), kwargs) for d in FLOAT_TYPES for kwargs in
+            ({}, {"full_matrices": False}, {"compute_uv": False})],
+    # float64 only: torch's float32 least squares (QR with column pivoting) is 1e-5 off here.
+    "lstsq": [((TALL, RIGHT[:, 1]), {}), ((TALL, RIGHT), {"rcond": 1e-3})],
+    "matrix_rank": [((m.astype(d),), {}) for d in FLOAT_TYPES for m in (TALL, np.ones((3, 3)))]
+    + [((TALL,), {"tol": 0.5})],
+    "pinv": [((TALL.astype(d),), {}) for d in FLOAT_TYPES] + [((TALL,), {"rcond": 0.5})],
+    "solve_triangular": [((np.tril(SPD3).astype(d), RIGHT.astype(d)), {"lower": True})
+                         for d in FLOAT_TYPES]
+    + [((SPD3, RIGHT[:, 0]), {}), ((np.stack([SPD3, 2 * SPD3]), np.stack([RIGHT, RIGHT])), {})],
+})
+
+
+# Signals (Keras's complex tensors are (real, imag) pairs), counting, normalizations, blocks.
+SIGNAL = np.array([0.5, 2.0, -1.0, 3.0, 0.25, 1.5, -2.0, 1.0, 0.0, 2.5, -0.5, 1.25])
+PAIR = (np.array([[1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0, 0.0]]),
+        np.array([[0.0, 1.0, -1.0, 0.5], [2.0, 0.0, 1.0, -3.0]]))
+SPECTRUM = (PAIR[0][:, :3], PAIR[1][:, :3])
+REPEATS = np.array([3, 1, 2, 1, 3, 3])
+IMAGES = np.arange(32.0).reshape(2, 2, 2, 4)
+CHANNELS_FIRST = {"data_format": "channels_first"}
+CHANNELS_LAST = {"data_format": "channels_last"}
+# Convolutions and pooling over 1, 2 and 3 spatial axes; kernels (*size, channels, filters).
+SEQUENCES, GRIDS, VOLUMES = (np.random.default_rng(6).normal(size=shape) for shape in
+                             ((2, 7, 4), (2, 6, 7, 4), (1, 5, 4, 6, 2)))
+SEQUENCE_KERNEL, GRID_KERNEL, VOLUME_KERNEL, DEPTHWISE, POINTWISE = (
+    np.random.default_rng(7).normal(size=shape) for shape in
+    ((3, 4, 5), (3, 2, 4, 6), (2, 3, 2, 2, 3), (3, 3, 4, 2), (1, 1, 8, 5)))
+# CTC: labels (blank 0) and per-step scores of 3 samples, 6 steps, 4 classes.
+LABELS = np.array([[1, 2, 0], [3, 3, 0], [1, 0, 0]])
+STEP_SCORES = np.random.default_rng(8).normal(size=(3, 6, 4))
+STEP_SCORES[0, :, 2] += 1  # repeats to merge
+# Attention: 4 query heads over 2 key/value heads (grouped), 4 queries, 5 keys.
+QUERY, KEY, VALUE = (np.random.default_rng(3).normal(size=shape)
+                     for shape in ((2, 4, 4, 3), (2, 5, 2, 3), (2, 5, 2, 3)))
+ATTENDED = np.random.default_rng(4).random((2, 4, 4, 5)) > 0.3
+CASES.update({
+    **{name: [((tuple(p.astype(d) for p in PAIR),), {}) for d in FLOAT_TYPES]
+       for name in ("fft", "fft2", "ifft2")},
+    "rfft": [((SIGNAL.astype(d),), {}) for d in DTYPES[:3]]
+    + [((PAIR[0],), {"fft_length": n}) for n in (3, 6)],
+    "irfft": [((tuple(p.astype(d) for p in SPECTRUM),), {}) for d in FLOAT_TYPES]
+    + [((SPECTRUM,), {"fft_length": n}) for n in (3, 5)],
+    "stft": [((SIGNAL.astype(d), 4, 2, 4), {}) for d in FLOAT_TYPES]
+    + [((np.stack([SIGNAL, -SIGNAL]), 4, 3, 8), {"window": w, "center": c})
+       for w in ("hamming", None, np.linspace(0.1, 1.0, 4)) for c in (True, False)],
+    "istft": [((tuple(p.astype(d) for p in PAIR), 6, 2, 6), {}) for d in FLOAT_TYPES]
+    + [((PAIR, 6, 3, 6), {"length": 7}), ((PAIR, 4, 2, 6), {}),
+       ((PAIR, 6, 2, 6), {"window": None}), ((PAIR, 6, 2, 6), {"center": False}),
+       ((PAIR, 4, 2, 6), {"window": "hamming", "center": False, "length": 6})],
+    "extract_sequences": [((SIGNAL.astype(d), 4, 3), {}) for d in DTYPES[:3]]
+    + [((SIGNAL.reshape(2, 6), 2, 2), {})],
+    "erfinv": [((np.array([0.1, -0.5, 0.9, 0.999, -0.99999, 0.0, 1.0, -1.0]).astype(d),), {})
+               for d in FLOAT_TYPES] + [((np.array([0, 1], "int32"),), {})],
+    "cdist": [((tensor(a), tensor(b)[::-1]), {}) for a, b in
+              [("float32", "float32"), ("float64", "float64"), ("int32", "int32")]]
+    + [((np.ones((2, 3, 2)), np.zeros((2, 1, 2))), {})],
+    "unique": [((REPEATS.astype(d),), {}) for d in ("float32", "float64", "int32")]
+    + [((REPEATS,), {"return_index": True, "return_inverse": True, "return_counts": True}),
+       ((np.array([[1, 2], [1, 2], [0, 5]]),), {"axis": 0, "return_inverse": True}),
+       ((REPEATS.reshape(2, 3),), {"return_inverse": True, "return_counts": True}),
+       ((REPEATS,), {"size": 5, "fill_value": -1, "return_counts": True}),
+       ((REPEATS,), {"size": 2, "return_counts": True})],
+    "histogram": [((SIGNAL.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((SIGNAL,), {"bins": 3, "range": (-1.0, 2.0)}), ((SIGNAL,), {"bins": 0})],
+    "view": [((np.array([1.0, 2.0], "float32"), "int32"), {}),
+             ((np.array([1.0, -2.0]), "uint8"), {}), ((np.array([1, 2], "int32"),), {})],
+    "segment_min": [((np.array([[1., 5.], [3., 2.], [0., 0.]]).astype(d), np.array([0, 0, 2])),
+                     {}) for d in ("float32", "float64")]
+    + [((np.array([4, 2, 3, 1], "int32"), np.array([1, 1, 0, 0])), {})],
+    "segment_prod": [((np.array([[1., 5.], [3., 2.], [2., 0.5]]).astype(d), np.array([0, 0, 2])),
+                      {}) for d in ("float32", "float64", "int32")]
+    + [((np.array([1., 2., 3., 4.]), np.array([0, 2, 0, -1])), {"num_segments": 3})],
+    "batch_normalization": [((tensor(d), np.array([1., 2., 3.]), np.array([1., 4., 9.]), -1), {})
+                            for d in FLOAT_TYPES]
+    + [((tensor("float64"), np.array([1., 2.]), np.array([1., 4.]), 0),
+        {"offset": np.array([1., 1.]), "scale": np.array([2., 3.]), "epsilon": 0.1})],
+    "layer_normalization": [((tensor(d),), {}) for d in FLOAT_TYPES]
+    + [((tensor("float64"),), {"gamma": np.array([1., 2., 3.]), "beta": np.array([0., 1., 0.]),
+                               "epsilon": 0.1}),
+       ((IMAGES,), {"axis": [1, 2]}),
+       ((IMAGES,), {"axis": (2, 3), "gamma": np.ones((2, 4)) * 2}),
+       ((tensor("float64"),), {"rms_scaling": True, "gamma": np.array([1., 2., 3.])})],
+    "rms_normalization": [((tensor(d),), {}) for d in FLOAT_TYPES]
+    + [((tensor("float64"),), {"scale": np.array([1., 2., 3.]), "epsilon": 0.5}),
+       ((IMAGES,), {"axis": (1, 2)})],
+    "depth_to_space": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
+    + [((IMAGES, 2), {"data_format": "channels_first"})],
+    "dot_product_attention": [((QUERY.astype(d), KEY.astype(d), VALUE.astype(d)), {})
+                              for d in FLOAT_TYPES]
+    + [((QUERY, KEY, VALUE), kwargs) for kwargs in
+       ({"scale": 0.3}, {"mask": ATTENDED}, {"bias": ATTENDED * 2.5 - 1},
+        {"mask": np.zeros((4, 5), bool)})]
+    + [((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True}),
+       ((QUERY, KEY[:, :4], VALUE[:, :4]), {"is_causal": True, "mask": ATTENDED[..., :4]}),
+       ((QUERY, KEY[:, :, :1], VALUE[:, :, :1]), {})],
+    "conv": [((SEQUENCES.astype(d), SEQUENCE_KERNEL.astype(d)), {}) for d in FLOAT_TYPES]
+    + [((SEQUENCES, SEQUENCE_KERNEL), {"padding": "same", "strides": 2}),
+       ((GRIDS, GRID_KERNEL), {"strides": (2, 3), "padding": "same"}),
+       ((GRIDS, GRID_KERNEL), {"dilation_rate": 2}),
+       ((GRIDS, GRID_KERNEL[:2, :2, :2]), {"padding": "same"}),  # two groups
+       ((VOLUMES, VOLUME_KERNEL), {"padding": "same", "strides": 2}),
+       ((GRIDS.transpose(0, 3, 1, 2), GRID_KERNEL), {"padding": "same", **CHANNELS_FIRST})],
+    "conv_transpose": [((SEQUENCES.astype(d), SEQUENCE_KERNEL.transpose(0, 2, 1).astype(d)),
+                        {"strides": s}) for d in FLOAT_TYPES for s in (1, 2)]
+    + [((GRIDS, GRID_KERNEL.transpose(0, 1, 3, 2)), kwargs) for kwargs in
+       ({"strides": (2, 3), "padding": "same"}, {"strides": 2, "output_padding": 1},
+        {"strides": 3, "padding": "same", "output_padding": 2}, {"dilation_rate": 2})]
+    + [((SEQUENCES, SEQUENCE_KERNEL.transpose(0, 2, 1)), {"strides": 2, "padding": "same"}),
+       ((VOLUMES, VOLUME_KERNEL.transpose(0, 1, 2, 4, 3)), {"strides": 2, "padding": "same"}),
+       ((GRIDS.transpose(0, 3, 1, 2), GRID_KERNEL.transpose(0, 1, 3, 2)),
+        {"strides": 2, **CHANNELS_FIRST})],
+    "depthwise_conv": [((GRIDS.astype(d), DEPTHWISE.astype(d)), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, DEPTHWISE), {"padding": "same", "strides": 2})],
+    "separable_conv": [((GRIDS, DEPTHWISE, POINTWISE), {"padding": p}) for p in ("valid", "same")],
+    "max_pool": [((SEQUENCES.astype(d), 2), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, 3), {"strides": 2, "padding": "same"}),
+       ((GRIDS, (2, 3)), {"strides": 1, "padding": "same"}), ((VOLUMES, 2), {"padding": "same"}),
+       ((GRIDS.transpose(0, 3, 1, 2), 2), CHANNELS_FIRST)],
+    # "same" padding split evenly only: where it is not, Keras's torch backend repeats the edge
+    # into the mean (see tests/test_ops.py).
+    "average_pool": [((SEQUENCES.astype(d), 2), {}) for d in FLOAT_TYPES]
+    + [((GRIDS, 3), {"strides": 1, "padding": "same"}), ((GRIDS, (2, 2)), {"strides": (2, 1)}),
+       ((VOLUMES, 3), {"strides": 1, "padding": "same"})],
+    "ctc_loss": [((LABELS, STEP_SCORES.astype(d), np.array([2, 2, 1]), np.array([6, 5, 3])), {})
+                 for d in FLOAT_TYPES]
+    + [((LABELS, STEP_SCORES, np.array([3, 3, 1]), np.array([2, 6, 3])), {}),  # one impossible
+       ((np.array([[1, 2, 0], [0, 0, 2], [1, 1, 1]]), STEP_SCORES, np.array([3, 3, 3]),
+         np.array([6, 6, 6])), {"mask_index": 3})],
+    "ctc_decode": [((STEP_SCORES.astype(d), np.array([6, 4, 5])), kwargs) for d in FLOAT_TYPES
+                   for kwargs in ({}, {"merge_repeated": False}, {"mask_index": 3},
+                                  {"mask_index": None})],
+    **{name: [((SEQUENCES, 3), {}), ((GRIDS, (4, 3)), {}), ((GRIDS, (8, 9)), {}),
+              ((VOLUMES, 2), {}), ((GRIDS.astype("float32"), (2, 5)), {}),
+              ((GRIDS.transpose(0, 3, 1, 2), (4, 3)), CHANNELS_FIRST)]
+       for name in ("adaptive_average_pool", "adaptive_max_pool")},
+    "space_to_depth": [((IMAGES.astype(d), 2), {}) for d in ("float32", "int32")]
+    + [((IMAGES.transpose(0, 3, 1, 2), 2), {"data_format": "channels_first"})],
+})
+
+
+# keras.ops.image: batches and single images, channels last and first, floats and uint8.
+PICTURES = np.random.default_rng(0).random((2, 5, 6, 3))
+BYTES = (PICTURES * 255).astype("uint8")
+TRANSFORMS = np.array([[0.9, -0.2, 1.3, 0.25, 1.1, -0.7, 0, 0], [1, 0, 0.5, 0, 1, -1.5, 0, 0]])
+POINTS = np.array([[0.5, 2.2, -1.0, 4.7, 2.5], [1.5, 0.0, 3.3, 6.2, 7.5]])
+IMAGE_CASES = {
+    "rgb_to_grayscale": [((PICTURES.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((BYTES,), {}), ((PICTURES[0],), {}), ((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
+    **{name: [((PICTURES.astype(d),), {}) for d in FLOAT_TYPES]
+       + [((PICTURES[0],), {}), ((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)]
+       for name in ("rgb_to_hsv", "hsv_to_rgb")},
+    "resize": [((PICTURES.astype(d), (3, 4)), {}) for d in FLOAT_TYPES]
+    + [((PICTURES, size), {"interpolation": i}) for size in ((7, 9), (3, 2))
+       for i in ("nearest", "bicubic")]
+    + [((PICTURES, (2, 3)), {"antialias": True, "interpolation": i})
+       for i in ("bilinear", "bicubic")]
+    + [((PICTURES, (4, 4)), {"crop_to_aspect_ratio": True}),
+       ((PICTURES, (4, 4)), {"pad_to_aspect_ratio": True, "fill_value": 0.5}),
+       ((BYTES, (4, 7)), {}), ((PICTURES[0], (3, 3)), {}),
+       ((PICTURES.transpose(0, 3, 1, 2), (3, 4)), CHANNELS_FIRST)],
+    "affine_transform": [((PICTURES.astype(d), TRANSFORMS.astype(d)), {"fill_mode": m})
+                         for d in FLOAT_TYPES for m in FILL_MODES_OF_OPS]
+    + [((PICTURES, TRANSFORMS), {"interpolation": "nearest"}),
+       ((PICTURES, TRANSFORMS), {"fill_value": 0.5}), ((BYTES, TRANSFORMS), {}),
+       ((PICTURES[0], TRANSFORMS[0]), {}),
+       ((PICTURES.transpose(0, 3, 1, 2), TRANSFORMS), CHANNELS_FIRST)],
+    "map_coordinates": [((PICTURES[0, :, :, 0].astype(d), POINTS), {"order": o, "fill_mode": m})
+                        for d in FLOAT_TYPES for o in (0, 1) for m in FILL_MODES_OF_OPS]
+    + [((BYTES[0, :, :, 0], POINTS), {"order": 1, "fill_value": 3}),
+       ((PICTURES[0], np.stack([POINTS[0], POINTS[1], np.array([0, 1, 2, 1, 0])])),
+        {"order": 1})],
+    "pad_images": [((PICTURES, 1, 2), {"target_height": 8, "target_width": 9}),
+                   ((PICTURES[0],), {"top_padding": 1, "bottom_padding": 0, "left_padding": 2,
+                                     "right_padding": 1}),
+                   ((PICTURES.transpose(0, 3, 1, 2),), {"bottom_padding": 2, "target_height": 9,
+                                                        "right_padding": 1, "target_width": 7,
+                                                        **CHANNELS_FIRST})],
+    "crop_images": [((PICTURES, 1, 2), {"target_height": 3, "target_width": 3}),
+                    ((PICTURES[0],), {"bottom_cropping": 1, "target_height": 2,
+                                      "left_cropping": 1, "right_cropping": 1}),
+                    ((PICTURES.transpose(0, 3, 1, 2),), {"top_cropping": 1, "bottom_cropping": 2,
+                                                         "target_width": 4, "right_cropping": 0,
+                                                         **CHANNELS_FIRST})],
+    "extract_patches": [((PICTURES.astype(d), 2), {}) for d in FLOAT_TYPES]
+    + [((PICTURES, (2, 3)), {"strides": (1, 2), "padding": "same"}),
+       ((PICTURES, (2, 2)), {"dilation_rate": 2}), ((PICTURES[0], 3), {"strides": 1,
+                                                                       "padding": "same"}),
+       ((PICTURES.transpose(0, 3, 1, 2), 2), CHANNELS_FIRST)],
+    # data_format named: Keras's torch backend reads gaussian_blur's None as channels first.
+    "gaussian_blur": [((PICTURES.astype(d),), CHANNELS_LAST) for d in FLOAT_TYPES]
+    + [((PICTURES, (5, 5), (1.5, 0.7)), CHANNELS_LAST), ((PICTURES, (4, 4)), CHANNELS_LAST),
+       ((PICTURES[0], (3, 3), (2.0, 2.0)), CHANNELS_LAST),
+       ((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
+    "sobel_edges": [((PICTURES.astype(d),), {}) for d in FLOAT_TYPES]
+    + [((PICTURES.transpose(0, 3, 1, 2),), CHANNELS_FIRST)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMAGE_CASES))
+def test_image_op_matches_keras(name):
+    ours, theirs = getattr(handkeras.ops.image, name), getattr(keras.ops.image, name)
+    for args, kwargs in IMAGE_CASES[name]:
+        where = f"ops.image.{name}{args!r:.100} {kwargs}"
+        assert_same(ours(*args, **kwargs), to_numpy(theirs(*args, **kwargs)), where)
+
+
+def test_every_image_op_has_reference_cases():
+    assert sorted(set(handkeras.ops.image.__all__) - set(IMAGE_CASES)) == []
+
+
+# Control flow and functional ops: each case is a call written once for both libraries' ops
+# (Keras's torch backend maps only over torch tensors, so the mapped inputs are converted first).
+STEPS = np.arange(6.0).reshape(3, 2)
+BLOCKS = np.random.default_rng(10).normal(size=(2, 3, 6, 7))
+UNFOLDINGS = [{"kernel_size": 2}, {"kernel_size": (2, 3), "stride": 2},
+              {"kernel_size": 3, "padding": 1, "dilation": 2},
+              {"kernel_size": (3, 2), "padding": (1, 0), "stride": (1, 2)}]
+FUNCTIONAL = {
+    "cond": [lambda ops: ops.cond(True, lambda: ops.add(STEPS, 1), lambda: STEPS),
+             lambda ops: ops.cond(np.array(False), lambda: STEPS, lambda: (ops.sum(STEPS), 3))],
+    "switch": [lambda ops: ops.switch(index, [lambda x: ops.add(x, 1), lambda x: x * 10],
+                                      np.array([1, 2], "int32")) for index in (0, 1, 5, -3)],
+    "while_loop": [lambda ops: ops.while_loop(lambda i: i < 10, lambda i: i + 3, 0),
+                   lambda ops: ops.while_loop(lambda i, x: i < 10, lambda i, x: (i + 3, x * 2),
+                                              [0, np.array([1.0, 2.0])]),
+                   lambda ops: ops.while_loop(lambda i: i < 10, lambda i: i + 3, 0,
+                                              maximum_iterations=2)],
+    "fori_loop": [lambda ops: ops.fori_loop(0, 5, lambda i, x: ops.add(x, i), STEPS),
+                  lambda ops: ops.fori_loop(2, 4, lambda i, x: (x[0] * i, x[1]), (1.5, 2))],
+    "scan": [lambda ops: ops.scan(lambda c, x: (c + x, c * x), np.zeros(2), STEPS),
+             lambda ops: ops.scan(lambda c, x: (c + x, c), np.zeros(2), STEPS, reverse=True),
+             lambda ops: ops.scan(lambda c, x: (c + 1, None), 0, length=3),
+             lambda ops: ops.scan(lambda c, x: ((c[0] + x["a"], c[1]), x["b"] - c[0]),
+                                  (np.zeros(2), 1.0), {"a": STEPS, "b": STEPS * 2})],
+    "map": [lambda ops: ops.map(ops.sum, STEPS),
+            lambda ops: ops.map(lambda x: (x, ops.multiply(x, 2)), STEPS),
+            lambda ops: ops.map(lambda x: x[0] * x[1], (STEPS, STEPS + 1))],
+    "vectorized_map": [
+        lambda ops: ops.vectorized_map(lambda x: ops.sum(x * 2), ops.convert_to_tensor(STEPS)),
+        lambda ops: ops.vectorized_map(lambda x: x[0] + x[1], (ops.convert_to_tensor(STEPS),
+                                                               ops.convert_to_tensor(STEPS)))],
+    # Keras's torch backend computes this op in float32 whatever the input (values only).
+    "associative_scan": [
+        lambda ops: ops.associative_scan(lambda a, b: a + b, np.arange(1.0, 8.0)),
+        lambda ops: ops.associative_scan(lambda a, b: a * b, np.arange(1.0, 6.0), reverse=True),
+        lambda ops: ops.associative_scan(lambda a, b: ops.maximum(a, b),
+                                         np.array([[3.0, 1.0, 4.0], [1.0, 5.0, 9.0]]), axis=1),
+        lambda ops: ops.associative_scan(lambda a, b: (a[0] + b[0], a[1] * b[1]),
+                                         (np.arange(4.0), np.arange(1.0, 5.0)))],
+    "vectorize": [lambda ops: ops.vectorize(lambda a, b: a * 2 + b)(np.array([1, 2]), 3),
+                  lambda ops: ops.vectorize(lambda a: ops.sum(a), signature="(n)->()")(STEPS)],
+    # PyTorch's im2col and col2im, which Keras's torch backend calls on torch tensors only.
+    "unfold": [lambda ops, kwargs=kwargs: ops.unfold(ops.convert_to_tensor(BLOCKS), **kwargs)
+               for kwargs in UNFOLDINGS],
+    "fold": [lambda ops, kwargs=kwargs: ops.fold(
+        ops.unfold(ops.convert_to_tensor(BLOCKS), **kwargs), (6, 7), **kwargs)
+        for kwargs in UNFOLDINGS],
+    "custom_gradient": [lambda ops: ops.custom_gradient(
+        lambda x: (ops.log1p(ops.exp(x)), lambda upstream: upstream))(np.array([1.0, -2.0]))],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_functional_op_matches_keras(name):
+    for i, call in enumerate(FUNCTIONAL[name]):
+        ours, theirs = call(handkeras.ops), to_numpy(call(keras.ops))
+        assert_same(to_numpy_structure(ours), theirs, f"ops.{name} case {i}",
+                    check_dtype=name != "associative_scan")
+
+
+def to_numpy_structure(value):
+    """handkeras's result with tuples and dicts as lists, the way ``to_numpy`` gives Keras's."""
+    if isinstance(value, dict):
+        return [to_numpy_structure(value[key]) for key in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return [to_numpy_structure(item) for item in value]
+    return value
+
 
 def to_numpy(value):
-    """A result as nested lists of numpy arrays (Keras's tuples and torch's named tuples too)."""
+    """A result as nested lists of numpy arrays (Keras's tuples, torch's named tuples and dicts,
+    in the order of their sorted keys, too)."""
+    if isinstance(value, dict):
+        return [to_numpy(value[key]) for key in sorted(value)]
     if isinstance(value, (list, tuple)):
         return [to_numpy(item) for item in value]
     return keras.ops.convert_to_numpy(value)
@@ -381,5 +681,5 @@ def test_every_op_has_reference_cases():
     # the rest are compared on every call above: tests/test_ops.py checks these.
     missing = sorted(set(handkeras.ops.__all__) - set(CASES)
                      - {"convert_to_numpy", "is_tensor", "shape", "dtype", "empty", "empty_like",
-                        "unstack", "stop_gradient"})
+                        "unstack", "stop_gradient"} - set(FUNCTIONAL))
     assert missing == []

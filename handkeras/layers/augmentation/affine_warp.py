@@ -9,6 +9,7 @@ decides which pixel is read (Keras's torch backend's rules):
 
 - ``reflect``: ``d c b a | a b c d | d c b a`` (the edge pixel repeats),
 - ``wrap``: ``a b c d | a b c d | a b c d``,
+- ``mirror``: ``c b | a b c d | c b`` (the edge pixel does not repeat; ``keras.ops.image`` only),
 - ``nearest``: ``a a a a | a b c d | d d d d``,
 - ``constant``: ``k k k k | a b c d | k k k k`` with ``k = fill_value``.
 
@@ -34,16 +35,16 @@ class AffineWarp:
                                   for i in range(6))
         source_cols = a0 * cols + a1 * rows + a2
         source_rows = b0 * cols + b1 * rows + b2
-        nodes_rows = _nodes(source_rows, interpolation)
-        nodes_cols = _nodes(source_cols, interpolation)
+        nodes_rows = interpolation_nodes(source_rows, interpolation)
+        nodes_cols = interpolation_nodes(source_cols, interpolation)
         image_start = np.arange(len(a0))[:, None, None] * (height * width)
         # Per neighbour: the flat pixel index it reads, and its weight (0 where constant fill
         # replaces it; the fill's share of the output is what the weights leave out).
         self.neighbours = []
         for row, row_weight in nodes_rows:
-            row_index, row_valid = _fixed(row, height, fill_mode)
+            row_index, row_valid = fold_index(row, height, fill_mode)
             for col, col_weight in nodes_cols:
-                col_index, col_valid = _fixed(col, width, fill_mode)
+                col_index, col_valid = fold_index(col, width, fill_mode)
                 weight = row_weight * col_weight * (row_valid & col_valid)
                 self.neighbours.append((image_start + row_index * width + col_index, weight))
         self.fill_share = None
@@ -70,7 +71,7 @@ class AffineWarp:
         return grad.reshape(dy.shape[0], self.height, self.width, channels)
 
 
-def _nodes(coordinate, interpolation):
+def interpolation_nodes(coordinate, interpolation):
     """The integer positions an interpolation reads along one axis, with their weights."""
     if interpolation == "nearest":
         return [(np.rint(coordinate).astype(np.int64), np.ones_like(coordinate))]
@@ -80,7 +81,7 @@ def _nodes(coordinate, interpolation):
     return [(lower, 1.0 - upper_weight), (lower + 1, upper_weight)]
 
 
-def _fixed(index, size, fill_mode):
+def fold_index(index, size, fill_mode):
     """``index`` moved inside ``[0, size)`` by ``fill_mode``, and where it was inside already
     (everywhere, except for constant fill, whose outside pixels are the fill value)."""
     if fill_mode == "reflect":
@@ -88,5 +89,8 @@ def _fixed(index, size, fill_mode):
         return np.where(folded < size, folded, 2 * size - 1 - folded), True
     if fill_mode == "wrap":
         return index % size, True
+    if fill_mode == "mirror":
+        period = 2 * (size - 1)
+        return (np.abs((index + size - 1) % period - (size - 1)) if period else 0 * index), True
     inside = (index >= 0) & (index < size) if fill_mode == "constant" else True
     return np.clip(index, 0, size - 1), inside
