@@ -26,9 +26,9 @@ import handkeras
 
 keras = pytest.importorskip("keras")
 
-MODULES = ("", "backend", "layers", "losses", "metrics", "optimizers", "activations", "initializers",
-           "regularizers", "constraints", "callbacks", "models", "saving", "utils", "config",
-           "random", "ops", "ops.image", "ops.linalg", "ops.nn", "ops.numpy",
+MODULES = ("", "backend", "layers", "losses", "metrics", "optimizers", "activations",
+           "initializers", "regularizers", "constraints", "callbacks", "models", "saving", "utils",
+           "config", "random", "ops", "ops.image", "ops.linalg", "ops.nn", "ops.numpy",
            "datasets.fashion_mnist", "datasets.mnist", "datasets.imdb", "datasets.reuters",
            "datasets.boston_housing", "preprocessing.sequence", "preprocessing.image")
 
