@@ -156,6 +156,21 @@ def test_a_model_trains_with_it_first_and_saves_the_learned_boundaries(tmp_path)
         np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
 
 
+def test_a_dense_layer_reads_the_bins_in_its_own_float_type():
+    """Keras's promotion: int32 bins into a float32 Dense give float32, where numpy's would give
+    float64; the gradients stay exact."""
+    x = np.random.default_rng(7).normal(size=(8, 3))
+    model = keras.Sequential([keras.Input((3,)), layers.Discretization(bin_boundaries=[0.0]),
+                              layers.Dense(2)])
+    assert model.predict(x, verbose=0).dtype == np.float32
+    bins = (x >= 0).astype(np.float32)
+    dense = model.layers[1]
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  bins @ dense.kernel.numpy() + dense.bias.numpy())
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.fit(x, np.ones((8, 2)), verbose=0).history["loss"][0] > 0
+
+
 def test_a_weights_file_holds_no_boundaries_as_in_keras(tmp_path):
     adapted = layers.Discretization(num_bins=3)
     adapted.adapt(np.arange(12.0))

@@ -43,6 +43,8 @@ class Dense(KernelAndBias, Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
+        if x.dtype.kind != "f":  # ids (a Discretization's): Keras's promotion keeps the float type
+            x = x.astype(self.kernel.dtype)
         z = x @ self.kernel.value
         if self.use_bias and not blas.add_to_rows(z, self.bias.value):
             z += self.bias.value
