@@ -7,13 +7,19 @@ from handkeras.layers.activations.leaky_relu import LeakyReLU
 from handkeras.layers.activations.prelu import PReLU
 from handkeras.layers.activations.relu import ReLU
 from handkeras.layers.activations.softmax import Softmax
+from handkeras.layers.augmentation.auto_contrast import AutoContrast
 from handkeras.layers.augmentation.random_brightness import RandomBrightness
+from handkeras.layers.augmentation.random_color_degeneration import RandomColorDegeneration
 from handkeras.layers.augmentation.random_contrast import RandomContrast
 from handkeras.layers.augmentation.random_crop import RandomCrop
 from handkeras.layers.augmentation.random_flip import RandomFlip
+from handkeras.layers.augmentation.random_grayscale import RandomGrayscale
+from handkeras.layers.augmentation.random_invert import RandomInvert
+from handkeras.layers.augmentation.random_posterization import RandomPosterization
 from handkeras.layers.augmentation.random_rotation import RandomRotation
 from handkeras.layers.augmentation.random_translation import RandomTranslation
 from handkeras.layers.augmentation.random_zoom import RandomZoom
+from handkeras.layers.augmentation.solarization import Solarization
 from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from handkeras.layers.convolutional.conv2d import Conv2D
@@ -54,6 +60,7 @@ from handkeras.layers.pooling.max_pooling1d import MaxPooling1D
 from handkeras.layers.pooling.max_pooling2d import MaxPooling2D
 from handkeras.layers.preprocessing.center_crop import CenterCrop
 from handkeras.layers.preprocessing.normalization import Normalization
+from handkeras.layers.preprocessing.pipeline import Pipeline
 from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.preprocessing.resizing import Resizing
 from handkeras.layers.regularization.activity_regularization import ActivityRegularization
@@ -96,7 +103,7 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
-           "AlphaDropout", "AveragePooling1D",
+           "AlphaDropout", "AutoContrast", "AveragePooling1D",
            "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
@@ -106,11 +113,14 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
            "GRU", "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization",
            "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
-           "MaxPooling2D", "Normalization", "Permute", "PReLU", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
+           "MaxPooling2D", "Normalization", "Permute", "Pipeline", "PReLU",
+           "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization",
+           "RandomRotation", "RandomTranslation", "RandomZoom",
+           "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
            "RMSNormalization", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
-           "SeparableConvolution2D", "SimpleRNN", "Softmax", "SpatialDropout1D",
+           "SeparableConvolution2D", "SimpleRNN", "Softmax", "Solarization",
+           "SpatialDropout1D",
            "SpatialDropout2D", "SpectralNormalization", "TimeDistributed", "UnitNormalization",
            "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D", "deserialize",
            "serialize"]

@@ -1,0 +1,201 @@
+"""The colour augmentation layers (RandomGrayscale, RandomInvert, Solarization,
+RandomPosterization, AutoContrast, RandomColorDegeneration) and Pipeline against Keras 3.15.1
+(torch backend), in float64: for the same drawn parameters, the same output and input gradient
+(Keras's ``transform_images`` under torch autograd); the same configs, key order included, each
+read by the other library; the same output shapes. Files are in ``test_keras_saving.py``'s
+tables and below (Pipeline).
+
+Our parameters are forced by replacing the layer's ``draw``; Keras's are passed to its
+``transform_images``.
+"""
+
+import numpy as np
+import pytest
+
+import handkeras
+from handkeras import layers
+from parity import assert_close
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+from keras_pair import file_case_ids, moved, plain  # noqa: E402
+
+
+def images(shape, low=0.0, high=255.0, seed=5):
+    return np.random.default_rng(seed).uniform(low, high, shape)
+
+
+def assert_same(ours, parameters, keras_layer, transformation, x, gradient=True, kept=None):
+    """Our training output (and input gradient) for ``parameters`` against Keras's
+    ``transform_images`` for ``transformation``. Where ``kept`` (a mask) says the images pass
+    unchanged, Keras's gradient is NaN (its ``where`` over a 0/0); ours is ``dy``."""
+    ours.draw = lambda shape, rng: parameters
+    y = ours(x, training=True)
+    tx = torch.tensor(x, requires_grad=True)
+    expected = keras_layer.transform_images(tx * 1, transformation, training=True)
+    assert_close(y, expected.detach().numpy(), "output")
+    if gradient:
+        dy = np.random.default_rng(6).normal(size=y.shape)
+        expected.backward(torch.tensor(dy))
+        dx, expected_dx = ours.backward(dy), tx.grad.numpy()
+        if kept is not None:
+            assert np.isnan(expected_dx[kept]).all()
+            np.testing.assert_array_equal(dx[kept], dy[kept])
+            dx, expected_dx = dx[~kept], expected_dx[~kept]
+        assert_close(dx, expected_dx, "input gradient")
+
+
+def f64(values, shape):
+    return torch.tensor(np.asarray(values, np.float64)).reshape(shape)
+
+
+# ------------------------------------------------------------------------------------- transforms
+@pytest.mark.parametrize("channels", [3, 1])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_grayscale_matches_keras(channels, data_format):
+    chosen = np.array([True, False, True])
+    shape = (3, 4, 5, channels) if data_format == "channels_last" else (3, channels, 4, 5)
+    arguments = dict(data_format=data_format, dtype="float64")
+    assert_same(layers.RandomGrayscale(**arguments), chosen,
+                keras.layers.RandomGrayscale(**arguments),
+                torch.tensor(chosen).reshape(3, 1, 1, 1), images(shape))
+
+
+@pytest.mark.parametrize("value_range", [(0, 255), (-1, 1)])
+def test_invert_matches_keras(value_range):
+    chosen = np.array([True, False, True])
+    arguments = dict(value_range=value_range, dtype="float64")
+    assert_same(layers.RandomInvert(**arguments), chosen, keras.layers.RandomInvert(**arguments),
+                {"apply_inversion": torch.tensor(chosen)}, images((3, 4, 5, 3), *value_range))
+
+
+@pytest.mark.parametrize("value_range", [(0, 255), (-1, 2)])
+def test_solarization_matches_keras(value_range):
+    """Additions push some values past 255 (clipped), thresholds split the rest."""
+    additions, thresholds = np.array([0.0, 40.0, 100.0]), np.array([128.0, 200.0, 0.0])
+    arguments = dict(value_range=value_range, dtype="float64")
+    transformation = {"additions": f64(additions, (3, 1, 1, 1)),
+                      "thresholds": f64(thresholds, (3, 1, 1, 1))}
+    assert_same(layers.Solarization(0.5, 0.5, **arguments), (additions, thresholds),
+                keras.layers.Solarization(0.5, 0.5, **arguments), transformation,
+                images((3, 4, 5, 3), *value_range))
+
+
+@pytest.mark.parametrize("value_range", [(0, 255), (0, 1)])
+def test_posterization_matches_keras(value_range):
+    bits = np.array([1, 3, 8])
+    arguments = dict(value_range=value_range, dtype="float64")
+    transformation = {"shift_factor": torch.tensor(8 - bits, dtype=torch.uint8)}
+    assert_same(layers.RandomPosterization(4, **arguments), bits,
+                keras.layers.RandomPosterization(4, **arguments), transformation,
+                images((3, 4, 5, 3), *value_range), gradient=False)
+
+
+@pytest.mark.parametrize("value_range", [(0, 255), (-1, 1)])
+def test_auto_contrast_matches_keras(value_range):
+    """Each channel stretched; a constant channel (here the last of the first image) kept, and
+    ties at a channel's minimum share its gradient."""
+    x = images((2, 4, 5, 3), *value_range)
+    x[0, :, :, 2] = 0.5
+    x[1, 0, :2, 0] = x[1, :, :, 0].min()
+    kept = np.zeros(x.shape, bool)
+    kept[0, :, :, 2] = True
+    arguments = dict(value_range=value_range, dtype="float64")
+    assert_same(layers.AutoContrast(**arguments), None, keras.layers.AutoContrast(**arguments),
+                None, x, kept=kept)
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_color_degeneration_matches_keras(channels):
+    """Factors outside [0, 1] push values past the range: clipped."""
+    factors = np.array([0.3, -0.8, 1.0])
+    arguments = dict(value_range=(0, 255), dtype="float64")
+    assert_same(layers.RandomColorDegeneration(0.5, **arguments), factors,
+                keras.layers.RandomColorDegeneration(0.5, **arguments),
+                {"factor": f64(factors, (3, 1, 1, 1))}, images((3, 4, 5, channels)))
+
+
+def test_auto_contrast_applies_in_inference_as_keras():
+    x = images((2, 3, 4, 3))
+    expected = keras.layers.AutoContrast(dtype="float64")(x, training=False)
+    assert_close(layers.AutoContrast(dtype="float64")(x, training=False),
+                 expected.numpy(), "inference output")
+
+
+# ------------------------------------------------------------------------------------- configs
+CONFIG_CASES = [
+    ("RandomGrayscale", (), {}),
+    ("RandomGrayscale", (0.2,), dict(seed=3, data_format="channels_first")),
+    ("RandomInvert", (), {}),
+    ("RandomInvert", ((0.7, 0.2),), dict(value_range=(0, 1), seed=4)),
+    ("Solarization", (), {}),
+    ("Solarization", (0.5, (0.8, 0.2)), dict(value_range=(1, -1), seed=2)),
+    ("RandomPosterization", (4,), {}),
+    ("RandomPosterization", ((6, 2),), dict(value_range=(0, 1), seed=9)),
+    ("AutoContrast", (), {}),
+    ("AutoContrast", ((1, 0),), {}),
+    ("RandomColorDegeneration", (0.3,), {}),
+    ("RandomColorDegeneration", ((0.5, -0.2),), dict(value_range=(-1, 1), seed=6)),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", CONFIG_CASES,
+                         ids=[f"{n}{a}{k}" for n, a, k in CONFIG_CASES])
+def test_config_is_keras_s_and_each_library_reads_the_other_s(name, args, kwargs):
+    ours = getattr(layers, name)(*args, name="aug", **kwargs).get_config()
+    theirs = getattr(keras.layers, name)(*args, name="aug", **kwargs).get_config()
+    assert ours == theirs
+    assert list(ours) == list(theirs)
+    stored = plain(theirs)
+    assert plain(getattr(layers, name).from_config(stored).get_config()) == stored
+    assert plain(getattr(keras.layers, name).from_config(plain(ours)).get_config()) == stored
+
+
+@pytest.mark.parametrize("name, args, kwargs", CONFIG_CASES,
+                         ids=[f"{n}{a}{k}" for n, a, k in CONFIG_CASES])
+def test_output_shapes_match_keras(name, args, kwargs):
+    for shape in ((None, 9, 10, 3), (9, 10, 3)):
+        expected = getattr(keras.layers, name)(*args, **kwargs).compute_output_shape(shape)
+        assert getattr(layers, name)(*args, **kwargs).compute_output_shape(shape) == \
+            tuple(expected)
+
+
+# ------------------------------------------------------------------------------------- Pipeline
+def _pipeline(library):
+    L = library.layers
+    return L.Pipeline([L.RandomGrayscale(0.3, seed=1), L.Conv2D(2, 1), L.RandomInvert(),
+                       L.AutoContrast(), L.Dense(3)], name="augment")
+
+
+def test_pipeline_config_is_keras_s_and_each_library_reads_the_other_s():
+    handkeras.backend.clear_session()  # the same layer names on both sides
+    keras.backend.clear_session()
+    ours, theirs = _pipeline(handkeras), _pipeline(keras)
+    assert plain(ours.get_config()) == plain(theirs.get_config())
+    assert list(ours.get_config()) == ["layers", "name"]
+    stored = plain(theirs.get_config())
+    assert plain(layers.Pipeline.from_config(stored).get_config()) == stored
+    assert plain(keras.layers.Pipeline.from_config(plain(ours.get_config())).get_config()) == \
+        stored
+
+
+def test_pipeline_runs_its_layers_in_order_as_keras():
+    """The same weights, inference: Conv2D, then (RandomInvert off) AutoContrast, then Dense."""
+    x = images((2, 4, 4, 3))
+    theirs = keras.Sequential([keras.Input((4, 4, 3)), _pipeline(keras)])
+    ours = handkeras.Sequential([handkeras.Input((4, 4, 3)), _pipeline(handkeras)])
+    ours.set_weights(theirs.get_weights())
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), "predictions")
+
+
+FILE_CASES = [(handkeras, keras, "model.keras"), (handkeras, keras, "model.h5"),
+              (keras, handkeras, "model.keras"), (keras, handkeras, "model.h5")]
+
+
+@pytest.mark.parametrize("writer, reader, filename", FILE_CASES, ids=file_case_ids(FILE_CASES))
+def test_a_model_with_a_pipeline_moves_between_the_libraries(tmp_path, writer, reader, filename):
+    """Its config and the weights of the layers inside it (``moved`` compares predictions)."""
+    source = writer.Sequential([writer.Input((4, 4, 3)), _pipeline(writer)])
+    loaded = moved(source, reader, tmp_path / filename, images((2, 4, 4, 3)))
+    assert [plain(layer.get_config()) for layer in loaded.layers[0].layers] == \
+        [plain(layer.get_config()) for layer in source.layers[0].layers]
