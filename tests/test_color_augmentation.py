@@ -1,5 +1,6 @@
-"""The colour augmentation layers (RandomGrayscale, RandomInvert, Solarization,
-RandomPosterization, AutoContrast, RandomColorDegeneration) and Pipeline: each transform for fixed
+"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
+Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
+RandomShear, RandomErasing, RandomGaussianBlur) and Pipeline: each transform for fixed
 parameters against a hand-computed result; the identity in inference (AutoContrast excepted, as
 in Keras); draws per image and their ranges; reproducibility with ``set_random_seed`` and
 ``seed=``; input gradients against float64 central differences; errors; RandomPosterization,
@@ -105,6 +106,80 @@ def test_color_degeneration_blends_towards_gray_and_clips(float64):
     np.testing.assert_allclose(more.reshape(-1), [255, 200 - gray, 0], rtol=1e-12)
 
 
+def test_sharpness_mixes_the_image_with_its_3x3_smoothing(float64):
+    """A single bright pixel: smoothing spreads 1/13 of it to each neighbour and keeps 5/13;
+    ``f = 0`` gives the smoothing, ``f = 1/2`` the image, ``f = 1`` twice the image minus it."""
+    x = np.zeros((1, 3, 3, 1))
+    x[0, 1, 1, 0] = 13.0
+    smooth = np.ones((3, 3))
+    smooth[1, 1] = 5
+    for factor, expected in [(0.0, smooth), (0.5, x[0, ..., 0]),
+                             (1.0, np.clip(2 * x[0, ..., 0] - smooth, 0, 255))]:
+        y = train(fixed(layers.RandomSharpness(1.0), np.array([factor])), x)
+        np.testing.assert_allclose(y[0, ..., 0], expected, rtol=1e-12, atol=1e-12)
+    corner = np.zeros((1, 3, 3, 1))
+    corner[0, 0, 0, 0] = 13.0  # zero padding: the corner's neighbours outside count 0
+    y = train(fixed(layers.RandomSharpness(1.0), np.array([0.0])), corner)
+    np.testing.assert_allclose(y[0, :2, :2, 0], [[5, 1], [1, 1]], rtol=1e-12)
+
+
+def test_shear_reads_along_the_slant_from_the_top_left_corner(float64):
+    """``s_x = 1``: row ``y`` is shifted left by ``y`` pixels (output ``(y, x)`` reads
+    ``(y, x + y)``), row 0 unchanged; constant fill beyond the right edge."""
+    x = data((1, 3, 4, 1))
+    layer = layers.RandomShear((1.0, 1.0), fill_mode="constant", fill_value=-1.0)
+    layer.draw = lambda shape, rng: np.array([[1.0, 1.0, 0, 0, 1.0, 0, 0, 0]])
+    y = train(layer, x)[0, ..., 0]
+    for row in range(3):
+        np.testing.assert_array_equal(y[row, :4 - row], x[0, row, row:, 0])
+        np.testing.assert_array_equal(y[row, 4 - row:], -1.0)
+
+
+def test_shear_draws_one_sign_per_image_for_both_factors():
+    matrices = layers.RandomShear((0.2, 0.4), (0.1, 0.3)).draw((4000, 2, 2, 1),
+                                                               np.random.default_rng(0))
+    shear_x, shear_y = matrices[:, 1], matrices[:, 3]
+    np.testing.assert_array_equal(np.sign(shear_x), np.sign(shear_y))
+    assert abs((shear_x > 0).mean() - 0.5) < 0.03
+    assert_uniform(np.abs(shear_x), 0.2, 0.4)
+    assert_uniform(np.abs(shear_y), 0.1, 0.3)
+
+
+def test_erasing_fills_the_drawn_rectangle_of_the_chosen_images(float64):
+    x = data((2, 6, 6, 3))
+    layer = layers.RandomErasing(fill_value=(1.0, 2.0, 300.0), value_range=(0, 255))
+    chosen, erased, fill = layer.draw(x.shape, np.random.default_rng(0))
+    y = train(fixed(layer, (np.array([True, False]), erased, fill)), x)
+    box = erased[0, ..., 0]
+    assert 0 < box.sum() < 36
+    np.testing.assert_array_equal(y[0][box], np.tile([1.0, 2.0, 255.0], (box.sum(), 1)))
+    np.testing.assert_array_equal(y[0][~box], x[0][~box])
+    np.testing.assert_array_equal(y[1], x[1])
+
+
+def test_erasing_draws_rectangles_of_the_scale_s_sides():
+    """Each side is ``sqrt(s)`` of the image's, ``s`` in ``scale``: a 100 x 100 image's box is
+    ``sqrt(0.04) * 100 = 20`` to ``sqrt(0.16) * 100 = 40`` pixels a side, give or take one."""
+    _, erased, fill = layers.RandomErasing(scale=(0.04, 0.16), value_range=(0, 1)).draw(
+        (50, 100, 100, 1), np.random.default_rng(1))
+    rows = erased.any(axis=2)[..., 0].sum(axis=1)
+    cols = erased.any(axis=1)[..., 0].sum(axis=1)
+    assert rows.min() >= 19 and rows.max() <= 41 and cols.min() >= 19 and cols.max() <= 41
+    assert fill.min() == 0 and fill.max() == 1  # noise clipped to the value range
+
+
+def test_gaussian_blur_weighs_neighbours_by_the_normalized_gaussian(float64):
+    x = np.zeros((1, 5, 5, 1))
+    x[0, 2, 2, 0] = 1.0
+    y = train(fixed(layers.RandomGaussianBlur(kernel_size=3),
+                    (np.array([True]), np.array([0.5, 1.0]))), x)[0, ..., 0]
+    along_x = np.exp(-0.5 * (np.array([-1, 0, 1]) / 0.5) ** 2)
+    along_y = np.exp(-0.5 * np.array([-1, 0, 1]) ** 2.0)
+    expected = np.outer(along_y / along_y.sum(), along_x / along_x.sum())
+    np.testing.assert_allclose(y[1:4, 1:4], expected, rtol=1e-12)
+    assert y.sum() == pytest.approx(1.0)
+
+
 # ------------------------------------------------------------------------------------- draws
 def assert_uniform(values, low, high):
     span = high - low
@@ -134,6 +209,10 @@ LAYERS = {
     "Solarization": lambda seed=None: layers.Solarization(0.5, 0.5, seed=seed),
     "RandomPosterization": lambda seed=None: layers.RandomPosterization((1, 8), seed=seed),
     "RandomColorDegeneration": lambda seed=None: layers.RandomColorDegeneration(0.5, seed=seed),
+    "RandomSharpness": lambda seed=None: layers.RandomSharpness(1.0, seed=seed),
+    "RandomShear": lambda seed=None: layers.RandomShear(0.3, 0.2, seed=seed),
+    "RandomErasing": lambda seed=None: layers.RandomErasing(scale=0.5, seed=seed),
+    "RandomGaussianBlur": lambda seed=None: layers.RandomGaussianBlur(0.5, seed=seed),
 }
 
 
@@ -184,6 +263,19 @@ GRADIENT_CASES = {
     "auto contrast": (lambda: layers.AutoContrast(value_range=(0, 1)), (2, 3, 4, 3)),
     "auto contrast, value range": (lambda: layers.AutoContrast(value_range=(-1, 1)),
                                    (2, 3, 4, 3)),
+    "sharpness": (lambda: fixed(layers.RandomSharpness(1.0, value_range=(0, 1)),
+                                np.array([0.1, 0.8])), (2, 3, 4, 3)),
+    "shear, nearest fill": (lambda: layers.RandomShear((0.3, 0.3), (0.2, 0.2),
+                                                       fill_mode="nearest", seed=1),
+                            (2, 4, 5, 2)),
+    "shear, constant fill, channels first": (lambda: layers.RandomShear(
+        (0.3, 0.3), fill_mode="constant", fill_value=0.5, data_format="channels_first",
+        seed=2), (2, 2, 4, 5)),
+    "erasing": (lambda: layers.RandomErasing(scale=(0.2, 0.5), value_range=(0, 1), seed=3),
+                (2, 5, 5, 2)),
+    "gaussian blur": (lambda: fixed(layers.RandomGaussianBlur(kernel_size=5, value_range=(0, 1)),
+                                    (np.array([True, False]), np.array([0.3, 0.8]))),
+                      (2, 5, 6, 2)),
     "color degeneration": (lambda: fixed(layers.RandomColorDegeneration(
         0.5, value_range=(0, 1)), np.array([0.4, -0.3])), (2, 3, 4, 3)),
 }
@@ -240,6 +332,16 @@ def test_posterization_trains_below_the_weights_and_is_refused_above_them():
                                                                       "`value_range`"]),
     (lambda: layers.RandomColorDegeneration(2), ValueError,
      ["RandomColorDegeneration", "`factor`", "[-1, 1]"]),
+    (lambda: layers.RandomSharpness(-0.2), ValueError, ["RandomSharpness", "`factor`"]),
+    (lambda: layers.RandomShear(-0.2), ValueError, ["RandomShear", "`x_factor`", "[0, 1]"]),
+    (lambda: layers.RandomShear(0.1, (0.5, 1.5)), ValueError, ["`y_factor`"]),
+    (lambda: layers.RandomShear(0.1, fill_mode="mirror"), NotImplementedError, ["`fill_mode`"]),
+    (lambda: layers.RandomErasing(scale=1.5), ValueError, ["RandomErasing", "`scale`"]),
+    (lambda: layers.RandomErasing(fill_value=(1, 2)), ValueError, ["`fill_value`", "(1, 2)"]),
+    (lambda: layers.RandomGaussianBlur(kernel_size=4), ValueError,
+     ["RandomGaussianBlur", "`kernel_size`", "odd", "4"]),
+    (lambda: layers.RandomGaussianBlur(kernel_size=(3, 5)), ValueError, ["`kernel_size`"]),
+    (lambda: layers.RandomGaussianBlur(sigma=2), ValueError, ["`sigma`"]),
     (lambda: layers.Pipeline(layers.RandomFlip()), TypeError, ["Pipeline", "`layers`"]),
     (lambda: layers.Pipeline([layers.RandomFlip(), "flip"]), TypeError, ["list of layers"]),
 ])

@@ -12,11 +12,15 @@ from handkeras.layers.augmentation.random_brightness import RandomBrightness
 from handkeras.layers.augmentation.random_color_degeneration import RandomColorDegeneration
 from handkeras.layers.augmentation.random_contrast import RandomContrast
 from handkeras.layers.augmentation.random_crop import RandomCrop
+from handkeras.layers.augmentation.random_erasing import RandomErasing
 from handkeras.layers.augmentation.random_flip import RandomFlip
+from handkeras.layers.augmentation.random_gaussian_blur import RandomGaussianBlur
 from handkeras.layers.augmentation.random_grayscale import RandomGrayscale
 from handkeras.layers.augmentation.random_invert import RandomInvert
 from handkeras.layers.augmentation.random_posterization import RandomPosterization
 from handkeras.layers.augmentation.random_rotation import RandomRotation
+from handkeras.layers.augmentation.random_sharpness import RandomSharpness
+from handkeras.layers.augmentation.random_shear import RandomShear
 from handkeras.layers.augmentation.random_translation import RandomTranslation
 from handkeras.layers.augmentation.random_zoom import RandomZoom
 from handkeras.layers.augmentation.solarization import Solarization
@@ -115,8 +119,9 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "LeakyReLU", "LSTM", "Masking", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "Normalization", "Permute", "Pipeline", "PReLU",
            "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
-           "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization",
-           "RandomRotation", "RandomTranslation", "RandomZoom",
+           "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale",
+           "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSharpness",
+           "RandomShear", "RandomTranslation", "RandomZoom",
            "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
            "RMSNormalization", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
            "SeparableConvolution2D", "SimpleRNN", "Softmax", "Solarization",

@@ -1,5 +1,6 @@
-"""The colour augmentation layers (RandomGrayscale, RandomInvert, Solarization,
-RandomPosterization, AutoContrast, RandomColorDegeneration) and Pipeline against Keras 3.15.1
+"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
+Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
+RandomShear, RandomErasing, RandomGaussianBlur) and Pipeline against Keras 3.15.1
 (torch backend), in float64: for the same drawn parameters, the same output and input gradient
 (Keras's ``transform_images`` under torch autograd); the same configs, key order included, each
 read by the other library; the same output shapes. Files are in ``test_keras_saving.py``'s
@@ -115,6 +116,64 @@ def test_color_degeneration_matches_keras(channels):
                 {"factor": f64(factors, (3, 1, 1, 1))}, images((3, 4, 5, channels)))
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_sharpness_matches_keras(data_format):
+    """Factors below and above 1/2 (blur, sharpen); sharpening reaches the clip."""
+    factors = np.array([0.1, 0.9, 0.5])
+    shape = (3, 4, 5, 3) if data_format == "channels_last" else (3, 3, 4, 5)
+    arguments = dict(data_format=data_format, dtype="float64")
+    assert_same(layers.RandomSharpness(0.5, **arguments), factors,
+                keras.layers.RandomSharpness(0.5, **arguments), {"factor": f64(factors, (3,))},
+                images(shape))
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_shear_matches_keras(fill_mode, interpolation):
+    """Our draw's matrix, read back as Keras's shear factors (signs included)."""
+    arguments = dict(fill_mode=fill_mode, interpolation=interpolation, fill_value=3.0,
+                     dtype="float64")
+    ours = layers.RandomShear((0.3, 0.3), (0.45, 0.45), **arguments)
+    matrices = ours.draw((4, 5, 6, 2), np.random.default_rng(0))
+    assert set(np.sign(matrices[:, 1])) == {-1, 1}
+    factors = torch.tensor(matrices[:, [1, 3]])
+    assert_same(ours, matrices, keras.layers.RandomShear(0.1, 0.1, **arguments),
+                {"shear_factor": factors, "input_shape": (4, 5, 6, 2)}, images((4, 5, 6, 2)))
+
+
+# A fill per channel is a channels-last fill in Keras (``full_like`` broadcasts on the last axis).
+@pytest.mark.parametrize("fill_value, data_format", [
+    (None, "channels_last"), (None, "channels_first"), (7.0, "channels_last"),
+    (7.0, "channels_first"), ((1.0, 2.0, 300.0), "channels_last")])
+def test_erasing_matches_keras(fill_value, data_format):
+    arguments = dict(fill_value=fill_value, data_format=data_format, dtype="float64")
+    ours = layers.RandomErasing(**arguments)
+    chosen, erased, fill = ours.draw((3, 6, 7, 3), np.random.default_rng(1))
+    chosen = np.array([True, False, True])
+    first = data_format == "channels_first"
+    keras_layout = (lambda a: np.moveaxis(a, -1, 1)) if first else (lambda a: a)
+    transformation = {"apply_erasing": torch.tensor(chosen),
+                      "batch_masks": torch.tensor(keras_layout(np.repeat(erased, 3, axis=-1))),
+                      "fill_value": torch.tensor(keras_layout(np.array(fill)))}
+    x = images((3, 6, 7, 3))
+    assert_same(ours, (chosen, erased, fill), keras.layers.RandomErasing(**arguments),
+                transformation, keras_layout(x))
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_gaussian_blur_matches_keras(kernel_size, data_format):
+    """Different deviations along the width and the height; one image left as it is."""
+    chosen, sigmas = np.array([True, False, True]), np.array([0.4, 0.9])
+    arguments = dict(kernel_size=kernel_size, value_range=(0, 200), data_format=data_format,
+                     dtype="float64")
+    shape = (3, 6, 7, 2) if data_format == "channels_last" else (3, 2, 6, 7)
+    assert_same(layers.RandomGaussianBlur(**arguments), (chosen, sigmas),
+                keras.layers.RandomGaussianBlur(**arguments),
+                {"should_apply_blur": torch.tensor(chosen), "blur_factor": f64(sigmas, (2,))},
+                images(shape))
+
+
 def test_auto_contrast_applies_in_inference_as_keras():
     x = images((2, 3, 4, 3))
     expected = keras.layers.AutoContrast(dtype="float64")(x, training=False)
@@ -136,6 +195,19 @@ CONFIG_CASES = [
     ("AutoContrast", ((1, 0),), {}),
     ("RandomColorDegeneration", (0.3,), {}),
     ("RandomColorDegeneration", ((0.5, -0.2),), dict(value_range=(-1, 1), seed=6)),
+    ("RandomSharpness", (0.2,), {}),
+    ("RandomSharpness", ((0.7, 0.3),), dict(value_range=(0, 1), seed=1)),
+    ("RandomShear", (), {}),
+    ("RandomShear", ((0.2, 0.3), (0.5, 0.1)), dict(fill_mode="constant", fill_value=2,
+                                            interpolation="nearest", seed=3,
+                                            data_format="channels_first")),
+    ("RandomErasing", (), {}),
+    ("RandomErasing", (0.5, (0.3, 0.1)), dict(fill_value=(1, 2, 3), value_range=(0, 1),
+                                              seed=8)),
+    ("RandomErasing", ((0.2, 0.8), 0.4), dict(fill_value=4.5)),
+    ("RandomGaussianBlur", (), {}),
+    ("RandomGaussianBlur", ((0.8, 0.2),), dict(kernel_size=(5, 5), sigma=(0.5, 0.1),
+                                               value_range=(0, 1), seed=2)),
 ]
 
 
@@ -149,6 +221,16 @@ def test_config_is_keras_s_and_each_library_reads_the_other_s(name, args, kwargs
     stored = plain(theirs)
     assert plain(getattr(layers, name).from_config(stored).get_config()) == stored
     assert plain(getattr(keras.layers, name).from_config(plain(ours)).get_config()) == stored
+
+
+def test_keras_s_shear_config_of_a_number_factor_loads_in_handkeras_only():
+    """Keras writes ``x_factor=0.2`` as ``(-0.2, 0.2)``, then refuses it: handkeras reads it."""
+    stored = plain(keras.layers.RandomShear(0.2, name="aug").get_config())
+    with pytest.raises(TypeError, match="input_number=-0.2"):
+        keras.layers.RandomShear.from_config(stored)
+    layer = layers.RandomShear.from_config(stored)
+    assert layer.x_factor == (-0.2, 0.2)
+    assert plain(layer.get_config()) == stored
 
 
 @pytest.mark.parametrize("name, args, kwargs", CONFIG_CASES,
