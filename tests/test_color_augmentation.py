@@ -1,10 +1,11 @@
 """The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
 Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
-RandomShear, RandomErasing, RandomGaussianBlur) and Pipeline: each transform for fixed
-parameters against a hand-computed result; the identity in inference (AutoContrast excepted, as
-in Keras); draws per image and their ranges; reproducibility with ``set_random_seed`` and
-``seed=``; input gradients against float64 central differences; errors; RandomPosterization,
-which has no input gradient, refused where a model needs one; Pipeline in a model and alone.
+RandomShear, RandomErasing, RandomGaussianBlur, MixUp, CutMix) and Pipeline: each transform for
+fixed parameters against a hand-computed result; the identity in inference (AutoContrast
+excepted, as in Keras); draws per image and their ranges; reproducibility with
+``set_random_seed`` and ``seed=``; input gradients against float64 central differences;
+errors; RandomPosterization, which has no input gradient, refused where a model needs one;
+Pipeline in a model and alone.
 
 Parameters are fixed by replacing a layer's ``draw``.
 """
@@ -180,6 +181,37 @@ def test_gaussian_blur_weighs_neighbours_by_the_normalized_gaussian(float64):
     assert y.sum() == pytest.approx(1.0)
 
 
+def test_mix_up_blends_each_image_with_its_partner(float64):
+    x = data((3, 2, 2, 1))
+    y = train(fixed(layers.MixUp(), (np.array([1, 2, 0]), np.array([0.25, 1.0, 0.5]))), x)
+    np.testing.assert_allclose(y[0], 0.25 * x[0] + 0.75 * x[1], rtol=1e-12)
+    np.testing.assert_array_equal(y[1], x[1])
+    np.testing.assert_allclose(y[2], 0.5 * x[2] + 0.5 * x[0], rtol=1e-12)
+
+
+def test_mix_up_draws_a_permutation_and_beta_weights():
+    permutation, weights = layers.MixUp(0.5).draw((4000, 1, 1, 1), np.random.default_rng(0))
+    assert sorted(permutation) == list(range(4000))
+    assert abs(weights.mean() - 0.5) < 0.02
+    assert abs(weights.var() - 0.25 / 2) < 0.01  # Beta(a, a): variance 1 / (4 (2a + 1))
+
+
+def test_cut_mix_pastes_the_partner_s_rectangle(float64):
+    x = data((2, 4, 4, 1))
+    pasted = np.zeros((2, 4, 4, 1), bool)
+    pasted[0, 1:3, 0:2] = True
+    y = train(fixed(layers.CutMix(), (np.array([1, 0]), pasted)), x)
+    np.testing.assert_array_equal(y[0, 1:3, 0:2], x[1, 1:3, 0:2])
+    np.testing.assert_array_equal(y[0][~pasted[0]], x[0][~pasted[0]])
+    np.testing.assert_array_equal(y[1], x[1])
+
+
+def test_cut_mix_rectangles_cover_one_minus_the_beta_weight_on_average():
+    """``Beta(a, a)`` has mean 1/2: the rectangle's area is on average about half the image."""
+    _, pasted = layers.CutMix((0.5, 0.5)).draw((2000, 40, 40, 1), np.random.default_rng(2))
+    assert abs(pasted.mean() - 0.5) < 0.05
+
+
 # ------------------------------------------------------------------------------------- draws
 def assert_uniform(values, low, high):
     span = high - low
@@ -213,6 +245,8 @@ LAYERS = {
     "RandomShear": lambda seed=None: layers.RandomShear(0.3, 0.2, seed=seed),
     "RandomErasing": lambda seed=None: layers.RandomErasing(scale=0.5, seed=seed),
     "RandomGaussianBlur": lambda seed=None: layers.RandomGaussianBlur(0.5, seed=seed),
+    "MixUp": lambda seed=None: layers.MixUp(seed=seed),
+    "CutMix": lambda seed=None: layers.CutMix(seed=seed),
 }
 
 
@@ -222,6 +256,10 @@ def test_inference_is_the_identity_and_training_draws_per_image(name):
     np.testing.assert_array_equal(LAYERS[name]()(x, training=False), x)
     model = keras.Sequential([keras.Input((4, 4, 3)), LAYERS[name]()])
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    if name in ("MixUp", "CutMix"):  # they mix images with each other: distinct ones change
+        mixed = train(LAYERS[name](), x)
+        assert sum(not np.array_equal(a, b) for a, b in zip(mixed, x)) > 1
+        return
     same = np.repeat(x[:1], 16, axis=0)
     assert len({image.tobytes() for image in train(LAYERS[name](), same)}) > 1
 
@@ -276,6 +314,10 @@ GRADIENT_CASES = {
     "gaussian blur": (lambda: fixed(layers.RandomGaussianBlur(kernel_size=5, value_range=(0, 1)),
                                     (np.array([True, False]), np.array([0.3, 0.8]))),
                       (2, 5, 6, 2)),
+    "mix up": (lambda: fixed(layers.MixUp(), (np.array([2, 0, 1]), np.array([0.3, 0.8, 0.5]))),
+               (3, 3, 4, 2)),
+    "mix up, drawn": (lambda: layers.MixUp(seed=4), (3, 3, 4, 2)),
+    "cut mix": (lambda: layers.CutMix(seed=5), (3, 5, 6, 2)),
     "color degeneration": (lambda: fixed(layers.RandomColorDegeneration(
         0.5, value_range=(0, 1)), np.array([0.4, -0.3])), (2, 3, 4, 3)),
 }
@@ -342,6 +384,8 @@ def test_posterization_trains_below_the_weights_and_is_refused_above_them():
      ["RandomGaussianBlur", "`kernel_size`", "odd", "4"]),
     (lambda: layers.RandomGaussianBlur(kernel_size=(3, 5)), ValueError, ["`kernel_size`"]),
     (lambda: layers.RandomGaussianBlur(sigma=2), ValueError, ["`sigma`"]),
+    (lambda: layers.MixUp(0), ValueError, ["MixUp", "`alpha`", "0"]),
+    (lambda: layers.CutMix(1.5), ValueError, ["CutMix", "`factor`"]),
     (lambda: layers.Pipeline(layers.RandomFlip()), TypeError, ["Pipeline", "`layers`"]),
     (lambda: layers.Pipeline([layers.RandomFlip(), "flip"]), TypeError, ["list of layers"]),
 ])

@@ -1,6 +1,6 @@
 """The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
 Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
-RandomShear, RandomErasing, RandomGaussianBlur) and Pipeline against Keras 3.15.1
+RandomShear, RandomErasing, RandomGaussianBlur, MixUp, CutMix) and Pipeline against Keras 3.15.1
 (torch backend), in float64: for the same drawn parameters, the same output and input gradient
 (Keras's ``transform_images`` under torch autograd); the same configs, key order included, each
 read by the other library; the same output shapes. Files are in ``test_keras_saving.py``'s
@@ -174,6 +174,41 @@ def test_gaussian_blur_matches_keras(kernel_size, data_format):
                 images(shape))
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_mix_up_matches_keras(data_format):
+    permutation, weights = np.array([2, 0, 3, 1]), np.array([0.1, 0.5, 0.97, 0.3])
+    shape = (4, 3, 5, 2) if data_format == "channels_last" else (4, 2, 3, 5)
+    arguments = dict(data_format=data_format, dtype="float64")
+    assert_same(layers.MixUp(**arguments), (permutation, weights), keras.layers.MixUp(**arguments),
+                {"permutation_order": torch.tensor(permutation),
+                 "mix_weight": f64(weights, (4,))}, images(shape))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_cut_mix_matches_keras(data_format):
+    """Our draw's rectangles (the permutation fixed so that no image takes from itself)."""
+    ours = layers.CutMix(data_format=data_format, dtype="float64")
+    _, pasted = ours.draw((4, 6, 7, 2), np.random.default_rng(3))
+    permutation = np.array([1, 2, 3, 0])
+    masks = np.repeat(pasted, 2, axis=-1)
+    if data_format == "channels_first":
+        masks = np.moveaxis(masks, -1, 1)
+    shape = (4, 6, 7, 2) if data_format == "channels_last" else (4, 2, 6, 7)
+    assert_same(ours, (permutation, pasted), keras.layers.CutMix(data_format=data_format,
+                                                                dtype="float64"),
+                {"permutation_order": torch.tensor(permutation),
+                 "batch_masks": torch.tensor(masks)}, images(shape))
+
+
+def test_mix_up_in_a_model_mixes_the_images_only_as_keras():
+    """Keras's MixUp inside a Sequential: the labels never reach it, so fit trains on mixed
+    images against the original labels; predict leaves the images as they are."""
+    x = images((4, 3, 3, 1))
+    for library in (keras, handkeras):
+        model = library.Sequential([library.Input((3, 3, 1)), library.layers.MixUp()])
+        np.testing.assert_array_equal(np.asarray(model.predict(x, verbose=0)), x)
+
+
 def test_auto_contrast_applies_in_inference_as_keras():
     x = images((2, 3, 4, 3))
     expected = keras.layers.AutoContrast(dtype="float64")(x, training=False)
@@ -205,6 +240,10 @@ CONFIG_CASES = [
     ("RandomErasing", (0.5, (0.3, 0.1)), dict(fill_value=(1, 2, 3), value_range=(0, 1),
                                               seed=8)),
     ("RandomErasing", ((0.2, 0.8), 0.4), dict(fill_value=4.5)),
+    ("MixUp", (), {}),
+    ("MixUp", (0.5,), dict(seed=3, data_format="channels_first")),
+    ("CutMix", (), {}),
+    ("CutMix", ((0.6, 0.2),), dict(seed=4)),
     ("RandomGaussianBlur", (), {}),
     ("RandomGaussianBlur", ((0.8, 0.2),), dict(kernel_size=(5, 5), sigma=(0.5, 0.1),
                                                value_range=(0, 1), seed=2)),

@@ -102,6 +102,8 @@ LAYERS = {
                                                         interpolation="nearest"), (4, 4, 3)),
     "RandomZoom": (lambda L: L.RandomZoom(0.2, width_factor=(-0.1, 0.3)), (4, 4, 3)),
     "AutoContrast": (lambda L: L.AutoContrast(value_range=(-1, 1)), (4, 4, 3)),
+    "CutMix": (lambda L: L.CutMix((0.2, 0.5), seed=3), (4, 4, 3)),
+    "MixUp": (lambda L: L.MixUp(0.4), (4, 4, 3)),
     "Solarization": (lambda L: L.Solarization(0.2, (0.4, 0.6), value_range=(0, 1)), (4, 4, 3)),
     "ReLU": (lambda L: L.ReLU(max_value=1.2), (4,)),
     "RepeatVector": (lambda L: L.RepeatVector(3), (4,)),
