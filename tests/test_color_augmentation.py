@@ -1,11 +1,11 @@
-"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
-Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
-RandomShear, RandomErasing, RandomGaussianBlur, MixUp, CutMix) and Pipeline: each transform for
+"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert, Solarization,
+RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness, RandomShear,
+RandomErasing, RandomGaussianBlur, Equalization, MixUp, CutMix) and Pipeline: each transform for
 fixed parameters against a hand-computed result; the identity in inference (AutoContrast
 excepted, as in Keras); draws per image and their ranges; reproducibility with
-``set_random_seed`` and ``seed=``; input gradients against float64 central differences;
-errors; RandomPosterization, which has no input gradient, refused where a model needs one;
-Pipeline in a model and alone.
+``set_random_seed`` and ``seed=``; input gradients against float64 central differences; errors;
+RandomPosterization, which has no input gradient, refused where a model needs one; Pipeline in a
+model and alone.
 
 Parameters are fixed by replacing a layer's ``draw``.
 """
@@ -181,6 +181,23 @@ def test_gaussian_blur_weighs_neighbours_by_the_normalized_gaussian(float64):
     assert y.sum() == pytest.approx(1.0)
 
 
+def test_equalization_maps_each_channel_through_its_cumulative_histogram(float64):
+    """Values 0, 0, 100, 200 with 256 bins: the cumulative counts 2, 3, 4 become
+    ``(cdf - 2) * 255 / (4 - 2)``: 0, 127.5 -> 128 (rounded to even), 255."""
+    x = np.array([0.0, 0.0, 100.0, 200.0]).reshape(1, 2, 2, 1)
+    y = layers.Equalization()(x)
+    np.testing.assert_array_equal(y.reshape(-1), [0, 0, 128, 255])
+    np.testing.assert_array_equal(layers.Equalization()(x, training=False), x)
+
+
+def test_equalization_counts_one_histogram_per_channel_over_the_batch(float64):
+    """Two images of one pixel each: together they span the range; a constant channel is kept."""
+    x = np.array([[10.0, 5.0], [20.0, 5.0]]).reshape(2, 1, 1, 2)
+    y = layers.Equalization()(x)
+    np.testing.assert_array_equal(y[..., 0].reshape(-1), [0, 255])
+    np.testing.assert_array_equal(y[..., 1], x[..., 1])
+
+
 def test_mix_up_blends_each_image_with_its_partner(float64):
     x = data((3, 2, 2, 1))
     y = train(fixed(layers.MixUp(), (np.array([1, 2, 0]), np.array([0.25, 1.0, 0.5]))), x)
@@ -339,6 +356,17 @@ def test_auto_contrast_passes_the_gradient_of_a_constant_channel_unchanged(float
     np.testing.assert_array_equal(layer.backward(dy)[..., 1], dy[..., 1])
 
 
+@pytest.mark.parametrize("make", [lambda: layers.RandomPosterization(4),
+                                  lambda: layers.Equalization()],
+                         ids=["RandomPosterization", "Equalization"])
+def test_layers_without_input_gradient_refuse_a_backward_that_needs_it(make):
+    layer = make()
+    train(layer, data((2, 3, 3, 3)))
+    assert layer.backward(data((2, 3, 3, 3)), input_gradient=False) is None
+    with pytest.raises(NotImplementedError, match="has no input gradient"):
+        layer.backward(data((2, 3, 3, 3)))
+
+
 def test_posterization_trains_below_the_weights_and_is_refused_above_them():
     """It has no input gradient: first in a model it trains (no gradient is needed there); after
     a layer with weights, fit refuses before the first step, naming it."""
@@ -384,6 +412,7 @@ def test_posterization_trains_below_the_weights_and_is_refused_above_them():
      ["RandomGaussianBlur", "`kernel_size`", "odd", "4"]),
     (lambda: layers.RandomGaussianBlur(kernel_size=(3, 5)), ValueError, ["`kernel_size`"]),
     (lambda: layers.RandomGaussianBlur(sigma=2), ValueError, ["`sigma`"]),
+    (lambda: layers.Equalization(bins=0), ValueError, ["Equalization", "`bins`", "0"]),
     (lambda: layers.MixUp(0), ValueError, ["MixUp", "`alpha`", "0"]),
     (lambda: layers.CutMix(1.5), ValueError, ["CutMix", "`factor`"]),
     (lambda: layers.Pipeline(layers.RandomFlip()), TypeError, ["Pipeline", "`layers`"]),

@@ -9,6 +9,7 @@ from handkeras.layers.activations.relu import ReLU
 from handkeras.layers.activations.softmax import Softmax
 from handkeras.layers.augmentation.auto_contrast import AutoContrast
 from handkeras.layers.augmentation.cut_mix import CutMix
+from handkeras.layers.augmentation.equalization import Equalization
 from handkeras.layers.augmentation.mix_up import MixUp
 from handkeras.layers.augmentation.random_brightness import RandomBrightness
 from handkeras.layers.augmentation.random_color_degeneration import RandomColorDegeneration
@@ -114,7 +115,8 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "CenterCrop", "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Convolution1D",
            "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose", "Cropping1D",
            "Cropping2D", "CutMix", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Dropout", "ELU",
-           "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+           "Embedding", "Equalization", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
            "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GroupNormalization",
            "GRU", "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization",

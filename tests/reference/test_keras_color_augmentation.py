@@ -1,10 +1,10 @@
-"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert,
-Solarization, RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness,
-RandomShear, RandomErasing, RandomGaussianBlur, MixUp, CutMix) and Pipeline against Keras 3.15.1
+"""The augmentation layers added after the first seven (RandomGrayscale, RandomInvert, Solarization,
+RandomPosterization, AutoContrast, RandomColorDegeneration, RandomSharpness, RandomShear,
+RandomErasing, RandomGaussianBlur, Equalization, MixUp, CutMix) and Pipeline against Keras 3.15.1
 (torch backend), in float64: for the same drawn parameters, the same output and input gradient
 (Keras's ``transform_images`` under torch autograd); the same configs, key order included, each
-read by the other library; the same output shapes. Files are in ``test_keras_saving.py``'s
-tables and below (Pipeline).
+read by the other library; the same output shapes. Files are in ``test_keras_saving.py``'s tables
+and below (Pipeline).
 
 Our parameters are forced by replacing the layer's ``draw``; Keras's are passed to its
 ``transform_images``.
@@ -174,6 +174,30 @@ def test_gaussian_blur_matches_keras(kernel_size, data_format):
                 images(shape))
 
 
+@pytest.mark.parametrize("value_range, bins", [((0, 255), 256), ((-1, 1), 256), ((0, 255), 7),
+                                               ((0, 1), 32)])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_equalization_matches_keras(value_range, bins, data_format):
+    """One histogram per channel over the whole batch; the last channel constant (kept)."""
+    shape = (3, 5, 6, 3) if data_format == "channels_last" else (3, 3, 5, 6)
+    x = images(shape, *value_range)
+    x[(..., 2) if data_format == "channels_last" else (slice(None), 2)] = value_range[0] + 0.01
+    arguments = dict(value_range=value_range, bins=bins, data_format=data_format,
+                     dtype="float64")
+    assert_same(layers.Equalization(**arguments), None, keras.layers.Equalization(**arguments),
+                None, x, gradient=False)
+
+
+def test_keras_cannot_build_a_model_with_equalization_handkeras_can():
+    """Keras 3.15.1's Equalization gives its input as its output spec, a cycle for its model
+    builder (so it has no model files to exchange); handkeras's model trains and predicts."""
+    with pytest.raises(ValueError, match="is part of a cycle"):
+        keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Equalization()])
+    model = handkeras.Sequential([handkeras.Input((4, 4, 3)), layers.Equalization()])
+    x = images((2, 4, 4, 3))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_mix_up_matches_keras(data_format):
     permutation, weights = np.array([2, 0, 3, 1]), np.array([0.1, 0.5, 0.97, 0.3])
@@ -240,6 +264,8 @@ CONFIG_CASES = [
     ("RandomErasing", (0.5, (0.3, 0.1)), dict(fill_value=(1, 2, 3), value_range=(0, 1),
                                               seed=8)),
     ("RandomErasing", ((0.2, 0.8), 0.4), dict(fill_value=4.5)),
+    ("Equalization", (), {}),
+    ("Equalization", ((1, -1),), dict(bins=16, data_format="channels_first")),
     ("MixUp", (), {}),
     ("MixUp", (0.5,), dict(seed=3, data_format="channels_first")),
     ("CutMix", (), {}),
