@@ -198,6 +198,29 @@ def test_equalization_counts_one_histogram_per_channel_over_the_batch(float64):
     np.testing.assert_array_equal(y[..., 1], x[..., 1])
 
 
+def test_saturation_scales_the_hsv_saturation(float64):
+    """``(200, 100, 50)``: value 200, saturation 0.75. A multiplier of 0 grays it to its value,
+    of 1 keeps it, of 4/3 saturates it fully (its smallest channel goes to 0)."""
+    x = pixels((200, 100, 50))
+    for multiplier, expected in [(0.0, (200, 200, 200)), (1.0, (200, 100, 50)),
+                                 (4 / 3, (200, 66 + 2 / 3, 0))]:
+        y = train(fixed(layers.RandomSaturation(0.5), np.array([multiplier])), x)
+        np.testing.assert_allclose(y.reshape(-1), expected, rtol=1e-12, atol=1e-12)
+    multipliers = layers.RandomSaturation((0.5, 0.5)).draw((3, 1, 1, 3), np.random.default_rng())
+    np.testing.assert_allclose(multipliers, 0.5 / (0.5 + 1e-7))
+
+
+def test_hue_turns_the_colour_wheel(float64):
+    """A third of a turn: red becomes green, green blue; minus a third: red becomes blue."""
+    x = np.concatenate([pixels((255, 0, 0)), pixels((0, 255, 0)), pixels((255, 0, 0))])
+    y = train(fixed(layers.RandomHue(1.0), np.array([1 / 3, 1 / 3, -1 / 3])), x)
+    np.testing.assert_allclose(y.reshape(3, 3), [[0, 255, 0], [0, 0, 255], [0, 0, 255]],
+                               atol=1e-9)
+    shifts = layers.RandomHue((0.2, 0.6)).draw((4000, 1, 1, 3), np.random.default_rng(0))
+    assert abs((shifts > 0).mean() - 0.5) < 0.03
+    assert_uniform(np.abs(shifts), 0.1, 0.3)
+
+
 def test_mix_up_blends_each_image_with_its_partner(float64):
     x = data((3, 2, 2, 1))
     y = train(fixed(layers.MixUp(), (np.array([1, 2, 0]), np.array([0.25, 1.0, 0.5]))), x)
@@ -262,6 +285,8 @@ LAYERS = {
     "RandomShear": lambda seed=None: layers.RandomShear(0.3, 0.2, seed=seed),
     "RandomErasing": lambda seed=None: layers.RandomErasing(scale=0.5, seed=seed),
     "RandomGaussianBlur": lambda seed=None: layers.RandomGaussianBlur(0.5, seed=seed),
+    "RandomSaturation": lambda seed=None: layers.RandomSaturation(0.5, seed=seed),
+    "RandomHue": lambda seed=None: layers.RandomHue(0.5, seed=seed),
     "MixUp": lambda seed=None: layers.MixUp(seed=seed),
     "CutMix": lambda seed=None: layers.CutMix(seed=seed),
 }
@@ -331,6 +356,14 @@ GRADIENT_CASES = {
     "gaussian blur": (lambda: fixed(layers.RandomGaussianBlur(kernel_size=5, value_range=(0, 1)),
                                     (np.array([True, False]), np.array([0.3, 0.8]))),
                       (2, 5, 6, 2)),
+    "saturation": (lambda: fixed(layers.RandomSaturation(0.5, value_range=(0, 1)),
+                                 np.array([0.6, 1.3])), (2, 3, 4, 3)),
+    "saturation, channels first": (lambda: fixed(layers.RandomSaturation(
+        0.5, data_format="channels_first"), np.array([0.8, 1.1])), (2, 3, 3, 4)),
+    "hue": (lambda: fixed(layers.RandomHue(0.5, value_range=(0, 1)), np.array([0.2, -0.45])),
+            (2, 3, 4, 3)),
+    "hue, value range": (lambda: fixed(layers.RandomHue(0.5, value_range=(-1, 2)),
+                                       np.array([-0.1, 0.3])), (2, 3, 4, 3)),
     "mix up": (lambda: fixed(layers.MixUp(), (np.array([2, 0, 1]), np.array([0.3, 0.8, 0.5]))),
                (3, 3, 4, 2)),
     "mix up, drawn": (lambda: layers.MixUp(seed=4), (3, 3, 4, 2)),
@@ -413,6 +446,8 @@ def test_posterization_trains_below_the_weights_and_is_refused_above_them():
     (lambda: layers.RandomGaussianBlur(kernel_size=(3, 5)), ValueError, ["`kernel_size`"]),
     (lambda: layers.RandomGaussianBlur(sigma=2), ValueError, ["`sigma`"]),
     (lambda: layers.Equalization(bins=0), ValueError, ["Equalization", "`bins`", "0"]),
+    (lambda: layers.RandomSaturation(1.5), ValueError, ["RandomSaturation", "`factor`"]),
+    (lambda: layers.RandomHue(-0.5), ValueError, ["RandomHue", "`factor`", "[0, 1]"]),
     (lambda: layers.MixUp(0), ValueError, ["MixUp", "`alpha`", "0"]),
     (lambda: layers.CutMix(1.5), ValueError, ["CutMix", "`factor`"]),
     (lambda: layers.Pipeline(layers.RandomFlip()), TypeError, ["Pipeline", "`layers`"]),
@@ -430,6 +465,14 @@ def test_bad_arguments_name_the_layer_and_the_argument(make, error, words):
 def test_images_that_are_neither_rgb_nor_gray_are_refused(make):
     with pytest.raises(ValueError, match=r"3 channels.*1 channel.*received images with 4"):
         train(make(), np.zeros((1, 2, 2, 4)))
+
+
+@pytest.mark.parametrize("make", [lambda: layers.RandomSaturation(0.5),
+                                  lambda: layers.RandomHue(0.5)])
+def test_hsv_layers_take_rgb_images_only(make):
+    with pytest.raises(ValueError, match=r"expects RGB images \(3 channels\), received images "
+                                         r"with 1 channels"):
+        train(make(), np.zeros((1, 2, 2, 1)))
 
 
 # ------------------------------------------------------------------------------------- Pipeline

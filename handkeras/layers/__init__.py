@@ -19,9 +19,11 @@ from handkeras.layers.augmentation.random_erasing import RandomErasing
 from handkeras.layers.augmentation.random_flip import RandomFlip
 from handkeras.layers.augmentation.random_gaussian_blur import RandomGaussianBlur
 from handkeras.layers.augmentation.random_grayscale import RandomGrayscale
+from handkeras.layers.augmentation.random_hue import RandomHue
 from handkeras.layers.augmentation.random_invert import RandomInvert
 from handkeras.layers.augmentation.random_posterization import RandomPosterization
 from handkeras.layers.augmentation.random_rotation import RandomRotation
+from handkeras.layers.augmentation.random_saturation import RandomSaturation
 from handkeras.layers.augmentation.random_sharpness import RandomSharpness
 from handkeras.layers.augmentation.random_shear import RandomShear
 from handkeras.layers.augmentation.random_translation import RandomTranslation
@@ -124,7 +126,8 @@ __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "MaxPooling2D", "MixUp", "Normalization", "Permute", "Pipeline", "PReLU",
            "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
            "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale",
-           "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSharpness",
+           "RandomHue", "RandomInvert", "RandomPosterization", "RandomRotation",
+           "RandomSaturation", "RandomSharpness",
            "RandomShear", "RandomTranslation", "RandomZoom",
            "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
            "RMSNormalization", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",

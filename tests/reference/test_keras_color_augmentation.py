@@ -188,6 +188,44 @@ def test_equalization_matches_keras(value_range, bins, data_format):
                 None, x, gradient=False)
 
 
+@pytest.mark.parametrize("value_range", [(0, 255), (-1, 1)])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_saturation_matches_keras(value_range, data_format):
+    """Multipliers below and above 1, and a negative one (Keras's formula grays the image)."""
+    factors = np.array([0.2, 0.8, -0.3, 0.5])
+    multipliers = factors / (1 - factors + 1e-7)
+    shape = (4, 3, 5, 3) if data_format == "channels_last" else (4, 3, 3, 5)
+    arguments = dict(value_range=value_range, data_format=data_format, dtype="float64")
+    assert_same(layers.RandomSaturation(0.5, **arguments), multipliers,
+                keras.layers.RandomSaturation(0.5, **arguments),
+                {"factor": f64(multipliers, (4,))}, images(shape, *value_range))
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_hue_matches_keras(data_format):
+    """Shifts both ways, some wrapping past 0 and 1; values in ``[0, 1]``, where Keras computes
+    in the layer's dtype (see below for other ranges)."""
+    shifts = np.array([0.05, -0.4, 0.45, -0.1])
+    shape = (4, 3, 5, 3) if data_format == "channels_last" else (4, 3, 3, 5)
+    arguments = dict(value_range=(0, 1), data_format=data_format, dtype="float64")
+    assert_same(layers.RandomHue(0.5, **arguments), shifts,
+                keras.layers.RandomHue(0.5, **arguments), {"factor": f64(shifts, (4,))},
+                images(shape, 0, 1))
+
+
+@pytest.mark.parametrize("value_range", [(0, 255), (-1, 1)])
+def test_hue_of_other_value_ranges_matches_keras_to_float32(value_range):
+    """Keras maps another ``value_range`` onto ``[0, 1]`` in float32 whatever the layer's dtype,
+    so its float64 layer agrees with ours to float32 rounding only."""
+    shifts = np.array([0.05, -0.4, 0.45, -0.1])
+    ours = layers.RandomHue(0.5, value_range=value_range, dtype="float64")
+    ours.draw = lambda shape, rng: shifts
+    x = images((4, 3, 5, 3), *value_range)
+    expected = keras.layers.RandomHue(0.5, value_range=value_range, dtype="float64") \
+        .transform_images(torch.tensor(x), {"factor": f64(shifts, (4,))}, training=True)
+    np.testing.assert_allclose(ours(x), expected.numpy(), rtol=1e-5, atol=1e-5 * value_range[1])
+
+
 def test_keras_cannot_build_a_model_with_equalization_handkeras_can():
     """Keras 3.15.1's Equalization gives its input as its output spec, a cycle for its model
     builder (so it has no model files to exchange); handkeras's model trains and predicts."""
@@ -266,6 +304,10 @@ CONFIG_CASES = [
     ("RandomErasing", ((0.2, 0.8), 0.4), dict(fill_value=4.5)),
     ("Equalization", (), {}),
     ("Equalization", ((1, -1),), dict(bins=16, data_format="channels_first")),
+    ("RandomSaturation", (0.3,), {}),
+    ("RandomSaturation", ((0.8, 0.2),), dict(value_range=(0, 1), seed=5)),
+    ("RandomHue", (0.3,), {}),
+    ("RandomHue", ((0.8, 0.2),), dict(value_range=(0, 1), seed=5)),
     ("MixUp", (), {}),
     ("MixUp", (0.5,), dict(seed=3, data_format="channels_first")),
     ("CutMix", (), {}),
