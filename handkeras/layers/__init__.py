@@ -7,13 +7,28 @@ from handkeras.layers.activations.leaky_relu import LeakyReLU
 from handkeras.layers.activations.prelu import PReLU
 from handkeras.layers.activations.relu import ReLU
 from handkeras.layers.activations.softmax import Softmax
+from handkeras.layers.augmentation.auto_contrast import AutoContrast
+from handkeras.layers.augmentation.cut_mix import CutMix
+from handkeras.layers.augmentation.equalization import Equalization
+from handkeras.layers.augmentation.mix_up import MixUp
 from handkeras.layers.augmentation.random_brightness import RandomBrightness
+from handkeras.layers.augmentation.random_color_degeneration import RandomColorDegeneration
 from handkeras.layers.augmentation.random_contrast import RandomContrast
 from handkeras.layers.augmentation.random_crop import RandomCrop
+from handkeras.layers.augmentation.random_erasing import RandomErasing
 from handkeras.layers.augmentation.random_flip import RandomFlip
+from handkeras.layers.augmentation.random_gaussian_blur import RandomGaussianBlur
+from handkeras.layers.augmentation.random_grayscale import RandomGrayscale
+from handkeras.layers.augmentation.random_hue import RandomHue
+from handkeras.layers.augmentation.random_invert import RandomInvert
+from handkeras.layers.augmentation.random_posterization import RandomPosterization
 from handkeras.layers.augmentation.random_rotation import RandomRotation
+from handkeras.layers.augmentation.random_saturation import RandomSaturation
+from handkeras.layers.augmentation.random_sharpness import RandomSharpness
+from handkeras.layers.augmentation.random_shear import RandomShear
 from handkeras.layers.augmentation.random_translation import RandomTranslation
 from handkeras.layers.augmentation.random_zoom import RandomZoom
+from handkeras.layers.augmentation.solarization import Solarization
 from handkeras.layers.convolutional.conv1d import Conv1D
 from handkeras.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from handkeras.layers.convolutional.conv2d import Conv2D
@@ -65,6 +80,7 @@ from handkeras.layers.pooling.max_pooling3d import MaxPooling3D
 from handkeras.layers.preprocessing.center_crop import CenterCrop
 from handkeras.layers.preprocessing.discretization import Discretization
 from handkeras.layers.preprocessing.normalization import Normalization
+from handkeras.layers.preprocessing.pipeline import Pipeline
 from handkeras.layers.preprocessing.rescaling import Rescaling
 from handkeras.layers.preprocessing.resizing import Resizing
 from handkeras.layers.regularization.activity_regularization import ActivityRegularization
@@ -118,26 +134,28 @@ SeparableConvolution2D = SeparableConv2D
 
 __all__ = ["Activation", "ActivityRegularization", "AdaptiveAveragePooling1D",
            "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
-           "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AlphaDropout", "AveragePooling1D",
-           "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
-           "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop", "Conv1D",
-           "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
+           "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "AlphaDropout", "AutoContrast",
+           "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D",
+           "AvgPool3D", "BatchNormalization", "Bidirectional", "CategoryEncoding", "CenterCrop",
+           "Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
            "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
            "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D",
-           "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout",
-           "EinsumDense", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
-           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
-           "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-           "GlobalMaxPooling3D", "GroupNormalization", "GRU", "GRUCell", "Identity", "Input",
-           "InputLayer", "Lambda", "Layer", "LayerNormalization", "LeakyReLU", "LSTM", "LSTMCell",
-           "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D", "MaxPooling2D",
-           "MaxPooling3D", "Normalization", "Permute", "PReLU", "RandomBrightness",
-           "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
-           "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing",
-           "RMSNormalization", "RNN", "SeparableConv1D", "SeparableConv2D",
-           "SeparableConvolution1D", "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell",
-           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization",
-           "StackedRNNCells", "TimeDistributed", "UnitNormalization", "UpSampling1D",
-           "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-           "deserialize", "serialize"]
+           "CutMix", "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dropout",
+           "EinsumDense", "ELU", "Embedding", "Equalization", "Flatten", "GaussianDropout",
+           "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+           "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "GRU", "GRUCell",
+           "Identity", "Input", "InputLayer", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+           "LSTM", "LSTMCell", "Masking", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D",
+           "MaxPooling2D", "MaxPooling3D", "MixUp", "Normalization", "Permute", "Pipeline",
+           "PReLU", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
+           "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale", "RandomHue",
+           "RandomInvert", "RandomPosterization", "RandomRotation", "RandomSaturation",
+           "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "ReLU",
+           "RepeatVector", "Rescaling", "Reshape", "Resizing", "RMSNormalization", "RNN",
+           "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+           "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax", "Solarization",
+           "SpatialDropout1D", "SpatialDropout2D", "SpectralNormalization", "StackedRNNCells",
+           "TimeDistributed", "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+           "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "deserialize", "serialize"]

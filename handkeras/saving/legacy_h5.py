@@ -133,10 +133,13 @@ def optimizer_state(h5file):
 
 # --------------------------------------------------------------------------------------- models
 def _legacy_config(serialized):
-    """A serialized object in the legacy form, its layers (for a Sequential) converted too."""
+    """A serialized object in the legacy form, its layers (for a Sequential) converted too. A
+    Pipeline's layers keep their full form, as Keras writes them (its loader needs their module
+    to find them)."""
     config = legacy_object_config(serialized)
     inner = config.get("config")
-    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+    if (isinstance(inner, dict) and isinstance(inner.get("layers"), list)
+            and config.get("class_name") != "Pipeline"):
         config["config"] = {**inner, "layers": [_legacy_config(layer) for layer in inner["layers"]]}
     return config
 

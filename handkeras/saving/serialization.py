@@ -127,7 +127,7 @@ def serialize_keras_object(obj):
     cls = type(obj)
     registered_name = _registered_name(cls, kind)
     if registered_name is None:  # handkeras's own class: Keras's public module for it
-        module = "keras" if kind == "layer" and hasattr(obj, "layers") else _KERAS_MODULES[kind]
+        module = "keras" if hasattr(obj, "get_compile_config") else _KERAS_MODULES[kind]
     else:  # as Keras: None for a class of the script itself
         module = None if cls.__module__ == "__main__" else cls.__module__
     serialized = {"module": module, "class_name": cls.__name__,
@@ -288,7 +288,7 @@ def deserialize_config(config, kind=None, custom_objects=None):
     cls = resolve_class(class_name, kind, config.get("registered_name"), custom_objects)
     if not isinstance(cls, type):
         return cls
-    if hasattr(cls, "layers") and kind == "layer":
+    if hasattr(cls, "get_compile_config") and kind == "layer":  # a model
         obj = sequential_from_config(cls, config.get("config") or {}, custom_objects)
     else:
         arguments = config_arguments(kind or "object", config)

@@ -20,6 +20,10 @@ class ImageAugmentation(ImageLayer):
     """A weightless layer that transforms images at random in training, and passes them unchanged
     in inference. Called directly (``layer(images)``) it trains by default, as in Keras."""
 
+    #: Whether the transform has a useful input gradient (a posterization's is 0 almost
+    #: everywhere): a model that would need a missing one refuses to train.
+    has_input_gradient = True
+
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         if seed is not None and not is_int(seed):
@@ -67,8 +71,21 @@ class ImageAugmentation(ImageLayer):
     def backward(self, dy, input_gradient=True):
         if not input_gradient:
             return None
+        if not self.has_input_gradient:
+            raise NotImplementedError(self._missing_pass("backward"))
         rank, shape = self._shapes
         return self._from_batch(self.transform_backward(self._to_batch(dy), shape), rank)
+
+    def check_backward(self, input_gradient=True):
+        """A NotImplementedError, before training starts, when the model needs the input gradient
+        of a layer whose transform has none."""
+        if input_gradient and not self.has_input_gradient:
+            raise NotImplementedError(self._missing_pass("backward"))
+
+    def _missing_pass(self, method):
+        return (f"{self._label} has no input gradient: its transform is piecewise constant in the "
+                "pixel values, so training cannot pass a gradient through it. Put it below every "
+                "layer with trainable weights (first in the model, as preprocessing).")
 
     def draw(self, shape, rng):
         """The random parameters for a channels-last batch of ``shape``, drawn from ``rng``."""
