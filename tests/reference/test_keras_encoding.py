@@ -19,6 +19,13 @@ LIBRARIES = (handkeras, keras)
 RNG = np.random.default_rng(31)
 
 
+@pytest.fixture
+def keras_adapt():
+    """Keras 3.15.1's ``Discretization.adapt`` runs on TensorFlow whatever the backend: the tests
+    that call it need it (the ``reference-tf`` extra, which CI installs); elsewhere they skip."""
+    pytest.importorskip("tensorflow", reason="Keras's Discretization.adapt needs TensorFlow")
+
+
 def outputs(make, x, **call_arguments):
     """``make(library)(x)`` in both libraries, as numpy arrays: handkeras's, then Keras's."""
     ours = make(handkeras)(x, **call_arguments)
@@ -162,6 +169,7 @@ ADAPT_CASES = {  # data, arguments
 
 
 @pytest.mark.parametrize("data, arguments", ADAPT_CASES.values(), ids=ADAPT_CASES.keys())
+@pytest.mark.usefixtures("keras_adapt")
 def test_adapt_learns_keras_s_boundaries_bit_for_bit(data, arguments):
     learned = []
     for library in LIBRARIES:
@@ -175,6 +183,7 @@ def test_adapt_learns_keras_s_boundaries_bit_for_bit(data, arguments):
     np.testing.assert_array_equal(ours(x), keras.ops.convert_to_numpy(theirs(x)))
 
 
+@pytest.mark.usefixtures("keras_adapt")
 def test_adapt_takes_steps_batches_of_an_endless_generator_as_keras_does():
     def endless(seed):
         rng = np.random.default_rng(seed)
@@ -189,6 +198,7 @@ def test_adapt_takes_steps_batches_of_an_endless_generator_as_keras_does():
     assert learned[0] == learned[1]
 
 
+@pytest.mark.usefixtures("keras_adapt")
 def test_discretization_config_is_keras_s_before_and_after_adapt_and_read_both_ways():
     data = np.arange(20.0).reshape(10, 2)
     for arguments in (dict(num_bins=3), dict(bin_boundaries=[0.0, 0.35, 1.0]),
@@ -235,6 +245,7 @@ def preprocessing_model(library):
                                library.layers.Dense(1, name="out")], name="binned")
 
 
+@pytest.mark.usefixtures("keras_adapt")
 def test_the_summary_prints_keras_s_text():
     def text(model):
         texts = []
@@ -245,6 +256,7 @@ def test_the_summary_prints_keras_s_text():
 
 
 @pytest.mark.parametrize("writer, reader, filename", FILE_CASES)
+@pytest.mark.usefixtures("keras_adapt")
 def test_a_model_with_learned_bins_moves_between_the_libraries(tmp_path, writer, reader,
                                                                filename):
     source = preprocessing_model(writer)
@@ -258,6 +270,7 @@ def test_a_model_with_learned_bins_moves_between_the_libraries(tmp_path, writer,
 
 
 @pytest.mark.parametrize("writer, reader", [(handkeras, keras), (keras, handkeras)])
+@pytest.mark.usefixtures("keras_adapt")
 def test_weights_files_hold_empty_groups_for_both_layers_as_keras_s_do(tmp_path, writer, reader):
     path = tmp_path / "binned.weights.h5"
     source = preprocessing_model(writer)
