@@ -10,6 +10,7 @@ import operator
 import numpy as np
 
 from handkeras import backend
+from handkeras import initializers
 
 
 def _check_choice(argument, value, allowed):
@@ -50,8 +51,7 @@ class Variable:
         name scopes. ``aggregation`` and ``synchronization`` (checked and kept), ``autocast``
         and ``layout`` only matter to Keras's distribution and mixed precision, which handkeras
         does not have."""
-        from handkeras import initializers  # imported here: initializers create Variables' values
-        from handkeras.ops import core as ops
+        from handkeras.ops import core as ops  # imported here: keras.ops builds on the layers
 
         name = name or backend.unique_name("variable")
         if not isinstance(name, str) or "/" in name:
