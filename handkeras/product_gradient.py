@@ -6,21 +6,20 @@ kernel is read and written: on a 784x512 float32 kernel at 32 rows a batch that 
 as much as the product itself. BLAS's GEMM computes ``C = alpha A^T B + C``; with the kernel as
 ``C`` and ``alpha = -lr`` the step happens inside the product (``blas.add_product``).
 
-It is the same step to the bit, where OpenBLAS runs its blocked kernel: that kernel sums a block of
-rows in registers and adds ``alpha`` times the sum onto ``C`` with one rounding, as BLAS's axpy adds
-``-lr`` times the formed gradient (the same sum, written out) with one rounding. Products of at most
-a million multiply-adds go to OpenBLAS's small-matrix kernels instead, which round ``alpha`` times
-the sum before adding it; and past a few hundred rows the blocked kernel adds a partial sum per
-block of rows (on the benchmark machine past 384 rows in float64, past 400 in float32). Both
-round differently, so only products between those limits take this way; the others are formed.
+Whether that is the same step to the bit depends on the GEMM kernel OpenBLAS picks for the CPU and
+the shape. Where its blocked kernel sums a block of rows in registers and adds ``alpha`` times the
+sum onto ``C`` with one rounding, it matches BLAS's axpy adding ``-lr`` times the formed gradient
+with one rounding (an Intel Xeon's kernels, float32 and float64). Its small-matrix kernels round
+``alpha`` times the sum before adding it, past a few hundred rows it adds a partial sum per block of
+rows, and an AMD EPYC's kernels differ in float64. So each shape is tried once, on random values:
+only those whose GEMM gives the formed update's bits take this way; the others are formed.
 """
+
+import functools
 
 import numpy as np
 
 from handkeras import blas
-
-SMALL_PRODUCT = 1_000_000  # multiply-adds: at most this many run on the small-matrix kernels
-MAX_ROWS = 256
 
 
 class ProductGradient:
@@ -33,11 +32,33 @@ class ProductGradient:
 
     def add_to(self, target, scale):
         """``target += scale * gradient`` in one GEMM, rounding as the formed gradient's update
-        would; False where BLAS cannot do it (the caller then uses ``formed()``)."""
-        rows = len(self.left)
-        return (rows <= MAX_ROWS and rows * target.size > SMALL_PRODUCT
-                and blas.add_product(scale, self.left, self.right, target))
+        would; False where it would not, or where BLAS cannot do it (the caller then uses
+        ``formed()``)."""
+        left, right = self.left, self.right
+        return (target.size >= blas.MIN_SIZE
+                and gemm_rounds_as_formed(len(left), left.shape[-1], right.shape[-1],
+                                          target.dtype)
+                and blas.add_product(scale, left, right, target))
 
     def formed(self):
         """The gradient as an array (written into ``out``)."""
         return np.matmul(self.left.T, self.right, out=self.out)
+
+
+@functools.lru_cache(maxsize=256)
+def gemm_rounds_as_formed(rows, fan_in, fan_out, dtype):
+    """Whether, on this machine, one GEMM adding ``scale * left.T @ right`` (``left`` of ``rows`` x
+    ``fan_in``, ``right`` of ``rows`` x ``fan_out``) gives the bits of the formed product's update
+    (``scaled_add``, which is axpy for a target of ``blas.MIN_SIZE`` entries or more): tried once on
+    random values, with a scale that is no power of two (a rounding of ``alpha`` times the sum would
+    show on nearly every entry)."""
+    routine = blas._routine("gemm", np.dtype(dtype).type)
+    if routine is None:
+        return False
+    rng = np.random.default_rng(0)
+    left, right, target = (rng.standard_normal(shape).astype(dtype)
+                           for shape in ((rows, fan_in), (rows, fan_out), (fan_in, fan_out)))
+    scale = np.dtype(dtype).type(-0.0123)
+    fused, formed = target.copy(), target
+    blas.gemm_add_product(routine, scale, left, right, fused)
+    return blas.axpy(scale, left.T @ right, formed) and bool(np.array_equal(fused, formed))

@@ -90,6 +90,24 @@ def test_add_product_adds_the_scaled_product_of_the_transposed_left_and_the_righ
                                atol=1e-12 if dtype == np.float64 else 1e-5)
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_inputs_may_be_read_only_or_start_inside_another_array(read_only):
+    # the routines take each array's address by one of two routes, by whether it is writable
+    rng = np.random.default_rng(5)
+    left = rng.standard_normal((33, 300)).astype(np.float32)[1:]  # starts one row in
+    right = rng.standard_normal((32, 200)).astype(np.float32)
+    x = rng.standard_normal(blas.MIN_SIZE + 7).astype(np.float32)[7:]
+    for array in (left, right, x):
+        array.flags.writeable = not read_only
+    target = rng.standard_normal(BIG).astype(np.float32)
+    expected = target.astype(np.float64) + 0.5 * left.T.astype(np.float64) @ right
+    assert blas.add_product(np.float32(0.5), left, right, target)
+    np.testing.assert_allclose(target, expected, rtol=1e-5, atol=1e-5)
+    y = np.zeros_like(x)
+    assert blas.axpy(np.float32(2.0), x, y)
+    np.testing.assert_array_equal(y, 2 * x)
+
+
 @pytest.mark.parametrize("case", ["small", "float16", "mixed dtypes", "strided factor",
                                   "rows differ", "wrong target shape", "read-only"])
 def test_add_product_declines_and_leaves_the_target_alone(case):

@@ -1,5 +1,6 @@
 """SGD (plain or with momentum) takes a large Dense kernel's gradient unformed and adds it in one
-GEMM (``handkeras/product_gradient.py``): the same training, to the bit, as forming it first."""
+GEMM (``handkeras/product_gradient.py``) where this machine's GEMM gives the bits of forming it
+first: the same training, to the bit."""
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 import handkeras as keras
 from handkeras import blas, layers
 from handkeras.optimizers.scaled_add import scaled_add
-from handkeras.product_gradient import MAX_ROWS, SMALL_PRODUCT, ProductGradient
+from handkeras.product_gradient import ProductGradient, gemm_rounds_as_formed
 
 
 def factors(rows, fan_in, fan_out, dtype, seed=0):
@@ -19,29 +20,60 @@ def factors(rows, fan_in, fan_out, dtype, seed=0):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("rows, fan_in, fan_out", [
-    (3, 784, 512), (32, 784, 512), (31, 256, 128), (128, 512, 512), (MAX_ROWS, 300, 200)])
-def test_one_gemm_gives_the_update_of_the_formed_gradient_to_the_bit(dtype, rows, fan_in, fan_out):
+    (3, 784, 512), (32, 784, 512), (31, 256, 128), (128, 512, 512), (256, 300, 200),
+    (401, 300, 200), (1024, 300, 200)])
+def test_the_gemm_is_taken_exactly_where_it_gives_the_formed_updates_bits(
+        dtype, rows, fan_in, fan_out):
     x, dz, kernel = factors(rows, fan_in, fan_out, dtype)
-    learning_rate = dtype(0.05)
+    learning_rate = dtype(0.05)  # not the scale the decision was tried with
     expected = kernel.copy()
     scaled_add(expected, -learning_rate, x.T @ dz)
-    gradient = ProductGradient(x, dz, np.empty_like(kernel))
-    assert gradient.add_to(kernel, -learning_rate)
-    np.testing.assert_array_equal(kernel, expected)
+    direct = kernel.copy()
+    assert blas.add_product(-learning_rate, x, dz, direct)
+    before = kernel.copy()
+    took_gemm = ProductGradient(x, dz, np.empty_like(kernel)).add_to(kernel, -learning_rate)
+    assert took_gemm == np.array_equal(direct, expected)
+    np.testing.assert_array_equal(kernel, expected if took_gemm else before)
 
 
-@pytest.mark.parametrize("rows, fan_in, fan_out", [
-    (MAX_ROWS + 1, 300, 200),  # OpenBLAS would add partial sums per block of rows
-    (30, 256, 128),  # 983,040 multiply-adds: OpenBLAS's small-matrix kernels round apart
-])
-def test_products_that_would_round_differently_are_left_to_be_formed(rows, fan_in, fan_out):
-    assert rows > MAX_ROWS or rows * fan_in * fan_out <= SMALL_PRODUCT
-    x, dz, kernel = factors(rows, fan_in, fan_out, np.float32)
+@pytest.fixture
+def fresh_decisions():
+    gemm_rounds_as_formed.cache_clear()
+    yield
+    gemm_rounds_as_formed.cache_clear()
+
+
+def test_a_gemm_that_rounds_apart_is_never_taken(fresh_decisions, monkeypatch):
+    """On a machine whose GEMM rounds differently (here one that lands an ulp off), every
+    product is formed and the kernel is left to the formed update."""
+    real = blas.gemm_add_product
+
+    def an_ulp_off(routine, alpha, left, right, target):
+        real(routine, alpha, left, right, target)
+        np.nextafter(target, np.inf, out=target)
+
+    monkeypatch.setattr(blas, "gemm_add_product", an_ulp_off)
+    x, dz, kernel = factors(32, 784, 512, np.float32)
     before = kernel.copy()
     gradient = ProductGradient(x, dz, np.empty_like(kernel))
     assert not gradient.add_to(kernel, np.float32(-0.05))
     np.testing.assert_array_equal(kernel, before)
     np.testing.assert_allclose(gradient.formed(), x.T @ dz, rtol=1e-5, atol=1e-4)
+
+
+def test_each_shape_is_tried_once(fresh_decisions, monkeypatch):
+    tries = []
+    real = blas.gemm_add_product
+    monkeypatch.setattr(blas, "gemm_add_product", lambda *args: tries.append(1) or real(*args))
+    x, dz, kernel = factors(32, 784, 512, np.float32)
+    for _ in range(3):
+        ProductGradient(x, dz, np.empty_like(kernel)).add_to(kernel, np.float32(-0.05))
+    assert len(tries) == 1 + 3 * gemm_rounds_as_formed(32, 784, 512, np.dtype(np.float32))
+
+
+def takes_gemm(rows, kernel_shape, dtype):
+    return (kernel_shape[0] * kernel_shape[1] >= blas.MIN_SIZE
+            and gemm_rounds_as_formed(rows, *kernel_shape, np.dtype(dtype)))
 
 
 def mlp(dtype, optimizer, first=(), hidden_regularizer=None, dropout=0.2):
@@ -86,7 +118,7 @@ def floatx_back():
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("batch_size", [32, 100, MAX_ROWS])
+@pytest.mark.parametrize("batch_size", [32, 100, 256])
 def test_fit_with_sgd_updates_large_kernels_in_one_gemm_and_trains_the_same(
         dtype, batch_size, momentum, monkeypatch):
     def make(dtype):
@@ -94,11 +126,11 @@ def test_fit_with_sgd_updates_large_kernels_in_one_gemm_and_trains_the_same(
 
     gemm_weights, calls = train(make, dtype, batch_size, True, monkeypatch)
     formed_weights, _ = train(make, dtype, batch_size, False, monkeypatch)
-    # the 300x256 and 256x128 kernels at every step, unless too small a product for the blocked
-    # kernel (the last batch of 8 rows at 32 a batch); the 128x10 kernel is too small for BLAS
+    # the 300x256 and 256x128 kernels at every step whose shape this machine's GEMM rounds as the
+    # formed update; the 128x10 kernel is too small for BLAS
     batches = [batch_size] * (1000 // batch_size) + [1000 % batch_size] * (1000 % batch_size > 0)
-    expected = [kernel for rows in batches for kernel in [(300, 256), (256, 128)]
-                if rows * kernel[0] * kernel[1] > SMALL_PRODUCT]
+    expected = [kernel for rows in batches for kernel in [(300, 256), (256, 128), (128, 10)]
+                if takes_gemm(rows, kernel, dtype)]
     assert calls == 2 * expected
     for ours, formed in zip(gemm_weights, formed_weights):
         np.testing.assert_array_equal(ours, formed)
@@ -166,6 +198,7 @@ def test_an_output_layer_fused_with_its_loss_also_takes_the_gemm(monkeypatch):
 
     gemm_weights, calls = train(make, "float32", 32, True, monkeypatch)
     formed_weights, _ = train(make, "float32", 32, False, monkeypatch)
-    assert calls == [(300, 200)] * (2 * 31)  # not the last batch of 8 rows: too small a product
+    batches = [32] * 31 + [8]
+    assert calls == 2 * [(300, 200) for rows in batches if takes_gemm(rows, (300, 200), "float32")]
     for ours, formed in zip(gemm_weights, formed_weights):
         np.testing.assert_array_equal(ours, formed)
