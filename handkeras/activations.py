@@ -20,6 +20,7 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from handkeras import backend
+from handkeras.clamps import max_zero, min_zero
 from handkeras.identifiers import cannot_interpret, config_class_name, lookup
 from handkeras.reductions import max_last, sum_last
 
@@ -93,8 +94,8 @@ def _positive_or(x, negative_branch):
     terms is 0) and several times faster than ``np.where`` on inputs of mixed signs: no branch to
     mispredict per element.
     """
-    y = negative_branch(np.minimum(x, 0))
-    y += np.maximum(x, 0)
+    y = negative_branch(min_zero(x))
+    y += max_zero(x)
     return y
 
 
@@ -104,7 +105,7 @@ def _slope_positive_or(x, dy, negative_slope, positive_slope=1):
     ``(1 - above) negative_slope + above positive_slope``, exactly one of the two terms."""
     above = (x > 0).astype(dy.dtype)
     if callable(negative_slope):
-        negative_slope = negative_slope(np.minimum(x, 0))
+        negative_slope = negative_slope(min_zero(x))
     slope = 1 - above
     slope *= negative_slope
     slope += above if positive_slope == 1 else above * positive_slope
@@ -137,7 +138,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     Keras clips), plus ``negative_slope * (x - threshold)`` below the threshold.
     """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return np.maximum(x, 0, dtype=x.dtype)
+        return max_zero(x)
     above = x > threshold
     y = np.where(above, x, np.zeros((), x.dtype))
     if max_value is not None:
@@ -150,7 +151,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 @relu.def_in_place
 def _relu_in_place(x):
     # x > 0 exactly where relu(x) > 0, so the vjp below reads the output as well as the input.
-    return np.maximum(x, 0, out=x)
+    return max_zero(x, out=x)
 
 
 @relu.defvjp
@@ -328,7 +329,7 @@ def _tanh_shrink_vjp(x, y, dy):
 @_activation
 def softplus(x):
     """``log(1 + exp(x))``, as ``max(x, 0) + log1p(exp(-|x|))`` so that it never overflows."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return max_zero(x) + np.log1p(np.exp(-np.abs(x)))
 
 
 @softplus.defvjp
