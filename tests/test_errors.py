@@ -402,6 +402,84 @@ def test_small_batches_are_checked_in_one_pass_large_ones_as_they_are_read(
     assert checked == ([40] if check_mode == "up front" else [10, 10, 10, 10])
 
 
+def narrow_first_dense(features=12, units=3):
+    model = keras.Sequential([keras.Input(shape=(features,)), layers.Dense(units),
+                              layers.Dense(CLASSES, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    return model
+
+
+def run_inference(model, method, x, batch_size=10):
+    y = np.eye(CLASSES, dtype=np.float32)[np.arange(len(x)) % CLASSES]
+    if method == "predict":
+        return run_counting_warnings(lambda: model.predict(x, batch_size=batch_size, verbose=0))
+    return run_counting_warnings(lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0))
+
+
+def recording_checks(monkeypatch):
+    """The shapes of the arrays ``_all_finite`` checks, as a list filled as they come."""
+    checked, all_finite = [], data_module._all_finite
+
+    def recording(rows):
+        checked.append(rows.shape)
+        return all_finite(rows)
+
+    monkeypatch.setattr(data_module, "_all_finite", recording)
+    return checked
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_batches_read_by_a_narrower_first_dense_are_checked_through_its_product(
+        monkeypatch, method):
+    """A NaN or infinity in a row makes that row of ``x @ kernel`` non-finite, so large batches
+    are checked on the product, 3 columns wide, instead of the 12 of the data."""
+    monkeypatch.setattr(data_module, "BATCH_CHECK_BYTES", 1)
+    model = narrow_first_dense()
+    model.layers[0].kernel.assign(np.abs(model.layers[0].kernel.numpy()) + 0.1)  # all positive
+    x = np.random.default_rng(0).standard_normal((40, 12)).astype(np.float32)
+    checked = recording_checks(monkeypatch)
+    _, messages, _ = run_inference(model, method, x)
+    assert messages == []
+    assert [shape for shape in checked if shape[1:] == (12,)] == []  # the data: never
+    assert checked.count((10, 3)) == 4  # each batch's product
+    # -inf times positive kernel entries only: a row of -inf, which the check still sees
+    x[5, 0], x[17, 3], x[33, 11], x[34, 11] = np.nan, np.inf, -np.inf, -np.inf
+    _, messages, _ = run_inference(model, method, x)
+    assert messages == ["`x` holds 4 NaN or infinite value(s)."]
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+def test_a_product_that_overflows_on_finite_data_is_no_false_alarm(monkeypatch, method):
+    monkeypatch.setattr(data_module, "BATCH_CHECK_BYTES", 1)
+    model = narrow_first_dense()
+    model.layers[0].kernel.assign(np.full((12, 3), 1e30, np.float32))
+    x = np.full((20, 12), 1e30, np.float32)  # finite, but x @ kernel overflows float32
+    checked = recording_checks(monkeypatch)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, messages, _ = run_inference(model, method, x)
+    assert [m for m in messages if "NaN or infinite" in m] == []
+    assert checked.count((10, 12)) == 2  # each batch itself, once its product was not finite
+
+
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
+@pytest.mark.parametrize("case", ["a kernel row of zeros", "as wide as the data"])
+def test_otherwise_the_batches_themselves_are_checked(monkeypatch, method, case):
+    """A BLAS may skip zero factors, which would hide a NaN met only by a row of zeros; a product
+    as wide as the data is no cheaper to check."""
+    monkeypatch.setattr(data_module, "BATCH_CHECK_BYTES", 1)
+    model = narrow_first_dense(units=3 if case == "a kernel row of zeros" else 12)
+    if case == "a kernel row of zeros":
+        kernel = model.layers[0].kernel.numpy()
+        kernel[7] = 0
+        model.layers[0].kernel.assign(kernel)
+    x = np.random.default_rng(1).standard_normal((20, 12)).astype(np.float32)
+    x[13, 7] = np.nan  # in the second batch
+    checked = recording_checks(monkeypatch)
+    _, messages, _ = run_inference(model, method, x)
+    assert messages == ["`x` holds 1 NaN or infinite value(s)."]
+    assert [shape for shape in checked if shape[1:] == (12,)][:2] == [(10, 12), (10, 12)]
+
+
 def test_rows_without_nan_keep_finite_predictions():
     model = classifier()
     x, _, _ = data()

@@ -317,8 +317,9 @@ class Sequential(Trainer, Layer):
             self._steps = steps
         return self._steps
 
-    def forward_details(self, x, training=False):
-        """``(outputs, mask, activity_penalty)`` for one batch.
+    def forward_details(self, x, training=False, check_first_product=None):
+        """``(outputs, mask, activity_penalty)`` for one batch; ``check_first_product`` is handed to
+        the first step, a ``Dense`` (see ``FiniteCheck.product_check``).
 
         The mask (from an ``Embedding(mask_zero=True)``) flows through the layers that support
         masking, into those that use it (``forward(..., mask=)``), and out to the loss; a layer that
@@ -330,7 +331,10 @@ class Sequential(Trainer, Layer):
         mask = None
         for step in self._planned_steps():
             inputs = x
-            if mask is not None and step.forward_takes_mask:
+            if check_first_product is not None:
+                x = step.forward(inputs, training=training, check_product=check_first_product)
+                check_first_product = None
+            elif mask is not None and step.forward_takes_mask:
                 x = step.forward(inputs, training=training, mask=mask)
             else:
                 x = step.forward(inputs, training=training)

@@ -117,6 +117,21 @@ class FiniteCheck:
         if self.per_batch and not self.dirty and not _all_finite(batch):
             self.dirty = True
 
+    def product_check(self, first_step):
+        """Where the batches are checked one by one and the model's first step is a Dense whose
+        product shows the non-finite rows of its input (``Dense.shows_non_finite_rows``), the check
+        to hand it, which reads the product instead of the batch; ``check`` then does nothing.
+        Otherwise None."""
+        if not (self.per_batch and first_step.shows_non_finite_rows(self.value.shape[-1])):
+            return None
+        self.per_batch = False
+        return self._check_product
+
+    def _check_product(self, product, batch):
+        # A non-finite product may also be the overflow of finite data: the batch itself decides.
+        if not self.dirty and not _all_finite(product) and not _all_finite(batch):
+            self.dirty = True
+
     def warn(self):
         if self.dirty:
             warn_non_finite(self.value, self.argument)

@@ -42,16 +42,29 @@ class Dense(KernelAndBias, Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, check_product=None):
+        """``check_product(z, x)``, when given, sees the product before the bias and activation
+        (predict and evaluate check their data there, see ``shows_non_finite_rows``)."""
         if x.dtype.kind != "f":  # ids (a Discretization's): Keras's promotion keeps the float type
             x = x.astype(self.kernel.dtype)
         z = x @ self.kernel.value
+        if check_product is not None:
+            check_product(z, x)
         if self.use_bias and not blas.add_to_rows(z, self.bias.value):
             z += self.bias.value
         y = self.activation.forward_in_place(z)
         if training:
             self._x, self.logits, self._y = x, z, y
         return y
+
+    def shows_non_finite_rows(self, features):
+        """Whether checking ``x @ kernel`` for NaN and infinity is a cheaper check of ``x`` itself:
+        a non-finite entry of a row of ``x`` makes every entry of that row of the product non-finite
+        (NaN and infinity times anything, zero included, are not finite), provided the BLAS
+        multiplies it by at least one non-zero kernel entry (one may skip zero factors), and the
+        product is narrower than ``x`` (``features`` columns)."""
+        kernel = self.kernel.value
+        return self.units < features and bool(np.any(kernel != 0, axis=1).all())
 
     def backward(self, dy, input_gradient=True, kernel_product=False):
         dz = self.activation.vjp(self.logits, self._y, dy)
