@@ -77,15 +77,12 @@ def _address(array):
     return array.ctypes.data
 
 
-def _ones_address(length, dtype):
-    """The address of ``ones(length, dtype)``, a read-only vector, looked up once."""
-    return _ones_and_address(length, dtype)[1]
-
-
 @functools.lru_cache(maxsize=16)
 def _ones_and_address(length, dtype):
+    """``ones(length, dtype)``, a read-only vector, and its address, looked up once (the vector is
+    kept with it, so the address stays valid)."""
     vector = ones(length, dtype)
-    return vector, vector.ctypes.data  # the vector is kept with its address, which stays valid
+    return vector, vector.ctypes.data
 
 
 def _usable(target, *arrays):
@@ -116,7 +113,7 @@ def add_to_rows(array, row):
         return False
     width = array.shape[-1]
     rows = array.size // width
-    routine(_ROW_MAJOR, rows, width, 1.0, _ones_address(rows, array.dtype), 1, _address(row), 1,
+    routine(_ROW_MAJOR, rows, width, 1.0, _ones_and_address(rows, array.dtype)[1], 1, _address(row), 1,
             _address(array), width)
     return True
 
@@ -126,17 +123,19 @@ def add_product(alpha, left, right, target):
     product is added onto ``target`` as it is computed, never written out on its own."""
     if target.size < MIN_SIZE:
         return False
-    routine = _routine("gemm", target.dtype.type)
-    if (routine is None or left.ndim != 2 or right.ndim != 2 or len(left) != len(right)
+    if (left.ndim != 2 or right.ndim != 2 or len(left) != len(right)
             or target.shape != (left.shape[1], right.shape[1]) or not _usable(target, left, right)):
         return False
-    gemm_add_product(routine, alpha, left, right, target)
-    return True
+    return gemm_add_product(alpha, left, right, target)
 
 
-def gemm_add_product(routine, alpha, left, right, target):
-    """``add_product``'s GEMM, for arrays it has checked (or made to fit): ``routine`` is
-    ``_routine("gemm", dtype)``."""
+def gemm_add_product(alpha, left, right, target):
+    """``add_product``'s GEMM without its checks, for arrays known to fit; False where numpy's BLAS
+    has no GEMM for the dtype."""
+    routine = _routine("gemm", target.dtype.type)
+    if routine is None:
+        return False
     rows, columns = target.shape
     routine(_ROW_MAJOR, _TRANS, _NO_TRANS, rows, columns, len(left), alpha, _address(left), rows,
             _address(right), columns, 1.0, _address(target), columns)
+    return True
