@@ -268,13 +268,15 @@ def test_unfused_output_activation(float64):
     assert_model_gradients_match(model, X, np.eye(3)[LABELS] * 0.8 + 0.1)
 
 
-def test_sample_weight_reaches_the_gradient(float64):
-    model = classifier("softmax", "categorical_crossentropy")
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_sample_weight_reaches_the_gradient(float64, loss):
+    model = classifier("softmax", loss)
+    y = LABELS if loss.startswith("sparse") else np.eye(3)[LABELS]
     weights = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 3.0])
-    assert_model_gradients_match(model, X, np.eye(3)[LABELS], sample_weight=weights)
-    _, weighted = model.compute_gradients(X, np.eye(3)[LABELS], weights)
+    assert_model_gradients_match(model, X, y, sample_weight=weights)
+    _, weighted = model.compute_gradients(X, y, weights)
     weighted = [g.copy() for g in weighted]
-    _, plain = model.compute_gradients(X, np.eye(3)[LABELS])
+    _, plain = model.compute_gradients(X, y)
     assert not np.allclose(weighted[0], plain[0])
 
 
@@ -325,6 +327,55 @@ def test_a_saturated_output_reports_the_clipped_loss_and_learns_through_its_logi
                                   rel=1e-12)
     np.testing.assert_allclose(bias_grad, [1.0, -1.0][:units] if units == 2 else [-1.0],
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss, activation, units, y", [
+    ("categorical_crossentropy", "softmax", 2, [[1, 0], [1, 0]]),
+    ("sparse_categorical_crossentropy", "softmax", 2, [0, 0]),
+    ("binary_crossentropy", "sigmoid", 1, [[1], [1]]),
+], ids=["categorical", "sparse", "binary"])
+def test_a_certain_output_reports_the_clipped_loss(float64, loss, activation, units, y):
+    """A certainly right output (p = 1 - 4e-18 for the label): the reported loss is the clipped
+    probabilities' -log(1 - eps), as evaluate and Keras report it, not the exact 4e-18."""
+    model = keras.Sequential([keras.Input((1,)), layers.Dense(units, activation=activation,
+                                                              kernel_initializer="zeros")])
+    model.compile(optimizer="sgd", loss=loss)
+    model.layers[0].bias.assign([40.0, 0.0][:units])
+    value, _ = model.compute_gradients(np.ones((2, 1)), np.array(y))
+    assert value == pytest.approx(-np.log(1 - keras.backend.epsilon()), rel=1e-12)
+    assert value == pytest.approx(model.evaluate(np.ones((2, 1)), np.array(y), verbose=0),
+                                  rel=1e-12)
+
+
+@pytest.mark.parametrize("rows", [[0, 1, 2, 3], [1, 2, 3]], ids=["mixed", "certain"])
+@pytest.mark.parametrize("sample_weight", [None, [1.0, 0.5, 2.0, 0.0]], ids=["unweighted",
+                                                                            "weighted"])
+def test_fused_sparse_loss_clips_each_label_s_probability_as_keras_reports_it(float64, rows,
+                                                                              sample_weight):
+    """Softmax and sparse cross-entropy: each sample's loss is -log of its label's probability
+    clipped to [eps, 1 - eps], what evaluate and Keras report, in batches with a confidently
+    wrong row (p = 4e-18), a certain one (p = 1 - 8e-18, whose -log(1 - eps) Keras reports
+    rather than 8e-18) and ordinary ones; the gradient stays the exact (p - onehot) w / N of the
+    logits."""
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(3, activation="softmax",
+                                                              kernel_initializer="identity")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    logits = np.array([[40.0, 0.0, 0.0], [40.0, 0.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.0, 0.0]])[rows]
+    labels = np.array([1, 0, 2, 1])[rows]
+    weights = np.ones(4) if sample_weight is None else np.array(sample_weight)
+    weights = weights[:len(rows)]
+    eps = keras.backend.epsilon()
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    picked = probabilities[np.arange(len(rows)), labels]
+    expected = np.dot(weights, -np.log(np.clip(picked, eps, 1 - eps))) / len(rows)
+
+    value, (kernel_grad, bias_grad) = model.compute_gradients(logits, labels, weights)
+    assert value == pytest.approx(expected, rel=1e-12)
+    assert value == pytest.approx(
+        model.evaluate(logits, labels, sample_weight=weights, verbose=0), rel=1e-12)
+    dz = (probabilities - np.eye(3)[labels]) * weights[:, None] / len(rows)
+    np.testing.assert_allclose(bias_grad, dz.sum(axis=0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(kernel_grad, logits.T @ dz, rtol=1e-12, atol=1e-15)
 
 
 def test_deep_model_with_every_layer_kind(float64):

@@ -29,7 +29,6 @@ class TrainStep:
         self.model = model
         self.first_backward_step = model._first_backward_step(input_gradient=False)
         self.loss, self.fused = model._training_loss()
-        self.probability_loss = model._compiled_loss
         self.loss_weight = model._loss_weight
         self.variables = model.trainable_weights
         self.gradient_layers = [layer for layer in model.layers if layer.trainable_weights]
@@ -49,10 +48,6 @@ class TrainStep:
         if self.fused:
             loss, grad = self.loss.value_and_gradient_given_probabilities(
                 y, self.last_layer.logits, y_pred, sample_weight)
-            if self.probability_loss.clipping_counts(y, y_pred):
-                # Keras's value, the one evaluate reports: of the clipped probabilities (the
-                # gradient stays the exact one of the logits)
-                loss = float(self.probability_loss(y, y_pred, sample_weight))
         else:
             loss, grad = self.loss.value_and_gradient(y, y_pred, sample_weight)
         if self.loss_weight != 1.0:
