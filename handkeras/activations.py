@@ -22,7 +22,7 @@ from numpy.polynomial import chebyshev
 from handkeras import backend
 from handkeras.clamps import max_zero, min_zero
 from handkeras.identifiers import cannot_interpret, config_class_name, lookup
-from handkeras.reductions import max_last, sum_last
+from handkeras.reductions import max_last, narrow_rows, sum_last
 
 
 class ActivationFunction:
@@ -606,12 +606,25 @@ def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis`` (an int, a tuple, or None for all), shifted by the
     maximum so it never overflows."""
     if axis in (-1, x.ndim - 1):
+        if narrow_rows(x):
+            return _softmax_of_narrow_rows(x)
         e = np.exp(x - max_last(x, keepdims=True))
         e /= sum_last(e, keepdims=True)
         return e
     e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
     e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
+
+
+def _softmax_of_narrow_rows(x):
+    """Softmax along the last axis of rows of a few classes, all of it on one transposed copy: its
+    maxima, exponentials and sums are vectorized passes along the rows (as ``max_last`` and
+    ``sum_last`` take them), with one transposition there and one back."""
+    columns = np.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
+    columns -= np.maximum.reduce(columns, axis=0)
+    np.exp(columns, out=columns)
+    columns /= np.add.reduce(columns, axis=0)
+    return np.ascontiguousarray(columns.T).reshape(x.shape)
 
 
 @softmax.defvjp

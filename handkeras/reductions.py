@@ -43,8 +43,13 @@ def sum_last(x, keepdims=False):
     return _along_last(np.add, NARROW_SUM, x, keepdims)
 
 
+def narrow_rows(x, widest=NARROW_SUM):
+    """Whether reductions along the last axis of ``x`` run faster on its transposed copy."""
+    return x.size >= FEWEST and x.ndim >= 2 and 1 < x.shape[-1] <= widest
+
+
 def _along_last(ufunc, widest, x, keepdims):
-    if x.size < FEWEST or x.ndim < 2 or not 1 < x.shape[-1] <= widest:
+    if not narrow_rows(x, widest):
         return ufunc.reduce(x, axis=-1, keepdims=keepdims)
     columns = np.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
     reduced = ufunc.reduce(columns, axis=0).reshape(x.shape[:-1])

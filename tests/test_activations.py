@@ -73,6 +73,28 @@ def test_softmax_of_huge_logits_is_finite():
     np.testing.assert_allclose(y, [[1, 0, 0], [0.5, 0.5, 0]])
 
 
+@pytest.mark.parametrize("shape", [(16, 10), (1024, 10), (8, 40, 10), (60, 16), (60, 17),
+                                   (300, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_many_rows_of_few_classes_is_the_rows_normalized_exponentials(shape, dtype):
+    """Narrow rows take a transposed copy (see reductions.narrow_rows): same values, shape, dtype
+    and C layout as the direct computation, the input left as it was, huge logits still finite and
+    a NaN confined to its row."""
+    x = sample(shape).astype(dtype) * 5
+    x.reshape(-1, shape[-1])[3, :2] = [3e38, 1e38]
+    x.reshape(-1, shape[-1])[5, 1] = np.nan
+    before = x.copy()
+    with np.errstate(invalid="ignore"):
+        y = activations.softmax(x)
+        shifted = x - x.max(axis=-1, keepdims=True)
+        expected = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+    assert y.shape == x.shape and y.dtype == x.dtype and y.flags.c_contiguous
+    np.testing.assert_array_equal(x, before)
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    rows = y.reshape(-1, shape[-1])
+    assert np.isnan(rows[5]).all() and np.isfinite(np.delete(rows, 5, axis=0)).all()
+
+
 def test_softmax_along_another_axis_normalizes_that_axis():
     x = sample((2, 3, 4))
     y = activations.softmax(x, axis=1)
